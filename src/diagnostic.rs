@@ -1,0 +1,83 @@
+//! What a run produces: findings (a rule fired on a span) and input errors (a file could not be
+//! read), kept apart as tflint does. Renderers turn a [`Report`] into bytes; nothing here formats.
+
+use serde::Serialize;
+
+use crate::source::Span;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// A secondary location: the variable default a constant came from, the stream a mapping reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelatedSpan {
+    pub span: Span,
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub code: &'static str,
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    /// The exact expression that causes the finding.
+    pub span: Span,
+    /// Short text under the span in human output.
+    pub label: String,
+    /// Logical path of the offending value.
+    pub path: String,
+    pub related: Vec<RelatedSpan>,
+}
+
+/// A file that could not be read or parsed; the run goes on and exits 2.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputError {
+    pub code: &'static str,
+    /// The path as given or found.
+    pub file: String,
+    /// Where in the file, when known (parse errors); `None` for I/O errors.
+    pub span: Option<Span>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// Counts for the summary line and JSON.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Summary {
+    pub files: usize,
+    pub streams: usize,
+    pub topic_rules: usize,
+    pub mappings: usize,
+    pub functions: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub input_errors: usize,
+    pub suppressed: usize,
+}

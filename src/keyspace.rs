@@ -1,0 +1,302 @@
+//! The Kinesis keyspace: MD5 of a partition key's UTF-8 bytes as a big-endian u128, and the
+//! shard map that owns each hash (open shards only, binary search). Every hash and shard lookup
+//! in shardlint goes through here; it is tested against independent vectors.
+
+use md5::{Digest, Md5};
+
+use crate::model::ShardRecord;
+
+/// 2^128 - 1, the last hash key.
+pub const MAX_HASH: u128 = u128::MAX;
+
+/// `u128::from_be_bytes(md5(key.as_bytes()))`: the hash Kinesis uses to place a record
+/// (aws-facts §1.1; UTF-8 is what AWS's own producers hash).
+pub fn hash_key(key: &str) -> u128 {
+    hash_bytes(key.as_bytes())
+}
+
+pub fn hash_bytes(bytes: &[u8]) -> u128 {
+    let digest = Md5::digest(bytes);
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest);
+    u128::from_be_bytes(b)
+}
+
+/// One open shard's range in a validated map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenShard {
+    pub shard_id: String,
+    pub start: u128,
+    pub end: u128,
+}
+
+impl OpenShard {
+    /// Share of the whole keyspace this shard owns (0..1).
+    pub fn keyspace_share(&self) -> f64 {
+        ((self.end - self.start) as f64 + 1.0) / (MAX_HASH as f64 + 1.0)
+    }
+}
+
+/// Why a shard list does not form a usable map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MapProblem {
+    NoOpenShards,
+    /// Keys `from..=to` belong to no open shard.
+    Gap { from: u128, to: u128 },
+    /// Two open shards both own `from..=to`.
+    Overlap {
+        a: String,
+        b: String,
+        from: u128,
+        to: u128,
+    },
+    /// A range whose start is after its end.
+    Inverted { shard: String },
+}
+
+impl std::fmt::Display for MapProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MapProblem::NoOpenShards => write!(f, "no open shard"),
+            MapProblem::Gap { from, to } => {
+                write!(f, "hash keys `{from}`..`{to}` belong to no open shard")
+            }
+            MapProblem::Overlap { a, b, from, to } => write!(
+                f,
+                "open shards `{a}` and `{b}` both own hash keys `{from}`..`{to}`"
+            ),
+            MapProblem::Inverted { shard } => {
+                write!(f, "shard `{shard}` has a starting hash key after its ending one")
+            }
+        }
+    }
+}
+
+/// The open shards of a stream, sorted by hash range, tiling `[0, 2^128-1]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShardMap {
+    shards: Vec<OpenShard>,
+    /// Starting keys, for binary search.
+    starts: Vec<u128>,
+}
+
+impl ShardMap {
+    /// The even split CreateStream gives `n` shards (aws-facts §1.5, observed, not documented):
+    /// `w = floor(2^128 / n)`, shard i = `[i*w, (i+1)*w - 1]`, the last ends at `2^128 - 1`.
+    pub fn even(n: u32) -> ShardMap {
+        let n = n.max(1);
+        // floor(2^128 / n) without overflow: (2^128 - 1) / n, plus one when n divides 2^128 exactly.
+        let w = if n.is_power_of_two() {
+            if n == 1 {
+                0 // unused: a single shard spans everything
+            } else {
+                1u128 << (128 - n.trailing_zeros())
+            }
+        } else {
+            MAX_HASH / n as u128
+        };
+        let shards = (0..n)
+            .map(|i| {
+                let start = if n == 1 { 0 } else { w * i as u128 };
+                let end = if i + 1 == n {
+                    MAX_HASH
+                } else {
+                    w * (i as u128 + 1) - 1
+                };
+                OpenShard {
+                    shard_id: format!("shardId-{i:012}"),
+                    start,
+                    end,
+                }
+            })
+            .collect();
+        Self::from_sorted(shards)
+    }
+
+    /// Builds the map of the open shards in `records`, checking that they tile the keyspace.
+    /// Closed shards (with an `EndingSequenceNumber`) are left out: they take no new keys.
+    pub fn from_records(records: &[ShardRecord]) -> Result<ShardMap, Vec<MapProblem>> {
+        let mut open: Vec<OpenShard> = records
+            .iter()
+            .filter(|r| !r.closed)
+            .map(|r| OpenShard {
+                shard_id: r.shard_id.clone(),
+                start: r.starting_hash_key,
+                end: r.ending_hash_key,
+            })
+            .collect();
+        open.sort_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)));
+        let problems = validate(&open);
+        if problems.is_empty() {
+            Ok(Self::from_sorted(open))
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn from_sorted(shards: Vec<OpenShard>) -> ShardMap {
+        let starts = shards.iter().map(|s| s.start).collect();
+        ShardMap { shards, starts }
+    }
+
+    pub fn shards(&self) -> &[OpenShard] {
+        &self.shards
+    }
+    pub fn len(&self) -> usize {
+        self.shards.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.shards.is_empty()
+    }
+
+    /// Index (into `shards()`) of the open shard that owns `hash`.
+    pub fn shard_index(&self, hash: u128) -> usize {
+        match self.starts.binary_search(&hash) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    pub fn shard_for_key(&self, key: &str) -> &OpenShard {
+        &self.shards[self.shard_index(hash_key(key))]
+    }
+}
+
+/// Gaps, overlaps and inverted ranges among open shards sorted by start.
+fn validate(sorted: &[OpenShard]) -> Vec<MapProblem> {
+    let mut problems = Vec::new();
+    if sorted.is_empty() {
+        problems.push(MapProblem::NoOpenShards);
+        return problems;
+    }
+    for s in sorted {
+        if s.start > s.end {
+            problems.push(MapProblem::Inverted {
+                shard: s.shard_id.clone(),
+            });
+        }
+    }
+    if sorted[0].start > 0 {
+        problems.push(MapProblem::Gap {
+            from: 0,
+            to: sorted[0].start - 1,
+        });
+    }
+    // `covered` is the last key owned so far, by `owner`.
+    let mut covered = sorted[0].end;
+    let mut owner = &sorted[0].shard_id;
+    for s in &sorted[1..] {
+        if covered == MAX_HASH || s.start <= covered {
+            problems.push(MapProblem::Overlap {
+                a: owner.clone(),
+                b: s.shard_id.clone(),
+                from: s.start,
+                to: s.end.min(covered),
+            });
+        } else if s.start > covered + 1 {
+            problems.push(MapProblem::Gap {
+                from: covered + 1,
+                to: s.start - 1,
+            });
+        }
+        if s.end > covered {
+            covered = s.end;
+            owner = &s.shard_id;
+        }
+    }
+    if covered < MAX_HASH {
+        problems.push(MapProblem::Gap {
+            from: covered + 1,
+            to: MAX_HASH,
+        });
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(id: &str, s: u128, e: u128, closed: bool) -> ShardRecord {
+        ShardRecord {
+            shard_id: id.into(),
+            starting_hash_key: s,
+            ending_hash_key: e,
+            closed,
+            parent: None,
+            adjacent_parent: None,
+            span: None,
+        }
+    }
+
+    #[test]
+    fn known_vectors_from_aws_facts() {
+        // aws-facts §1.1 vectors, computed with Python hashlib independently.
+        assert_eq!(hash_key("a"), 16955237001963240173058271559858726497);
+        assert_eq!(hash_key("device-1"), 277901890176008628857739572313990950024);
+        assert_eq!(hash_key("é"), 136732923097551493579404309126273812335);
+        // crates.md §5: md5("TEST-100001")
+        assert_eq!(
+            format!("{:032x}", hash_key("TEST-100001")),
+            "ee06642f62a72fb51ee96449a97123c8"
+        );
+    }
+
+    #[test]
+    fn even_split_matches_create_stream_output() {
+        let m = ShardMap::even(3);
+        let s = m.shards();
+        assert_eq!(s[0].end, 113427455640312821154458202477256070484);
+        assert_eq!(s[1].start, 113427455640312821154458202477256070485);
+        assert_eq!(s[1].end, 226854911280625642308916404954512140969);
+        assert_eq!(s[2].start, 226854911280625642308916404954512140970);
+        assert_eq!(s[2].end, MAX_HASH);
+        for n in [1u32, 2, 4, 7, 8, 64, 1000] {
+            let m = ShardMap::even(n);
+            assert_eq!(m.len(), n as usize);
+            let recs: Vec<_> = m
+                .shards()
+                .iter()
+                .map(|s| rec(&s.shard_id, s.start, s.end, false))
+                .collect();
+            assert!(ShardMap::from_records(&recs).is_ok(), "n={n}");
+        }
+        let eight = ShardMap::even(8);
+        assert_eq!(eight.shards()[1].start, 1u128 << 125);
+    }
+
+    #[test]
+    fn lookup_is_inclusive_at_both_ends() {
+        let m = ShardMap::even(2);
+        let half = 1u128 << 127;
+        assert_eq!(m.shard_index(0), 0);
+        assert_eq!(m.shard_index(half - 1), 0);
+        assert_eq!(m.shard_index(half), 1);
+        assert_eq!(m.shard_index(MAX_HASH), 1);
+    }
+
+    #[test]
+    fn closed_shards_are_ignored_and_gaps_reported() {
+        let half = 1u128 << 127;
+        let recs = vec![
+            rec("shardId-000000000000", 0, MAX_HASH, true),
+            rec("shardId-000000000001", 0, half - 1, false),
+            rec("shardId-000000000002", half, MAX_HASH, false),
+        ];
+        let m = ShardMap::from_records(&recs).unwrap();
+        assert_eq!(m.len(), 2);
+        let gap = vec![
+            rec("a", 0, 10, false),
+            rec("b", 20, MAX_HASH, false),
+        ];
+        assert_eq!(
+            ShardMap::from_records(&gap).unwrap_err(),
+            vec![MapProblem::Gap { from: 11, to: 19 }]
+        );
+        let overlap = vec![rec("a", 0, 30, false), rec("b", 20, MAX_HASH, false)];
+        assert!(matches!(
+            ShardMap::from_records(&overlap).unwrap_err()[0],
+            MapProblem::Overlap { from: 20, to: 30, .. }
+        ));
+    }
+}

@@ -1,0 +1,160 @@
+//! Every AWS limit and default shardlint codes against, each written once with its source
+//! (see `../shared/reference/aws-facts.md`). Rules and the simulator read them from here.
+
+/// An inclusive integer range that a setting accepts.
+#[derive(Copy, Clone, Debug)]
+pub struct Range {
+    pub min: i64,
+    pub max: i64,
+    /// Extra single values accepted outside `min..=max` (e.g. -1 for "infinite").
+    pub also: Option<i64>,
+}
+
+impl Range {
+    pub fn contains(&self, v: i64) -> bool {
+        (self.min..=self.max).contains(&v) || self.also == Some(v)
+    }
+    pub fn describe(&self) -> String {
+        match self.also {
+            Some(a) => format!("{a} or {}..{}", self.min, self.max),
+            None => format!("{}..{}", self.min, self.max),
+        }
+    }
+}
+
+/// One event-source-mapping stream parameter: its range, default and documentation.
+#[derive(Copy, Clone, Debug)]
+pub struct EsmParam {
+    /// API name (`BatchSize`).
+    pub api: &'static str,
+    pub range: Range,
+    pub default: i64,
+    pub doc: &'static str,
+}
+
+pub const ESM_DOC: &str =
+    "https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html";
+
+/// Kinesis / DynamoDB stream ranges (aws-facts §3.1, botocore lambda model).
+pub const BATCH_SIZE: EsmParam = EsmParam {
+    api: "BatchSize",
+    range: Range {
+        min: 1,
+        max: 10_000,
+        also: None,
+    },
+    default: 100,
+    doc: ESM_DOC,
+};
+pub const BATCHING_WINDOW: EsmParam = EsmParam {
+    api: "MaximumBatchingWindowInSeconds",
+    range: Range {
+        min: 0,
+        max: 300,
+        also: None,
+    },
+    default: 0,
+    doc: ESM_DOC,
+};
+pub const PARALLELIZATION_FACTOR: EsmParam = EsmParam {
+    api: "ParallelizationFactor",
+    range: Range {
+        min: 1,
+        max: 10,
+        also: None,
+    },
+    default: 1,
+    doc: ESM_DOC,
+};
+/// -1 means retry until the record expires.
+pub const MAX_RETRY_ATTEMPTS: EsmParam = EsmParam {
+    api: "MaximumRetryAttempts",
+    range: Range {
+        min: -1,
+        max: 10_000,
+        also: None,
+    },
+    default: -1,
+    doc: ESM_DOC,
+};
+/// The API model says -1..604800, but 0..59 are rejected (aws-facts §3.1).
+pub const MAX_RECORD_AGE: EsmParam = EsmParam {
+    api: "MaximumRecordAgeInSeconds",
+    range: Range {
+        min: 60,
+        max: 604_800,
+        also: Some(-1),
+    },
+    default: -1,
+    doc: ESM_DOC,
+};
+/// API 0..900 (0 = off); Terraform and SAM docs say 1..900 (CONFLICT in aws-facts §3.1): accept 0.
+pub const TUMBLING_WINDOW: EsmParam = EsmParam {
+    api: "TumblingWindowInSeconds",
+    range: Range {
+        min: 0,
+        max: 900,
+        also: None,
+    },
+    default: 0,
+    doc: ESM_DOC,
+};
+
+/// Legacy CLI outputs show these instead of -1 for "unbounded" (aws-facts §3.1, CONFLICT).
+pub const LEGACY_UNBOUNDED_RETRIES: i64 = 10_000;
+pub const LEGACY_UNBOUNDED_AGE: i64 = 604_800;
+
+/// Lambda function timeout default (seconds) and maximum for standard functions.
+pub const FUNCTION_TIMEOUT_DEFAULT: i64 = 3;
+pub const FUNCTION_TIMEOUT_MAX: i64 = 900;
+
+/// Per-shard write limits (aws-facts §1.7).
+pub const SHARD_WRITE_RECORDS_PER_S: f64 = 1_000.0;
+pub const SHARD_WRITE_BYTES_PER_S: f64 = 1_048_576.0;
+/// Shared-throughput GetRecords calls per shard per second.
+pub const SHARD_GETRECORDS_PER_S: u32 = 5;
+pub const SHARD_LIMITS_DOC: &str =
+    "https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html";
+
+/// Partition key length bounds (aws-facts §1.3). The unit of 256 is not documented; the KPL counts
+/// UTF-16 code units, and shardlint counts Unicode code points (documented assumption).
+pub const PARTITION_KEY_MIN: usize = 1;
+pub const PARTITION_KEY_MAX: usize = 256;
+
+/// Synchronous invocation payload limit (aws-facts §3.5).
+pub const INVOKE_PAYLOAD_BYTES: u64 = 6 * 1024 * 1024;
+
+/// IoT SQL versions (aws-facts §2.4); CloudFormation's default when omitted.
+pub const IOT_SQL_VERSIONS: [&str; 3] = ["2015-10-08", "2016-03-23", "beta"];
+pub const IOT_SQL_VERSION_CFN_DEFAULT: &str = "2015-10-08";
+
+pub const IOT_TEMPLATES_DOC: &str =
+    "https://docs.aws.amazon.com/iot/latest/developerguide/iot-substitution-templates.html";
+pub const KINESIS_KEY_DOC: &str =
+    "https://docs.aws.amazon.com/streams/latest/dev/key-concepts.html#partition-key";
+pub const KINESIS_ESM_DOC: &str = "https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html";
+
+/// Every stream parameter with a range, for the range rule.
+pub const ESM_RANGED: [EsmParam; 6] = [
+    BATCH_SIZE,
+    BATCHING_WINDOW,
+    PARALLELIZATION_FACTOR,
+    MAX_RETRY_ATTEMPTS,
+    MAX_RECORD_AGE,
+    TUMBLING_WINDOW,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_age_accepts_minus_one_and_rejects_short_ages() {
+        assert!(MAX_RECORD_AGE.range.contains(-1));
+        assert!(!MAX_RECORD_AGE.range.contains(0));
+        assert!(!MAX_RECORD_AGE.range.contains(59));
+        assert!(MAX_RECORD_AGE.range.contains(60));
+        assert!(!MAX_RECORD_AGE.range.contains(604_801));
+        assert!(!BATCH_SIZE.range.contains(100_000));
+    }
+}
