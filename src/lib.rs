@@ -22,3 +22,96 @@ pub mod ordering;
 pub mod simulate;
 pub mod source;
 pub mod template;
+pub mod analysis;
+pub mod cli;
+pub mod config;
+pub mod link;
+pub mod load;
+pub mod render;
+pub mod rules;
+
+use std::path::PathBuf;
+
+use diagnostic::{Finding, InputError, Summary};
+use source::SourceDb;
+
+/// Everything one `check` run found, ready for a renderer.
+#[derive(Debug)]
+pub struct Report {
+    pub db: SourceDb,
+    pub model: model::Model,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    pub summary: Summary,
+}
+
+impl Report {
+    /// 0 clean · 1 a finding at or above `fail_on` · 2 some input could not be read.
+    pub fn exit_code(&self, fail_on: diagnostic::Severity) -> i32 {
+        if !self.errors.is_empty() {
+            2
+        } else if self.findings.iter().any(|f| f.severity >= fail_on) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Discovers and loads `paths`, links, analyses and runs the rules.
+pub fn check(paths: &[PathBuf], config: &config::Config, opts: &load::LoadOptions) -> Report {
+    let loaded = load::load_paths(paths, opts);
+    let load::Loaded {
+        db,
+        mut model,
+        mut errors,
+        report_only,
+    } = loaded;
+    link::link(&mut model);
+    let analysis = analysis::analyse(&model);
+    let ctx = rules::Ctx {
+        db: &db,
+        model: &model,
+        analysis: &analysis,
+        config,
+    };
+    let mut findings = rules::run(&ctx);
+    for f in &mut findings {
+        if let Some(rule) = rules::find(f.code) {
+            f.severity = config.severity_of(rule.meta);
+        }
+    }
+    if let Some(only) = &report_only {
+        findings.retain(|f| only.contains(&f.span.file));
+    }
+    sort_findings(&db, &mut findings);
+    errors.sort_by(|a, b| (&a.file, a.span.map(|s| s.start)).cmp(&(&b.file, b.span.map(|s| s.start))));
+    let summary = Summary {
+        files: db.files().count(),
+        streams: model.streams.len(),
+        topic_rules: model.rules.len(),
+        mappings: model.mappings.len(),
+        functions: model.functions.len(),
+        errors: findings.iter().filter(|f| f.severity == diagnostic::Severity::Error).count(),
+        warnings: findings.iter().filter(|f| f.severity == diagnostic::Severity::Warning).count(),
+        infos: findings.iter().filter(|f| f.severity == diagnostic::Severity::Info).count(),
+        input_errors: errors.len(),
+        suppressed: 0,
+    };
+    Report {
+        db,
+        model,
+        findings,
+        errors,
+        summary,
+    }
+}
+
+/// File, position, then code: the same order on every run.
+fn sort_findings(db: &SourceDb, findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        let fa = db.get(a.span.file).display_name();
+        let fb = db.get(b.span.file).display_name();
+        (fa, a.span.start, a.span.end, a.code, &a.message).cmp(&(fb, b.span.start, b.span.end, b.code, &b.message))
+    });
+}

@@ -195,6 +195,11 @@ pub struct KinesisAction {
     pub iac_interpolations: Vec<IacInterpolation>,
     /// Index into `Model::streams` after linking.
     pub stream: Option<usize>,
+    /// The stream resource the IaC refers to (`aws_kinesis_stream.x`, `Resources.X`), if any.
+    pub stream_ref: Option<String>,
+    /// Where the key's text is literally written (it may be a variable default), for pointing
+    /// inside the string.
+    pub key_literal: Option<(Span, Escapes)>,
 }
 
 /// A `${...}` in a key that Terraform or CloudFormation `!Sub` substitutes at deploy time.
@@ -256,6 +261,9 @@ pub struct EventSourceMapping {
     pub stream: Option<usize>,
     /// Index into `Model::functions` after linking.
     pub function_idx: Option<usize>,
+    /// The stream and function resources the IaC refers to, if any (`aws_kinesis_stream.x`).
+    pub source_ref: Option<String>,
+    pub function_ref: Option<String>,
 }
 
 /// What an event source ARN points at.

@@ -1,0 +1,205 @@
+//! Command-line interface: raw arguments are parsed here and resolved into one
+//! [`Config`](crate::config::Config); the subcommands call the library and return an exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::diagnostic::Severity;
+use crate::render;
+use crate::rules::RULES;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "shardlint",
+    version,
+    about = "Static analyzer for AWS Kinesis partition keys, hot shards and Lambda event source mappings",
+    long_about = "Reads Terraform (.tf, .tfvars, plan JSON), CloudFormation/SAM (YAML, JSON) and AWS CLI exports, and reports partition keys that send every record to one shard, shard maps that skew load, and event source mapping settings that block or drop records.\n\nExit codes: 0 clean, 1 findings at or above --fail-on, 2 some input could not be read or the arguments are wrong."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check configuration files and directories (default: `.`)
+    Check(CheckArgs),
+    /// Print a rule's documentation
+    Explain {
+        /// Rule code (`SL101`) or name (`constant-partition-key`)
+        rule: String,
+    },
+    /// List every rule
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SeverityArg {
+    Info,
+    Warning,
+    Error,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Error => Severity::Error,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files or directories to check
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 1 when a finding is at or above this severity
+    #[arg(long, value_enum, default_value_t = SeverityArg::Warning)]
+    pub fail_on: SeverityArg,
+    /// Only run these rules (codes, code prefixes such as `SL3`, or names); comma-separated
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Never run these rules (codes, prefixes or names); comma-separated
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Also read files excluded by .gitignore/.ignore and hidden files
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Write the report to this file instead of stdout
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+/// Runs the CLI and returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Explain { rule } => match crate::rules::find(&rule) {
+            Some(r) => {
+                print!("{}", r.meta.doc);
+                0
+            }
+            None => {
+                eprintln!("error: no rule `{rule}`; `shardlint rules` lists them");
+                2
+            }
+        },
+        Command::Rules { format } => {
+            print!("{}", list_rules(format));
+            0
+        }
+    }
+}
+
+pub fn list_rules(format: ListFormat) -> String {
+    match format {
+        ListFormat::Text => {
+            let mut s = String::new();
+            for r in RULES {
+                s.push_str(&format!(
+                    "{}  {:<38} {:<8} {}\n",
+                    r.meta.code,
+                    r.meta.name,
+                    r.meta.severity.as_str(),
+                    r.meta.summary
+                ));
+            }
+            s
+        }
+        ListFormat::Json => {
+            let list: Vec<_> = RULES
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "code": r.meta.code,
+                        "name": r.meta.name,
+                        "summary": r.meta.summary,
+                        "severity": r.meta.severity.as_str(),
+                        "group": r.meta.group.name(),
+                        "url": r.meta.doc_url(),
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> i32 {
+    let config = Config {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.fail_on.into(),
+        ..Config::default()
+    };
+    let opts = crate::load::LoadOptions {
+        no_ignore: args.no_ignore,
+    };
+    let report = crate::check(&args.paths, &config, &opts);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let text = match args.format {
+        Format::Json => render::json::render(&report),
+        Format::Text => render::human::render(
+            &report,
+            render::human::HumanOptions {
+                color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+                width: terminal_width(to_terminal),
+            },
+        ),
+    };
+    if let Err(e) = write_output(args.output.as_deref(), &text) {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    report.exit_code(config.fail_on)
+}
+
+fn terminal_width(to_terminal: bool) -> usize {
+    if !to_terminal {
+        return 80;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
+pub fn write_output(path: Option<&std::path::Path>, text: &str) -> std::io::Result<()> {
+    match path {
+        Some(p) => std::fs::write(p, text)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot write `{}`: {e}", p.display()))),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            match out.write_all(text.as_bytes()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r,
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Cross-source linking: after every loader ran, connects each IoT Kinesis action to its stream
+//! (by IaC reference or by name), and each event source mapping to its stream (reference, ARN,
+//! name inside the ARN, or an enhanced fan-out consumer ARN) and function (reference, name or ARN).
+//! Whatever cannot be linked is recorded once in `Model::unlinked`.
+
+use crate::model::{Model, SourceTarget, Unlinked, ValState, classify_source_arn};
+
+pub fn link(model: &mut Model) {
+    let streams: Vec<(String, String, Option<String>, Option<String>)> = model
+        .streams
+        .iter()
+        .map(|s| {
+            (
+                s.origin.module.clone(),
+                s.origin.address.clone(),
+                s.name.get().cloned(),
+                s.arn.clone(),
+            )
+        })
+        .collect();
+    let functions: Vec<(String, String, Option<String>, Option<String>)> = model
+        .functions
+        .iter()
+        .map(|f| {
+            (
+                f.origin.module.clone(),
+                f.origin.address.clone(),
+                f.name.get().cloned(),
+                f.arn.clone(),
+            )
+        })
+        .collect();
+
+    let by_ref = |list: &[(String, String, Option<String>, Option<String>)],
+                  module: &str,
+                  r: &str|
+     -> Option<usize> {
+        list.iter()
+            .position(|(m, addr, _, _)| m == module && addr == r)
+    };
+    // Every entity with that name; more than one is ambiguous.
+    let by_name = |list: &[(String, String, Option<String>, Option<String>)],
+                   name: &str|
+     -> Vec<usize> {
+        list.iter()
+            .enumerate()
+            .filter(|(_, (_, _, n, arn))| {
+                n.as_deref() == Some(name) || arn.as_deref() == Some(name)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    };
+
+    let mut unlinked = Vec::new();
+    for rule in &mut model.rules {
+        let module = rule.origin.module.clone();
+        for action in &mut rule.actions {
+            if let Some(r) = &action.stream_ref
+                && let Some(i) = by_ref(&streams, &module, r)
+            {
+                action.stream = Some(i);
+                continue;
+            }
+            match &action.stream_name.state {
+                ValState::Known(name) => match by_name(&streams, name).as_slice() {
+                    [i] => action.stream = Some(*i),
+                    [] => unlinked.push(Unlinked {
+                        span: action.stream_name.span.unwrap_or(action.span),
+                        path: action.stream_name.path.clone(),
+                        wanted: format!("stream `{name}`"),
+                        reason: "no stream of that name is in the inputs".into(),
+                    }),
+                    many => unlinked.push(Unlinked {
+                        span: action.stream_name.span.unwrap_or(action.span),
+                        path: action.stream_name.path.clone(),
+                        wanted: format!("stream `{name}`"),
+                        reason: format!("{} streams have that name", many.len()),
+                    }),
+                },
+                ValState::Unknown(reason) => unlinked.push(Unlinked {
+                    span: action.stream_name.span.unwrap_or(action.span),
+                    path: action.stream_name.path.clone(),
+                    wanted: "the target stream".into(),
+                    reason: reason.clone(),
+                }),
+                ValState::Absent => {}
+            }
+        }
+    }
+
+    for m in &mut model.mappings {
+        let module = m.origin.module.clone();
+        // Stream.
+        let mut linked = m
+            .source_ref
+            .as_deref()
+            .and_then(|r| by_ref(&streams, &module, r));
+        if linked.is_none() {
+            match &m.source_arn.state {
+                ValState::Known(arn) => {
+                    let name = match classify_source_arn(arn) {
+                        SourceTarget::KinesisStream { name } => Some(name),
+                        SourceTarget::KinesisConsumer { stream, .. } => Some(stream),
+                        _ => None,
+                    };
+                    if let Some(name) = name {
+                        let exact = by_name(&streams, arn);
+                        let hits = if exact.len() == 1 { exact } else { by_name(&streams, &name) };
+                        match hits.as_slice() {
+                            [i] => linked = Some(*i),
+                            [] => unlinked.push(Unlinked {
+                                span: m.source_arn.span.unwrap_or(m.origin.span),
+                                path: m.source_arn.path.clone(),
+                                wanted: format!("stream `{name}`"),
+                                reason: "no stream of that name is in the inputs".into(),
+                            }),
+                            many => unlinked.push(Unlinked {
+                                span: m.source_arn.span.unwrap_or(m.origin.span),
+                                path: m.source_arn.path.clone(),
+                                wanted: format!("stream `{name}`"),
+                                reason: format!("{} streams have that name", many.len()),
+                            }),
+                        }
+                    }
+                }
+                ValState::Unknown(reason) => unlinked.push(Unlinked {
+                    span: m.source_arn.span.unwrap_or(m.origin.span),
+                    path: m.source_arn.path.clone(),
+                    wanted: "the source stream".into(),
+                    reason: reason.clone(),
+                }),
+                ValState::Absent => {}
+            }
+        }
+        m.stream = linked;
+
+        // Function: by reference, then by name or ARN (`...:function:NAME[:alias]`).
+        let mut f = m
+            .function_ref
+            .as_deref()
+            .and_then(|r| by_ref(&functions, &module, r));
+        if f.is_none()
+            && let Some(v) = m.function.get()
+        {
+            let name = v
+                .split_once(":function:")
+                .map(|(_, rest)| rest.split(':').next().unwrap_or(rest))
+                .unwrap_or(v);
+            let hits = by_name(&functions, v);
+            let hits = if hits.len() == 1 { hits } else { by_name(&functions, name) };
+            if let [i] = hits.as_slice() {
+                f = Some(*i);
+            }
+        }
+        m.function_idx = f;
+    }
+    model.unlinked.extend(unlinked);
+}

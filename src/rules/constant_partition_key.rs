@@ -1,0 +1,83 @@
+//! SL101 constant-partition-key: a Kinesis action whose key is the same for every record (a bare
+//! word such as `vin`, or `${topic()}` under a filter without wildcards) sends the whole rule's
+//! traffic to one shard. The seed incident of this project.
+
+use super::{Ctx, RuleMeta, describe_stream, key_example, related};
+use crate::diagnostic::{Finding, RelatedSpan, Severity};
+use crate::template::KeyClass;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL101",
+    name: "constant-partition-key",
+    summary: "Kinesis partition key is the same for every record",
+    severity: Severity::Error,
+    group: super::Group::PartitionKey,
+    doc: include_str!("../../rules/SL101.md"),
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for (ri, rule) in ctx.model.rules.iter().enumerate() {
+        for (ai, action) in rule.actions.iter().enumerate() {
+            let ka = &ctx.analysis.keys[ri][ai];
+            let Some(KeyClass::Constant { value }) = &ka.class else {
+                continue;
+            };
+            let Some(span) = action.partition_key.span else {
+                continue;
+            };
+            let written = action.partition_key.get().cloned().unwrap_or_default();
+            let stream = describe_stream(ctx.model, action.stream);
+            let has_template = written.contains("${");
+            let message = if has_template {
+                format!(
+                    "partition key `{written}` is constant (`{}`): every record goes to one shard of {stream}",
+                    value.as_deref().unwrap_or("?")
+                )
+            } else {
+                format!("partition key `{written}` is a constant: every record goes to one shard of {stream}")
+            };
+            // A bare identifier was almost always meant as a field reference (`vin` → `${vin}`).
+            let looks_like_field = !written.is_empty()
+                && written
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                && written.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+            let help = if looks_like_field && !has_template {
+                format!(
+                    "to key by the payload field `{written}`, write it as a substitution template: `{}`; or spread load evenly with `{}`",
+                    key_example(rule.origin.kind, &format!("${{{written}}}")),
+                    key_example(rule.origin.kind, "${newuuid()}")
+                )
+            } else {
+                format!(
+                    "key by something that varies per device, e.g. `{}`, or spread load evenly with `{}`",
+                    key_example(rule.origin.kind, "${clientid()}"),
+                    key_example(rule.origin.kind, "${newuuid()}")
+                )
+            };
+            let mut f = ctx.finding(
+                &META,
+                span,
+                action.partition_key.path.clone(),
+                message,
+                "the same key for every record",
+                help,
+            );
+            f.related = related(&action.partition_key.via);
+            // `${topic()}` is constant because of the FROM clause: show it.
+            if has_template
+                && let (Some(Some(sql)), Some(sql_span)) = (ctx.analysis.sql.get(ri), rule.sql.span)
+                && let Some((filter, range)) = &sql.topic_filter
+                && (rule.sql.escapes != crate::source::Escapes::Verbatim
+                    || rule.sql.get().map(String::as_str) == Some(ctx.db.text(sql_span)))
+            {
+                f.related.push(RelatedSpan {
+                    span: ctx.db.sub_span(sql_span, rule.sql.escapes, range.clone()),
+                    path: rule.sql.path.clone(),
+                    message: format!("the topic filter `{filter}` has no wildcard at the level the key uses"),
+                });
+            }
+            out.push(f);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! SL203 keyspace-skew: an open shard owning much more of the MD5 hash space than the mean (at
+//! least `keyspace-skew-ratio`, default 1.5×), typical after merges. Under uniform keys that
+//! shard receives that many times the mean load and throttles first.
+
+use super::{Ctx, RuleMeta};
+use crate::analysis::MapSource;
+use crate::diagnostic::{Finding, Severity};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL203",
+    name: "keyspace-skew",
+    summary: "An open shard owns much more of the hash space than the mean",
+    severity: Severity::Warning,
+    group: super::Group::Stream,
+    doc: include_str!("../../rules/SL203.md"),
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for (si, s) in ctx.model.streams.iter().enumerate() {
+        let MapSource::Export(Ok(map)) = &ctx.analysis.shard_maps[si] else {
+            continue;
+        };
+        let mean = 1.0 / map.len() as f64;
+        for shard in map.shards() {
+            let share = shard.keyspace_share();
+            let ratio = share / mean;
+            if ratio + 1e-9 < ctx.config.keyspace_skew_ratio {
+                continue;
+            }
+            let rec = s
+                .shards
+                .as_ref()
+                .and_then(|v| v.iter().find(|r| r.shard_id == shard.shard_id && !r.closed));
+            let span = rec.and_then(|r| r.span).or(s.shards_span).unwrap_or(s.origin.span);
+            out.push(ctx.finding(
+                &META,
+                span,
+                format!("{}.shards.{}", s.origin.address, shard.shard_id),
+                format!(
+                    "open shard `{}` of `{}` owns {:.1}% of the hash space, {:.1}× the mean of {} open shards; under uniform keys it takes {:.1}× the average load",
+                    shard.shard_id,
+                    s.display_name(),
+                    share * 100.0,
+                    ratio,
+                    map.len(),
+                    ratio
+                ),
+                format!("{:.1}% of the keyspace", share * 100.0),
+                format!(
+                    "split `{}` at its midpoint (`aws kinesis split-shard`), or re-even the stream with `aws kinesis update-shard-count --scaling-type UNIFORM_SCALING`",
+                    shard.shard_id
+                ),
+            ));
+        }
+    }
+}

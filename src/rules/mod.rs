@@ -1,0 +1,288 @@
+//! The rule registry: every rule's metadata (code, kebab name, summary, default severity, doc)
+//! and its check function, sorted by code. Rules read the model and the analyses in [`Ctx`] and
+//! push findings; they never format output.
+
+mod constant_partition_key;
+mod contradictory_stream_mode;
+mod input_parse_error;
+mod keyspace_skew;
+mod malformed_key_template;
+mod mapping_value_out_of_range;
+mod missing_partition_key;
+mod random_partition_key;
+mod retries_without_destination;
+mod shard_map_gap;
+mod template_evaluated_by_iac;
+mod template_uses_select_alias;
+mod too_many_standard_consumers;
+mod unbounded_retry_without_destination;
+mod unresolved_stream_reference;
+
+use crate::analysis::Analysis;
+use crate::config::Config;
+use crate::diagnostic::{Finding, RelatedSpan, Severity};
+use crate::model::{Model, Related, SourceKind};
+use crate::source::{SourceDb, Span};
+
+/// Where a rule belongs (the code's hundreds digit).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Group {
+    Input,
+    PartitionKey,
+    Stream,
+    Consumer,
+    Samples,
+}
+
+impl Group {
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Input => "input",
+            Group::PartitionKey => "partition-key",
+            Group::Stream => "stream",
+            Group::Consumer => "consumer",
+            Group::Samples => "samples",
+        }
+    }
+}
+
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub group: Group,
+    /// The user doc (`rules/<CODE>.md`), compiled in.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    pub fn doc_url(&self) -> String {
+        format!(
+            "https://github.com/shardlint/shardlint/blob/main/rules/{}.md",
+            self.code
+        )
+    }
+}
+
+pub type CheckFn = fn(&Ctx, &mut Vec<Finding>);
+
+pub struct Rule {
+    pub meta: &'static RuleMeta,
+    /// `None` for rules whose findings other stages produce (input errors, sample-driven).
+    pub check: Option<CheckFn>,
+}
+
+/// Every rule, sorted by code.
+pub static RULES: &[Rule] = &[
+    Rule {
+        meta: &input_parse_error::META,
+        check: None,
+    },
+    Rule {
+        meta: &unresolved_stream_reference::META,
+        check: Some(unresolved_stream_reference::check),
+    },
+    Rule {
+        meta: &constant_partition_key::META,
+        check: Some(constant_partition_key::check),
+    },
+    Rule {
+        meta: &template_uses_select_alias::META,
+        check: Some(template_uses_select_alias::check),
+    },
+    Rule {
+        meta: &missing_partition_key::META,
+        check: Some(missing_partition_key::check),
+    },
+    Rule {
+        meta: &random_partition_key::META,
+        check: Some(random_partition_key::check),
+    },
+    Rule {
+        meta: &malformed_key_template::META,
+        check: Some(malformed_key_template::check),
+    },
+    Rule {
+        meta: &template_evaluated_by_iac::META,
+        check: Some(template_evaluated_by_iac::check),
+    },
+    Rule {
+        meta: &contradictory_stream_mode::META,
+        check: Some(contradictory_stream_mode::check),
+    },
+    Rule {
+        meta: &too_many_standard_consumers::META,
+        check: Some(too_many_standard_consumers::check),
+    },
+    Rule {
+        meta: &keyspace_skew::META,
+        check: Some(keyspace_skew::check),
+    },
+    Rule {
+        meta: &shard_map_gap::META,
+        check: Some(shard_map_gap::check),
+    },
+    Rule {
+        meta: &mapping_value_out_of_range::META,
+        check: Some(mapping_value_out_of_range::check),
+    },
+    Rule {
+        meta: &unbounded_retry_without_destination::META,
+        check: Some(unbounded_retry_without_destination::check),
+    },
+    Rule {
+        meta: &retries_without_destination::META,
+        check: Some(retries_without_destination::check),
+    },
+];
+
+/// Finds a rule by code (`SL101`) or name (`constant-partition-key`), case-insensitively.
+pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| {
+        r.meta.code.eq_ignore_ascii_case(code_or_name) || r.meta.name == code_or_name
+    })
+}
+
+/// What a rule may read.
+pub struct Ctx<'a> {
+    pub db: &'a SourceDb,
+    pub model: &'a Model,
+    pub analysis: &'a Analysis,
+    pub config: &'a Config,
+}
+
+impl Ctx<'_> {
+    /// A finding at `span` with the rule's default severity.
+    pub fn finding(
+        &self,
+        meta: &'static RuleMeta,
+        span: Span,
+        path: impl Into<String>,
+        message: String,
+        label: impl Into<String>,
+        help: String,
+    ) -> Finding {
+        Finding {
+            code: meta.code,
+            rule: meta.name,
+            severity: meta.severity,
+            message,
+            help,
+            span,
+            label: label.into(),
+            path: path.into(),
+            related: Vec::new(),
+        }
+    }
+}
+
+pub fn related(r: &[Related]) -> Vec<RelatedSpan> {
+    r.iter()
+        .map(|r| RelatedSpan {
+            span: r.span,
+            path: r.path.clone(),
+            message: r.message.clone(),
+        })
+        .collect()
+}
+
+/// The name of a mapping parameter as the user wrote it, per source format.
+pub fn param_name(kind: SourceKind, api: &str) -> String {
+    match kind {
+        SourceKind::Terraform | SourceKind::TerraformPlan => match api {
+            "MaximumBatchingWindowInSeconds" => "maximum_batching_window_in_seconds".into(),
+            "MaximumRecordAgeInSeconds" => "maximum_record_age_in_seconds".into(),
+            "TumblingWindowInSeconds" => "tumbling_window_in_seconds".into(),
+            "BisectBatchOnFunctionError" => "bisect_batch_on_function_error".into(),
+            "DestinationConfig" => "destination_config".into(),
+            other => snake(other),
+        },
+        _ => api.to_string(),
+    }
+}
+
+fn snake(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Runs every selected rule.
+pub fn run(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in RULES {
+        if let Some(check) = rule.check
+            && ctx.config.rule_enabled(rule.meta)
+        {
+            check(ctx, &mut out);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_unique_and_documented() {
+        let codes: Vec<&str> = RULES.iter().map(|r| r.meta.code).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(codes, sorted, "RULES must be sorted by code with no duplicates");
+        for r in RULES {
+            let m = r.meta;
+            assert!(m.code.len() == 5 && m.code.starts_with("SL"), "{}", m.code);
+            assert!(m.doc.starts_with(&format!("# {} {}", m.code, m.name)), "{}", m.code);
+            for h in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References"] {
+                assert!(m.doc.contains(h), "{} doc lacks `{h}`", m.code);
+            }
+            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+        }
+    }
+
+    #[test]
+    fn param_names_follow_the_format() {
+        assert_eq!(param_name(SourceKind::Terraform, "BatchSize"), "batch_size");
+        assert_eq!(param_name(SourceKind::CloudFormation, "BatchSize"), "BatchSize");
+        assert_eq!(
+            param_name(SourceKind::Terraform, "MaximumRetryAttempts"),
+            "maximum_retry_attempts"
+        );
+    }
+}
+
+/// "`location-stream` (8 shards)" / "on-demand stream `x`" / "the target stream".
+pub fn describe_stream(model: &Model, stream: Option<usize>) -> String {
+    let Some(s) = stream.and_then(|i| model.streams.get(i)) else {
+        return "the target stream".into();
+    };
+    let name = s.display_name();
+    match (s.effective_mode(), s.open_shard_count()) {
+        (Some(crate::model::StreamMode::OnDemand), _) => format!("on-demand stream `{name}`"),
+        (_, Some(1)) => format!("`{name}` (1 shard)"),
+        (_, Some(n)) => format!("`{name}` ({n} shards)"),
+        _ => format!("`{name}`"),
+    }
+}
+
+/// How to write an IoT template as a partition key in the user's format.
+pub fn key_example(kind: SourceKind, template: &str) -> String {
+    match kind {
+        SourceKind::Terraform => format!("partition_key = \"{}\"", template.replace("${", "$${")),
+        SourceKind::TerraformPlan => format!("partition_key = \"{}\"", template.replace("${", "$${")),
+        SourceKind::CloudFormation => format!("PartitionKey: \"{template}\""),
+        SourceKind::Export => format!("\"partitionKey\": \"{template}\""),
+    }
+}

@@ -1,0 +1,40 @@
+//! SL104 random-partition-key: `${newuuid()}` spreads records evenly over shards, but records of
+//! one device no longer share a shard, so their order is lost. Informational.
+
+use super::{Ctx, RuleMeta, key_example};
+use crate::diagnostic::{Finding, Severity};
+use crate::template::KeyClass;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL104",
+    name: "random-partition-key",
+    summary: "Random partition key: even load, but no per-device ordering",
+    severity: Severity::Info,
+    group: super::Group::PartitionKey,
+    doc: include_str!("../../rules/SL104.md"),
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for (ri, rule) in ctx.model.rules.iter().enumerate() {
+        for (ai, action) in rule.actions.iter().enumerate() {
+            let Some(KeyClass::Random { sources }) = &ctx.analysis.keys[ri][ai].class else {
+                continue;
+            };
+            let Some(span) = action.partition_key.span else {
+                continue;
+            };
+            let what = sources.join("`, `");
+            out.push(ctx.finding(
+                &META,
+                span,
+                action.partition_key.path.clone(),
+                format!("partition key is random (`{what}`): load spreads evenly, but records of one device land on different shards and lose their order"),
+                "a new key for every record",
+                format!(
+                    "if consumers need per-device order, key by the device instead, e.g. `{}`",
+                    key_example(rule.origin.kind, "${clientid()}")
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! SL303 retries-without-destination: retries or record age are bounded, but no on-failure
+//! destination is set, so batches that exhaust them are discarded with no trace.
+
+use super::unbounded_retry_without_destination::{age_unbounded, blocks_on_poison, retries_unbounded};
+use super::{Ctx, RuleMeta, param_name};
+use crate::diagnostic::{Finding, Severity};
+use crate::model::SourceKind;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL303",
+    name: "retries-without-destination",
+    summary: "Bounded retries without an on-failure destination drop failed batches silently",
+    severity: Severity::Warning,
+    group: super::Group::Consumer,
+    doc: include_str!("../../rules/SL303.md"),
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for m in &ctx.model.mappings {
+        if !m.is_stream_source() || blocks_on_poison(m) || !m.on_failure_destination.is_absent() {
+            continue;
+        }
+        let (val, api) = if !retries_unbounded(m) && m.max_retry_attempts.get().is_some() {
+            (&m.max_retry_attempts, "MaximumRetryAttempts")
+        } else if !age_unbounded(m) && m.max_record_age.get().is_some() {
+            (&m.max_record_age, "MaximumRecordAgeInSeconds")
+        } else {
+            continue;
+        };
+        let Some(span) = val.span else { continue };
+        let name = param_name(m.origin.kind, api);
+        let help = match m.origin.kind {
+            SourceKind::Terraform | SourceKind::TerraformPlan => "add `destination_config { on_failure { destination_arn = <SQS queue or SNS topic ARN> } }` to keep a record of discarded batches".to_string(),
+            SourceKind::CloudFormation => "add `DestinationConfig: {OnFailure: {Destination: <SQS queue or SNS topic ARN>}}` to keep a record of discarded batches".to_string(),
+            SourceKind::Export => "add an on-failure destination with `aws lambda update-event-source-mapping --destination-config`".to_string(),
+        };
+        out.push(ctx.finding(
+            &META,
+            span,
+            val.path.clone(),
+            format!("batches that fail past `{name}` = `{}` are discarded with no trace: there is no on-failure destination", val.get().copied().unwrap_or_default()),
+            "bounded, then dropped",
+            help,
+        ));
+    }
+}

@@ -1,0 +1,35 @@
+//! SL204 shard-map-gap: the open shards of an exported shard map do not tile `[0, 2^128-1]`
+//! exactly (a gap, an overlap or an inverted range). Keys in a gap have no shard; shardlint cannot
+//! map samples onto such a map. Often a partial `list-shards` page.
+
+use super::{Ctx, RuleMeta};
+use crate::analysis::MapSource;
+use crate::diagnostic::{Finding, Severity};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL204",
+    name: "shard-map-gap",
+    summary: "Open shards do not cover the hash space exactly once",
+    severity: Severity::Error,
+    group: super::Group::Stream,
+    doc: include_str!("../../rules/SL204.md"),
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for (si, s) in ctx.model.streams.iter().enumerate() {
+        let MapSource::Export(Err(problems)) = &ctx.analysis.shard_maps[si] else {
+            continue;
+        };
+        let span = s.shards_span.unwrap_or(s.origin.span);
+        for p in problems {
+            out.push(ctx.finding(
+                &META,
+                span,
+                format!("{}.shards", s.origin.address),
+                format!("shard map of `{}`: {p}", s.display_name()),
+                "open shards listed here",
+                "export every page of the shard list (`aws kinesis list-shards` follows `NextToken`; do not pass `--exclusive-start-shard-id`) and check for a reshard in progress".into(),
+            ));
+        }
+    }
+}
