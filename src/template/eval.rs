@@ -293,7 +293,9 @@ fn is_decimal_text(s: &str) -> bool {
 fn to_i64(v: &V) -> Option<i64> {
     match v {
         V::Int(i) => Some(*i),
-        other => to_f64(other).filter(|f| f.is_finite()).map(|f| f.floor() as i64),
+        other => to_f64(other)
+            .filter(|f| f.is_finite())
+            .map(|f| f.floor() as i64),
     }
 }
 
@@ -323,11 +325,43 @@ fn is_ws(c: char) -> bool {
 /// Functions [`evaluate`] computes; any other known function evaluates to Undefined with a
 /// reason, so classification must not fold it into a constant value.
 pub const EVALUATED: &[&str] = &[
-    "abs", "cast", "ceil", "chr", "clientid", "concat", "endswith", "floor", "get",
-    "get_or_default", "indexof", "isnull", "isundefined", "length", "lower", "lpad", "ltrim",
-    "md5", "mod", "nanvl", "newuuid", "numbytes", "principal", "rand", "remainder", "replace",
-    "round", "rpad", "rtrim", "sign", "startswith", "substring", "timestamp", "topic",
-    "traceid", "trim", "upper",
+    "abs",
+    "cast",
+    "ceil",
+    "chr",
+    "clientid",
+    "concat",
+    "endswith",
+    "floor",
+    "get",
+    "get_or_default",
+    "indexof",
+    "isnull",
+    "isundefined",
+    "length",
+    "lower",
+    "lpad",
+    "ltrim",
+    "md5",
+    "mod",
+    "nanvl",
+    "newuuid",
+    "numbytes",
+    "principal",
+    "rand",
+    "remainder",
+    "replace",
+    "round",
+    "rpad",
+    "rtrim",
+    "sign",
+    "startswith",
+    "substring",
+    "timestamp",
+    "topic",
+    "traceid",
+    "trim",
+    "upper",
 ];
 
 fn call<'a>(name: &str, args: &'a [Expr], ctx: &mut Ctx<'a, '_>) -> V<'a> {

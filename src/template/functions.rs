@@ -61,7 +61,13 @@ pub static FUNCTIONS: &[FnSpec] = &[
     f("asin", 1, 1, "asin(Decimal)", Pure),
     f("atan", 1, 1, "atan(Decimal)", Pure),
     f("atan2", 2, 2, "atan2(Decimal, Decimal)", Pure),
-    f("aws_lambda", 2, 2, "aws_lambda(functionArn, inputJson)", External),
+    f(
+        "aws_lambda",
+        2,
+        2,
+        "aws_lambda(functionArn, inputJson)",
+        External,
+    ),
     f("bitand", 2, 2, "bitand(Int, Int)", Pure),
     f("bitnot", 1, 1, "bitnot(Int)", Pure),
     f("bitor", 2, 2, "bitor(Int, Int)", Pure),
@@ -94,7 +100,13 @@ pub static FUNCTIONS: &[FnSpec] = &[
         "get_dynamodb(tableName, partitionKeyName, partitionKeyValue[, sortKeyName, sortKeyValue], roleArn)",
         External,
     ),
-    f("get_mqtt_property", 1, 1, "get_mqtt_property(name)", PerRecord),
+    f(
+        "get_mqtt_property",
+        1,
+        1,
+        "get_mqtt_property(name)",
+        PerRecord,
+    ),
     f(
         "get_or_default",
         2,
@@ -152,11 +164,23 @@ pub static FUNCTIONS: &[FnSpec] = &[
     f("nanvl", 2, 2, "nanvl(AnyValue, AnyValue)", Pure),
     f("newuuid", 0, 0, "newuuid()", Random),
     f("numbytes", 1, 1, "numbytes(String)", Pure),
-    f("parse_time", 2, 3, "parse_time(String, Long[, String])", Pure),
+    f(
+        "parse_time",
+        2,
+        3,
+        "parse_time(String, Long[, String])",
+        Pure,
+    ),
     f("power", 2, 2, "power(Decimal, Decimal)", Pure),
     f("principal", 0, 0, "principal()", PerRecord),
     f("rand", 0, 0, "rand()", Random),
-    f("regexp_matches", 2, 2, "regexp_matches(String, String)", Pure),
+    f(
+        "regexp_matches",
+        2,
+        2,
+        "regexp_matches(String, String)",
+        Pure,
+    ),
     f(
         "regexp_replace",
         3,
@@ -263,8 +287,14 @@ mod tests {
         assert_eq!(arity_text(topic), "takes 0 or 1 arguments");
         assert_eq!(arity_text(lookup("lower").unwrap()), "takes 1 argument");
         assert_eq!(arity_text(lookup("newuuid").unwrap()), "takes 0 arguments");
-        assert_eq!(arity_text(lookup("concat").unwrap()), "takes at least 0 arguments");
-        assert_eq!(arity_text(lookup("get_dynamodb").unwrap()), "takes 4 to 6 arguments");
+        assert_eq!(
+            arity_text(lookup("concat").unwrap()),
+            "takes at least 0 arguments"
+        );
+        assert_eq!(
+            arity_text(lookup("get_dynamodb").unwrap()),
+            "takes 4 to 6 arguments"
+        );
         assert!(lookup("uuid").is_none());
         assert_eq!(lookup("isnull").unwrap().signature, "isNull(value)");
     }

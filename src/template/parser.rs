@@ -48,8 +48,8 @@ pub fn parse(text: &str) -> Result<Template, TemplateError> {
 
 /// Types `cast(x AS type)` accepts (SQL 2015-10-08 and 2016-03-23 keywords).
 const CAST_TYPES: &[&str] = &[
-    "string", "nvarchar", "text", "ntext", "varchar", "int", "integer", "double", "decimal", "bool",
-    "boolean",
+    "string", "nvarchar", "text", "ntext", "varchar", "int", "integer", "double", "decimal",
+    "bool", "boolean",
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -192,7 +192,10 @@ impl<'t> Parser<'t> {
             Tok::End => Err(self.unclosed()),
             other => Err(err(
                 r.clone(),
-                format!("expected `}}` or `+`, found {}", describe(&other, &self.text[r])),
+                format!(
+                    "expected `}}` or `+`, found {}",
+                    describe(&other, &self.text[r])
+                ),
                 Some("close the substitution with `}` or join values with `+`".into()),
             )),
         }
@@ -266,7 +269,13 @@ impl<'t> Parser<'t> {
             let range = expr_range(&e).start..kr.end;
             e = Expr::Call {
                 name: "get".into(),
-                args: vec![e, Expr::Str { value: key, range: kr }],
+                args: vec![
+                    e,
+                    Expr::Str {
+                        value: key,
+                        range: kr,
+                    },
+                ],
                 range,
             };
         }
@@ -278,7 +287,10 @@ impl<'t> Parser<'t> {
         }
         err(
             r.clone(),
-            format!("expected {what} after `{after}`, found {}", describe(&tok, &self.text[r])),
+            format!(
+                "expected {what} after `{after}`, found {}",
+                describe(&tok, &self.text[r])
+            ),
             Some(format!("write {what} after `{after}`")),
         )
     }
@@ -341,7 +353,10 @@ impl<'t> Parser<'t> {
             Tok::End => Err(self.unclosed()),
             other => Err(err(
                 r.clone(),
-                format!("expected a value, found {}", describe(&other, &self.text[r])),
+                format!(
+                    "expected a value, found {}",
+                    describe(&other, &self.text[r])
+                ),
                 Some("write a field name, a quoted string, a number or a function call".into()),
             )),
         }
@@ -385,7 +400,10 @@ impl<'t> Parser<'t> {
             )),
             other => Err(err(
                 r.clone(),
-                format!("expected `)` or `,`, found {}", describe(&other, &self.text[r])),
+                format!(
+                    "expected `)` or `,`, found {}",
+                    describe(&other, &self.text[r])
+                ),
                 Some("separate arguments with `,` and close the call with `)`".into()),
             )),
         }
@@ -456,7 +474,10 @@ impl<'t> Parser<'t> {
             other => {
                 return Err(err(
                     r.clone(),
-                    format!("expected `AS` in `cast()`, found {}", describe(&other, &self.text[r])),
+                    format!(
+                        "expected `AS` in `cast()`, found {}",
+                        describe(&other, &self.text[r])
+                    ),
                     Some("write it as `cast(value AS String)`".into()),
                 ));
             }

@@ -78,7 +78,8 @@ pub fn parse_sql(sql: &str) -> SqlInfo {
                     && topic_filter.is_none()
                 {
                     let r = next.1.clone();
-                    let closed = r.len() >= 2 && sql.as_bytes()[r.end - 1] == sql.as_bytes()[r.start];
+                    let closed =
+                        r.len() >= 2 && sql.as_bytes()[r.end - 1] == sql.as_bytes()[r.start];
                     let inner = r.start + 1..if closed { r.end - 1 } else { r.end };
                     topic_filter = Some((sql[inner.clone()].to_string(), inner));
                 }
@@ -170,7 +171,10 @@ mod tests {
         assert!(!topic_matches("a/#", "b/c"));
         assert!(topic_matches("#", "x/y"));
         assert!(!topic_matches("#", "$aws/things/x"));
-        assert!(topic_matches("$aws/things/+/shadow/update", "$aws/things/x/shadow/update"));
+        assert!(topic_matches(
+            "$aws/things/+/shadow/update",
+            "$aws/things/x/shadow/update"
+        ));
         assert!(topic_matches("some/topic", "some/topic"));
         assert!(!topic_matches("some/topic", "some/topic/more"));
         assert!(!topic_matches("some/topic/more", "some/topic"));

@@ -148,7 +148,10 @@ mod tests {
         let found = suggest_paths(&p, "vin");
         assert_eq!(
             found,
-            ["${get(get(a.b, 1), 'vin')}", "${get(get(get(a.b, 0), 'c'), 'vin')}"]
+            [
+                "${get(get(a.b, 1), 'vin')}",
+                "${get(get(get(a.b, 0), 'c'), 'vin')}"
+            ]
         );
         for t in &found {
             let tpl = crate::template::parse(t).unwrap();
