@@ -73,9 +73,10 @@ pub fn evaluate(t: &Template, input: &mut EvalInput) -> Evaluated {
                 reason: format!("empty key: `{}` is an empty string", render(expr)),
             },
             Ok(s) => Evaluated::Key(s.into_owned()),
-            Err(reason) => Evaluated::Undefined {
-                reason: format!("empty key: {reason}"),
-            },
+            Err(mut reason) => {
+                reason.insert_str(0, "empty key: ");
+                Evaluated::Undefined { reason }
+            }
         };
     }
     let mut key = String::new();
@@ -394,6 +395,15 @@ fn call<'a>(name: &str, args: &'a [Expr], ctx: &mut Ctx<'a, '_>) -> V<'a> {
             return undef(format!("`{name}()` is not known to shardlint"));
         }
         _ => {}
+    }
+    if name == "get" && args.len() == 2 {
+        // The hot path of `get(get(list, 0), 'vin')`: no argument vector.
+        let coll = eval(&args[0], ctx);
+        let key = eval(&args[1], ctx);
+        return match (coll, key) {
+            (V::Undef(r), _) | (_, V::Undef(r)) => V::Undef(r),
+            (coll, key) => get(coll, &key),
+        };
     }
     let mut vals: Vec<V<'a>> = args.iter().map(|a| eval(a, ctx)).collect();
     // isUndefined / get_or_default / nanvl look at Undefined arguments themselves.

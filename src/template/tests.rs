@@ -716,3 +716,35 @@ fn evaluate_string_functions() {
             .contains("`aws_lambda()` calls another AWS service")
     );
 }
+
+/// Rough throughput check: `cargo test --lib template::tests::throughput -- --ignored --nocapture`
+/// (debug builds are ~10x slower than release).
+#[test]
+#[ignore]
+fn throughput() {
+    let p = seed();
+    for text in [
+        "${vin}",
+        "${get(get(list,0),'vin')}",
+        "dev-${topic(2)}-${newuuid()}",
+    ] {
+        let t = parse(text).unwrap();
+        let mut rng = || 42u128;
+        let start = std::time::Instant::now();
+        let mut n = 0usize;
+        for _ in 0..300_000 {
+            let mut input = EvalInput {
+                payload: &p,
+                topic: Some("fleet/car-7/telemetry"),
+                clientid: None,
+                principal: None,
+                timestamp_ms: None,
+                random: &mut rng,
+            };
+            if let Evaluated::Key(k) = evaluate(&t, &mut input) {
+                n += k.len();
+            }
+        }
+        println!("{text}: 300k in {:?} ({n} key bytes)", start.elapsed());
+    }
+}
