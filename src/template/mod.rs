@@ -2,10 +2,24 @@
 //! byte ranges, static classification (constant / per-record / random / time-based / unknown)
 //! and evaluation on a sample payload with IoT's Undefined semantics. Pure: no I/O, no model.
 //!
-//! INTERFACE STUB — the signatures below are fixed (other modules code against them); the
-//! bodies are being implemented in their own branch.
+//! The types and functions in this file are the module's fixed interface; the work lives in
+//! `parser` (text → [`Template`]), `functions` (the IoT SQL function table), `classify`,
+//! `eval` (IoT semantics, per record, allocation-light), `sql` (FROM filter, `AS` aliases,
+//! topic matching) and `suggest` (templates that reach a field in a sample payload).
 
 use std::ops::Range;
+
+mod classify;
+mod eval;
+pub mod functions;
+mod parser;
+mod sql;
+mod suggest;
+
+#[cfg(test)]
+mod tests;
+
+pub use parser::{expr_range, render};
 
 /// A parsed template: literal text and `${expr}` parts, in order.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,14 +38,34 @@ pub enum Part {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     /// `a.b.c` (a reference into the original payload).
-    Field { path: Vec<String>, range: Range<usize> },
-    Str { value: String, range: Range<usize> },
-    Num { value: f64, range: Range<usize> },
-    Bool { value: bool, range: Range<usize> },
+    Field {
+        path: Vec<String>,
+        range: Range<usize>,
+    },
+    Str {
+        value: String,
+        range: Range<usize>,
+    },
+    Num {
+        value: f64,
+        range: Range<usize>,
+    },
+    Bool {
+        value: bool,
+        range: Range<usize>,
+    },
     /// `lhs + rhs`.
-    Add { lhs: Box<Expr>, rhs: Box<Expr>, range: Range<usize> },
+    Add {
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+        range: Range<usize>,
+    },
     /// `name(args...)`, name lower-cased as IoT matches functions case-insensitively.
-    Call { name: String, args: Vec<Expr>, range: Range<usize> },
+    Call {
+        name: String,
+        args: Vec<Expr>,
+        range: Range<usize>,
+    },
 }
 
 /// A malformed template; `range` is in bytes of the template text.
@@ -43,26 +77,30 @@ pub struct TemplateError {
 }
 
 /// Parses a template. Text without `${` is a single literal part.
-pub fn parse(_text: &str) -> Result<Template, TemplateError> {
-    Err(TemplateError {
-        range: 0..0,
-        message: "not implemented".into(),
-        help: None,
-    })
+pub fn parse(text: &str) -> Result<Template, TemplateError> {
+    parser::parse(text)
 }
 
 /// How a key varies between records.
 #[derive(Clone, Debug, PartialEq)]
 pub enum KeyClass {
     /// Every record gets the same key; `value` is it when it can be computed statically.
-    Constant { value: Option<String> },
+    Constant {
+        value: Option<String>,
+    },
     /// Varies with the record: `sources` names what it varies with (`vin`, `clientid()`, `topic(2)`).
-    PerRecord { sources: Vec<String> },
+    PerRecord {
+        sources: Vec<String>,
+    },
     /// `newuuid()` (or another random source): spreads evenly, no per-device order.
-    Random { sources: Vec<String> },
+    Random {
+        sources: Vec<String>,
+    },
     /// `timestamp()` without a per-record part.
     TimeBased,
-    Unknown { reason: String },
+    Unknown {
+        reason: String,
+    },
 }
 
 /// What classification may know besides the template.
@@ -72,15 +110,31 @@ pub struct ClassifyCtx<'a> {
     pub topic_filter: Option<&'a str>,
 }
 
-pub fn classify(_t: &Template, _ctx: &ClassifyCtx) -> KeyClass {
-    KeyClass::Unknown {
-        reason: "not implemented".into(),
-    }
+/// How the key varies between records; see `classify.rs` for the precedence of mixed parts.
+pub fn classify(t: &Template, ctx: &ClassifyCtx) -> KeyClass {
+    classify::classify(t, ctx)
 }
 
 /// Every payload field reference in the template: its top-level path and range.
-pub fn fields(_t: &Template) -> Vec<(Vec<String>, Range<usize>)> {
-    Vec::new()
+pub fn fields(t: &Template) -> Vec<(Vec<String>, Range<usize>)> {
+    fn walk(e: &Expr, out: &mut Vec<(Vec<String>, Range<usize>)>) {
+        match e {
+            Expr::Field { path, range } => out.push((path.clone(), range.clone())),
+            Expr::Add { lhs, rhs, .. } => {
+                walk(lhs, out);
+                walk(rhs, out);
+            }
+            Expr::Call { args, .. } => args.iter().for_each(|a| walk(a, out)),
+            Expr::Str { .. } | Expr::Num { .. } | Expr::Bool { .. } => {}
+        }
+    }
+    let mut out = Vec::new();
+    for part in &t.parts {
+        if let Part::Expr { expr, .. } = part {
+            walk(expr, &mut out);
+        }
+    }
+    out
 }
 
 /// The parts of a rule's SQL that matter for keys.
@@ -92,16 +146,13 @@ pub struct SqlInfo {
     pub aliases: Vec<(String, Range<usize>)>,
 }
 
-pub fn parse_sql(_sql: &str) -> SqlInfo {
-    SqlInfo {
-        topic_filter: None,
-        aliases: Vec::new(),
-    }
+pub fn parse_sql(sql: &str) -> SqlInfo {
+    sql::parse_sql(sql)
 }
 
 /// MQTT topic filter matching with `+` and `#`.
-pub fn topic_matches(_filter: &str, _topic: &str) -> bool {
-    false
+pub fn topic_matches(filter: &str, topic: &str) -> bool {
+    sql::topic_matches(filter, topic)
 }
 
 /// What a template evaluates to on one record.
@@ -109,7 +160,9 @@ pub fn topic_matches(_filter: &str, _topic: &str) -> bool {
 pub enum Evaluated {
     Key(String),
     /// IoT's Undefined (a missing field, a bad argument); `reason` names the cause.
-    Undefined { reason: String },
+    Undefined {
+        reason: String,
+    },
 }
 
 /// One record's context for evaluation.
@@ -123,14 +176,13 @@ pub struct EvalInput<'a> {
     pub random: &'a mut dyn FnMut() -> u128,
 }
 
-pub fn evaluate(_t: &Template, _input: &mut EvalInput) -> Evaluated {
-    Evaluated::Undefined {
-        reason: "not implemented".into(),
-    }
+/// IoT semantics (aws-facts §2.4); the documented assumptions are listed in `eval.rs`.
+pub fn evaluate(t: &Template, input: &mut EvalInput) -> Evaluated {
+    eval::evaluate(t, input)
 }
 
 /// Templates that reach a field named `field` somewhere in `payload` under IoT SQL (e.g.
 /// `${get(get(list, 0), 'vin')}` for `{"list":[{"vin":…}]}`), shortest first.
-pub fn suggest_paths(_payload: &serde_json::Value, _field: &str) -> Vec<String> {
-    Vec::new()
+pub fn suggest_paths(payload: &serde_json::Value, field: &str) -> Vec<String> {
+    suggest::suggest_paths(payload, field)
 }
