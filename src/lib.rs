@@ -66,6 +66,7 @@ pub fn check(paths: &[PathBuf], config: &config::Config, opts: &load::LoadOption
         mut model,
         mut errors,
         report_only,
+        skipped,
     } = loaded;
     link::link(&mut model);
     let analysis = analysis::analyse(&model);
@@ -87,7 +88,7 @@ pub fn check(paths: &[PathBuf], config: &config::Config, opts: &load::LoadOption
     sort_findings(&db, &mut findings);
     errors.sort_by(|a, b| (&a.file, a.span.map(|s| s.start)).cmp(&(&b.file, b.span.map(|s| s.start))));
     let summary = Summary {
-        files: db.files().count(),
+        files: db.files().count() - skipped.len(),
         streams: model.streams.len(),
         topic_rules: model.rules.len(),
         mappings: model.mappings.len(),

@@ -63,6 +63,8 @@ pub struct Loaded {
     /// When single files were given (pre-commit), findings are reported only in these files;
     /// their module siblings are read for context. `None`: report everywhere.
     pub report_only: Option<HashSet<FileId>>,
+    /// Files read but not recognised (JSON/YAML that is none of ours); not counted as checked.
+    pub skipped: HashSet<FileId>,
 }
 
 struct Found {
@@ -194,18 +196,20 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
             terraform::load_module(db, &dir, tf, vars)
         })
         .collect();
-    let other_results: Vec<Result<Option<Model>, InputError>> = others
+    let other_results: Vec<(FileId, Result<Option<Model>, InputError>)> = others
         .par_iter()
-        .map(|&(id, kind, explicit)| load_structured(db, id, kind, explicit))
+        .map(|&(id, kind, explicit)| (id, load_structured(db, id, kind, explicit)))
         .collect();
     for (model, errors) in tf_results {
         loaded.model.extend(model);
         loaded.errors.extend(errors);
     }
-    for r in other_results {
+    for (id, r) in other_results {
         match r {
             Ok(Some(model)) => loaded.model.extend(model),
-            Ok(None) => {}
+            Ok(None) => {
+                loaded.skipped.insert(id);
+            }
             Err(e) => loaded.errors.push(e),
         }
     }

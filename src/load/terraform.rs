@@ -686,9 +686,14 @@ impl<'a> Module<'a> {
             }
             _ => return None,
         };
+        // Terraform's `uuid()` has an IoT twin with another name; suggest that one.
+        let iot_form = match inner.as_str() {
+            "uuid()" => "newuuid()".to_string(),
+            _ => inner.clone(),
+        };
         Some(IacInterpolation {
             tool: IacTool::Terraform,
-            escaped_form: format!("$${{{inner}}}"),
+            escaped_form: format!("$${{{iot_form}}}"),
             expr: inner,
             span,
             effect,
@@ -1029,7 +1034,7 @@ mod tests {
         )]);
         let a = &m.rules[0].actions;
         assert_eq!(a[0].iac_interpolations[0].effect, IacEffect::FixedPerDeploy);
-        assert_eq!(a[0].iac_interpolations[0].escaped_form, "$${uuid()}");
+        assert_eq!(a[0].iac_interpolations[0].escaped_form, "$${newuuid()}");
         assert!(a[0].partition_key.is_unknown());
         assert_eq!(a[1].iac_interpolations[0].effect, IacEffect::Rejected);
         assert!(a[2].iac_interpolations.is_empty());

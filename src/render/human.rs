@@ -98,6 +98,8 @@ pub fn render(report: &Report, opts: HumanOptions) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(opts.width)
         .with_links(false)
+        // Never split `$${vin}` or an ARN across lines: it must stay copyable.
+        .with_break_words(false)
         .without_syntax_highlighting();
     let db = &report.db;
     let mut out = String::new();
@@ -135,7 +137,7 @@ pub fn render(report: &Report, opts: HumanOptions) -> String {
     for e in &report.errors {
         match e.span {
             Some(span) => emit(&Rendered {
-                code: e.code.to_string(),
+                code: input_code(e.code),
                 message: e.message.clone(),
                 severity: miette::Severity::Error,
                 help: e.help.clone(),
@@ -145,7 +147,7 @@ pub fn render(report: &Report, opts: HumanOptions) -> String {
                 related: Vec::new(),
             }),
             None => emit(&Rendered {
-                code: e.code.to_string(),
+                code: input_code(e.code),
                 message: format!("{}: {}", e.file, e.message),
                 severity: miette::Severity::Error,
                 help: e.help.clone(),
@@ -183,4 +185,12 @@ pub fn summary_line(report: &Report) -> String {
         line.push_str(&format!("; {} could not be read", plural(s.input_errors, "input", "inputs")));
     }
     line
+}
+
+/// `SL001 input-parse-error`: the same "code name" header as findings.
+fn input_code(code: &str) -> String {
+    match crate::rules::find(code) {
+        Some(r) => format!("{} {}", r.meta.code, r.meta.name),
+        None => code.to_string(),
+    }
 }
