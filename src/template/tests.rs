@@ -368,6 +368,16 @@ fn messages_follow_the_style_guide() {
     }
 }
 
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let text = format!("${{{}vin{}}}", "(".repeat(5000), ")".repeat(5000));
+    let e = perr(&text);
+    assert_eq!(e.message, "expression nested deeper than 64 levels");
+    assert_eq!(e.range, 66..67);
+    let ok = format!("${{{}vin{}}}", "lower(".repeat(30), ")".repeat(30));
+    assert!(parse(&ok).is_ok());
+}
+
 // ---------- fields ----------
 
 #[test]
