@@ -561,6 +561,34 @@ fn classify_unknowns() {
 // ---------- evaluate ----------
 
 #[test]
+fn hand_built_templates_with_bad_calls_do_not_panic() {
+    let t = Template {
+        parts: vec![Part::Expr {
+            expr: Expr::Call {
+                name: "get".into(),
+                args: vec![],
+                range: 0..0,
+            },
+            range: 0..0,
+        }],
+    };
+    let p = json!({});
+    let mut rng = || 0u128;
+    let mut input = EvalInput {
+        payload: &p,
+        topic: None,
+        clientid: None,
+        principal: None,
+        timestamp_ms: None,
+        random: &mut rng,
+    };
+    let Evaluated::Undefined { reason } = evaluate(&t, &mut input) else {
+        panic!()
+    };
+    assert_eq!(reason, "empty key: `get()` takes 2 arguments, got 0");
+}
+
+#[test]
 fn evaluate_seed_payload() {
     let p = seed();
     let reason = undefined("${vin}", &p);
