@@ -366,6 +366,19 @@ pub const EVALUATED: &[&str] = &[
 ];
 
 fn call<'a>(name: &str, args: &'a [Expr], ctx: &mut Ctx<'a, '_>) -> V<'a> {
+    // `parse` checks arities, but a `Template` can be built by hand: never index past `args`.
+    match super::functions::lookup(name) {
+        Some(spec)
+            if args.len() >= spec.min_args && spec.max_args.is_none_or(|m| args.len() <= m) => {}
+        Some(spec) => {
+            return undef(format!(
+                "`{name}()` {}, got {}",
+                super::functions::arity_text(spec),
+                args.len()
+            ));
+        }
+        None => return undef(format!("unknown function `{name}()`")),
+    }
     // Context functions first: they need no arguments evaluated.
     match name {
         "topic" => return topic(args, ctx),

@@ -24,6 +24,7 @@ pub fn parse(text: &str) -> Result<Template, TemplateError> {
                 text,
                 pos: i + 2,
                 open: i,
+                depth: 0,
             };
             let expr = p.template_expr()?;
             let end = p.pos; // just past `}`
@@ -66,7 +67,11 @@ struct Parser<'t> {
     pos: usize,
     /// Byte offset of the `${` being parsed.
     open: usize,
+    /// Nesting of parentheses and calls, bounded so hostile input cannot overflow the stack.
+    depth: usize,
 }
+
+const MAX_DEPTH: usize = 64;
 
 fn err(range: Range<usize>, message: String, help: Option<String>) -> TemplateError {
     TemplateError {
@@ -297,6 +302,20 @@ impl<'t> Parser<'t> {
 
     fn primary(&mut self) -> Result<Expr, TemplateError> {
         let (tok, r) = self.peek()?;
+        if self.depth >= MAX_DEPTH {
+            return Err(err(
+                r,
+                format!("expression nested deeper than {MAX_DEPTH} levels"),
+                Some("simplify the expression".into()),
+            ));
+        }
+        self.depth += 1;
+        let e = self.primary_inner(tok, r);
+        self.depth -= 1;
+        e
+    }
+
+    fn primary_inner(&mut self, tok: Tok, r: Range<usize>) -> Result<Expr, TemplateError> {
         match tok {
             Tok::Num(value) => {
                 self.bump(&r);

@@ -368,6 +368,16 @@ fn messages_follow_the_style_guide() {
     }
 }
 
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let text = format!("${{{}vin{}}}", "(".repeat(5000), ")".repeat(5000));
+    let e = perr(&text);
+    assert_eq!(e.message, "expression nested deeper than 64 levels");
+    assert_eq!(e.range, 66..67);
+    let ok = format!("${{{}vin{}}}", "lower(".repeat(30), ")".repeat(30));
+    assert!(parse(&ok).is_ok());
+}
+
 // ---------- fields ----------
 
 #[test]
@@ -549,6 +559,34 @@ fn classify_unknowns() {
 }
 
 // ---------- evaluate ----------
+
+#[test]
+fn hand_built_templates_with_bad_calls_do_not_panic() {
+    let t = Template {
+        parts: vec![Part::Expr {
+            expr: Expr::Call {
+                name: "get".into(),
+                args: vec![],
+                range: 0..0,
+            },
+            range: 0..0,
+        }],
+    };
+    let p = json!({});
+    let mut rng = || 0u128;
+    let mut input = EvalInput {
+        payload: &p,
+        topic: None,
+        clientid: None,
+        principal: None,
+        timestamp_ms: None,
+        random: &mut rng,
+    };
+    let Evaluated::Undefined { reason } = evaluate(&t, &mut input) else {
+        panic!()
+    };
+    assert_eq!(reason, "empty key: `get()` takes 2 arguments, got 0");
+}
 
 #[test]
 fn evaluate_seed_payload() {
