@@ -77,7 +77,9 @@ pub fn analyse(model: &Model) -> Analysis {
             MapSource::Export(ShardMap::from_records(shards))
         } else {
             match s.open_shard_count() {
-                Some(n) if (1..=100_000).contains(&n) => MapSource::EvenSplit(ShardMap::even(n as u32)),
+                Some(n) if (1..=100_000).contains(&n) => {
+                    MapSource::EvenSplit(ShardMap::even(n as u32))
+                }
                 _ => MapSource::Unknown,
             }
         };

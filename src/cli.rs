@@ -191,8 +191,9 @@ fn terminal_width(to_terminal: bool) -> usize {
 
 pub fn write_output(path: Option<&std::path::Path>, text: &str) -> std::io::Result<()> {
     match path {
-        Some(p) => std::fs::write(p, text)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot write `{}`: {e}", p.display()))),
+        Some(p) => std::fs::write(p, text).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot write `{}`: {e}", p.display()))
+        }),
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth a message.

@@ -14,21 +14,21 @@
 //!                           └─ exit code: 0 clean · 1 findings at/above --fail-on · 2 some input unreadable / usage error
 //! ```
 
-pub mod diagnostic;
-pub mod distribution;
-pub mod keyspace;
-pub mod model;
-pub mod ordering;
-pub mod simulate;
-pub mod source;
-pub mod template;
 pub mod analysis;
 pub mod cli;
 pub mod config;
+pub mod diagnostic;
+pub mod distribution;
+pub mod keyspace;
 pub mod link;
 pub mod load;
+pub mod model;
+pub mod ordering;
 pub mod render;
 pub mod rules;
+pub mod simulate;
+pub mod source;
+pub mod template;
 
 use std::path::PathBuf;
 
@@ -86,16 +86,27 @@ pub fn check(paths: &[PathBuf], config: &config::Config, opts: &load::LoadOption
         findings.retain(|f| only.contains(&f.span.file));
     }
     sort_findings(&db, &mut findings);
-    errors.sort_by(|a, b| (&a.file, a.span.map(|s| s.start)).cmp(&(&b.file, b.span.map(|s| s.start))));
+    errors.sort_by(|a, b| {
+        (&a.file, a.span.map(|s| s.start)).cmp(&(&b.file, b.span.map(|s| s.start)))
+    });
     let summary = Summary {
         files: db.files().count() - skipped.len(),
         streams: model.streams.len(),
         topic_rules: model.rules.len(),
         mappings: model.mappings.len(),
         functions: model.functions.len(),
-        errors: findings.iter().filter(|f| f.severity == diagnostic::Severity::Error).count(),
-        warnings: findings.iter().filter(|f| f.severity == diagnostic::Severity::Warning).count(),
-        infos: findings.iter().filter(|f| f.severity == diagnostic::Severity::Info).count(),
+        errors: findings
+            .iter()
+            .filter(|f| f.severity == diagnostic::Severity::Error)
+            .count(),
+        warnings: findings
+            .iter()
+            .filter(|f| f.severity == diagnostic::Severity::Warning)
+            .count(),
+        infos: findings
+            .iter()
+            .filter(|f| f.severity == diagnostic::Severity::Info)
+            .count(),
         input_errors: errors.len(),
         suppressed: 0,
     };
@@ -113,6 +124,12 @@ fn sort_findings(db: &SourceDb, findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         let fa = db.get(a.span.file).display_name();
         let fb = db.get(b.span.file).display_name();
-        (fa, a.span.start, a.span.end, a.code, &a.message).cmp(&(fb, b.span.start, b.span.end, b.code, &b.message))
+        (fa, a.span.start, a.span.end, a.code, &a.message).cmp(&(
+            fb,
+            b.span.start,
+            b.span.end,
+            b.code,
+            &b.message,
+        ))
     });
 }

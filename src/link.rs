@@ -39,17 +39,16 @@ pub fn link(model: &mut Model) {
             .position(|(m, addr, _, _)| m == module && addr == r)
     };
     // Every entity with that name; more than one is ambiguous.
-    let by_name = |list: &[(String, String, Option<String>, Option<String>)],
-                   name: &str|
-     -> Vec<usize> {
-        list.iter()
-            .enumerate()
-            .filter(|(_, (_, _, n, arn))| {
-                n.as_deref() == Some(name) || arn.as_deref() == Some(name)
-            })
-            .map(|(i, _)| i)
-            .collect()
-    };
+    let by_name =
+        |list: &[(String, String, Option<String>, Option<String>)], name: &str| -> Vec<usize> {
+            list.iter()
+                .enumerate()
+                .filter(|(_, (_, _, n, arn))| {
+                    n.as_deref() == Some(name) || arn.as_deref() == Some(name)
+                })
+                .map(|(i, _)| i)
+                .collect()
+        };
 
     let mut unlinked = Vec::new();
     for rule in &mut model.rules {
@@ -105,7 +104,11 @@ pub fn link(model: &mut Model) {
                     };
                     if let Some(name) = name {
                         let exact = by_name(&streams, arn);
-                        let hits = if exact.len() == 1 { exact } else { by_name(&streams, &name) };
+                        let hits = if exact.len() == 1 {
+                            exact
+                        } else {
+                            by_name(&streams, &name)
+                        };
                         match hits.as_slice() {
                             [i] => linked = Some(*i),
                             [] => unlinked.push(Unlinked {
@@ -147,7 +150,11 @@ pub fn link(model: &mut Model) {
                 .map(|(_, rest)| rest.split(':').next().unwrap_or(rest))
                 .unwrap_or(v);
             let hits = by_name(&functions, v);
-            let hits = if hits.len() == 1 { hits } else { by_name(&functions, name) };
+            let hits = if hits.len() == 1 {
+                hits
+            } else {
+                by_name(&functions, name)
+            };
             if let [i] = hits.as_slice() {
                 f = Some(*i);
             }

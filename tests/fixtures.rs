@@ -27,15 +27,24 @@ fn markers(case: &Path, rel: &str) -> (BTreeSet<(String, usize, String)>, BTreeS
     let mut set = BTreeSet::new();
     let mut marked_files = BTreeSet::new();
     for entry in walk(case) {
-        let Ok(text) = std::fs::read_to_string(&entry) else { continue };
+        let Ok(text) = std::fs::read_to_string(&entry) else {
+            continue;
+        };
         let name = format!(
             "{rel}/{}",
-            entry.strip_prefix(case).unwrap().to_string_lossy().replace('\\', "/")
+            entry
+                .strip_prefix(case)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
         );
         for (i, line) in text.lines().enumerate() {
             if let Some(pos) = line.find("expect: SL") {
                 marked_files.insert(name.clone());
-                for code in line[pos + 8..].split([',', ' ']).filter(|c| c.starts_with("SL")) {
+                for code in line[pos + 8..]
+                    .split([',', ' '])
+                    .filter(|c| c.starts_with("SL"))
+                {
                     set.insert((name.clone(), i + 1, code.trim().to_string()));
                 }
             }
@@ -50,7 +59,12 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         let p = e.path();
         if p.is_dir() {
             out.extend(walk(&p));
-        } else if !p.file_name().unwrap().to_string_lossy().starts_with("expected") {
+        } else if !p
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("expected")
+        {
             out.push(p);
         }
     }
@@ -65,7 +79,11 @@ fn every_fixture_matches_its_markers_and_golden_files() {
     let mut failures = Vec::new();
     for case in cases() {
         let rel = format!("fixtures/{}", case.file_name().unwrap().to_string_lossy());
-        let report = shardlint::check(&[PathBuf::from(&rel)], &Config::default(), &LoadOptions::default());
+        let report = shardlint::check(
+            &[PathBuf::from(&rel)],
+            &Config::default(),
+            &LoadOptions::default(),
+        );
         let (expected, marked_files) = markers(&case, &rel);
         let got: BTreeSet<(String, usize, String)> = report
             .findings
@@ -80,10 +98,16 @@ fn every_fixture_matches_its_markers_and_golden_files() {
             .filter(|(file, _, _)| marked_files.contains(file))
             .collect();
         for missing in expected.difference(&got) {
-            failures.push(format!("{rel}: expected {} at {}:{} did not fire", missing.2, missing.0, missing.1));
+            failures.push(format!(
+                "{rel}: expected {} at {}:{} did not fire",
+                missing.2, missing.0, missing.1
+            ));
         }
         for extra in got.difference(&expected) {
-            failures.push(format!("{rel}: unexpected {} at {}:{}", extra.2, extra.0, extra.1));
+            failures.push(format!(
+                "{rel}: unexpected {} at {}:{}",
+                extra.2, extra.0, extra.1
+            ));
         }
         let text = render::human::render(&report, render::human::HumanOptions::default());
         let json = render::json::render(&report);

@@ -154,14 +154,15 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
                 files.push((id, f.kind, f.explicit));
             }
             Ok(None) => {}
-            Err(mut e) => {
+            Err(e) => {
+                let (mut error, text) = *e;
                 // A position for errors found while reading (non-UTF-8 bytes): add the text so
                 // renderers can show the line.
-                if let Some((text, offset)) = e.1.take() {
+                if let Some((text, offset)) = text {
                     let id = loaded.db.add(f.path.clone(), text);
-                    e.0.span = Some(Span::new(id, offset, offset));
+                    error.span = Some(Span::new(id, offset, offset));
                 }
-                loaded.errors.push(e.0);
+                loaded.errors.push(error);
             }
         }
     }
@@ -238,14 +239,16 @@ fn load_structured(
             code: "SL001",
             file: db.get(id).display_name(),
             span: None,
-            message: "not a Terraform plan, AWS CLI export or CloudFormation template shardlint reads".into(),
+            message:
+                "not a Terraform plan, AWS CLI export or CloudFormation template shardlint reads"
+                    .into(),
             help: Some("see `shardlint --help` for the formats shardlint reads".into()),
         }),
         r => r,
     }
 }
 
-type ReadError = (InputError, Option<(String, usize)>);
+type ReadError = Box<(InputError, Option<(String, usize)>)>;
 
 /// Reads a file as UTF-8. `Ok(None)`: skip silently (a non-Terraform file found by the walk that
 /// is not text). Binary, empty, non-UTF-8 and oversized files of a kind shardlint reads are errors.
@@ -260,32 +263,36 @@ fn read_file(path: &Path, kind: Kind, explicit: bool) -> Result<Option<String>, 
     // Only Terraform is recognised by name alone; JSON/YAML found by the walk are ours only if
     // their content says so, so unreadable ones are skipped unless named explicitly.
     let must_report = explicit || matches!(kind, Kind::Terraform | Kind::TfVars);
-    let meta = std::fs::metadata(path).map_err(|e| (err(e.to_string(), None), None))?;
+    let meta = std::fs::metadata(path).map_err(|e| Box::new((err(e.to_string(), None), None)))?;
     if meta.len() > MAX_FILE_BYTES {
         return if must_report {
-            Err((
+            Err(Box::new((
                 err(
-                    format!("file is {} bytes, above the {} MiB limit", meta.len(), MAX_FILE_BYTES >> 20),
+                    format!(
+                        "file is {} bytes, above the {} MiB limit",
+                        meta.len(),
+                        MAX_FILE_BYTES >> 20
+                    ),
                     None,
                 ),
                 None,
-            ))
+            )))
         } else {
             Ok(None)
         };
     }
-    let bytes = std::fs::read(path).map_err(|e| (err(e.to_string(), None), None))?;
+    let bytes = std::fs::read(path).map_err(|e| Box::new((err(e.to_string(), None), None)))?;
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
         return if must_report {
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let offset = String::from_utf8_lossy(&bytes[..nul]).len();
-            Err((
+            Err(Box::new((
                 err(
                     "binary file (contains NUL bytes), not text".into(),
                     Some("remove it or rename it so it does not end in `.tf`"),
                 ),
                 Some((text, offset)),
-            ))
+            )))
         } else {
             Ok(None)
         };
@@ -293,13 +300,13 @@ fn read_file(path: &Path, kind: Kind, explicit: bool) -> Result<Option<String>, 
     match String::from_utf8(bytes) {
         Ok(text) => {
             if text.trim().is_empty() && must_report {
-                return Err((
+                return Err(Box::new((
                     err(
                         "file is empty".into(),
                         Some("delete the file or give it content"),
                     ),
                     Some((text, 0)),
-                ));
+                )));
             }
             Ok(Some(text))
         }
@@ -309,13 +316,13 @@ fn read_file(path: &Path, kind: Kind, explicit: bool) -> Result<Option<String>, 
             // Keep the valid prefix so the position can be shown with its line.
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let offset = String::from_utf8_lossy(&bytes[..valid]).len();
-            Err((
+            Err(Box::new((
                 err(
                     format!("not valid UTF-8 (invalid byte `0x{:02x}`)", bytes[valid]),
                     Some("save the file as UTF-8"),
                 ),
                 Some((text, offset)),
-            ))
+            )))
         }
         Err(_) => Ok(None),
     }
@@ -331,7 +338,9 @@ fn walk(root: &Path, opts: &LoadOptions, f: &mut dyn FnMut(PathBuf)) {
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(|e| {
             !(e.file_type().is_some_and(|t| t.is_dir())
-                && e.file_name().to_str().is_some_and(|n| SKIP_DIRS.contains(&n)))
+                && e.file_name()
+                    .to_str()
+                    .is_some_and(|n| SKIP_DIRS.contains(&n)))
         });
     for entry in builder.build().flatten() {
         if entry.file_type().is_some_and(|t| t.is_file()) {

@@ -108,22 +108,124 @@ const TF_VOLATILE: [&str; 4] = ["uuid", "timestamp", "plantimestamp", "bcrypt"];
 
 /// Terraform's built-in functions (for telling an IoT function written unescaped from a real one).
 const TF_FUNCTIONS: &[&str] = &[
-    "abs", "abspath", "alltrue", "anytrue", "base64decode", "base64encode", "base64gzip",
-    "base64sha256", "base64sha512", "basename", "bcrypt", "can", "ceil", "chomp", "chunklist",
-    "cidrhost", "cidrnetmask", "cidrsubnet", "cidrsubnets", "coalesce", "coalescelist", "compact",
-    "concat", "contains", "csvdecode", "dirname", "distinct", "element", "endswith", "ephemeralasnull",
-    "file", "filebase64", "filebase64sha256", "filebase64sha512", "fileexists", "filemd5",
-    "fileset", "filesha1", "filesha256", "filesha512", "flatten", "floor", "format", "formatdate",
-    "formatlist", "indent", "index", "issensitive", "join", "jsondecode", "jsonencode", "keys",
-    "length", "log", "lookup", "lower", "matchkeys", "max", "md5", "merge", "min", "nonsensitive",
-    "one", "parseint", "pathexpand", "plantimestamp", "pow", "range", "regex", "regexall",
-    "replace", "reverse", "rsadecrypt", "sensitive", "setintersection", "setproduct",
-    "setsubtract", "setunion", "sha1", "sha256", "sha512", "signum", "slice", "sort", "split",
-    "startswith", "strcontains", "strrev", "substr", "sum", "templatefile", "templatestring",
-    "textdecodebase64", "textencodebase64", "timeadd", "timecmp", "timestamp", "title", "tobool",
-    "tolist", "tomap", "tonumber", "toset", "tostring", "transpose", "trim", "trimprefix",
-    "trimspace", "trimsuffix", "try", "upper", "urlencode", "uuid", "uuidv5", "values", "yamldecode",
-    "yamlencode", "zipmap",
+    "abs",
+    "abspath",
+    "alltrue",
+    "anytrue",
+    "base64decode",
+    "base64encode",
+    "base64gzip",
+    "base64sha256",
+    "base64sha512",
+    "basename",
+    "bcrypt",
+    "can",
+    "ceil",
+    "chomp",
+    "chunklist",
+    "cidrhost",
+    "cidrnetmask",
+    "cidrsubnet",
+    "cidrsubnets",
+    "coalesce",
+    "coalescelist",
+    "compact",
+    "concat",
+    "contains",
+    "csvdecode",
+    "dirname",
+    "distinct",
+    "element",
+    "endswith",
+    "ephemeralasnull",
+    "file",
+    "filebase64",
+    "filebase64sha256",
+    "filebase64sha512",
+    "fileexists",
+    "filemd5",
+    "fileset",
+    "filesha1",
+    "filesha256",
+    "filesha512",
+    "flatten",
+    "floor",
+    "format",
+    "formatdate",
+    "formatlist",
+    "indent",
+    "index",
+    "issensitive",
+    "join",
+    "jsondecode",
+    "jsonencode",
+    "keys",
+    "length",
+    "log",
+    "lookup",
+    "lower",
+    "matchkeys",
+    "max",
+    "md5",
+    "merge",
+    "min",
+    "nonsensitive",
+    "one",
+    "parseint",
+    "pathexpand",
+    "plantimestamp",
+    "pow",
+    "range",
+    "regex",
+    "regexall",
+    "replace",
+    "reverse",
+    "rsadecrypt",
+    "sensitive",
+    "setintersection",
+    "setproduct",
+    "setsubtract",
+    "setunion",
+    "sha1",
+    "sha256",
+    "sha512",
+    "signum",
+    "slice",
+    "sort",
+    "split",
+    "startswith",
+    "strcontains",
+    "strrev",
+    "substr",
+    "sum",
+    "templatefile",
+    "templatestring",
+    "textdecodebase64",
+    "textencodebase64",
+    "timeadd",
+    "timecmp",
+    "timestamp",
+    "title",
+    "tobool",
+    "tolist",
+    "tomap",
+    "tonumber",
+    "toset",
+    "tostring",
+    "transpose",
+    "trim",
+    "trimprefix",
+    "trimspace",
+    "trimsuffix",
+    "try",
+    "upper",
+    "urlencode",
+    "uuid",
+    "uuidv5",
+    "values",
+    "yamldecode",
+    "yamlencode",
+    "zipmap",
 ];
 
 /// Parses the files of one module directory and returns what they declare. `tf` are `.tf` files,
@@ -212,7 +314,12 @@ pub fn load_module(
     // Sorted for deterministic output.
     let mut resources: Vec<_> = module.resources.iter().collect();
     resources.sort_by_key(|((ty, name), (file, block))| {
-        (*file, block.span().map(|s| s.start), ty.clone(), name.clone())
+        (
+            *file,
+            block.span().map(|s| s.start),
+            ty.clone(),
+            name.clone(),
+        )
     });
     for ((ty, name), (file, block)) in resources {
         let address = format!("{ty}.{name}");
@@ -257,7 +364,11 @@ pub fn parse(db: &SourceDb, file: FileId) -> Result<Body, InputError> {
 }
 
 fn labels(block: &Block) -> Vec<String> {
-    block.labels.iter().map(|l| l.as_str().to_string()).collect()
+    block
+        .labels
+        .iter()
+        .map(|l| l.as_str().to_string())
+        .collect()
 }
 
 /// The block's first line, up to its `{`: enough for a label without painting the whole block.
@@ -393,7 +504,9 @@ impl<'a> ResourceCtx<'a> {
         TopicRule {
             name: self.val_str(body, "name", &format!("{a}.name")).0,
             sql: self.val_str(body, "sql", &format!("{a}.sql")).0,
-            sql_version: self.val_str(body, "sql_version", &format!("{a}.sql_version")).0,
+            sql_version: self
+                .val_str(body, "sql_version", &format!("{a}.sql_version"))
+                .0,
             enabled: self.val_bool(body, "enabled", &format!("{a}.enabled")),
             actions,
             origin,
@@ -403,8 +516,11 @@ impl<'a> ResourceCtx<'a> {
     fn kinesis_action(&self, block: &Block, path: String, in_error: bool) -> KinesisAction {
         let (stream_name, stream_res) =
             self.val_str(&block.body, "stream_name", &format!("{path}.stream_name"));
-        let (mut partition_key, key_res) =
-            self.val_str(&block.body, "partition_key", &format!("{path}.partition_key"));
+        let (mut partition_key, key_res) = self.val_str(
+            &block.body,
+            "partition_key",
+            &format!("{path}.partition_key"),
+        );
         if let Some(first) = key_res.iac.first() {
             // Terraform substitutes the `${...}` itself, so IoT never sees a template; the
             // dedicated rule explains it, and the other key rules must not guess.
@@ -429,7 +545,8 @@ impl<'a> ResourceCtx<'a> {
     fn mapping(&self, origin: Origin, body: &Body) -> EventSourceMapping {
         let a = self.address;
         let p = |k: &str| format!("{a}.{k}");
-        let (source_arn, source_res) = self.val_str(body, "event_source_arn", &p("event_source_arn"));
+        let (source_arn, source_res) =
+            self.val_str(body, "event_source_arn", &p("event_source_arn"));
         let (function, function_res) = self.val_str(body, "function_name", &p("function_name"));
         let on_failure = body
             .get_blocks("destination_config")
@@ -445,12 +562,15 @@ impl<'a> ResourceCtx<'a> {
             })
             .unwrap_or_else(|| Val::absent(p("destination_config.on_failure.destination_arn")));
         let response_types = self
-            .val(body, "function_response_types", &p("function_response_types"), |v| {
-                match v {
+            .val(
+                body,
+                "function_response_types",
+                &p("function_response_types"),
+                |v| match v {
                     V::List(items) => items.iter().map(|i| i.as_text()).collect(),
                     _ => None,
-                }
-            })
+                },
+            )
             .0;
         EventSourceMapping {
             source_arn,
@@ -577,7 +697,10 @@ impl<'a> Module<'a> {
             Expression::Traversal(t) => self.eval_traversal(file, t),
             Expression::Conditional(c) => {
                 let cond = self.eval(file, &c.cond_expr);
-                let (t, f) = (self.eval(file, &c.true_expr), self.eval(file, &c.false_expr));
+                let (t, f) = (
+                    self.eval(file, &c.true_expr),
+                    self.eval(file, &c.false_expr),
+                );
                 let mut picked = match cond.value {
                     V::Bool(true) => t,
                     V::Bool(false) => f,
@@ -681,7 +804,9 @@ impl<'a> Module<'a> {
                 }
             }
             // `${vin}`: a bare name is not a valid Terraform reference.
-            Expression::Variable(v) if !["count", "each", "self", "path", "terraform"].contains(&v.as_str()) => {
+            Expression::Variable(v)
+                if !["count", "each", "self", "path", "terraform"].contains(&v.as_str()) =>
+            {
                 IacEffect::Rejected
             }
             _ => return None,
@@ -906,14 +1031,18 @@ impl<'a> Module<'a> {
                 let r = resolved_name(self);
                 Resolved::of(match r.value.as_text() {
                     // Region and account are unknown statically; linking uses the name.
-                    Some(n) => V::Str(format!("arn:aws:kinesis:${{region}}:${{account}}:stream/{n}")),
+                    Some(n) => V::Str(format!(
+                        "arn:aws:kinesis:${{region}}:${{account}}:stream/{n}"
+                    )),
                     None => V::Unknown(format!("the name of `{ty}.{name}` is unknown")),
                 })
             }
             ("aws_lambda_function", Some("arn" | "qualified_arn" | "invoke_arn")) => {
                 let r = resolved_name(self);
                 Resolved::of(match r.value.as_text() {
-                    Some(n) => V::Str(format!("arn:aws:lambda:${{region}}:${{account}}:function:{n}")),
+                    Some(n) => V::Str(format!(
+                        "arn:aws:lambda:${{region}}:${{account}}:function:{n}"
+                    )),
                     None => V::Unknown(format!("the name of `{ty}.{name}` is unknown")),
                 })
             }
@@ -935,7 +1064,9 @@ fn binary(op: BinaryOperator, l: &V, r: &V) -> V {
     }
     match (op, l, r) {
         (B::Eq, a, b) => V::Bool(a == b || a.as_text().is_some() && a.as_text() == b.as_text()),
-        (B::NotEq, a, b) => V::Bool(!(a == b || a.as_text().is_some() && a.as_text() == b.as_text())),
+        (B::NotEq, a, b) => {
+            V::Bool(!(a == b || a.as_text().is_some() && a.as_text() == b.as_text()))
+        }
         (B::And, V::Bool(a), V::Bool(b)) => V::Bool(*a && *b),
         (B::Or, V::Bool(a), V::Bool(b)) => V::Bool(*a || *b),
         (op, V::Num(a), V::Num(b)) => match op {
@@ -1059,10 +1190,18 @@ resource "aws_lambda_event_source_mapping" "m" {
 }
 "#,
         )]);
-        assert_eq!(m.streams[0].name.get().map(String::as_str), Some("loc-stream"));
+        assert_eq!(
+            m.streams[0].name.get().map(String::as_str),
+            Some("loc-stream")
+        );
         let map = &m.mappings[0];
         assert_eq!(map.source_ref.as_deref(), Some("aws_kinesis_stream.s"));
-        assert!(map.source_arn.get().unwrap().ends_with(":stream/loc-stream"));
+        assert!(
+            map.source_arn
+                .get()
+                .unwrap()
+                .ends_with(":stream/loc-stream")
+        );
         assert!(map.function.is_unknown());
         assert!(map.batch_size.is_unknown());
     }

@@ -4,7 +4,9 @@
 
 use std::fmt;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
 
 use crate::Report;
 use crate::diagnostic::Severity;
@@ -37,20 +39,26 @@ impl Diagnostic for Rendered {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.url.as_ref().map(|u| Box::new(u) as Box<dyn fmt::Display>)
+        self.url
+            .as_ref()
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
+        (!self.labels.is_empty())
+            .then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
     }
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
         (!self.related.is_empty()).then(|| {
-            Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)) as Box<dyn Iterator<Item = _>>
+            Box::new(self.related.iter().map(|r| r as &dyn Diagnostic))
+                as Box<dyn Iterator<Item = _>>
         })
     }
 }
@@ -70,7 +78,10 @@ fn source(db: &SourceDb, span: Span) -> NamedSource<String> {
 
 fn label(span: Span, text: &str) -> LabeledSpan {
     // miette needs at least one byte to draw an underline at the end of a file.
-    LabeledSpan::new_with_span(Some(text.to_string()), SourceSpan::from((span.start, span.len())))
+    LabeledSpan::new_with_span(
+        Some(text.to_string()),
+        SourceSpan::from((span.start, span.len())),
+    )
 }
 
 /// Options the CLI resolves (colour from TTY and NO_COLOR, width from the terminal).
@@ -182,7 +193,10 @@ pub fn summary_line(report: &Report) -> String {
         )
     };
     if s.input_errors > 0 {
-        line.push_str(&format!("; {} could not be read", plural(s.input_errors, "input", "inputs")));
+        line.push_str(&format!(
+            "; {} could not be read",
+            plural(s.input_errors, "input", "inputs")
+        ));
     }
     line
 }

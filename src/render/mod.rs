@@ -5,7 +5,10 @@ pub mod human;
 pub mod json;
 
 /// 1-based start and end positions of a span, as every output format wants them.
-pub fn positions(db: &crate::source::SourceDb, span: crate::source::Span) -> (usize, usize, usize, usize) {
+pub fn positions(
+    db: &crate::source::SourceDb,
+    span: crate::source::Span,
+) -> (usize, usize, usize, usize) {
     let s = db.start(span);
     let e = db.end(span);
     (s.line, s.column, e.line, e.column)

@@ -34,14 +34,19 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                     value.as_deref().unwrap_or("?")
                 )
             } else {
-                format!("partition key `{written}` is a constant: every record goes to one shard of {stream}")
+                format!(
+                    "partition key `{written}` is a constant: every record goes to one shard of {stream}"
+                )
             };
             // A bare identifier was almost always meant as a field reference (`vin` → `${vin}`).
             let looks_like_field = !written.is_empty()
                 && written
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-                && written.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+                && written
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
             let help = if looks_like_field && !has_template {
                 format!(
                     "to key by the payload field `{written}`, write it as a substitution template: `{}`; or spread load evenly with `{}`",
@@ -74,7 +79,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 f.related.push(RelatedSpan {
                     span: ctx.db.sub_span(sql_span, rule.sql.escapes, range.clone()),
                     path: rule.sql.path.clone(),
-                    message: format!("the topic filter `{filter}` has no wildcard at the level the key uses"),
+                    message: format!(
+                        "the topic filter `{filter}` has no wildcard at the level the key uses"
+                    ),
                 });
             }
             out.push(f);

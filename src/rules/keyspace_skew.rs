@@ -31,7 +31,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .shards
                 .as_ref()
                 .and_then(|v| v.iter().find(|r| r.shard_id == shard.shard_id && !r.closed));
-            let span = rec.and_then(|r| r.span).or(s.shards_span).unwrap_or(s.origin.span);
+            let span = rec
+                .and_then(|r| r.span)
+                .or(s.shards_span)
+                .unwrap_or(s.origin.span);
             out.push(ctx.finding(
                 &META,
                 span,

@@ -33,9 +33,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 action.partition_key.path.clone(),
                 format!("invalid partition key template: {}", err.message),
                 "here",
-                err.help
-                    .clone()
-                    .unwrap_or_else(|| "fix the template; see the IoT substitution template reference".into()),
+                err.help.clone().unwrap_or_else(|| {
+                    "fix the template; see the IoT substitution template reference".into()
+                }),
             );
             f.related = super::related(&action.partition_key.via);
             out.push(f);

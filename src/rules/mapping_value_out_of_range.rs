@@ -56,7 +56,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 &META,
                 span,
                 val.path.clone(),
-                format!("`{name}` is `{v}`; Lambda accepts {} for stream sources", p.range.describe()),
+                format!(
+                    "`{name}` is `{v}`; Lambda accepts {} for stream sources",
+                    p.range.describe()
+                ),
                 format!("outside {}", p.range.describe()),
                 format!("{fix}{extra}"),
             ));

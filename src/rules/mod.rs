@@ -139,9 +139,9 @@ pub static RULES: &[Rule] = &[
 
 /// Finds a rule by code (`SL101`) or name (`constant-partition-key`), case-insensitively.
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| {
-        r.meta.code.eq_ignore_ascii_case(code_or_name) || r.meta.name == code_or_name
-    })
+    RULES
+        .iter()
+        .find(|r| r.meta.code.eq_ignore_ascii_case(code_or_name) || r.meta.name == code_or_name)
 }
 
 /// What a rule may read.
@@ -230,39 +230,6 @@ pub fn run(ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn registry_is_sorted_unique_and_documented() {
-        let codes: Vec<&str> = RULES.iter().map(|r| r.meta.code).collect();
-        let mut sorted = codes.clone();
-        sorted.sort();
-        sorted.dedup();
-        assert_eq!(codes, sorted, "RULES must be sorted by code with no duplicates");
-        for r in RULES {
-            let m = r.meta;
-            assert!(m.code.len() == 5 && m.code.starts_with("SL"), "{}", m.code);
-            assert!(m.doc.starts_with(&format!("# {} {}", m.code, m.name)), "{}", m.code);
-            for h in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References"] {
-                assert!(m.doc.contains(h), "{} doc lacks `{h}`", m.code);
-            }
-            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
-        }
-    }
-
-    #[test]
-    fn param_names_follow_the_format() {
-        assert_eq!(param_name(SourceKind::Terraform, "BatchSize"), "batch_size");
-        assert_eq!(param_name(SourceKind::CloudFormation, "BatchSize"), "BatchSize");
-        assert_eq!(
-            param_name(SourceKind::Terraform, "MaximumRetryAttempts"),
-            "maximum_retry_attempts"
-        );
-    }
-}
-
 /// "`location-stream` (8 shards)" / "on-demand stream `x`" / "the target stream".
 pub fn describe_stream(model: &Model, stream: Option<usize>) -> String {
     let Some(s) = stream.and_then(|i| model.streams.get(i)) else {
@@ -281,8 +248,59 @@ pub fn describe_stream(model: &Model, stream: Option<usize>) -> String {
 pub fn key_example(kind: SourceKind, template: &str) -> String {
     match kind {
         SourceKind::Terraform => format!("partition_key = \"{}\"", template.replace("${", "$${")),
-        SourceKind::TerraformPlan => format!("partition_key = \"{}\"", template.replace("${", "$${")),
+        SourceKind::TerraformPlan => {
+            format!("partition_key = \"{}\"", template.replace("${", "$${"))
+        }
         SourceKind::CloudFormation => format!("PartitionKey: \"{template}\""),
         SourceKind::Export => format!("\"partitionKey\": \"{template}\""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_unique_and_documented() {
+        let codes: Vec<&str> = RULES.iter().map(|r| r.meta.code).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(
+            codes, sorted,
+            "RULES must be sorted by code with no duplicates"
+        );
+        for r in RULES {
+            let m = r.meta;
+            assert!(m.code.len() == 5 && m.code.starts_with("SL"), "{}", m.code);
+            assert!(
+                m.doc.starts_with(&format!("# {} {}", m.code, m.name)),
+                "{}",
+                m.code
+            );
+            for h in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Use instead",
+                "## References",
+            ] {
+                assert!(m.doc.contains(h), "{} doc lacks `{h}`", m.code);
+            }
+            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+        }
+    }
+
+    #[test]
+    fn param_names_follow_the_format() {
+        assert_eq!(param_name(SourceKind::Terraform, "BatchSize"), "batch_size");
+        assert_eq!(
+            param_name(SourceKind::CloudFormation, "BatchSize"),
+            "BatchSize"
+        );
+        assert_eq!(
+            param_name(SourceKind::Terraform, "MaximumRetryAttempts"),
+            "maximum_retry_attempts"
+        );
     }
 }

@@ -1,7 +1,9 @@
 //! SL303 retries-without-destination: retries or record age are bounded, but no on-failure
 //! destination is set, so batches that exhaust them are discarded with no trace.
 
-use super::unbounded_retry_without_destination::{age_unbounded, blocks_on_poison, retries_unbounded};
+use super::unbounded_retry_without_destination::{
+    age_unbounded, blocks_on_poison, retries_unbounded,
+};
 use super::{Ctx, RuleMeta, param_name};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::SourceKind;

@@ -23,19 +23,27 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 let expr = &iac.expr;
                 let (message, label) = match (iac.tool, iac.effect) {
                     (IacTool::Terraform, IacEffect::FixedPerDeploy) => (
-                        format!("Terraform evaluates `${{{expr}}}` once per apply, so every record gets the same partition key"),
+                        format!(
+                            "Terraform evaluates `${{{expr}}}` once per apply, so every record gets the same partition key"
+                        ),
                         "Terraform's function, not IoT's",
                     ),
                     (IacTool::Terraform, _) => (
-                        format!("Terraform tries to evaluate `${{{expr}}}` itself and rejects it; IoT never sees the template"),
+                        format!(
+                            "Terraform tries to evaluate `${{{expr}}}` itself and rejects it; IoT never sees the template"
+                        ),
                         "a Terraform interpolation",
                     ),
                     (IacTool::CloudFormationSub, IacEffect::Substituted) => (
-                        format!("`!Sub` replaces `${{{expr}}}` at deploy time, so the key is the same for every record"),
+                        format!(
+                            "`!Sub` replaces `${{{expr}}}` at deploy time, so the key is the same for every record"
+                        ),
                         "substituted by CloudFormation",
                     ),
                     (IacTool::CloudFormationSub, _) => (
-                        format!("`!Sub` tries to substitute `${{{expr}}}`: there is no parameter or resource of that name, so the deploy fails"),
+                        format!(
+                            "`!Sub` tries to substitute `${{{expr}}}`: there is no parameter or resource of that name, so the deploy fails"
+                        ),
                         "substituted by CloudFormation",
                     ),
                 };

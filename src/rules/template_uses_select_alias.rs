@@ -31,7 +31,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             };
             for (path, range) in crate::template::fields(t) {
                 let Some(first) = path.first() else { continue };
-                let Some((alias, alias_range)) = sql.aliases.iter().find(|(a, _)| a == first) else {
+                let Some((alias, alias_range)) = sql.aliases.iter().find(|(a, _)| a == first)
+                else {
                     continue;
                 };
                 let at = match action.key_literal {
@@ -51,7 +52,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                         || rule.sql.get().map(String::as_str) == Some(ctx.db.text(sql_span)))
                 {
                     f.related.push(RelatedSpan {
-                        span: ctx.db.sub_span(sql_span, rule.sql.escapes, alias_range.clone()),
+                        span: ctx
+                            .db
+                            .sub_span(sql_span, rule.sql.escapes, alias_range.clone()),
                         path: rule.sql.path.clone(),
                         message: format!("`{alias}` is defined here, in the SELECT"),
                     });

@@ -56,9 +56,13 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let until = if age_unbounded(m) {
-            "until it expires from the stream (24 h retention by default, up to 365 days)".to_string()
+            "until it expires from the stream (24 h retention by default, up to 365 days)"
+                .to_string()
         } else {
-            format!("for up to `{}` s", m.max_record_age.get().copied().unwrap_or_default())
+            format!(
+                "for up to `{}` s",
+                m.max_record_age.get().copied().unwrap_or_default()
+            )
         };
         let scope = match m.parallelization_factor.get() {
             Some(&pf) if pf > 1 => "its ordering group (all keys sharing its batch)",
