@@ -1,0 +1,81 @@
+//! Benchmark (prints figures, asserts nothing): `shardlint check` on 200 generated Terraform
+//! modules, end to end through the release binary, as a pre-commit hook or CI step runs it.
+//! Run with `cargo bench --bench check`.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn write_module(dir: &Path, i: usize) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("variables.tf"),
+        format!("variable \"shards\" {{\n  default = {}\n}}\nvariable \"key\" {{\n  default = \"$${{clientid()}}\"\n}}\n", 1 + i % 16),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        format!(
+            r#"locals {{
+  name = "stream-{i}"
+}}
+resource "aws_kinesis_stream" "s" {{
+  name        = local.name
+  shard_count = var.shards
+}}
+resource "aws_iot_topic_rule" "r" {{
+  name        = "rule_{i}"
+  enabled     = true
+  sql         = "SELECT * FROM 'fleet/+/telemetry/{i}'"
+  sql_version = "2016-03-23"
+  kinesis {{
+    stream_name   = aws_kinesis_stream.s.name
+    partition_key = {key}
+    role_arn      = "arn:aws:iam::123456789012:role/iot"
+  }}
+}}
+resource "aws_lambda_function" "f" {{
+  function_name = "writer-{i}"
+  timeout       = 60
+}}
+resource "aws_lambda_event_source_mapping" "m" {{
+  event_source_arn  = aws_kinesis_stream.s.arn
+  function_name     = aws_lambda_function.f.arn
+  starting_position = "LATEST"
+  batch_size        = {batch}
+}}
+"#,
+            key = if i % 10 == 0 { "\"vin\"".to_string() } else { "var.key".to_string() },
+            batch = if i % 7 == 0 { 100000 } else { 100 },
+        ),
+    )
+    .unwrap();
+}
+
+fn main() {
+    let tmp = tempfile::tempdir().unwrap();
+    for i in 0..200 {
+        write_module(&tmp.path().join(format!("module-{i:03}")), i);
+    }
+    let bin = env!("CARGO_BIN_EXE_shardlint");
+    let run = || {
+        let t = Instant::now();
+        let out = Command::new(bin)
+            .args(["check", "--format", "json"])
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        assert!(out.status.code() == Some(1), "expected findings");
+        t.elapsed()
+    };
+    run(); // warm the page cache
+    let mut times: Vec<Duration> = (0..15).map(|_| run()).collect();
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "check: 200 modules (400 .tf files): median {:.1} ms, min {:.1} ms, max {:.1} ms (wall, release binary, 15 runs; target < 100 ms)",
+        ms(times[times.len() / 2]),
+        ms(times[0]),
+        ms(times[times.len() - 1])
+    );
+}
