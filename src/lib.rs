@@ -17,6 +17,7 @@
 pub mod diagnostic;
 pub mod distribution;
 pub mod keyspace;
+pub mod load;
 pub mod model;
 pub mod ordering;
 pub mod simulate;
