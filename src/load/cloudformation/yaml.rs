@@ -17,18 +17,67 @@ pub fn parse(text: &str, file: FileId) -> Result<Option<Node>, SyntaxError> {
             message: format!("nesting deeper than {MAX_DEPTH} levels"),
         });
     }
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| {
-        let at = chars.byte(e.marker().index());
-        SyntaxError {
-            span: Span::new(file, at, at),
-            message: e.info().to_string(),
+    // `!Join [ -, [a, b]]` is common in real templates and accepted by CloudFormation (PyYAML
+    // style), but YAML 1.2 forbids a plain `-` before `,`. Quote such dashes and retry, keeping
+    // the original char index of each quoted dash to map positions back.
+    let mut quoted: Vec<usize> = Vec::new();
+    let mut patched: Option<String> = None;
+    let docs = loop {
+        let src = patched.as_deref().unwrap_or(text);
+        match MarkedYaml::load_from_str(src) {
+            Ok(docs) => break docs,
+            Err(e) => {
+                let m = e.marker().index();
+                let lone_dash = e.info().starts_with("plain scalar cannot start with '-'")
+                    && quoted.len() < 1000
+                    && src.chars().nth(m) == Some('-');
+                if !lone_dash {
+                    let at = chars.byte(unpatch(&quoted, m));
+                    return Err(SyntaxError {
+                        span: Span::new(file, at, at),
+                        message: e.info().to_string(),
+                    });
+                }
+                let orig = unpatch(&quoted, m);
+                quoted.push(orig);
+                quoted.sort_unstable();
+                let mut out = String::with_capacity(text.len() + 2 * quoted.len());
+                for (i, c) in text.chars().enumerate() {
+                    if quoted.binary_search(&i).is_ok() {
+                        out.push_str("\"-\"");
+                    } else {
+                        out.push(c);
+                    }
+                }
+                patched = Some(out);
+            }
         }
-    })?;
+    };
     let Some(doc) = docs.first() else {
         return Ok(None);
     };
-    let l = Lower { text, file, chars };
+    let l = Lower {
+        text,
+        file,
+        chars,
+        quoted,
+    };
     Ok(Some(l.node(doc, 0)))
+}
+
+/// Maps a char index in the patched text back to the original (each quoted dash added two quotes).
+fn unpatch(quoted: &[usize], m: usize) -> usize {
+    let mut shift = 0;
+    for (k, &p) in quoted.iter().enumerate() {
+        let open = p + 2 * k; // the opening quote in patched coordinates
+        if open < m {
+            shift += 1;
+        }
+        if open + 2 < m {
+            shift += 1;
+        }
+    }
+    m - shift
 }
 
 /// An upper bound on block nesting from indentation alone (flow nesting is capped by saphyr).
@@ -83,15 +132,14 @@ struct Lower<'a> {
     text: &'a str,
     file: FileId,
     chars: CharBytes,
+    /// Original char indexes of dashes quoted before parsing.
+    quoted: Vec<usize>,
 }
 
 impl Lower<'_> {
     fn span(&self, s: &saphyr::Marker, e: &saphyr::Marker) -> Span {
-        Span::new(
-            self.file,
-            self.chars.byte(s.index()),
-            self.chars.byte(e.index()),
-        )
+        let b = |m: &saphyr::Marker| self.chars.byte(unpatch(&self.quoted, m.index()));
+        Span::new(self.file, b(s), b(e))
     }
 
     /// How a scalar starting at `span` is quoted.
@@ -249,6 +297,22 @@ mod tests {
 
     fn text_of(s: &Span, text: &str) -> String {
         text[s.start..s.end].to_string()
+    }
+
+    #[test]
+    fn lone_dash_in_flow_is_accepted_as_cloudformation_does() {
+        let text = "a: !Join [ -, [K, !Ref Env]]\nb: [-, x, -]\n";
+        let root = parse(text, FileId(0)).unwrap().unwrap();
+        let Kind::Tagged(_, j) = &root.get("a").unwrap().kind else {
+            panic!()
+        };
+        let dash = &j.items()[0];
+        assert_eq!(dash.as_str(), Some("-"));
+        assert_eq!(text_of(&dash.span, text), "-");
+        let b = root.get("b").unwrap().items();
+        assert_eq!(text_of(&b[1].span, text), "x");
+        assert_eq!(text_of(&b[2].span, text), "-");
+        assert_eq!(text_of(&root.get("b").unwrap().span, text), "[-, x, -]");
     }
 
     #[test]
