@@ -26,6 +26,7 @@ use crate::model::{
 use crate::source::{FileId, SourceDb, Span};
 
 use resolve::{Ctx, Resolved, Tpl};
+pub use resolve::{function_arn, stream_arn};
 
 /// Text that only a template contains; a file that fails to parse is reported only when it has one.
 const MARKERS: &[&str] = &[
