@@ -291,3 +291,23 @@ fn every_corpus_template_loads() {
     }
     assert!(templates >= 19, "{templates}");
 }
+
+#[test]
+fn efo_consumer_arn_names_the_stream_and_consumer() {
+    let text = "Resources:\n  S:\n    Type: AWS::Kinesis::Stream\n    Properties: {ShardCount: 1}\n  C:\n    Type: AWS::Kinesis::StreamConsumer\n    Properties:\n      StreamARN: !GetAtt S.Arn\n      ConsumerName: app\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Events:\n        E:\n          Type: Kinesis\n          Properties: {Stream: !GetAtt C.ConsumerARN, StartingPosition: LATEST}\n";
+    let mut db = SourceDb::default();
+    let id = db.add("t.yaml".into(), text.into());
+    let m = cloudformation::load(&db, id).unwrap().unwrap();
+    let e = &m.mappings[0];
+    assert_eq!(
+        e.source_arn.get().map(String::as_str),
+        Some("arn:<partition>:kinesis:<region>:<account>:stream/S/consumer/app:<created>")
+    );
+    assert!(e.is_efo());
+    assert!(
+        e.source_arn
+            .via
+            .iter()
+            .any(|r| r.message.contains("logical id"))
+    );
+}
