@@ -45,8 +45,12 @@ resource "aws_lambda_event_source_mapping" "m" {{
   batch_size        = {batch}
 }}
 "#,
-            key = if i % 10 == 0 { "\"vin\"".to_string() } else { "var.key".to_string() },
-            batch = if i % 7 == 0 { 100000 } else { 100 },
+            key = if i.is_multiple_of(10) {
+                "\"vin\"".to_string()
+            } else {
+                "var.key".to_string()
+            },
+            batch = if i.is_multiple_of(7) { 100000 } else { 100 },
         ),
     )
     .unwrap();

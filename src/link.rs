@@ -6,6 +6,7 @@
 use crate::model::{Model, SourceTarget, Unlinked, ValState, classify_source_arn};
 
 pub fn link(model: &mut Model) {
+    merge_export_streams(model);
     let streams: Vec<(String, String, Option<String>, Option<String>)> = model
         .streams
         .iter()
@@ -38,6 +39,15 @@ pub fn link(model: &mut Model) {
         list.iter()
             .position(|(m, addr, _, _)| m == module && addr == r)
     };
+    // CloudFormation resolves `!Ref` of an unnamed resource to its logical id.
+    let by_logical_id = |list: &[(String, String, Option<String>, Option<String>)],
+                         module: &str,
+                         id: &str|
+     -> Option<usize> {
+        list.iter().position(|(m, addr, n, _)| {
+            m == module && n.is_none() && addr.strip_prefix("Resources.") == Some(id)
+        })
+    };
     // Every entity with that name; more than one is ambiguous.
     let by_name =
         |list: &[(String, String, Option<String>, Option<String>)], name: &str| -> Vec<usize> {
@@ -63,6 +73,9 @@ pub fn link(model: &mut Model) {
             match &action.stream_name.state {
                 ValState::Known(name) => match by_name(&streams, name).as_slice() {
                     [i] => action.stream = Some(*i),
+                    [] if by_logical_id(&streams, &module, name).is_some() => {
+                        action.stream = by_logical_id(&streams, &module, name)
+                    }
                     [] => unlinked.push(Unlinked {
                         span: action.stream_name.span.unwrap_or(action.span),
                         path: action.stream_name.path.clone(),
@@ -111,6 +124,9 @@ pub fn link(model: &mut Model) {
                         };
                         match hits.as_slice() {
                             [i] => linked = Some(*i),
+                            [] if by_logical_id(&streams, &module, &name).is_some() => {
+                                linked = by_logical_id(&streams, &module, &name)
+                            }
                             [] => unlinked.push(Unlinked {
                                 span: m.source_arn.span.unwrap_or(m.origin.span),
                                 path: m.source_arn.path.clone(),
@@ -157,9 +173,48 @@ pub fn link(model: &mut Model) {
             };
             if let [i] = hits.as_slice() {
                 f = Some(*i);
+            } else if hits.is_empty() {
+                f = by_logical_id(&functions, &module, name);
             }
         }
         m.function_idx = f;
     }
     model.unlinked.extend(unlinked);
+}
+
+/// An exported stream appears once per file that describes it (describe-stream-summary and
+/// list-shards): fold exports of the same stream name into one.
+fn merge_export_streams(model: &mut Model) {
+    use crate::model::SourceKind;
+    let mut i = 0;
+    while i < model.streams.len() {
+        let is_export = model.streams[i].origin.kind == SourceKind::Export;
+        let name = model.streams[i].name.get().cloned();
+        let dup = match (&name, is_export) {
+            (Some(n), true) => (i + 1..model.streams.len()).find(|&j| {
+                let o = &model.streams[j];
+                o.origin.kind == SourceKind::Export && o.name.get() == Some(n)
+            }),
+            _ => None,
+        };
+        let Some(j) = dup else {
+            i += 1;
+            continue;
+        };
+        let other = model.streams.remove(j);
+        let s = &mut model.streams[i];
+        if s.shards.is_none() && other.shards.is_some() {
+            s.shards = other.shards;
+            s.shards_span = other.shards_span;
+        }
+        if s.arn.is_none() {
+            s.arn = other.arn;
+        }
+        if s.mode.get().is_none() && other.mode.get().is_some() {
+            s.mode = other.mode;
+        }
+        if s.shard_count.get().is_none() && other.shard_count.get().is_some() {
+            s.shard_count = other.shard_count;
+        }
+    }
 }

@@ -1,13 +1,529 @@
-//! AWS CLI JSON exports (kinesis describe-stream/list-shards, iot get-topic-rule, lambda
-//! event source mappings and functions), recognised by content, into the model.
+//! AWS CLI JSON exports, exactly as the CLI prints them, into the model: `aws kinesis
+//! describe-stream`, `describe-stream-summary` and `list-shards` (streams with their real shard
+//! maps), `aws iot get-topic-rule` (and a `topicRulePayload` document), `aws lambda
+//! list-event-source-mappings`, `get-event-source-mapping`, `get-function-configuration` and
+//! `list-functions`. Recognised by content, never by file name.
 //!
-//! STUB — being implemented in its own branch.
+//! Conventions: `Origin.address` is `stream/<name>`, `rule/<name>`, `esm/<UUID>` or
+//! `function/<name>`; `Origin.module` is the export's directory. Value paths start with the address
+//! (`rule/location_to_kinesis.actions[0].kinesis.partitionKey`, `stream/s.Shards[3]`), except in list
+//! outputs, where they are the JSON path in the file (`EventSourceMappings[0].BatchSize`).
+//!
+//! `list-shards` output carries no stream name: it is taken from the file name
+//! `<stream>.list-shards.json` (the layout `scripts/export-account.sh` writes); otherwise the name
+//! is unknown and `--stream NAME` must supply it.
 
 use crate::diagnostic::InputError;
-use crate::model::Model;
-use crate::source::{FileId, SourceDb};
+use crate::load::json_span::{self, Kind, Node, index, join};
+use crate::model::{
+    EventSourceMapping, Function, KinesisAction, Model, Origin, ShardRecord, SourceKind, Stream,
+    StreamMode, TopicRule, Val, ValState,
+};
+use crate::source::{FileId, SourceDb, Span};
+
+/// Keys only our exports contain; a file that fails to parse is reported only when it has one.
+const MARKERS: &[&str] = &[
+    "\"StreamDescription",
+    "\"Shards\"",
+    "\"EventSourceMappings\"",
+    "\"EventSourceArn\"",
+    "\"topicRulePayload\"",
+    "\"ruleArn\"",
+    "\"FunctionArn\"",
+];
+
+/// The file-name suffix that names the stream of a `list-shards` export.
+pub const LIST_SHARDS_SUFFIX: &str = ".list-shards.json";
 
 /// `Ok(None)`: the JSON is not an export shardlint reads (skipped).
-pub fn load(_db: &SourceDb, _file: FileId) -> Result<Option<Model>, InputError> {
-    Ok(None)
+pub fn load(db: &SourceDb, file: FileId) -> Result<Option<Model>, InputError> {
+    let text = &db.get(file).text;
+    if !text.trim_start().starts_with('{') {
+        return Ok(None);
+    }
+    let root = match json_span::parse_json(db, file) {
+        Ok(Some(root)) => root,
+        Ok(None) => return Ok(None),
+        Err(e) if json_span::mentions_any(text, MARKERS) => {
+            return Err(json_span::input_error(
+                db,
+                file,
+                Some(e.span),
+                format!("cannot parse AWS CLI export: {}", e.message),
+                Some("re-run the export; the file must be the CLI's JSON output unchanged"),
+            ));
+        }
+        Err(_) => return Ok(None),
+    };
+    let sf = db.get(file);
+    let module = sf
+        .path
+        .parent()
+        .map(crate::source::display_path)
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| ".".to_string());
+    let file_name = sf
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ex = Export {
+        db,
+        file,
+        module,
+        file_name,
+    };
+    ex.read(&root)
+}
+
+struct Export<'a> {
+    db: &'a SourceDb,
+    file: FileId,
+    module: String,
+    file_name: String,
+}
+
+impl Export<'_> {
+    fn origin(&self, address: String, span: Span) -> Origin {
+        Origin {
+            kind: SourceKind::Export,
+            address,
+            span,
+            module: self.module.clone(),
+        }
+    }
+
+    fn read(&self, root: &Node) -> Result<Option<Model>, InputError> {
+        let mut m = Model::default();
+        let key = |k: &str| root.key_span(k).unwrap_or(root.span);
+        if let Some(sd) = root.get("StreamDescription").filter(|n| n.is_map()) {
+            m.streams
+                .push(self.stream(sd, key("StreamDescription"), false)?);
+        } else if let Some(ss) = root.get("StreamDescriptionSummary").filter(|n| n.is_map()) {
+            m.streams
+                .push(self.stream(ss, key("StreamDescriptionSummary"), true)?);
+        } else if let Some(shards) = root
+            .get("Shards")
+            .filter(|n| matches!(n.kind, Kind::Seq(_)))
+        {
+            m.streams
+                .push(self.list_shards(root, shards, key("Shards"))?);
+        } else if let Some(rule) = root
+            .get("rule")
+            .filter(|n| n.is_map() && n.get("sql").is_some())
+        {
+            m.rules.push(self.rule(rule, key("rule"), None));
+        } else if let Some(p) = root.get("topicRulePayload").filter(|n| n.is_map()) {
+            let name = root.get("ruleName").and_then(Node::as_str);
+            m.rules.push(self.rule(p, key("topicRulePayload"), name));
+        } else if let Some(list) = root
+            .get("EventSourceMappings")
+            .filter(|n| matches!(n.kind, Kind::Seq(_)))
+        {
+            for (i, e) in list.items().iter().enumerate() {
+                m.mappings
+                    .push(self.mapping(e, &index("EventSourceMappings", i)));
+            }
+        } else if root.get("UUID").is_some() && root.get("EventSourceArn").is_some() {
+            let uuid = root.get("UUID").and_then(Node::as_str).unwrap_or("?");
+            m.mappings.push(self.mapping(root, &format!("esm/{uuid}")));
+        } else if let Some(list) = root
+            .get("Functions")
+            .filter(|n| matches!(n.kind, Kind::Seq(_)))
+        {
+            for (i, f) in list.items().iter().enumerate() {
+                m.functions
+                    .push(self.function(f, Some(index("Functions", i))));
+            }
+        } else if root.get("FunctionName").is_some() && root.get("FunctionArn").is_some() {
+            m.functions.push(self.function(root, None));
+        } else if let Some(c) = root
+            .get("Configuration")
+            .filter(|c| c.get("FunctionArn").is_some())
+        {
+            // `aws lambda get-function` wraps the configuration.
+            m.functions.push(self.function(c, None));
+        } else {
+            return Ok(None);
+        }
+        Ok(Some(m))
+    }
+
+    /// `describe-stream` (with shards) or `describe-stream-summary` (with `OpenShardCount`).
+    fn stream(&self, sd: &Node, decl: Span, summary: bool) -> Result<Stream, InputError> {
+        let name = sd.get("StreamName").and_then(Node::as_str).unwrap_or("?");
+        let base = format!("stream/{name}");
+        let mode = match sd.get("StreamModeDetails") {
+            Some(d) => parse(
+                str_at(d, "StreamMode", &join(&base, "StreamModeDetails")),
+                stream_mode,
+            ),
+            None => Val::absent(join(&base, "StreamModeDetails.StreamMode")),
+        };
+        let mut stream = Stream {
+            origin: self.origin(base.clone(), decl),
+            name: str_at(sd, "StreamName", &base),
+            arn: sd
+                .get("StreamARN")
+                .and_then(Node::as_str)
+                .map(str::to_string),
+            mode,
+            shard_count: Val::absent(join(&base, "Shards")),
+            shards: None,
+            shards_span: None,
+        };
+        if summary {
+            stream.shard_count = int_at(sd, "OpenShardCount", &base);
+            return Ok(stream);
+        }
+        if let Some(list) = sd.get("Shards") {
+            let partial = matches!(
+                sd.get("HasMoreShards").map(|n| &n.kind),
+                Some(Kind::Bool(true))
+            );
+            self.fill_shards(
+                &mut stream,
+                list,
+                &base,
+                partial.then_some("`HasMoreShards` is `true`"),
+            )?;
+        }
+        Ok(stream)
+    }
+
+    fn list_shards(&self, root: &Node, list: &Node, decl: Span) -> Result<Stream, InputError> {
+        let from_name = self
+            .file_name
+            .strip_suffix(LIST_SHARDS_SUFFIX)
+            .filter(|n| !n.is_empty());
+        let (name, base) = match from_name {
+            Some(n) => (
+                Val::known(n.to_string(), None, format!("stream/{n}")),
+                format!("stream/{n}"),
+            ),
+            None => (
+                Val::unknown(
+                    format!(
+                        "`list-shards` output carries no stream name; name the file `<stream>{LIST_SHARDS_SUFFIX}` or pass `--stream NAME`"
+                    ),
+                    Some(decl),
+                    "Shards",
+                ),
+                format!("stream/{}", self.file_name),
+            ),
+        };
+        let mut stream = Stream {
+            origin: self.origin(base.clone(), decl),
+            name,
+            arn: None,
+            mode: Val::absent(join(&base, "StreamModeDetails.StreamMode")),
+            shard_count: Val::absent(join(&base, "Shards")),
+            shards: None,
+            shards_span: None,
+        };
+        let partial = root.get("NextToken").is_some_and(|n| !n.is_null());
+        self.fill_shards(
+            &mut stream,
+            list,
+            &base,
+            partial.then_some("`NextToken` is set"),
+        )?;
+        Ok(stream)
+    }
+
+    /// The shard map; a partial listing is not a map (it would show false gaps).
+    fn fill_shards(
+        &self,
+        stream: &mut Stream,
+        list: &Node,
+        base: &str,
+        partial: Option<&str>,
+    ) -> Result<(), InputError> {
+        let path = join(base, "Shards");
+        stream.shards_span = Some(list.span);
+        let records = self.shards(list, &path)?;
+        if let Some(why) = partial {
+            stream.shard_count = Val::unknown(
+                format!(
+                    "the export lists only part of the shards ({why}); export every page of `aws kinesis list-shards`"
+                ),
+                Some(list.span),
+                path,
+            );
+            return Ok(());
+        }
+        let open = records.iter().filter(|s| !s.closed).count() as i64;
+        stream.shard_count = Val::known(open, Some(list.span), path);
+        stream.shards = Some(records);
+        Ok(())
+    }
+
+    fn shards(&self, list: &Node, path: &str) -> Result<Vec<ShardRecord>, InputError> {
+        let mut out = Vec::new();
+        for (i, s) in list.items().iter().enumerate() {
+            let sp = index(path, i);
+            let id = s
+                .get("ShardId")
+                .and_then(Node::as_str)
+                .unwrap_or("?")
+                .to_string();
+            let range = s
+                .get("HashKeyRange")
+                .filter(|r| r.is_map())
+                .ok_or_else(|| {
+                    json_span::input_error(
+                        self.db,
+                        self.file,
+                        Some(s.span),
+                        format!("shard `{id}` at `{sp}` has no `HashKeyRange`"),
+                        Some("export the stream again with `aws kinesis list-shards`"),
+                    )
+                })?;
+            let key = |k: &str| -> Result<u128, InputError> {
+                let n = range.get(k);
+                let text = n.and_then(Node::scalar_text).unwrap_or_default();
+                parse_hash_key(&text).map_err(|why| {
+                    json_span::input_error(
+                        self.db,
+                        self.file,
+                        Some(n.map_or(range.span, |n| n.span)),
+                        format!("`{k}` `{text}` of shard `{id}` {why}"),
+                        Some("hash keys are decimal strings from 0 to 340282366920938463463374607431768211455"),
+                    )
+                })
+            };
+            let starting_hash_key = key("StartingHashKey")?;
+            let ending_hash_key = key("EndingHashKey")?;
+            let closed = s
+                .get("SequenceNumberRange")
+                .and_then(|r| r.get("EndingSequenceNumber"))
+                .is_some_and(|n| !n.is_null());
+            let text_of = |k: &str| s.get(k).and_then(Node::as_str).map(str::to_string);
+            out.push(ShardRecord {
+                shard_id: id,
+                starting_hash_key,
+                ending_hash_key,
+                closed,
+                parent: text_of("ParentShardId"),
+                adjacent_parent: text_of("AdjacentParentShardId"),
+                span: Some(s.span),
+            });
+        }
+        Ok(out)
+    }
+
+    /// `get-topic-rule`'s `rule`, or a `topicRulePayload` document (no name inside).
+    fn rule(&self, r: &Node, decl: Span, payload_name: Option<&str>) -> TopicRule {
+        let name_text = r.get("ruleName").and_then(Node::as_str).or(payload_name);
+        let base = format!("rule/{}", name_text.unwrap_or("?"));
+        let name = match (r.get("ruleName"), payload_name) {
+            (Some(_), _) => str_at(r, "ruleName", &base),
+            (None, Some(n)) => Val::known(n.to_string(), None, join(&base, "ruleName")),
+            (None, None) => Val::unknown(
+                "the export does not name the rule",
+                Some(decl),
+                join(&base, "ruleName"),
+            ),
+        };
+        let mut actions = Vec::new();
+        for (i, a) in r
+            .get("actions")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
+            if let Some(k) = a.get("kinesis") {
+                actions.push(kinesis(
+                    k,
+                    &join(&index(&join(&base, "actions"), i), "kinesis"),
+                    false,
+                ));
+            }
+        }
+        if let Some(k) = r.get("errorAction").and_then(|e| e.get("kinesis")) {
+            actions.push(kinesis(k, &join(&base, "errorAction.kinesis"), true));
+        }
+        TopicRule {
+            origin: self.origin(base.clone(), decl),
+            name,
+            sql: str_at(r, "sql", &base),
+            sql_version: str_at(r, "awsIotSqlVersion", &base),
+            enabled: bool_at(r, "ruleDisabled", &base).map(|d| !d),
+            actions,
+        }
+    }
+
+    fn mapping(&self, e: &Node, base: &str) -> EventSourceMapping {
+        let uuid = e.get("UUID").and_then(Node::as_str).unwrap_or("?");
+        let enabled = parse(str_at(e, "State", base), |s| match s {
+            "Enabled" | "Enabling" | "Creating" | "Updating" => Ok(true),
+            "Disabled" | "Disabling" | "Deleting" => Ok(false),
+            other => Err(format!("mapping state `{other}` is not known")),
+        });
+        let on_failure = match e.at("DestinationConfig.OnFailure") {
+            Some(of) => str_at(
+                of,
+                "Destination",
+                &join(base, "DestinationConfig.OnFailure"),
+            ),
+            None => Val::absent(join(base, "DestinationConfig.OnFailure.Destination")),
+        };
+        let response_types = match e.get("FunctionResponseTypes") {
+            Some(n) if matches!(n.kind, Kind::Seq(_)) => Val::known(
+                n.items()
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect(),
+                Some(n.span),
+                join(base, "FunctionResponseTypes"),
+            ),
+            _ => Val::absent(join(base, "FunctionResponseTypes")),
+        };
+        EventSourceMapping {
+            source_ref: None,
+            function_ref: None,
+            origin: self.origin(format!("esm/{uuid}"), e.span),
+            source_arn: str_at(e, "EventSourceArn", base),
+            function: str_at(e, "FunctionArn", base),
+            batch_size: int_at(e, "BatchSize", base),
+            batching_window: int_at(e, "MaximumBatchingWindowInSeconds", base),
+            parallelization_factor: int_at(e, "ParallelizationFactor", base),
+            starting_position: str_at(e, "StartingPosition", base),
+            // Legacy outputs print 10000 / 604800 for "unbounded"; kept as written.
+            max_retry_attempts: int_at(e, "MaximumRetryAttempts", base),
+            max_record_age: int_at(e, "MaximumRecordAgeInSeconds", base),
+            bisect_on_error: bool_at(e, "BisectBatchOnFunctionError", base),
+            on_failure_destination: on_failure,
+            function_response_types: response_types,
+            tumbling_window: int_at(e, "TumblingWindowInSeconds", base),
+            enabled,
+            stream: None,
+            function_idx: None,
+        }
+    }
+
+    fn function(&self, f: &Node, list_path: Option<String>) -> Function {
+        let name = f.get("FunctionName").and_then(Node::as_str).unwrap_or("?");
+        let address = format!("function/{name}");
+        let base = list_path.unwrap_or_else(|| address.clone());
+        Function {
+            origin: self.origin(address, f.span),
+            name: str_at(f, "FunctionName", &base),
+            arn: f
+                .get("FunctionArn")
+                .and_then(Node::as_str)
+                .map(str::to_string),
+            timeout: int_at(f, "Timeout", &base),
+            memory_size: int_at(f, "MemorySize", &base),
+        }
+    }
+}
+
+fn kinesis(k: &Node, path: &str, in_error_action: bool) -> KinesisAction {
+    KinesisAction {
+        path: path.to_string(),
+        span: k.span,
+        in_error_action,
+        stream_name: str_at(k, "streamName", path),
+        partition_key: str_at(k, "partitionKey", path),
+        iac_interpolations: Vec::new(),
+        stream: None,
+        stream_ref: None,
+        key_literal: None,
+    }
+}
+
+fn stream_mode(s: &str) -> Result<StreamMode, String> {
+    match s {
+        "PROVISIONED" => Ok(StreamMode::Provisioned),
+        "ON_DEMAND" => Ok(StreamMode::OnDemand),
+        other => Err(format!(
+            "`{other}` is not a stream mode (PROVISIONED or ON_DEMAND)"
+        )),
+    }
+}
+
+/// A `HashKey`: a decimal string matching `0|[1-9]\d{0,38}` that fits in 128 bits.
+pub fn parse_hash_key(s: &str) -> Result<u128, String> {
+    let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (s.len() > 1 && s.starts_with('0')) {
+        return Err("is not a decimal integer".to_string());
+    }
+    s.parse::<u128>()
+        .map_err(|_| "is larger than 2^128 - 1".to_string())
+}
+
+/// A JSON value as a `Val<String>`: strings as written, numbers and booleans as text.
+fn str_at(parent: &Node, key: &str, base: &str) -> Val<String> {
+    let path = join(base, key);
+    match parent.get(key) {
+        None => Val::absent(path),
+        Some(n) if n.is_null() => Val::absent(path),
+        Some(n) => match n.scalar_text() {
+            Some(s) => {
+                let mut v = Val::known(s, Some(n.span), path);
+                v.escapes = n.escapes;
+                v
+            }
+            None => Val::unknown(format!("`{key}` is not a single value"), Some(n.span), path),
+        },
+    }
+}
+
+fn int_at(parent: &Node, key: &str, base: &str) -> Val<i64> {
+    parse(str_at(parent, key, base), |s| {
+        s.parse::<i64>()
+            .map_err(|_| format!("`{s}` is not an integer"))
+    })
+}
+
+fn bool_at(parent: &Node, key: &str, base: &str) -> Val<bool> {
+    parse(str_at(parent, key, base), |s| match s {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(format!("`{other}` is not a boolean")),
+    })
+}
+
+fn parse<T>(v: Val<String>, f: impl FnOnce(&str) -> Result<T, String>) -> Val<T> {
+    let state = match &v.state {
+        ValState::Known(s) => match f(s) {
+            Ok(x) => ValState::Known(x),
+            Err(r) => ValState::Unknown(r),
+        },
+        ValState::Absent => ValState::Absent,
+        ValState::Unknown(r) => ValState::Unknown(r.clone()),
+    };
+    Val {
+        state,
+        span: v.span,
+        escapes: v.escapes,
+        path: v.path,
+        via: v.via,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_keys_are_128_bit_decimals() {
+        assert_eq!(parse_hash_key("0"), Ok(0));
+        assert_eq!(
+            parse_hash_key("340282366920938463463374607431768211455"),
+            Ok(u128::MAX)
+        );
+        assert_eq!(
+            parse_hash_key("113427455640312821154458202477256070485"),
+            Ok(113427455640312821154458202477256070485)
+        );
+        assert!(parse_hash_key("340282366920938463463374607431768211456").is_err());
+        assert!(parse_hash_key("1000000000000000000000000000000000000000").is_err());
+        assert!(parse_hash_key("-1").is_err());
+        assert!(parse_hash_key("01").is_err());
+        assert!(parse_hash_key("").is_err());
+        assert!(parse_hash_key("1e5").is_err());
+    }
 }

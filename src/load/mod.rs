@@ -5,6 +5,7 @@
 
 pub mod aws_cli;
 pub mod cloudformation;
+pub mod json_span;
 pub mod plan;
 pub mod terraform;
 
@@ -206,6 +207,12 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
         loaded.errors.extend(errors);
     }
     for (id, r) in other_results {
+        let r = r.map(|m| {
+            m.map(|mut m| {
+                fill_key_literals(db, &mut m);
+                m
+            })
+        });
         match r {
             Ok(Some(model)) => loaded.model.extend(model),
             Ok(None) => {
@@ -368,4 +375,23 @@ fn module_siblings(dir: &Path) -> Vec<PathBuf> {
         .collect();
     out.sort();
     out
+}
+
+/// Where a key is written directly (no variable or parameter in between), offsets inside the
+/// template map onto the file: record that for loaders that do not do it themselves.
+fn fill_key_literals(db: &SourceDb, model: &mut Model) {
+    for rule in &mut model.rules {
+        for a in &mut rule.actions {
+            let k = &a.partition_key;
+            if a.key_literal.is_some() || !k.via.is_empty() {
+                continue;
+            }
+            if let (Some(span), Some(text)) = (k.span, k.get()) {
+                let verbatim_ok = db.text(span) == text.as_str();
+                if k.escapes != crate::source::Escapes::Verbatim || verbatim_ok {
+                    a.key_literal = Some((span, k.escapes));
+                }
+            }
+        }
+    }
 }

@@ -35,6 +35,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .and_then(|r| r.span)
                 .or(s.shards_span)
                 .unwrap_or(s.origin.span);
+            // The shard's id, not its whole object: one line to look at.
+            let span = super::narrow(ctx.db, span, &format!("\"{}\"", shard.shard_id));
             out.push(ctx.finding(
                 &META,
                 span,

@@ -256,6 +256,14 @@ pub fn key_example(kind: SourceKind, template: &str) -> String {
     }
 }
 
+/// The first occurrence of `needle` inside `span` (e.g. one hash key in a shard list), or `span`.
+pub fn narrow(db: &SourceDb, span: Span, needle: &str) -> Span {
+    match db.text(span).find(needle) {
+        Some(i) => Span::new(span.file, span.start + i, span.start + i + needle.len()),
+        None => span,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

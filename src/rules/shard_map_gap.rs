@@ -5,6 +5,7 @@
 use super::{Ctx, RuleMeta};
 use crate::analysis::MapSource;
 use crate::diagnostic::{Finding, Severity};
+use crate::keyspace::MapProblem;
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL204",
@@ -22,12 +23,30 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         };
         let span = s.shards_span.unwrap_or(s.origin.span);
         for p in problems {
+            // Point at the hash key next to the problem when the list shows it.
+            let at = match p {
+                MapProblem::Gap { from, to } => {
+                    let after = super::narrow(ctx.db, span, &format!("\"{}\"", to.wrapping_add(1)));
+                    if after != span {
+                        after
+                    } else {
+                        super::narrow(ctx.db, span, &format!("\"{}\"", from.wrapping_sub(1)))
+                    }
+                }
+                MapProblem::Overlap { from, .. } => {
+                    super::narrow(ctx.db, span, &format!("\"{from}\""))
+                }
+                MapProblem::Inverted { shard } => {
+                    super::narrow(ctx.db, span, &format!("\"{shard}\""))
+                }
+                MapProblem::NoOpenShards => span,
+            };
             out.push(ctx.finding(
                 &META,
-                span,
+                at,
                 format!("{}.shards", s.origin.address),
                 format!("shard map of `{}`: {p}", s.display_name()),
-                "open shards listed here",
+                "next to the problem",
                 "export every page of the shard list (`aws kinesis list-shards` follows `NextToken`; do not pass `--exclusive-start-shard-id`) and check for a reshard in progress".into(),
             ));
         }
