@@ -4,10 +4,10 @@
 
 use shardlint::keyspace::ShardMap;
 use shardlint::model::{EventSourceMapping, Origin, SourceKind, Val};
+use shardlint::simulate::report::{Action, Outcome};
 use shardlint::simulate::{
     Arrival, Poison, RecordTime, SimConfig, SimReport, arrivals, assess, simulate,
 };
-use shardlint::simulate::report::{Action, Outcome};
 use shardlint::source::{FileId, Span};
 
 fn seed_arrivals() -> Vec<Arrival> {
@@ -45,7 +45,11 @@ fn seq_of(label: &str) -> u32 {
 #[test]
 fn seed1_factor_1_drains_in_450s_with_iterator_age_300s() {
     let r = run(&seed_cfg(1));
-    assert!(within(r.drain_seconds, 450.0, 0.05), "drain {}", r.drain_seconds);
+    assert!(
+        within(r.drain_seconds, 450.0, 0.05),
+        "drain {}",
+        r.drain_seconds
+    );
     assert!(
         within(r.max_iterator_age_seconds, 300.0, 0.20),
         "age {}",
@@ -65,7 +69,11 @@ fn seed1_factor_1_drains_in_450s_with_iterator_age_300s() {
 #[test]
 fn seed1_factor_3_drains_in_180s_in_groups_14_25_3() {
     let r = run(&seed_cfg(3));
-    assert!(within(r.drain_seconds, 180.0, 0.05), "drain {}", r.drain_seconds);
+    assert!(
+        within(r.drain_seconds, 180.0, 0.05),
+        "drain {}",
+        r.drain_seconds
+    );
     assert!(
         within(r.max_iterator_age_seconds, 67.0, 0.20),
         "age {}",
@@ -78,18 +86,32 @@ fn seed1_factor_3_drains_in_180s_in_groups_14_25_3() {
     assert_eq!(r.invocations.len(), 10);
     let first_start = r.invocations[0].start_s;
     assert_eq!(
-        r.invocations.iter().filter(|i| i.start_s == first_start).count(),
+        r.invocations
+            .iter()
+            .filter(|i| i.start_s == first_start)
+            .count(),
         3
     );
     for g in &r.groups {
-        let mine: Vec<_> = r.invocations.iter().filter(|i| i.group == g.group).collect();
+        let mine: Vec<_> = r
+            .invocations
+            .iter()
+            .filter(|i| i.group == g.group)
+            .collect();
         for w in mine.windows(2) {
             assert!(w[1].start_s >= w[0].end_s, "group {} overlaps", g.group);
         }
     }
     // The seed's first batches per group, and group {3}'s second one, exactly.
-    let firsts: Vec<&str> = r.invocations[..3].iter().map(|i| i.records.as_str()).collect();
-    assert!(firsts.contains(&"1-1..4-2") && firsts.contains(&"2-1..5-2") && firsts.contains(&"3-1..3-2"));
+    let firsts: Vec<&str> = r.invocations[..3]
+        .iter()
+        .map(|i| i.records.as_str())
+        .collect();
+    assert!(
+        firsts.contains(&"1-1..4-2")
+            && firsts.contains(&"2-1..5-2")
+            && firsts.contains(&"3-1..3-2")
+    );
     assert!(r.invocations.iter().any(|i| i.records == "3-3..3-8"));
     // Seed: group {3} finished 90 s after the first invocation; {1,4} and {2,5} at 180 s.
     let three = r.groups.iter().find(|g| g.keys == ["3"]).unwrap();
@@ -116,7 +138,11 @@ fn seed1_poison_blocks_its_group_until_retention() {
     }
     // Until the record age limit (retention, 24 h), {1,4} never gets past record 4.
     let day = 86_400.0;
-    for i in r.invocations.iter().filter(|i| i.group == g14.group && i.start_s < day) {
+    for i in r
+        .invocations
+        .iter()
+        .filter(|i| i.group == g14.group && i.start_s < day)
+    {
         if i.outcome == Outcome::Ok {
             assert!(seq_of(&ends(&i.records).1) <= 4, "{:?}", i);
         }
@@ -146,7 +172,10 @@ fn seed1_poison_blocks_its_group_until_retention() {
     let (first, last) = ends(batch);
     assert!(seq_of(&first) <= 5 && seq_of(&last) >= 5, "{batch}");
     assert!(failing.iter().all(|i| &i.records == batch));
-    let gaps: Vec<f64> = failing.windows(2).map(|w| w[1].start_s - w[0].end_s).collect();
+    let gaps: Vec<f64> = failing
+        .windows(2)
+        .map(|w| w[1].start_s - w[0].end_s)
+        .collect();
     assert!(gaps.windows(2).all(|g| g[1] >= g[0]), "{gaps:?}");
     assert!(gaps[0] < gaps[5]);
     assert_eq!(failing[3].attempt, 4);
@@ -178,7 +207,11 @@ fn seed1_poison_with_bisect_retries_and_destination_isolates_the_record() {
     let g14 = r.groups.iter().find(|g| g.keys == ["1", "4"]).unwrap();
     assert_eq!(g14.processed_records, 59);
     assert!(g14.finished_s < 600.0, "{}", g14.finished_s);
-    assert!(r.invocations.iter().any(|i| i.action == Some(Action::Bisect)));
+    assert!(
+        r.invocations
+            .iter()
+            .any(|i| i.action == Some(Action::Bisect))
+    );
 }
 
 #[test]
@@ -261,7 +294,11 @@ fn random_failures_are_seeded_and_eventually_succeed() {
     let a = run(&cfg);
     let b = run(&cfg);
     assert_eq!(a, b);
-    assert!(a.invocations.iter().any(|i| i.action == Some(Action::Retry)));
+    assert!(
+        a.invocations
+            .iter()
+            .any(|i| i.action == Some(Action::Retry))
+    );
     assert_eq!(
         a.groups.iter().map(|g| g.processed_records).sum::<u64>(),
         150
@@ -287,7 +324,10 @@ fn lognormal_record_time_is_deterministic_and_near_its_mean() {
     assert_eq!(a, simulate(&arr, &ShardMap::even(1), &cfg).unwrap());
     // 10,000 records × mean ≈ 72 ms ≈ 720 s of work on one serial group.
     let work: f64 = a.invocations.iter().map(|i| i.end_s - i.start_s).sum();
-    assert!(within(work, 10_000.0 * rt.mean_ms() / 1000.0, 0.15), "{work}");
+    assert!(
+        within(work, 10_000.0 * rt.mean_ms() / 1000.0, 0.15),
+        "{work}"
+    );
 }
 
 #[test]
@@ -301,7 +341,11 @@ fn window_and_payload_limit_shape_batches() {
         ..SimConfig::default()
     };
     let r = simulate(&arr, &ShardMap::even(1), &cfg).unwrap();
-    assert!(r.invocations.len() >= 10 && r.invocations.len() <= 13, "{}", r.invocations.len());
+    assert!(
+        r.invocations.len() >= 10 && r.invocations.len() <= 13,
+        "{}",
+        r.invocations.len()
+    );
     assert!(r.invocations.iter().all(|i| i.count <= 7));
     // 1 MB records: 4 fit the 6 MB payload once base64-encoded.
     let arr = arrivals::generate(&["k".to_string()], 40, 0, 1_000_000);
@@ -328,12 +372,19 @@ fn keys_are_routed_to_shards_by_md5() {
 #[test]
 fn empty_input_is_an_empty_report() {
     let r = simulate(&[], &ShardMap::even(1), &SimConfig::default()).unwrap();
-    assert_eq!((r.records, r.drain_seconds, r.invocations.len()), (0, 0.0, 0));
+    assert_eq!(
+        (r.records, r.drain_seconds, r.invocations.len()),
+        (0, 0.0, 0)
+    );
     let bad = SimConfig {
         parallelization_factor: 11,
         ..SimConfig::default()
     };
-    assert!(simulate(&[], &ShardMap::even(1), &bad).unwrap_err().contains("`11`"));
+    assert!(
+        simulate(&[], &ShardMap::even(1), &bad)
+            .unwrap_err()
+            .contains("`11`")
+    );
 }
 
 #[test]

@@ -8,7 +8,14 @@ fn cmd() -> Command {
     Command::cargo_bin("simulate-dev").unwrap()
 }
 
-const SEED1: [&str; 6] = ["--keys", "5", "--records-per-key", "30", "--record-time", "3s"];
+const SEED1: [&str; 6] = [
+    "--keys",
+    "5",
+    "--records-per-key",
+    "30",
+    "--record-time",
+    "3s",
+];
 
 #[test]
 fn json_report_and_timeline() {
@@ -16,7 +23,13 @@ fn json_report_and_timeline() {
     let csv = dir.path().join("t.csv");
     let out = cmd()
         .args(SEED1)
-        .args(["--parallelization-factor", "3", "--format", "json", "--timeline"])
+        .args([
+            "--parallelization-factor",
+            "3",
+            "--format",
+            "json",
+            "--timeline",
+        ])
         .arg(&csv)
         .assert()
         .success()
@@ -48,7 +61,9 @@ fn text_report_and_max_lag_exit_code() {
         .args(SEED1)
         .assert()
         .success()
-        .stdout(predicate::str::contains("150 records on 1 shard drained in 451.0s"));
+        .stdout(predicate::str::contains(
+            "150 records on 1 shard drained in 451.0s",
+        ));
     cmd()
         .args(SEED1)
         .args(["--max-lag", "60s"])

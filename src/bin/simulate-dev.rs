@@ -4,7 +4,10 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "simulate-dev", about = "shardlint simulate (development entry point)")]
+#[command(
+    name = "simulate-dev",
+    about = "shardlint simulate (development entry point)"
+)]
 struct Cli {
     #[command(flatten)]
     args: shardlint::simulate::SimulateArgs,

@@ -11,7 +11,12 @@ use super::model::Arrival;
 /// `R` rounds; in each, one record per key, keys in the given order, all at the round's instant
 /// (`(round - 1) * interval`). The shard order inside a round is the key order, as a producer
 /// sending them in one PutRecords call would get.
-pub fn generate(keys: &[String], records_per_key: u32, interval_ms: u64, bytes: u32) -> Vec<Arrival> {
+pub fn generate(
+    keys: &[String],
+    records_per_key: u32,
+    interval_ms: u64,
+    bytes: u32,
+) -> Vec<Arrival> {
     let mut out = Vec::with_capacity(keys.len() * records_per_key as usize);
     for round in 1..=records_per_key {
         for key in keys {
@@ -84,7 +89,9 @@ pub fn from_get_records(text: &str) -> Result<Vec<Arrival>, String> {
                     .map(|s| (s * 1000.0).round() as i64)
                     .ok_or_else(|| at("bad `ApproximateArrivalTimestamp`"))?,
                 serde_json::Value::String(s) => parse_rfc3339_ms(s).ok_or_else(|| {
-                    at(&format!("`ApproximateArrivalTimestamp` `{s}` is not a timestamp"))
+                    at(&format!(
+                        "`ApproximateArrivalTimestamp` `{s}` is not a timestamp"
+                    ))
                 })?,
                 _ => return Err(at("bad `ApproximateArrivalTimestamp`")),
             };
@@ -199,7 +206,10 @@ mod tests {
         let a = generate(&keys, 30, 1000, 10);
         assert_eq!(a.len(), 150);
         assert_eq!((a[0].key.as_str(), a[0].seq, a[0].arrival_ms), ("1", 1, 0));
-        assert_eq!((a[7].key.as_str(), a[7].seq, a[7].arrival_ms), ("3", 2, 1000));
+        assert_eq!(
+            (a[7].key.as_str(), a[7].seq, a[7].arrival_ms),
+            ("3", 2, 1000)
+        );
         assert_eq!(parse_keys("a, b").unwrap(), vec!["a", "b"]);
         assert!(parse_keys("0").is_err());
     }

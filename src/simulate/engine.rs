@@ -12,9 +12,7 @@ use crate::keyspace::{ShardMap, hash_key};
 use crate::ordering::GroupAssigner;
 
 use super::model::{Arrival, RecordTime, SimConfig, Z99, event_bytes};
-use super::report::{
-    Action, GroupReport, Invocation, MAX_KEYS_LISTED, Outcome, SimReport,
-};
+use super::report::{Action, GroupReport, Invocation, MAX_KEYS_LISTED, Outcome, SimReport};
 
 /// One record as the engine sees it (times relative to the first arrival).
 #[derive(Clone, Copy, Debug)]
@@ -80,7 +78,10 @@ fn visible_at(arrival: u64, poll: u64) -> u64 {
 
 fn check(cfg: &SimConfig) -> Result<(), String> {
     if !(1..=10_000).contains(&cfg.batch_size) {
-        return Err(format!("batch size `{}` is outside `1..10000`", cfg.batch_size));
+        return Err(format!(
+            "batch size `{}` is outside `1..10000`",
+            cfg.batch_size
+        ));
     }
     if !(1..=10).contains(&cfg.parallelization_factor) {
         return Err(format!(
@@ -134,11 +135,7 @@ pub fn simulate(
         .map(|&i| arrivals[i as usize].arrival_ms)
         .unwrap_or(0);
 
-    let poison: HashSet<(&str, u32)> = cfg
-        .poison
-        .iter()
-        .map(|p| (p.key.as_str(), p.seq))
-        .collect();
+    let poison: HashSet<(&str, u32)> = cfg.poison.iter().map(|p| (p.key.as_str(), p.seq)).collect();
 
     // Route keys: shard by MD5, group by the ordering model in shard arrival order.
     let mut assigners: Vec<GroupAssigner> = (0..shards.len())
@@ -278,9 +275,12 @@ fn run_group(
     let bs = cfg.batch_size as usize;
     let age_limit = cfg.age_limit_ms();
     // Each group draws from its own stream so results do not depend on group order.
-    let mut rng = Rng(cfg.seed ^ (g.shard as u64).wrapping_mul(0x1000_0000_01B3) ^ (g.group as u64) << 48);
+    let mut rng =
+        Rng(cfg.seed ^ (g.shard as u64).wrapping_mul(0x1000_0000_01B3) ^ (g.group as u64) << 48);
     let lognormal = match cfg.record_time {
-        RecordTime::LogNormal { p50_ms, p99_ms } => Some((p50_ms.ln(), (p99_ms / p50_ms).ln() / Z99)),
+        RecordTime::LogNormal { p50_ms, p99_ms } => {
+            Some((p50_ms.ln(), (p99_ms / p50_ms).ln() / Z99))
+        }
         RecordTime::Fixed { .. } => None,
     };
     let has_poison = recs.iter().any(|r| r.poison);

@@ -25,9 +25,14 @@ pub struct Arrival {
 /// Per-record processing time of the function.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum RecordTime {
-    Fixed { ms: u64 },
+    Fixed {
+        ms: u64,
+    },
     /// Log-normal fitted to two quantiles: median `p50`, and `p99` (sigma = ln(p99/p50) / 2.326).
-    LogNormal { p50_ms: f64, p99_ms: f64 },
+    LogNormal {
+        p50_ms: f64,
+        p99_ms: f64,
+    },
 }
 
 /// z-score of the 99th percentile of a standard normal.
@@ -271,9 +276,7 @@ pub fn parse_duration(s: &str, bare_unit_ms: Option<u64>) -> Result<u64, String>
         "" => match bare_unit_ms {
             Some(u) => u as f64,
             None => {
-                return Err(format!(
-                    "`{s}` has no unit: write e.g. `{s}s` or `{s}ms`"
-                ));
+                return Err(format!("`{s}` has no unit: write e.g. `{s}s` or `{s}ms`"));
             }
         },
         other => {
@@ -321,9 +324,7 @@ pub fn parse_record_time(s: &str) -> Result<RecordTime, String> {
                 p99_ms: b,
             }
         }),
-        (Some(_), Some(_)) => Err(format!(
-            "`{s}`: need 0 < p50 <= p99"
-        )),
+        (Some(_), Some(_)) => Err(format!("`{s}`: need 0 < p50 <= p99")),
         _ => Err(format!("`{s}`: give both `p50=...` and `p99=...`")),
     }
 }
@@ -332,7 +333,7 @@ pub fn parse_record_time(s: &str) -> Result<RecordTime, String> {
 pub fn format_duration(ms: u64) -> String {
     if ms == 0 {
         "0s".into()
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else if ms < 1000 {
         format!("{ms}ms")

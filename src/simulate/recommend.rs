@@ -174,7 +174,12 @@ fn group_loads(cfg: &SimConfig, w: &Workload, factor: u32) -> Vec<(usize, u32, V
     loads
 }
 
-fn max_utilization(cfg: &SimConfig, w: &Workload, factor: u32, bs: u32) -> (f64, Option<GroupLoad>) {
+fn max_utilization(
+    cfg: &SimConfig,
+    w: &Workload,
+    factor: u32,
+    bs: u32,
+) -> (f64, Option<GroupLoad>) {
     let cap = group_capacity(cfg, bs, w.record_time.mean_ms(), w.record_bytes);
     let mut best: (f64, Option<GroupLoad>) = (0.0, None);
     for (s, g, keys, rate) in group_loads(cfg, w, factor) {
@@ -199,8 +204,12 @@ fn max_utilization(cfg: &SimConfig, w: &Workload, factor: u32, bs: u32) -> (f64,
 /// settings would (factor 1..10 first, then batch size)? Analytic, so `check` can call it per
 /// mapping at no cost; retries and faults are not part of it.
 pub fn assess(cfg: &SimConfig, w: &Workload) -> Assessment {
-    let (utilization, busiest) =
-        max_utilization(cfg, w, cfg.parallelization_factor.clamp(1, 10), cfg.batch_size);
+    let (utilization, busiest) = max_utilization(
+        cfg,
+        w,
+        cfg.parallelization_factor.clamp(1, 10),
+        cfg.batch_size,
+    );
     let mut recommended = None;
     'outer: for f in 1..=10 {
         for &bs in &candidate_sizes(cfg.batch_size) {
@@ -215,7 +224,9 @@ pub fn assess(cfg: &SimConfig, w: &Workload) -> Assessment {
     let hot_key = w
         .keys
         .iter()
-        .filter(|(_, s)| total > 0.0 && w.records_per_second * s.max(0.0) / total > top_cap * HEADROOM)
+        .filter(|(_, s)| {
+            total > 0.0 && w.records_per_second * s.max(0.0) / total > top_cap * HEADROOM
+        })
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(k, _)| k.clone());
     Assessment {
