@@ -317,7 +317,7 @@ fn run_group(
         // Next batch: a retry or split half first (order is kept), else fresh records.
         let (b, start) = if let Some(b) = queue.pop_front() {
             let start = t_free.max(b.not_before);
-            let expires = recs[b.lo].arrival + age_limit;
+            let expires = recs[b.lo].arrival.saturating_add(age_limit);
             if start > expires {
                 // A bisected half whose oldest record aged out before it could run.
                 t_free = t_free.max(expires);
@@ -445,8 +445,8 @@ fn run_group(
             } else {
                 let exhausted =
                     cfg.max_retry_attempts >= 0 && rem.retries as i64 >= cfg.max_retry_attempts;
-                let next = end + cfg.backoff.delay_ms(rem.retries + 1);
-                let expires = recs[rem.lo].arrival + age_limit;
+                let next = end.saturating_add(cfg.backoff.delay_ms(rem.retries + 1));
+                let expires = recs[rem.lo].arrival.saturating_add(age_limit);
                 if exhausted || next > expires {
                     if !exhausted {
                         t_free = end.max(expires);
