@@ -1,0 +1,95 @@
+//! End-to-end runs of the simulate command through the temporary `simulate-dev` binary (switch
+//! to `shardlint simulate` once the lead mounts the subcommand).
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn cmd() -> Command {
+    Command::cargo_bin("simulate-dev").unwrap()
+}
+
+const SEED1: [&str; 6] = [
+    "--keys",
+    "5",
+    "--records-per-key",
+    "30",
+    "--record-time",
+    "3s",
+];
+
+#[test]
+fn json_report_and_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("t.csv");
+    let out = cmd()
+        .args(SEED1)
+        .args([
+            "--parallelization-factor",
+            "3",
+            "--format",
+            "json",
+            "--timeline",
+        ])
+        .arg(&csv)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["version"], 1);
+    for k in [
+        "drain_seconds",
+        "max_iterator_age_seconds",
+        "invocations",
+        "groups",
+        "destination_records",
+        "dropped_records",
+        "blocked_seconds",
+    ] {
+        assert!(v.get(k).is_some(), "{k}");
+    }
+    assert_eq!(v["invocations"].as_array().unwrap().len(), 10);
+    let t = std::fs::read_to_string(&csv).unwrap();
+    assert!(t.starts_with("start_s,end_s,shard,group,records,"));
+    assert_eq!(t.lines().count(), 11);
+}
+
+#[test]
+fn text_report_and_max_lag_exit_code() {
+    cmd()
+        .args(SEED1)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "150 records on 1 shard drained in 451.0s",
+        ));
+    cmd()
+        .args(SEED1)
+        .args(["--max-lag", "60s"])
+        .assert()
+        .code(1);
+    cmd()
+        .args(SEED1)
+        .args(["--max-lag", "100s", "--recommend"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "recommended: ParallelizationFactor 5 with BatchSize 10",
+        ));
+}
+
+#[test]
+fn bad_flags_exit_2_with_backticked_values() {
+    cmd()
+        .args(SEED1)
+        .args(["--batch-size", "20000"])
+        .assert()
+        .code(2)
+        .stderr("error: `--batch-size 20000` is outside BatchSize's range `1..10000`\n");
+    cmd()
+        .args(["--keys", "5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no arrivals"));
+}
