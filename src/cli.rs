@@ -27,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Check configuration files and directories (default: `.`)
     Check(CheckArgs),
+    /// Simulate one event source mapping draining a stream: drain time, IteratorAge, retries
+    Simulate(crate::simulate::SimulateArgs),
     /// Print a rule's documentation
     Explain {
         /// Rule code (`SL101`) or name (`constant-partition-key`)
@@ -97,6 +99,13 @@ pub struct CheckArgs {
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Simulate(args) => match crate::simulate::run(&args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+        },
         Command::Explain { rule } => match crate::rules::find(&rule) {
             Some(r) => {
                 print!("{}", r.meta.doc);

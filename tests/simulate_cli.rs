@@ -1,11 +1,14 @@
-//! End-to-end runs of the simulate command through the temporary `simulate-dev` binary (switch
-//! to `shardlint simulate` once the lead mounts the subcommand).
+//! End-to-end runs of `shardlint simulate` through the binary.
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn cmd() -> Command {
-    Command::cargo_bin("simulate-dev").unwrap()
+    {
+        let mut c = Command::cargo_bin("shardlint").unwrap();
+        c.arg("simulate");
+        c
+    }
 }
 
 const SEED1: [&str; 6] = [

@@ -1,6 +1,6 @@
 //! Benchmark of the simulate engine (prints figures; not a timed test): one million records
 //! through a 4-shard stream, factor 2, fixed and log-normal record times. Run in release:
-//! `cargo run --release --bin bench-simulate`.
+//! `cargo bench --bench simulate`.
 
 use std::time::Instant;
 
