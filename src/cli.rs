@@ -28,7 +28,7 @@ pub enum Command {
     /// Check configuration files and directories (default: `.`)
     Check(CheckArgs),
     /// Simulate one event source mapping draining a stream: drain time, IteratorAge, retries
-    Simulate(crate::simulate::SimulateArgs),
+    Simulate(Box<crate::simulate::SimulateArgs>),
     /// Print a rule's documentation
     Explain {
         /// Rule code (`SL101`) or name (`constant-partition-key`)

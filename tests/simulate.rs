@@ -418,6 +418,8 @@ fn config_from_a_mapping() {
         enabled: Val::absent(p("enabled")),
         stream: None,
         function_idx: None,
+        source_ref: None,
+        function_ref: None,
     };
     let c = SimConfig::from_mapping(&m, Some(60)).unwrap();
     assert_eq!(c.batch_size, 50);
