@@ -3,6 +3,7 @@
 
 use super::{Ctx, RuleMeta, key_example};
 use crate::diagnostic::{Finding, Severity};
+use crate::model::SourceKind;
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL103",
@@ -23,7 +24,15 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 &META,
                 action.span,
                 action.partition_key.path.clone(),
-                "Kinesis action has no partition key; AWS documents no default for it".into(),
+                format!(
+                    "Kinesis action to {} has no `{}`; AWS documents no default for it",
+                    super::describe_stream(ctx.model, action.stream),
+                    match rule.origin.kind {
+                        SourceKind::Terraform | SourceKind::TerraformPlan => "partition_key",
+                        SourceKind::CloudFormation => "PartitionKey",
+                        SourceKind::Export => "partitionKey",
+                    }
+                ),
                 "no partition key",
                 format!(
                     "set the key explicitly: `{}` keeps per-device order, `{}` spreads load evenly",
