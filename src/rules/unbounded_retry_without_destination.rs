@@ -56,7 +56,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let until = if age_unbounded(m) {
-            "until it expires from the stream (24 h retention by default, up to 365 days)"
+            "until it expires (the stream's retention, 24 h by default)"
                 .to_string()
         } else {
             format!(
@@ -74,8 +74,13 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             &META,
             span,
             m.origin.address.clone(),
-            format!("a record that always fails is retried {until}, blocking {scope}: retries are unbounded (`{retries}` {}) with no bisect and no on-failure destination",
-                match m.max_retry_attempts.get() { Some(v) => format!("is `{v}`"), None => "not set, default -1".into() }),
+            format!(
+                "a failing record is retried {until}, blocking {scope}: `{retries}` is {}, with no bisect and no on-failure destination",
+                match m.max_retry_attempts.get() {
+                    Some(v) => format!("`{v}`"),
+                    None => "not set (default `-1`, unbounded)".into(),
+                }
+            ),
             "a poison record blocks this mapping",
             fix_help(m.origin.kind),
         ));
