@@ -8,6 +8,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod distribution_samples;
+use distribution_samples::seed2_envelopes;
 use shardlint::distribution::{DistributionReport, InputFormat, KeySource, Options, distribute};
 use shardlint::keyspace::{MAX_HASH, ShardMap};
 use shardlint::ordering::{GroupAssigner, GroupModel};
@@ -266,26 +268,6 @@ fn seed2_constant_key_is_one_hot_shard() {
     assert!((r.skew.max_over_mean - 8.0).abs() < 1e-12);
     assert_eq!(r.hot_keys[0].key, "vin");
     assert_eq!(r.hot_keys[0].count, 100_000);
-}
-
-/// Seed 2's payloads in MQTT envelopes, one message per vehicle.
-pub fn seed2_envelopes(vehicles: u32, minutes: u32) -> String {
-    let mut s = String::with_capacity((vehicles * minutes) as usize * 190);
-    for m in 0..minutes {
-        for v in 0..vehicles {
-            let vin = 100_001 + v;
-            let ts = 1_667_264_400_000u64 + m as u64 * 60_000 + (v % 60_000) as u64;
-            let lat = 35.0 + (v % 1000) as f64 / 1000.0;
-            let lon = 139.0 + (v % 997) as f64 / 1000.0;
-            writeln!(
-                s,
-                r#"{{"topic":"vehicles/TEST-{vin}/location","clientid":"TEST-{vin}","timestamp":{ts},"payload":{{"list":[{{"vin":"TEST-{vin}","timestamp":"2022-11-01T10:{:02}:00+09:00","lat":{lat},"lon":{lon}}}]}}}}"#,
-                m % 60
-            )
-            .unwrap();
-        }
-    }
-    s
 }
 
 #[test]
