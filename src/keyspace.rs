@@ -42,7 +42,10 @@ impl OpenShard {
 pub enum MapProblem {
     NoOpenShards,
     /// Keys `from..=to` belong to no open shard.
-    Gap { from: u128, to: u128 },
+    Gap {
+        from: u128,
+        to: u128,
+    },
     /// Two open shards both own `from..=to`.
     Overlap {
         a: String,
@@ -51,7 +54,9 @@ pub enum MapProblem {
         to: u128,
     },
     /// A range whose start is after its end.
-    Inverted { shard: String },
+    Inverted {
+        shard: String,
+    },
 }
 
 impl std::fmt::Display for MapProblem {
@@ -66,7 +71,10 @@ impl std::fmt::Display for MapProblem {
                 "open shards `{a}` and `{b}` both own hash keys `{from}`..`{to}`"
             ),
             MapProblem::Inverted { shard } => {
-                write!(f, "shard `{shard}` has a starting hash key after its ending one")
+                write!(
+                    f,
+                    "shard `{shard}` has a starting hash key after its ending one"
+                )
             }
         }
     }
@@ -233,7 +241,10 @@ mod tests {
     fn known_vectors_from_aws_facts() {
         // aws-facts §1.1 vectors, computed with Python hashlib independently.
         assert_eq!(hash_key("a"), 16955237001963240173058271559858726497);
-        assert_eq!(hash_key("device-1"), 277901890176008628857739572313990950024);
+        assert_eq!(
+            hash_key("device-1"),
+            277901890176008628857739572313990950024
+        );
         assert_eq!(hash_key("é"), 136732923097551493579404309126273812335);
         // crates.md §5: md5("TEST-100001")
         assert_eq!(
@@ -285,10 +296,7 @@ mod tests {
         ];
         let m = ShardMap::from_records(&recs).unwrap();
         assert_eq!(m.len(), 2);
-        let gap = vec![
-            rec("a", 0, 10, false),
-            rec("b", 20, MAX_HASH, false),
-        ];
+        let gap = vec![rec("a", 0, 10, false), rec("b", 20, MAX_HASH, false)];
         assert_eq!(
             ShardMap::from_records(&gap).unwrap_err(),
             vec![MapProblem::Gap { from: 11, to: 19 }]
@@ -296,7 +304,11 @@ mod tests {
         let overlap = vec![rec("a", 0, 30, false), rec("b", 20, MAX_HASH, false)];
         assert!(matches!(
             ShardMap::from_records(&overlap).unwrap_err()[0],
-            MapProblem::Overlap { from: 20, to: 30, .. }
+            MapProblem::Overlap {
+                from: 20,
+                to: 30,
+                ..
+            }
         ));
     }
 }

@@ -54,7 +54,14 @@ fn awkward_keys() -> String {
 fn uuid_like(i: u32) -> String {
     let h = shardlint::keyspace::hash_key(&i.to_string());
     let x = format!("{h:032x}");
-    format!("{}-{}-{}-{}-{}", &x[..8], &x[8..12], &x[12..16], &x[16..20], &x[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &x[..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..]
+    )
 }
 
 /// A resharded stream: shard 0 split (closed), its upper child merged... and the rest even.
@@ -106,14 +113,24 @@ print(json.dumps(counts, sort_keys=True))
 "#;
 
 fn python_counts(keys: &Path, map: &str) -> Option<serde_json::Value> {
-    let out = match Command::new("python3").arg("-c").arg(PY_COUNT).arg(keys).arg(map).output() {
+    let out = match Command::new("python3")
+        .arg("-c")
+        .arg(PY_COUNT)
+        .arg(keys)
+        .arg(map)
+        .output()
+    {
         Ok(o) => o,
         Err(_) => {
             eprintln!("SKIPPED: python3 is not available for the independent hashlib computation");
             return None;
         }
     };
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(serde_json::from_slice(&out.stdout).unwrap())
 }
 
@@ -140,7 +157,11 @@ fn per_shard_counts_equal_python_hashlib() {
     assert_eq!(even.input.keyed_records, 200_000);
     assert_eq!(even.bad_lines.count, 0, "{:?}", even.bad_lines.examples);
 
-    let export = write(dir.path(), "list-shards.json", &resharded_export().to_string());
+    let export = write(
+        dir.path(),
+        "list-shards.json",
+        &resharded_export().to_string(),
+    );
     let map = shardlint::distribution::load_shard_map(&export).unwrap();
     assert_eq!(map.len(), 4);
     let resharded = run_keys(&keys, &map, &opts);
@@ -248,7 +269,11 @@ fn first_seen_groups_are_right_across_parallel_chunks() {
         expected[s][g as usize] += 1;
     }
     for g in &r.groups {
-        let s = map.shards().iter().position(|x| x.shard_id == g.shard_id).unwrap();
+        let s = map
+            .shards()
+            .iter()
+            .position(|x| x.shard_id == g.shard_id)
+            .unwrap();
         let got: Vec<u64> = g.groups.iter().map(|x| x.records).collect();
         assert_eq!(got, expected[s], "{}", g.shard_id);
         assert!(g.exact);
@@ -262,7 +287,10 @@ fn seed2_constant_key_is_one_hot_shard() {
     let keys = write(dir.path(), "vin.txt", &"vin\n".repeat(100_000));
     let r = run_keys(&keys, &ShardMap::even(8), &Options::default());
     // Independently: md5("vin") // (2^128 / 8) == 3 (Python hashlib).
-    assert_eq!(r.skew.hottest_shard.as_deref(), Some("shardId-000000000003"));
+    assert_eq!(
+        r.skew.hottest_shard.as_deref(),
+        Some("shardId-000000000003")
+    );
     assert_eq!(r.shard("shardId-000000000003").unwrap().share, 1.0);
     assert!((r.skew.effective_shards - 1.0).abs() < 1e-12);
     assert!((r.skew.max_over_mean - 8.0).abs() < 1e-12);
@@ -498,14 +526,23 @@ fn cli_usage_and_input_errors() {
         .args(["--keys", "/nonexistent/keys.txt", "--shards", "2"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("cannot read `/nonexistent/keys.txt`"));
+        .stderr(predicates::str::contains(
+            "cannot read `/nonexistent/keys.txt`",
+        ));
     cmd()
         .args(["--keys", keys.to_str().unwrap()])
         .assert()
         .code(2)
         .stderr(predicates::str::contains("no shard map"));
     cmd()
-        .args(["--samples", keys.to_str().unwrap(), "--shards", "2", "--rule", "r"])
+        .args([
+            "--samples",
+            keys.to_str().unwrap(),
+            "--shards",
+            "2",
+            "--rule",
+            "r",
+        ])
         .args(["--config-path", "."])
         .assert()
         .code(2)

@@ -11,7 +11,11 @@ use distribution_samples::seed2_envelopes;
 use shardlint::distribution::{KeySource, Options, distribute};
 use shardlint::keyspace::ShardMap;
 
-fn run(template: &str, samples: &std::path::Path, seed: u64) -> shardlint::distribution::DistributionReport {
+fn run(
+    template: &str,
+    samples: &std::path::Path,
+    seed: u64,
+) -> shardlint::distribution::DistributionReport {
     let src = KeySource::template(template).expect("template parses");
     let opts = Options {
         seed,
@@ -32,7 +36,10 @@ fn literal_vin_puts_everything_on_one_shard() {
     let (_d, p) = samples();
     let r = run("vin", &p, 1);
     assert_eq!(r.input.keyed_records, 100_000);
-    assert_eq!(r.skew.hottest_shard.as_deref(), Some("shardId-000000000003"));
+    assert_eq!(
+        r.skew.hottest_shard.as_deref(),
+        Some("shardId-000000000003")
+    );
     assert_eq!(r.skew.hottest_share, 1.0);
     assert!((r.skew.effective_shards - 1.0).abs() < 1e-12);
     assert_eq!(r.distinct_keys.count, 1);

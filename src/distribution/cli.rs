@@ -69,7 +69,7 @@ pub struct DistributeArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
     pub seed: u64,
     /// Distinct keys counted exactly before hot-key counts become a Space-Saving sketch
-    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    #[arg(long, value_name = "N", default_value_t = super::engine::DEFAULT_EXACT_KEYS)]
     pub exact_keys: usize,
     /// No progress bar (it is only shown when stderr is a terminal)
     #[arg(long)]
@@ -90,7 +90,9 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     let n = s.trim().strip_suffix("/s").unwrap_or(s.trim());
     match n.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("invalid rate `{s}`: write records per second, e.g. `5000/s`")),
+        _ => Err(format!(
+            "invalid rate `{s}`: write records per second, e.g. `5000/s`"
+        )),
     }
 }
 
@@ -180,8 +182,7 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
 /// `StreamDescription.Shards[]`) into the map of its open shards.
 pub fn load_shard_map(path: &std::path::Path) -> Result<ShardMap, String> {
     let shown = path.display();
-    let reader =
-        reader::open(path).map_err(|e| format!("cannot read shard map `{shown}`: {e}"))?;
+    let reader = reader::open(path).map_err(|e| format!("cannot read shard map `{shown}`: {e}"))?;
     let doc: serde_json::Value = serde_json::from_reader(reader)
         .map_err(|e| format!("shard map `{shown}` is not valid JSON: {e}"))?;
     let shards = doc
@@ -201,7 +202,9 @@ pub fn load_shard_map(path: &std::path::Path) -> Result<ShardMap, String> {
             let v = range
                 .and_then(|r| r.get(name))
                 .and_then(|v| v.as_str())
-                .ok_or_else(|| format!("shard map `{shown}`: `{id}` has no `HashKeyRange.{name}`"))?;
+                .ok_or_else(|| {
+                    format!("shard map `{shown}`: `{id}` has no `HashKeyRange.{name}`")
+                })?;
             v.parse::<u128>()
                 .map_err(|_| format!("shard map `{shown}`: `{id}` has an invalid `{name}` `{v}`"))
         };

@@ -2,6 +2,7 @@
 //! reference is `keyspace::hash_bytes` (md-5); with the `fast-md5` feature, md5-many hashes
 //! the batch in SIMD lanes, and a test checks both agree digest for digest.
 
+#[cfg(not(feature = "fast-md5"))]
 use crate::keyspace;
 
 /// Writes `u128::from_be_bytes(md5(key))` of each key into `out` (same length as `keys`).
@@ -40,6 +41,7 @@ pub fn backend() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keyspace;
 
     #[test]
     fn batch_matches_md5_reference() {

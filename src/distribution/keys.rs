@@ -144,14 +144,16 @@ pub struct Ctx {
     pub seed: u64,
 }
 
-pub fn extract<'a>(src: &KeySource, format: InputFormat, raw: &'a [u8], ctx: &Ctx) -> Extracted<'a> {
+pub fn extract<'a>(
+    src: &KeySource,
+    format: InputFormat,
+    raw: &'a [u8],
+    ctx: &Ctx,
+) -> Extracted<'a> {
     match format {
         InputFormat::Keys | InputFormat::Auto => match std::str::from_utf8(raw) {
             Ok(k) => given_key(Cow::Borrowed(k), 0, None, None),
-            Err(e) => bad(format!(
-                "invalid UTF-8 at byte `{}`",
-                e.valid_up_to()
-            )),
+            Err(e) => bad(format!("invalid UTF-8 at byte `{}`", e.valid_up_to())),
         },
         InputFormat::Payloads => {
             if raw.iter().all(u8::is_ascii_whitespace) {
@@ -181,8 +183,7 @@ pub fn extract<'a>(src: &KeySource, format: InputFormat, raw: &'a [u8], ctx: &Ct
                 Ok(r) => r,
                 Err(e) => return bad(json_error(&e)),
             };
-            let data = match base64::engine::general_purpose::STANDARD.decode(rec.data.as_bytes())
-            {
+            let data = match base64::engine::general_purpose::STANDARD.decode(rec.data.as_bytes()) {
                 Ok(d) => d,
                 Err(e) => return bad(format!("invalid base64 in `Data`: {e}")),
             };
@@ -196,7 +197,12 @@ pub fn extract<'a>(src: &KeySource, format: InputFormat, raw: &'a [u8], ctx: &Ct
             let ts_ms = rec.arrival.and_then(parse_ts);
             match src {
                 KeySource::Given => match rec.partition_key {
-                    Some(k) => given_key(Cow::Owned(k.into_owned()), data.len() as u64, ts_ms, explicit),
+                    Some(k) => given_key(
+                        Cow::Owned(k.into_owned()),
+                        data.len() as u64,
+                        ts_ms,
+                        explicit,
+                    ),
                     None => bad("no `PartitionKey`".into()),
                 },
                 _ => {
@@ -238,7 +244,10 @@ fn bad<'a>(reason: String) -> Extracted<'a> {
 
 fn json_error(e: &serde_json::Error) -> String {
     let msg = e.to_string();
-    let msg = msg.rfind(" at line ").map_or(&msg[..], |i| &msg[..i]).to_string();
+    let msg = msg
+        .rfind(" at line ")
+        .map_or(&msg[..], |i| &msg[..i])
+        .to_string();
     format!("invalid JSON at column {}: {msg}", e.column())
 }
 
@@ -633,12 +642,26 @@ mod tests {
     #[test]
     fn key_path_matches() {
         let src = KeySource::key_path("$.device.id").unwrap();
-        let hit = extract(&src, InputFormat::Payloads, br#"{"device":{"id":"d-1"}}"#, &ctx());
-        assert!(matches!(hit, Extracted::Key { key, multi: false, data_bytes: 23, .. } if key == "d-1"));
-        let num = extract(&src, InputFormat::Payloads, br#"{"device":{"id":7}}"#, &ctx());
+        let hit = extract(
+            &src,
+            InputFormat::Payloads,
+            br#"{"device":{"id":"d-1"}}"#,
+            &ctx(),
+        );
+        assert!(
+            matches!(hit, Extracted::Key { key, multi: false, data_bytes: 23, .. } if key == "d-1")
+        );
+        let num = extract(
+            &src,
+            InputFormat::Payloads,
+            br#"{"device":{"id":7}}"#,
+            &ctx(),
+        );
         assert!(matches!(num, Extracted::Key { key, .. } if key == "7"));
         let miss = extract(&src, InputFormat::Payloads, br#"{"device":{}}"#, &ctx());
-        assert!(matches!(miss, Extracted::Undefined { reason, .. } if reason.contains("matches nothing")));
+        assert!(
+            matches!(miss, Extracted::Undefined { reason, .. } if reason.contains("matches nothing"))
+        );
         let many = KeySource::key_path("$.list[*].vin").unwrap();
         let m = extract(
             &many,
@@ -646,8 +669,13 @@ mod tests {
             br#"{"topic":"t","timestamp":1667264400000,"payload":{"list":[{"vin":"A"},{"vin":"B"}]}}"#,
             &ctx(),
         );
-        assert!(matches!(m, Extracted::Key { key, multi: true, ts_ms: Some(1_667_264_400_000), .. } if key == "A"));
-        assert_eq!(extract(&src, InputFormat::Payloads, b"  ", &ctx()), Extracted::Skip);
+        assert!(
+            matches!(m, Extracted::Key { key, multi: true, ts_ms: Some(1_667_264_400_000), .. } if key == "A")
+        );
+        assert_eq!(
+            extract(&src, InputFormat::Payloads, b"  ", &ctx()),
+            Extracted::Skip
+        );
         assert!(KeySource::key_path("$.list[*").is_err());
     }
 
@@ -659,7 +687,10 @@ mod tests {
             ts("\"2022-11-01T10:00:00+09:00\""),
             ts("\"2022-11-01T01:00:00.000Z\"")
         );
-        assert_eq!(ts("\"2024-02-29 12:00:00.250000+00:00\""), Some(1_709_208_000_250));
+        assert_eq!(
+            ts("\"2024-02-29 12:00:00.250000+00:00\""),
+            Some(1_709_208_000_250)
+        );
         assert_eq!(ts("1667264400"), Some(1_667_264_400_000));
         assert_eq!(ts("\"nope\""), None);
     }
@@ -677,7 +708,13 @@ mod tests {
 
     #[test]
     fn splitmix_is_deterministic_per_record() {
-        assert_eq!(SplitMix::new(7, 3).next_u128(), SplitMix::new(7, 3).next_u128());
-        assert_ne!(SplitMix::new(7, 3).next_u128(), SplitMix::new(7, 4).next_u128());
+        assert_eq!(
+            SplitMix::new(7, 3).next_u128(),
+            SplitMix::new(7, 3).next_u128()
+        );
+        assert_ne!(
+            SplitMix::new(7, 3).next_u128(),
+            SplitMix::new(7, 4).next_u128()
+        );
     }
 }

@@ -85,7 +85,10 @@ impl Chunk {
 #[derive(Debug)]
 pub enum ReadEvent {
     /// The input was opened and its format is known.
-    Started { input: usize, format: InputFormat },
+    Started {
+        input: usize,
+        format: InputFormat,
+    },
     Chunk(Chunk),
     /// Part of an input could not be read (the JSON of an array broke): the rest of it is
     /// skipped, the run goes on.
@@ -96,11 +99,14 @@ pub enum ReadEvent {
         reason: String,
     },
     /// The input could not be opened or read at all.
-    Failed { input: usize, message: String },
+    Failed {
+        input: usize,
+        message: String,
+    },
 }
 
 /// Target size of a chunk of lines; lines longer than this grow the chunk.
-pub const CHUNK_BYTES: usize = 4 << 20;
+pub const CHUNK_BYTES: usize = 1 << 20;
 /// Elements per chunk when a JSON array is streamed.
 const CHUNK_ELEMENTS: usize = 16_384;
 
@@ -294,25 +300,18 @@ fn read_lines(
     let mut next_no = 1u64;
     let mut eof = false;
     while !eof {
-        // Fill up to the target size.
-        while buf.len() < target {
-            let old = buf.len();
-            buf.resize(target, 0);
-            match r.read(&mut buf[old..]) {
-                Ok(0) => {
-                    buf.truncate(old);
-                    eof = true;
-                    break;
-                }
-                Ok(n) => buf.truncate(old + n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(old),
+        // Fill up to the target size (read_to_end does not zero the spare capacity first).
+        let want = target.saturating_sub(buf.len());
+        if want > 0 {
+            buf.reserve(want);
+            match (&mut *r).take(want as u64).read_to_end(&mut buf) {
+                Ok(n) if n < want => eof = true,
+                Ok(_) => {}
                 Err(e) => {
-                    buf.truncate(old);
-                    let ok = sink(ReadEvent::Failed {
+                    return sink(ReadEvent::Failed {
                         input,
                         message: format!("cannot read input after line {}: {e}", next_no - 1),
                     });
-                    return ok;
                 }
             }
         }
@@ -494,11 +493,14 @@ mod tests {
 
     #[test]
     fn lines_across_small_chunks_and_crlf() {
-        let data = format!("a
+        let data = format!(
+            "a
 bb
 
 ccc{}
-d", "x".repeat(3000));
+d",
+            "x".repeat(3000)
+        );
         let ev = collect(data.as_bytes(), InputFormat::Auto, 1024);
         assert!(matches!(
             ev[0],
@@ -530,17 +532,15 @@ d", "x".repeat(3000));
             (InputFormat::GetRecords, Layout::Records)
         );
         assert_eq!(f(b"[{\"a\":1}]"), (InputFormat::Payloads, Layout::Array));
-        assert_eq!(
-            detect(b"{\"a\":1}", InputFormat::Keys).0,
-            InputFormat::Keys
-        );
+        assert_eq!(detect(b"{\"a\":1}", InputFormat::Keys).0, InputFormat::Keys);
     }
 
     #[test]
     fn gz_and_arrays_stream() {
         use std::io::Write;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(b"[{\"a\":1},\n {\"a\":2} , {\"a\":\"x\"}]").unwrap();
+        gz.write_all(b"[{\"a\":1},\n {\"a\":2} , {\"a\":\"x\"}]")
+            .unwrap();
         let data = gz.finish().unwrap();
         let ev = collect(&data, InputFormat::Auto, 1024);
         let it = items(&ev);
@@ -567,6 +567,10 @@ d", "x".repeat(3000));
             })
             .unwrap();
         assert_eq!(broken.0, 6);
-        assert!(broken.1.contains("rest of the input is skipped"), "{}", broken.1);
+        assert!(
+            broken.1.contains("rest of the input is skipped"),
+            "{}",
+            broken.1
+        );
     }
 }

@@ -91,7 +91,11 @@ pub fn text(r: &DistributionReport) -> String {
         o,
         "distinct keys: {} ({})",
         d.count,
-        if d.exact { "exact" } else { "HyperLogLog estimate" }
+        if d.exact {
+            "exact"
+        } else {
+            "HyperLogLog estimate"
+        }
     );
     if !r.hot_keys.is_empty() {
         let kc = &r.key_counts;
@@ -119,7 +123,12 @@ pub fn text(r: &DistributionReport) -> String {
     }
     let u = &r.undefined_keys;
     if u.count > 0 {
-        let _ = writeln!(o, "undefined keys: {} ({} of records)", u.count, pct(u.share));
+        let _ = writeln!(
+            o,
+            "undefined keys: {} ({} of records)",
+            u.count,
+            pct(u.share)
+        );
         if let Some(e) = &u.example {
             let _ = writeln!(o, "  e.g. {}: {}", e.at, e.reason);
             let _ = writeln!(o, "    {}", short(&e.record, 72));
@@ -200,7 +209,10 @@ pub fn text(r: &DistributionReport) -> String {
             "limits: not checked (give `--rate N/s` or samples with timestamps)"
         );
     } else if r.limits.is_empty() {
-        let _ = writeln!(o, "limits: no shard or key above 1,000 records/s or 1 MiB/s");
+        let _ = writeln!(
+            o,
+            "limits: no shard or key above 1,000 records/s or 1 MiB/s"
+        );
     } else {
         let _ = writeln!(o, "limits breached:");
         for l in &r.limits {

@@ -231,9 +231,10 @@ impl DistributionReport {
 
 use super::engine::{Options, State};
 use super::keys::KeySource;
+use super::sketch::KeyView;
 use crate::keyspace::ShardMap;
 use crate::model::limits::{SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S};
-use crate::ordering::{GroupAssigner, GroupModel, hash_group};
+use crate::ordering::{GroupModel, hash_group};
 
 /// Keys listed per group.
 const GROUP_TOP_KEYS: usize = 5;
@@ -281,19 +282,16 @@ pub(crate) fn build(
     let skew = skew(&shards, keyed);
 
     // Hot keys across partitions; `count` is Space-Saving's upper estimate.
-    let mut all: Vec<(&super::sketch::KeyEntry, u64)> = st
-        .parts
+    // Every tracked key with its partition's error, straight from the partitions: no copy of
+    // up to a million entries.
+    let all = || {
+        st.parts
+            .iter()
+            .flat_map(|p| p.entries().map(move |e| (e, p.dropped())))
+    };
+    let top = top_n(all(), opts.top, |&(e, err)| e.count + err);
+    let hot_keys: Vec<HotKey> = top
         .iter()
-        .flat_map(|p| p.entries().map(move |e| (e, p.dropped())))
-        .collect();
-    all.sort_by(|a, b| {
-        (b.0.count + b.1)
-            .cmp(&(a.0.count + a.1))
-            .then_with(|| a.0.key.cmp(&b.0.key))
-    });
-    let hot_keys: Vec<HotKey> = all
-        .iter()
-        .take(opts.top)
         .map(|(e, err)| HotKey {
             key: e.key.to_string(),
             count: e.count + err,
@@ -327,34 +325,55 @@ pub(crate) fn build(
         }
     };
 
-    let groups = groups(&st, map, opts, &all, &hot_keys, exact);
+    let groups = groups(&st, map, opts, all(), &hot_keys, exact);
 
     let mut limits = Vec::new();
     if per_record_rate.is_some() {
         for s in &shards {
-            let (r, b) = (
-                s.records_per_s.unwrap_or(0.0),
-                s.bytes_per_s.unwrap_or(0.0),
-            );
+            let (r, b) = (s.records_per_s.unwrap_or(0.0), s.bytes_per_s.unwrap_or(0.0));
             if r > SHARD_WRITE_RECORDS_PER_S {
-                limits.push(breach("shard", &s.shard_id, "records_per_s", r, SHARD_WRITE_RECORDS_PER_S));
+                limits.push(breach(
+                    "shard",
+                    &s.shard_id,
+                    "records_per_s",
+                    r,
+                    SHARD_WRITE_RECORDS_PER_S,
+                ));
             }
             if b > SHARD_WRITE_BYTES_PER_S {
-                limits.push(breach("shard", &s.shard_id, "bytes_per_s", b, SHARD_WRITE_BYTES_PER_S));
+                limits.push(breach(
+                    "shard",
+                    &s.shard_id,
+                    "bytes_per_s",
+                    b,
+                    SHARD_WRITE_BYTES_PER_S,
+                ));
             }
         }
     }
     if let Some(rate) = per_record_rate {
         // One key always lands on one shard, so it can never exceed one shard's limits, even
         // on an on-demand stream (aws-facts §1.9).
-        for (e, err) in all.iter().take(opts.top) {
+        for (e, err) in &top {
             let r = rate * (e.count + err) as f64;
             let b = rate * e.bytes as f64;
             if r > SHARD_WRITE_RECORDS_PER_S {
-                limits.push(breach("key", &e.key, "records_per_s", r, SHARD_WRITE_RECORDS_PER_S));
+                limits.push(breach(
+                    "key",
+                    &e.key,
+                    "records_per_s",
+                    r,
+                    SHARD_WRITE_RECORDS_PER_S,
+                ));
             }
             if b > SHARD_WRITE_BYTES_PER_S {
-                limits.push(breach("key", &e.key, "bytes_per_s", b, SHARD_WRITE_BYTES_PER_S));
+                limits.push(breach(
+                    "key",
+                    &e.key,
+                    "bytes_per_s",
+                    b,
+                    SHARD_WRITE_BYTES_PER_S,
+                ));
             }
         }
     }
@@ -409,7 +428,13 @@ pub(crate) fn build(
     }
 }
 
-fn breach(scope: &'static str, id: &str, metric: &'static str, value: f64, limit: f64) -> LimitBreach {
+fn breach(
+    scope: &'static str,
+    id: &str,
+    metric: &'static str,
+    value: f64,
+    limit: f64,
+) -> LimitBreach {
     LimitBreach {
         scope,
         id: id.to_string(),
@@ -457,11 +482,11 @@ fn skew(shards: &[ShardLoad], keyed: u64) -> Skew {
 /// first-seen-round-robin: keys are ordered by the global index of their first record (what
 /// arrival order would be on the shard, whatever the parallel chunking), and the k-th key of a
 /// shard joins group k mod N. hash-mod: group records come from exact per-record counters.
-fn groups(
+fn groups<'a>(
     st: &State,
     map: &ShardMap,
     opts: &Options,
-    all: &[(&super::sketch::KeyEntry, u64)],
+    all: impl Iterator<Item = (KeyView<'a>, u64)>,
     hot: &[HotKey],
     exact: bool,
 ) -> Vec<ShardGroups> {
@@ -470,40 +495,39 @@ fn groups(
     // (group records, distinct keys, keys by count) per shard and group.
     let mut rec = vec![vec![0u64; f]; n];
     let mut nkeys = vec![vec![0u64; f]; n];
-    let mut tops: Vec<Vec<Vec<KeyCount>>> = vec![vec![Vec::new(); f]; n];
+    let mut tops: Vec<Vec<Vec<(KeyView, u64)>>> = vec![vec![Vec::new(); f]; n];
+    let hot_set: std::collections::HashSet<&str> = hot.iter().map(|h| h.key.as_str()).collect();
     let mut key_group: std::collections::HashMap<&str, (usize, u32)> =
         std::collections::HashMap::new();
-
-    // Entries by (shard, first seen): the arrival order per shard.
-    let mut order: Vec<&super::sketch::KeyEntry> = all.iter().map(|(e, _)| *e).collect();
-    order.sort_by_key(|e| (e.shard, e.first_seq));
-    let mut assigners: Vec<GroupAssigner> = (0..n)
-        .map(|_| GroupAssigner::new(opts.group_model, st.factor))
-        .collect();
-    let hot_set: std::collections::HashSet<&str> = hot.iter().map(|h| h.key.as_str()).collect();
-    for e in &order {
+    let mut place = |e: KeyView<'a>, g: usize| {
         let s = e.shard as usize;
-        let g = match opts.group_model {
-            GroupModel::FirstSeenRoundRobin => assigners[s].group_of(&e.key),
-            // Same as the assigner, without keeping every key.
-            GroupModel::HashMod => hash_group(&e.key, st.factor),
-        } as usize;
         rec[s][g] += e.count;
         nkeys[s][g] += 1;
-        let t = &mut tops[s][g];
-        t.push(KeyCount {
-            key: e.key.to_string(),
-            count: e.count,
-        });
-        // Bounded: keep a few more than shown, trimming now and then.
-        if t.len() >= 8 * GROUP_TOP_KEYS {
-            t.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-            t.truncate(GROUP_TOP_KEYS);
+        insert_top(&mut tops[s][g], (e, e.count), GROUP_TOP_KEYS, |&(_, c)| c);
+        if hot_set.contains(e.key) {
+            key_group.insert(e.key, (s, g as u32));
         }
-        if hot_set.contains(&*e.key) {
-            key_group.insert(&e.key, (s, g as u32));
+    };
+    match opts.group_model {
+        _ if f == 1 => all.for_each(|(e, _)| place(e, 0)),
+        GroupModel::FirstSeenRoundRobin => {
+            // Arrival order per shard = order of each key's first record. The k-th distinct key
+            // of a shard joins group k mod N: `ordering::GroupAssigner`'s rule, applied by rank
+            // here to avoid copying every key (a test checks both agree).
+            let mut order: Vec<KeyView> = all.map(|(e, _)| e).collect();
+            order.sort_unstable_by_key(|e| (e.shard, e.first_seq));
+            let mut rank = vec![0usize; n];
+            for e in order {
+                let r = &mut rank[e.shard as usize];
+                place(e, *r % f);
+                *r += 1;
+            }
+        }
+        GroupModel::HashMod => {
+            all.for_each(|(e, _)| place(e, hash_group(e.key, st.factor) as usize))
         }
     }
+    drop(place);
 
     let mut out = Vec::new();
     for (s, shard) in map.shards().iter().enumerate() {
@@ -527,14 +551,17 @@ fn groups(
         let largest = group_records.iter().copied().max().unwrap_or(0).max(1);
         let mut groups = Vec::with_capacity(f);
         for (g, &records) in group_records.iter().enumerate() {
-            let mut t = std::mem::take(&mut tops[s][g]);
-            t.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-            t.truncate(GROUP_TOP_KEYS);
             groups.push(Group {
                 group: g as u32,
                 records,
                 keys: nkeys[s][g],
-                top_keys: t,
+                top_keys: tops[s][g]
+                    .iter()
+                    .map(|(e, c)| KeyCount {
+                        key: e.key.to_string(),
+                        count: *c,
+                    })
+                    .collect(),
             });
         }
         let mut collisions = Vec::new();
@@ -561,4 +588,38 @@ fn groups(
         });
     }
     out
+}
+
+/// The `n` entries with the largest `count(e)`, largest first, ties by key: one pass, a sorted
+/// buffer of `n`.
+fn top_n<'a>(
+    all: impl Iterator<Item = (KeyView<'a>, u64)>,
+    n: usize,
+    count: impl Fn(&(KeyView<'a>, u64)) -> u64,
+) -> Vec<(KeyView<'a>, u64)> {
+    let mut top = Vec::with_capacity(n + 1);
+    for x in all {
+        insert_top(&mut top, x, n, &count);
+    }
+    top
+}
+
+/// Inserts `x` into `top` (sorted by `count` descending, then key) if it ranks among `n`.
+fn insert_top<'a>(
+    top: &mut Vec<(KeyView<'a>, u64)>,
+    x: (KeyView<'a>, u64),
+    n: usize,
+    count: impl Fn(&(KeyView<'a>, u64)) -> u64,
+) {
+    // `a` ranks before `b`: larger count, then smaller key.
+    fn before(ca: u64, ka: &str, cb: u64, kb: &str) -> bool {
+        ca > cb || (ca == cb && ka < kb)
+    }
+    let cx = count(&x);
+    if n == 0 || (top.len() == n && !before(cx, &x.0.key, count(&top[n - 1]), &top[n - 1].0.key)) {
+        return;
+    }
+    let pos = top.partition_point(|y| before(count(y), &y.0.key, cx, &x.0.key));
+    top.insert(pos, x);
+    top.truncate(n);
 }

@@ -5,12 +5,10 @@
 
 use hashbrown::HashTable;
 
-/// What the engine knows about one key.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyEntry {
-    pub key: Box<str>,
-    /// Low 64 bits of the key's MD5: the table's hash, so no record is hashed twice.
-    pub hash64: u64,
+/// What the engine knows about one key, as the report reads it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct KeyView<'a> {
+    pub key: &'a str,
     /// Records counted for this key since it (last) entered the table.
     pub count: u64,
     /// Data + key bytes of those records.
@@ -19,6 +17,20 @@ pub struct KeyEntry {
     pub first_seq: u64,
     /// Index of the open shard the key's first record went to.
     pub shard: u32,
+}
+
+/// A table slot; the key's bytes live in the partition's arena, so a new key costs no
+/// allocation of its own and pruning frees nothing one by one.
+#[derive(Clone, Debug)]
+struct Slot {
+    /// Low 64 bits of the key's MD5: the table's hash, so no record is hashed twice.
+    hash64: u64,
+    count: u64,
+    bytes: u64,
+    first_seq: u64,
+    off: u32,
+    len: u32,
+    shard: u32,
 }
 
 /// One record's contribution to the key table.
@@ -41,7 +53,8 @@ pub struct KeyUpdate<'a> {
 /// subtraction removes `C` from at least `k + 1` keys' counts.
 #[derive(Debug)]
 pub struct KeyCounter {
-    table: HashTable<KeyEntry>,
+    table: HashTable<Slot>,
+    arena: Vec<u8>,
     cap: usize,
     exact: bool,
     dropped: u64,
@@ -53,6 +66,7 @@ impl KeyCounter {
     pub fn new(cap: usize) -> Self {
         KeyCounter {
             table: HashTable::new(),
+            arena: Vec::new(),
             cap: cap.max(2),
             exact: true,
             dropped: 0,
@@ -62,7 +76,11 @@ impl KeyCounter {
 
     pub fn add(&mut self, u: &KeyUpdate) {
         self.n += 1;
-        if let Some(e) = self.table.find_mut(u.hash64, |e| *e.key == *u.key) {
+        let key = u.key.as_bytes();
+        let arena = &self.arena;
+        if let Some(e) = self.table.find_mut(u.hash64, |e| {
+            &arena[e.off as usize..(e.off + e.len) as usize] == key
+        }) {
             e.count += 1;
             e.bytes += u.bytes;
             return;
@@ -70,21 +88,25 @@ impl KeyCounter {
         if self.table.len() >= self.cap {
             self.prune();
         }
+        let off = self.arena.len() as u32;
+        self.arena.extend_from_slice(key);
         self.table.insert_unique(
             u.hash64,
-            KeyEntry {
-                key: Box::from(&*u.key),
+            Slot {
                 hash64: u.hash64,
                 count: 1,
                 bytes: u.bytes,
                 first_seq: u.seq,
+                off,
+                len: key.len() as u32,
                 shard: u.shard,
             },
             |e| e.hash64,
         );
     }
 
-    /// Subtracts the `(k+1)`-th largest count from all keys and drops those at zero.
+    /// Subtracts the `(k+1)`-th largest count from all keys, drops those at zero and compacts
+    /// the arena.
     fn prune(&mut self) {
         self.exact = false;
         let k = self.cap / 2;
@@ -93,11 +115,16 @@ impl KeyCounter {
         let (_, c, _) = counts.select_nth_unstable_by(k, |a, b| b.cmp(a));
         let c = *c;
         self.dropped += c;
+        let old = std::mem::take(&mut self.arena);
+        let arena = &mut self.arena;
         self.table.retain(|e| {
             if e.count > c {
                 // Bytes scale with the count that stays: an estimate once the summary is lossy.
                 e.bytes = e.bytes / e.count * (e.count - c);
                 e.count -= c;
+                let off = arena.len() as u32;
+                arena.extend_from_slice(&old[e.off as usize..(e.off + e.len) as usize]);
+                e.off = off;
                 true
             } else {
                 false
@@ -125,8 +152,16 @@ impl KeyCounter {
     pub fn is_empty(&self) -> bool {
         self.table.is_empty()
     }
-    pub fn entries(&self) -> impl Iterator<Item = &KeyEntry> {
-        self.table.iter()
+    pub fn entries(&self) -> impl Iterator<Item = KeyView<'_>> {
+        self.table.iter().map(|e| KeyView {
+            // Keys enter the arena whole from `&str`s, so every slot is valid UTF-8.
+            key: std::str::from_utf8(&self.arena[e.off as usize..(e.off + e.len) as usize])
+                .unwrap_or_default(),
+            count: e.count,
+            bytes: e.bytes,
+            first_seq: e.first_seq,
+            shard: e.shard,
+        })
     }
 }
 
@@ -213,7 +248,7 @@ mod tests {
         assert!(c.is_exact());
         assert_eq!(c.len(), 10);
         assert!(c.entries().all(|e| e.count == 100));
-        let e = c.entries().find(|e| &*e.key == "k3").unwrap();
+        let e = c.entries().find(|e| e.key == "k3").unwrap();
         assert_eq!(e.first_seq, 3);
     }
 
@@ -237,7 +272,10 @@ mod tests {
         assert!(!c.is_exact());
         assert!(c.dropped() <= c.bound(), "{} > {}", c.dropped(), c.bound());
         for (h, name) in ["hot-a", "hot-b", "hot-c"].iter().enumerate() {
-            let e = c.entries().find(|e| &*e.key == *name).expect("heavy key kept");
+            let e = c
+                .entries()
+                .find(|e| e.key == *name)
+                .expect("heavy key kept");
             assert!(e.count <= truth[h] && truth[h] <= e.count + c.dropped());
         }
         assert!(c.len() <= 1000);

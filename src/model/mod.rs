@@ -262,9 +262,14 @@ pub struct EventSourceMapping {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SourceTarget {
     /// A Kinesis stream, by name (from `arn:...:stream/NAME`).
-    KinesisStream { name: String },
+    KinesisStream {
+        name: String,
+    },
     /// An enhanced fan-out consumer of a stream (`arn:...:stream/NAME/consumer/C:1`).
-    KinesisConsumer { stream: String, consumer: String },
+    KinesisConsumer {
+        stream: String,
+        consumer: String,
+    },
     DynamoDbStream,
     Other,
 }

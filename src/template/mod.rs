@@ -24,14 +24,34 @@ pub enum Part {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     /// `a.b.c` (a reference into the original payload).
-    Field { path: Vec<String>, range: Range<usize> },
-    Str { value: String, range: Range<usize> },
-    Num { value: f64, range: Range<usize> },
-    Bool { value: bool, range: Range<usize> },
+    Field {
+        path: Vec<String>,
+        range: Range<usize>,
+    },
+    Str {
+        value: String,
+        range: Range<usize>,
+    },
+    Num {
+        value: f64,
+        range: Range<usize>,
+    },
+    Bool {
+        value: bool,
+        range: Range<usize>,
+    },
     /// `lhs + rhs`.
-    Add { lhs: Box<Expr>, rhs: Box<Expr>, range: Range<usize> },
+    Add {
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+        range: Range<usize>,
+    },
     /// `name(args...)`, name lower-cased as IoT matches functions case-insensitively.
-    Call { name: String, args: Vec<Expr>, range: Range<usize> },
+    Call {
+        name: String,
+        args: Vec<Expr>,
+        range: Range<usize>,
+    },
 }
 
 /// A malformed template; `range` is in bytes of the template text.
@@ -55,14 +75,22 @@ pub fn parse(_text: &str) -> Result<Template, TemplateError> {
 #[derive(Clone, Debug, PartialEq)]
 pub enum KeyClass {
     /// Every record gets the same key; `value` is it when it can be computed statically.
-    Constant { value: Option<String> },
+    Constant {
+        value: Option<String>,
+    },
     /// Varies with the record: `sources` names what it varies with (`vin`, `clientid()`, `topic(2)`).
-    PerRecord { sources: Vec<String> },
+    PerRecord {
+        sources: Vec<String>,
+    },
     /// `newuuid()` (or another random source): spreads evenly, no per-device order.
-    Random { sources: Vec<String> },
+    Random {
+        sources: Vec<String>,
+    },
     /// `timestamp()` without a per-record part.
     TimeBased,
-    Unknown { reason: String },
+    Unknown {
+        reason: String,
+    },
 }
 
 /// What classification may know besides the template.
@@ -109,7 +137,9 @@ pub fn topic_matches(_filter: &str, _topic: &str) -> bool {
 pub enum Evaluated {
     Key(String),
     /// IoT's Undefined (a missing field, a bad argument); `reason` names the cause.
-    Undefined { reason: String },
+    Undefined {
+        reason: String,
+    },
 }
 
 /// One record's context for evaluation.

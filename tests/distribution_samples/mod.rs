@@ -21,4 +21,3 @@ pub fn seed2_envelopes(vehicles: u32, minutes: u32) -> String {
     }
     s
 }
-
