@@ -41,7 +41,7 @@ fn awkward_keys() -> String {
                 k
             }
             6 => format!("tab\there{i}"),
-            7 => format!("{}", uuid_like(i)),
+            7 => uuid_like(i),
             8 => format!("hot-{}", i % 7),
             _ => format!("Ωμέγα/{i}/ß"),
         };

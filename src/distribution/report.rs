@@ -360,7 +360,7 @@ pub(crate) fn build(
             if r > SHARD_WRITE_RECORDS_PER_S {
                 limits.push(breach(
                     "key",
-                    &e.key,
+                    e.key,
                     "records_per_s",
                     r,
                     SHARD_WRITE_RECORDS_PER_S,
@@ -369,7 +369,7 @@ pub(crate) fn build(
             if b > SHARD_WRITE_BYTES_PER_S {
                 limits.push(breach(
                     "key",
-                    &e.key,
+                    e.key,
                     "bytes_per_s",
                     b,
                     SHARD_WRITE_BYTES_PER_S,
@@ -527,7 +527,6 @@ fn groups<'a>(
             all.for_each(|(e, _)| place(e, hash_group(e.key, st.factor) as usize))
         }
     }
-    drop(place);
 
     let mut out = Vec::new();
     for (s, shard) in map.shards().iter().enumerate() {
@@ -616,10 +615,10 @@ fn insert_top<'a>(
         ca > cb || (ca == cb && ka < kb)
     }
     let cx = count(&x);
-    if n == 0 || (top.len() == n && !before(cx, &x.0.key, count(&top[n - 1]), &top[n - 1].0.key)) {
+    if n == 0 || (top.len() == n && !before(cx, x.0.key, count(&top[n - 1]), top[n - 1].0.key)) {
         return;
     }
-    let pos = top.partition_point(|y| before(count(y), &y.0.key, cx, &x.0.key));
+    let pos = top.partition_point(|y| before(count(y), y.0.key, cx, x.0.key));
     top.insert(pos, x);
     top.truncate(n);
 }
