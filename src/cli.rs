@@ -27,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Check configuration files and directories (default: `.`)
     Check(CheckArgs),
+    /// Map sampled keys or records onto shards: per-shard load, skew, hot keys, ordering groups
+    Distribute(Box<crate::distribution::DistributeArgs>),
     /// Simulate one event source mapping draining a stream: drain time, IteratorAge, retries
     Simulate(Box<crate::simulate::SimulateArgs>),
     /// Print a rule's documentation
@@ -99,6 +101,13 @@ pub struct CheckArgs {
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Distribute(args) => match crate::distribution::run(&args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+        },
         Command::Simulate(args) => match crate::simulate::run(&args) {
             Ok(code) => code,
             Err(e) => {

@@ -1,4 +1,28 @@
 //! Sample-driven distribution: streams sampled records through key evaluation, MD5 and the shard
 //! map in parallel, and reports per-shard load, skew, hot keys, ordering groups and undefined keys.
 //!
-//! STUB — being implemented in its own branch.
+//! ```text
+//! reader (thread: files, .gz, stdin → chunks of lines / array elements, format detection)
+//!   └─ keys (per item: key list / PartitionKey / IoT template / JSONPath → key, bytes, time)
+//!       └─ engine (rayon: batch MD5 → open shard → per-shard counters; key table partitions)
+//!           └─ sketch (exact key counts up to a cap, then Space-Saving; HyperLogLog)
+//!               └─ report (Serialize, JSON version 1) ─ render (text) ─ cli (`distribute`)
+//! ```
+//!
+//! Library entry point for `check --samples`: [`distribute`] with a [`KeySource`], a
+//! [`ShardMap`](crate::keyspace::ShardMap) and [`Options`], giving a [`DistributionReport`].
+
+pub mod cli;
+pub mod engine;
+pub mod hashing;
+pub mod keys;
+pub mod reader;
+pub mod render;
+pub mod report;
+pub mod sketch;
+
+pub use cli::{DistributeArgs, load_shard_map, run};
+pub use engine::{DEFAULT_SEED, Options, distribute, distribute_with_progress};
+pub use keys::KeySource;
+pub use reader::InputFormat;
+pub use report::DistributionReport;

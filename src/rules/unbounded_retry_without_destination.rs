@@ -56,8 +56,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let until = if age_unbounded(m) {
-            "until it expires (the stream's retention, 24 h by default)"
-                .to_string()
+            "until it expires (the stream's retention, 24 h by default)".to_string()
         } else {
             format!(
                 "for up to `{}` s",

@@ -1,0 +1,275 @@
+//! The `shardlint distribute` command: raw flags → key source, shard map and engine options,
+//! one engine run, the report written as text or JSON. Exit codes: 0 when the report is
+//! written (bad lines and limit breaches are in the report, not the exit code); 2 for a usage
+//! error or an input that could not be read at all.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use super::engine::{DEFAULT_SEED, Options, distribute_with_progress};
+use super::keys::KeySource;
+use super::reader::{self, InputFormat};
+use super::render;
+use crate::keyspace::{MapProblem, ShardMap};
+use crate::model::ShardRecord;
+use crate::ordering::GroupModel;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Flags of `shardlint distribute`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct DistributeArgs {
+    /// Key list: one UTF-8 partition key per line (`.gz` ok, `-` = stdin)
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "samples")]
+    pub keys: Vec<PathBuf>,
+    /// Sample records: JSON payloads, MQTT envelopes or `aws kinesis get-records` output
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub samples: Vec<PathBuf>,
+    /// Shard map from `aws kinesis list-shards` or `describe-stream` JSON (closed shards skipped)
+    #[arg(long, value_name = "EXPORT.json", conflicts_with = "shards")]
+    pub shard_map: Option<PathBuf>,
+    /// A fresh stream of N shards (even split, as CreateStream makes it)
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
+    /// IoT substitution template for the key, e.g. `${topic(3)}` or `${newuuid()}`
+    #[arg(long, value_name = "TEMPLATE", conflicts_with = "key_path")]
+    pub partition_key: Option<String>,
+    /// JSONPath to the key in each payload, e.g. `$.device.id`
+    #[arg(long, value_name = "JSONPATH")]
+    pub key_path: Option<String>,
+    /// Take the key template from this IoT rule in the configuration
+    #[arg(long, value_name = "NAME", requires = "config_path")]
+    pub rule: Option<String>,
+    /// Configuration to find `--rule` in
+    #[arg(long, value_name = "PATH")]
+    pub config_path: Option<PathBuf>,
+    /// Lambda ParallelizationFactor (1..10) for the ordering groups
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub parallelization_factor: u32,
+    /// How keys are assigned to concurrent batches: `first-seen-round-robin` or `hash-mod`
+    #[arg(long, value_name = "MODEL", default_value = "first-seen-round-robin", value_parser = parse_group_model)]
+    pub group_model: GroupModel,
+    /// Records per second of the whole stream, e.g. `5000/s` (else from sample timestamps)
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// Hot keys to list
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Input format; `auto` detects it from the first non-empty line
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = InputFormat::Auto)]
+    pub input_format: InputFormat,
+    /// Seed for `newuuid()`, so the report is reproducible
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Distinct keys counted exactly before hot-key counts become a Space-Saving sketch
+    #[arg(long, value_name = "N", default_value_t = super::engine::DEFAULT_EXACT_KEYS)]
+    pub exact_keys: usize,
+    /// No progress bar (it is only shown when stderr is a terminal)
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Write the report here instead of stdout
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_group_model(s: &str) -> Result<GroupModel, String> {
+    GroupModel::parse(s).ok_or_else(|| {
+        format!("unknown group model `{s}`: use `first-seen-round-robin` or `hash-mod`")
+    })
+}
+
+/// `5000`, `5000/s`, `2.5/s`.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let n = s.trim().strip_suffix("/s").unwrap_or(s.trim());
+    match n.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "invalid rate `{s}`: write records per second, e.g. `5000/s`"
+        )),
+    }
+}
+
+/// Runs the command; `Err` is a usage or input error to print, exit code 2.
+pub fn run(args: &DistributeArgs) -> Result<i32, String> {
+    let inputs: Vec<PathBuf> = if !args.keys.is_empty() {
+        args.keys.clone()
+    } else if !args.samples.is_empty() {
+        args.samples.clone()
+    } else {
+        return Err("no input: give `--keys FILE` or `--samples FILE...`".into());
+    };
+    let (map, label) = match (&args.shard_map, args.shards) {
+        (Some(p), _) => (load_shard_map(p)?, p.display().to_string()),
+        (None, Some(0)) => return Err("`--shards` must be at least `1`".into()),
+        (None, Some(n)) => (ShardMap::even(n), format!("even {n}")),
+        (None, None) => {
+            return Err("no shard map: give `--shard-map EXPORT.json` or `--shards N`".into());
+        }
+    };
+    let src = if args.rule.is_some() || args.config_path.is_some() {
+        return Err(
+            "`--rule` and `--config-path` are not available yet: give `--partition-key TEMPLATE`"
+                .into(),
+        );
+    } else if let Some(t) = &args.partition_key {
+        KeySource::template(t)?
+    } else if let Some(p) = &args.key_path {
+        KeySource::key_path(p)?
+    } else {
+        KeySource::Given
+    };
+    let format = if !args.keys.is_empty() {
+        InputFormat::Keys
+    } else {
+        args.input_format
+    };
+    let opts = Options {
+        format,
+        seed: args.seed,
+        parallelization_factor: args.parallelization_factor,
+        group_model: args.group_model,
+        rate: args.rate,
+        top: args.top,
+        exact_keys: args.exact_keys.max(16),
+        shard_map_label: label,
+        ..Options::default()
+    };
+
+    let bar = if !args.no_progress && std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {human_pos} records ({per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let report = distribute_with_progress(&inputs, &src, &map, &opts, &|n| bar.set_position(n))?;
+    bar.finish_and_clear();
+
+    let text = match args.format {
+        OutputFormat::Json => report.to_json() + "\n",
+        OutputFormat::Text => render::text(&report),
+    };
+    let written = match &args.output {
+        Some(p) => std::fs::write(p, text.as_bytes())
+            .map_err(|e| format!("cannot write `{}`: {e}", p.display())),
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write the report: {e}")),
+    };
+    written?;
+    if report.input_errors.is_empty() {
+        Ok(0)
+    } else {
+        for e in &report.input_errors {
+            eprintln!("error: {e}");
+        }
+        Ok(2)
+    }
+}
+
+/// Reads an `aws kinesis list-shards` / `describe-stream` JSON export (`Shards[]` or
+/// `StreamDescription.Shards[]`) into the map of its open shards.
+pub fn load_shard_map(path: &std::path::Path) -> Result<ShardMap, String> {
+    let shown = path.display();
+    let reader = reader::open(path).map_err(|e| format!("cannot read shard map `{shown}`: {e}"))?;
+    let doc: serde_json::Value = serde_json::from_reader(reader)
+        .map_err(|e| format!("shard map `{shown}` is not valid JSON: {e}"))?;
+    let shards = doc
+        .get("Shards")
+        .or_else(|| doc.get("StreamDescription").and_then(|d| d.get("Shards")))
+        .and_then(|s| s.as_array())
+        .ok_or_else(|| {
+            format!("shard map `{shown}` has no `Shards` or `StreamDescription.Shards` array")
+        })?;
+    let mut records = Vec::with_capacity(shards.len());
+    for (i, s) in shards.iter().enumerate() {
+        let field = |name: &str| s.get(name).and_then(|v| v.as_str());
+        let id = field("ShardId")
+            .ok_or_else(|| format!("shard map `{shown}`: shard `{i}` has no `ShardId`"))?;
+        let range = s.get("HashKeyRange");
+        let key = |name: &str| -> Result<u128, String> {
+            let v = range
+                .and_then(|r| r.get(name))
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| {
+                    format!("shard map `{shown}`: `{id}` has no `HashKeyRange.{name}`")
+                })?;
+            v.parse::<u128>()
+                .map_err(|_| format!("shard map `{shown}`: `{id}` has an invalid `{name}` `{v}`"))
+        };
+        let closed = s
+            .get("SequenceNumberRange")
+            .and_then(|r| r.get("EndingSequenceNumber"))
+            .is_some_and(|v| !v.is_null());
+        records.push(ShardRecord {
+            shard_id: id.to_string(),
+            starting_hash_key: key("StartingHashKey")?,
+            ending_hash_key: key("EndingHashKey")?,
+            closed,
+            parent: field("ParentShardId").map(str::to_string),
+            adjacent_parent: field("AdjacentParentShardId").map(str::to_string),
+            span: None,
+        });
+    }
+    ShardMap::from_records(&records).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(MapProblem::to_string).collect();
+        format!(
+            "shard map `{shown}` does not cover the keyspace with its open shards: {}",
+            list.join("; ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse() {
+        assert_eq!(parse_rate("5000/s"), Ok(5000.0));
+        assert_eq!(parse_rate("2.5"), Ok(2.5));
+        assert!(parse_rate("fast").is_err());
+        assert!(parse_rate("-1/s").is_err());
+    }
+
+    #[test]
+    fn shard_map_exports() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ls.json");
+        let half = 1u128 << 127;
+        let doc = serde_json::json!({"StreamDescription": {"Shards": [
+            {"ShardId": "shardId-000000000000",
+             "HashKeyRange": {"StartingHashKey": "0", "EndingHashKey": u128::MAX.to_string()},
+             "SequenceNumberRange": {"StartingSequenceNumber": "1", "EndingSequenceNumber": "2"}},
+            {"ShardId": "shardId-000000000001", "ParentShardId": "shardId-000000000000",
+             "HashKeyRange": {"StartingHashKey": "0", "EndingHashKey": (half - 1).to_string()},
+             "SequenceNumberRange": {"StartingSequenceNumber": "3"}},
+            {"ShardId": "shardId-000000000002", "ParentShardId": "shardId-000000000000",
+             "HashKeyRange": {"StartingHashKey": half.to_string(), "EndingHashKey": u128::MAX.to_string()},
+             "SequenceNumberRange": {"StartingSequenceNumber": "3", "EndingSequenceNumber": null}}
+        ]}});
+        std::fs::write(&p, doc.to_string()).unwrap();
+        let m = load_shard_map(&p).unwrap();
+        assert_eq!(m.len(), 2);
+        assert_eq!(m.shards()[1].shard_id, "shardId-000000000002");
+
+        let gap = serde_json::json!({"Shards": [
+            {"ShardId": "a", "HashKeyRange": {"StartingHashKey": "0", "EndingHashKey": "10"}},
+            {"ShardId": "b", "HashKeyRange": {"StartingHashKey": "20", "EndingHashKey": u128::MAX.to_string()}}
+        ]});
+        std::fs::write(&p, gap.to_string()).unwrap();
+        let e = load_shard_map(&p).unwrap_err();
+        assert!(e.contains("`11`..`19`"), "{e}");
+    }
+}

@@ -1,0 +1,416 @@
+//! The parallel core of the distribution engine: a reader thread cuts inputs into chunks; each
+//! chunk is split across rayon workers that extract keys, hash them in batches and count per
+//! shard; then the per-key updates are applied to hash partitions of the key table, again in
+//! parallel. Everything but the bounded key table is a fixed-size counter, so memory stays flat.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::mpsc::sync_channel;
+
+use rayon::prelude::*;
+
+use super::hashing::hash_batch;
+use super::keys::{Ctx, Extracted, KeySource, extract};
+use super::reader::{self, Chunk, InputFormat, ReadEvent, Unit};
+use super::report::{Example, Location};
+use super::sketch::{HyperLogLog, KeyCounter, KeyUpdate};
+use crate::keyspace::ShardMap;
+use crate::ordering::GroupModel;
+
+/// Engine settings; `Default` is what `shardlint distribute` uses without flags.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `Auto` detects each input's format.
+    pub format: InputFormat,
+    /// Seeds `newuuid()`; the same seed gives the same report.
+    pub seed: u64,
+    pub parallelization_factor: u32,
+    pub group_model: GroupModel,
+    /// Keyed records per second for the whole stream; overrides sample timestamps.
+    pub rate: Option<f64>,
+    pub top: usize,
+    /// Distinct keys counted exactly before the hot-key counter becomes a sketch.
+    pub exact_keys: usize,
+    pub chunk_bytes: usize,
+    /// How the shard map was obtained, for the report (`even 8`, a file path).
+    pub shard_map_label: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            format: InputFormat::Auto,
+            seed: DEFAULT_SEED,
+            parallelization_factor: 1,
+            group_model: GroupModel::default(),
+            rate: None,
+            top: 10,
+            exact_keys: DEFAULT_EXACT_KEYS,
+            chunk_bytes: reader::CHUNK_BYTES,
+            shard_map_label: String::new(),
+        }
+    }
+}
+
+/// Distinct keys counted exactly: 16 partitions of 57,344 keys, which fills each partition's
+/// 2^16-bucket table to hashbrown's 7/8 load instead of doubling it (about 100 MB in all).
+pub const DEFAULT_EXACT_KEYS: usize = 917_504;
+
+pub const DEFAULT_SEED: u64 = 0x5348_4152_444c_494e; // "SHARDLIN"
+
+/// Key-table partitions: updates for different partitions apply in parallel.
+pub(crate) const PARTITIONS: usize = 16;
+/// Items per rayon task.
+const SUB_ITEMS: usize = 4096;
+/// Bad-line examples kept.
+pub(crate) const MAX_EXAMPLES: usize = 10;
+const EXAMPLE_BYTES: usize = 300;
+
+/// Everything counted so far; `report::build` turns it into the report.
+pub(crate) struct State {
+    pub n_shards: usize,
+    pub factor: u32,
+    pub shard_records: Vec<u64>,
+    pub shard_bytes: Vec<u64>,
+    /// `hash-mod` group records, `shard * factor + group`: exact at any input size.
+    pub hash_groups: Vec<u64>,
+    pub keyed: u64,
+    pub undefined: u64,
+    pub undefined_example: Option<Example>,
+    pub multi: u64,
+    pub multi_example: Option<Example>,
+    pub bad: u64,
+    pub bad_examples: Vec<Example>,
+    pub ts_min: Option<i64>,
+    pub ts_max: Option<i64>,
+    pub hll: HyperLogLog,
+    pub parts: Vec<KeyCounter>,
+    pub files: Vec<(String, InputFormat)>,
+    pub input_errors: Vec<String>,
+    /// Global index of the next item.
+    seq: u64,
+}
+
+/// One rayon task's results over a slice of a chunk.
+struct Sub<'a> {
+    shard_records: Vec<u64>,
+    shard_bytes: Vec<u64>,
+    hash_groups: Vec<u64>,
+    keyed: u64,
+    undefined: u64,
+    undefined_example: Option<Example>,
+    multi: u64,
+    multi_example: Option<Example>,
+    bad: u64,
+    bad_examples: Vec<Example>,
+    ts_min: Option<i64>,
+    ts_max: Option<i64>,
+    hll: Option<HyperLogLog>,
+    buckets: Vec<Vec<KeyUpdate<'a>>>,
+}
+
+fn example(path: &str, unit: Unit, no: u64, raw: &[u8], reason: String) -> Example {
+    let mut end = raw.len().min(EXAMPLE_BYTES);
+    while end < raw.len() && !is_char_boundary(raw, end) {
+        end -= 1;
+    }
+    Example {
+        at: Location {
+            input: path.to_string(),
+            unit: unit.name(),
+            number: no,
+        },
+        reason,
+        record: String::from_utf8_lossy(&raw[..end]).into_owned(),
+    }
+}
+
+fn is_char_boundary(b: &[u8], i: usize) -> bool {
+    i == 0 || i >= b.len() || (b[i] as i8) >= -0x40
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+impl State {
+    fn new(map: &ShardMap, opts: &Options) -> State {
+        let n = map.len();
+        let factor = opts.parallelization_factor.clamp(1, 10);
+        let cap = (opts.exact_keys / PARTITIONS).max(2);
+        State {
+            n_shards: n,
+            factor,
+            shard_records: vec![0; n],
+            shard_bytes: vec![0; n],
+            hash_groups: vec![0; n * factor as usize],
+            keyed: 0,
+            undefined: 0,
+            undefined_example: None,
+            multi: 0,
+            multi_example: None,
+            bad: 0,
+            bad_examples: Vec::new(),
+            ts_min: None,
+            ts_max: None,
+            hll: HyperLogLog::default(),
+            parts: (0..PARTITIONS).map(|_| KeyCounter::new(cap)).collect(),
+            files: Vec::new(),
+            input_errors: Vec::new(),
+            seq: 0,
+        }
+    }
+
+    fn bad_line(&mut self, ex: Example) {
+        self.bad += 1;
+        if self.bad_examples.len() < MAX_EXAMPLES {
+            self.bad_examples.push(ex);
+        }
+    }
+
+    /// Counts one chunk: extraction and hashing in parallel slices, then key-table partitions
+    /// in parallel.
+    fn process(&mut self, chunk: &Chunk, src: &KeySource, map: &ShardMap, seed: u64) {
+        let seq_base = self.seq;
+        self.seq += chunk.items.len() as u64;
+        let path = self.files[chunk.input].0.clone();
+        let n = self.n_shards;
+        let factor = self.factor as u128;
+        let hash_mod = factor > 1;
+        let subs: Vec<Sub> = chunk
+            .items
+            .par_chunks(SUB_ITEMS)
+            .enumerate()
+            .map(|(si, items)| {
+                let base = seq_base + (si * SUB_ITEMS) as u64;
+                let mut s = Sub {
+                    shard_records: vec![0; n],
+                    shard_bytes: vec![0; n],
+                    hash_groups: if hash_mod {
+                        vec![0; n * factor as usize]
+                    } else {
+                        Vec::new()
+                    },
+                    keyed: 0,
+                    undefined: 0,
+                    undefined_example: None,
+                    multi: 0,
+                    multi_example: None,
+                    bad: 0,
+                    bad_examples: Vec::new(),
+                    ts_min: None,
+                    ts_max: None,
+                    hll: None,
+                    buckets: (0..PARTITIONS).map(|_| Vec::new()).collect(),
+                };
+                // (key, data bytes, explicit hash, seq)
+                let mut keyed: Vec<(Cow<str>, u64, Option<u128>, u64)> =
+                    Vec::with_capacity(items.len());
+                for (j, it) in items.iter().enumerate() {
+                    let seq = base + j as u64;
+                    let raw = chunk.bytes(it);
+                    match extract(src, chunk.format, raw, &Ctx { seq, seed }) {
+                        Extracted::Skip => {}
+                        Extracted::Key {
+                            key,
+                            data_bytes,
+                            ts_ms,
+                            explicit,
+                            multi,
+                        } => {
+                            if multi {
+                                s.multi += 1;
+                                if s.multi_example.is_none() {
+                                    s.multi_example = Some(example(
+                                        &path,
+                                        chunk.unit,
+                                        it.no,
+                                        raw,
+                                        "the key path matches several values; the first is used"
+                                            .into(),
+                                    ));
+                                }
+                            }
+                            s.ts_min = min_opt(s.ts_min, ts_ms);
+                            s.ts_max = max_opt(s.ts_max, ts_ms);
+                            keyed.push((key, data_bytes, explicit, seq));
+                        }
+                        Extracted::Undefined { reason, ts_ms } => {
+                            s.undefined += 1;
+                            s.ts_min = min_opt(s.ts_min, ts_ms);
+                            s.ts_max = max_opt(s.ts_max, ts_ms);
+                            if s.undefined_example.is_none() {
+                                s.undefined_example =
+                                    Some(example(&path, chunk.unit, it.no, raw, reason));
+                            }
+                        }
+                        Extracted::Bad { reason } => {
+                            s.bad += 1;
+                            if s.bad_examples.len() < MAX_EXAMPLES {
+                                s.bad_examples
+                                    .push(example(&path, chunk.unit, it.no, raw, reason));
+                            }
+                        }
+                    }
+                }
+                let refs: Vec<&[u8]> = keyed.iter().map(|k| k.0.as_bytes()).collect();
+                let mut hashes = vec![0u128; refs.len()];
+                hash_batch(&refs, &mut hashes);
+                drop(refs);
+                let mut hll = HyperLogLog::default();
+                s.keyed = keyed.len() as u64;
+                for ((key, data, explicit, seq), h) in keyed.into_iter().zip(hashes) {
+                    let shard = map.shard_index(explicit.unwrap_or(h));
+                    let bytes = data + key.len() as u64;
+                    s.shard_records[shard] += 1;
+                    s.shard_bytes[shard] += bytes;
+                    if hash_mod {
+                        // = ordering::hash_group(key, factor), without hashing again.
+                        s.hash_groups[shard * factor as usize + (h % factor) as usize] += 1;
+                    }
+                    hll.add_hash(h);
+                    let p = ((h >> 64) as usize) % PARTITIONS;
+                    s.buckets[p].push(KeyUpdate {
+                        key,
+                        hash64: h as u64,
+                        bytes,
+                        seq,
+                        shard: shard as u32,
+                    });
+                }
+                s.hll = Some(hll);
+                s
+            })
+            .collect();
+
+        for s in &subs {
+            for i in 0..n {
+                self.shard_records[i] += s.shard_records[i];
+                self.shard_bytes[i] += s.shard_bytes[i];
+            }
+            for (a, b) in self.hash_groups.iter_mut().zip(&s.hash_groups) {
+                *a += b;
+            }
+            self.keyed += s.keyed;
+            self.undefined += s.undefined;
+            if self.undefined_example.is_none() {
+                self.undefined_example = s.undefined_example.clone();
+            }
+            self.multi += s.multi;
+            if self.multi_example.is_none() {
+                self.multi_example = s.multi_example.clone();
+            }
+            self.bad += s.bad;
+            for ex in &s.bad_examples {
+                if self.bad_examples.len() < MAX_EXAMPLES {
+                    self.bad_examples.push(ex.clone());
+                }
+            }
+            self.ts_min = min_opt(self.ts_min, s.ts_min);
+            self.ts_max = max_opt(self.ts_max, s.ts_max);
+            if let Some(h) = &s.hll {
+                self.hll.merge(h);
+            }
+        }
+        // Each partition applies its updates in input order (subs are in order).
+        self.parts.par_iter_mut().enumerate().for_each(|(p, part)| {
+            for s in &subs {
+                for u in &s.buckets[p] {
+                    part.add(u);
+                }
+            }
+        });
+    }
+}
+
+/// Streams `inputs` through `src` onto `map` and reports the distribution.
+pub fn distribute(
+    inputs: &[PathBuf],
+    src: &KeySource,
+    map: &ShardMap,
+    opts: &Options,
+) -> Result<super::report::DistributionReport, String> {
+    distribute_with_progress(inputs, src, map, opts, &|_| {})
+}
+
+/// As [`distribute`], calling `progress(records so far)` after each chunk.
+pub fn distribute_with_progress(
+    inputs: &[PathBuf],
+    src: &KeySource,
+    map: &ShardMap,
+    opts: &Options,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<super::report::DistributionReport, String> {
+    if map.is_empty() {
+        return Err("the shard map has no open shard".into());
+    }
+    if inputs.is_empty() {
+        return Err("no input: give `--keys FILE` or `--samples FILE`".into());
+    }
+    let mut st = State::new(map, opts);
+    st.files = inputs
+        .iter()
+        .map(|p| (p.display().to_string(), InputFormat::Auto))
+        .collect();
+    let (tx, rx) = sync_channel::<ReadEvent>(2);
+    let forced = opts.format;
+    let chunk_bytes = opts.chunk_bytes;
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            reader::read_inputs(inputs, forced, chunk_bytes, &mut |ev| tx.send(ev).is_ok());
+        });
+        // Inputs whose records cannot yield keys are skipped after one error.
+        let mut skipped = vec![false; inputs.len()];
+        for ev in rx {
+            match ev {
+                ReadEvent::Started { input, format } => {
+                    st.files[input].1 = format;
+                    if !src.fits(format) {
+                        skipped[input] = true;
+                        st.input_errors.push(format!(
+                            "`{}` holds {} records: give `--partition-key TEMPLATE` or `--key-path JSONPATH` to form keys",
+                            st.files[input].0,
+                            format.name()
+                        ));
+                    }
+                }
+                ReadEvent::Chunk(c) => {
+                    if !skipped[c.input] {
+                        st.process(&c, src, map, opts.seed);
+                        progress(st.keyed + st.undefined);
+                    }
+                }
+                ReadEvent::Broken {
+                    input,
+                    unit,
+                    no,
+                    reason,
+                } => {
+                    let ex = Example {
+                        at: Location {
+                            input: st.files[input].0.clone(),
+                            unit: unit.name(),
+                            number: no,
+                        },
+                        reason,
+                        record: String::new(),
+                    };
+                    st.bad_line(ex);
+                }
+                ReadEvent::Failed { message, .. } => st.input_errors.push(message),
+            }
+        }
+    });
+    Ok(super::report::build(st, src, map, opts))
+}

@@ -1,0 +1,720 @@
+//! Key extraction, the second stage of the distribution engine: turns one raw item (a key-list
+//! line, a JSON payload, an MQTT envelope or a get-records record) into the partition key
+//! Kinesis would see, with its data size, time and explicit hash key; or says why there is
+//! none (Undefined) or why the item is bad. The template and JSONPath are compiled once.
+
+use std::borrow::Cow;
+
+use base64::Engine as _;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::reader::InputFormat;
+use crate::model::limits::{PARTITION_KEY_MAX, PARTITION_KEY_MIN};
+use crate::template::{self, EvalInput, Evaluated, Expr, Part, Template};
+
+/// Where each record's partition key comes from.
+pub enum KeySource {
+    /// The key itself: a key-list line or a get-records `PartitionKey`.
+    Given,
+    /// An IoT substitution template evaluated on each payload.
+    Template {
+        text: String,
+        template: Template,
+        /// Top-level payload fields the template reads; `None` = all. Only these are parsed.
+        fields: Option<Vec<String>>,
+    },
+    /// A JSONPath into each payload (SDK producers keyed by a payload field).
+    KeyPath {
+        text: String,
+        path: jsonpath_rust::parser::model::JpQuery,
+    },
+}
+
+impl std::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl KeySource {
+    /// Parses an IoT template once.
+    pub fn template(text: &str) -> Result<KeySource, String> {
+        let template = template::parse(text).map_err(|e| {
+            format!(
+                "invalid partition key template `{text}` at bytes {}..{}: {}",
+                e.range.start, e.range.end, e.message
+            )
+        })?;
+        let fields = template_fields(&template);
+        Ok(KeySource::Template {
+            text: text.to_string(),
+            template,
+            fields,
+        })
+    }
+
+    /// Compiles a JSONPath once.
+    pub fn key_path(text: &str) -> Result<KeySource, String> {
+        let path = jsonpath_rust::parser::parse_json_path(text)
+            .map_err(|e| format!("invalid JSONPath `{text}`: {e}"))?;
+        Ok(KeySource::KeyPath {
+            text: text.to_string(),
+            path,
+        })
+    }
+
+    /// `given`, `template ${vin}`, `key-path $.device.id`.
+    pub fn describe(&self) -> String {
+        match self {
+            KeySource::Given => "given".into(),
+            KeySource::Template { text, .. } => format!("template {text}"),
+            KeySource::KeyPath { text, .. } => format!("key-path {text}"),
+        }
+    }
+
+    /// Whether records of `format` carry or yield a key with this source.
+    pub fn fits(&self, format: InputFormat) -> bool {
+        !matches!(
+            (self, format),
+            (
+                KeySource::Given,
+                InputFormat::Payloads | InputFormat::Envelopes
+            )
+        )
+    }
+}
+
+/// The top-level payload fields a template reads, or `None` when it may read any.
+fn template_fields(t: &Template) -> Option<Vec<String>> {
+    fn walk(e: &Expr, out: &mut Vec<String>) -> bool {
+        match e {
+            Expr::Field { path, .. } => match path.first() {
+                Some(f) if f != "*" => {
+                    if !out.contains(f) {
+                        out.push(f.clone());
+                    }
+                    true
+                }
+                _ => false,
+            },
+            Expr::Add { lhs, rhs, .. } => walk(lhs, out) && walk(rhs, out),
+            Expr::Call { args, .. } => args.iter().all(|a| walk(a, out)),
+            Expr::Str { .. } | Expr::Num { .. } | Expr::Bool { .. } => true,
+        }
+    }
+    let mut out = Vec::new();
+    for p in &t.parts {
+        if let Part::Expr { expr, .. } = p
+            && !walk(expr, &mut out)
+        {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// What one item yields.
+#[derive(Debug, PartialEq)]
+pub enum Extracted<'a> {
+    /// A blank line in a JSON input: not a record.
+    Skip,
+    Key {
+        key: Cow<'a, str>,
+        /// Data blob bytes (the key is added by the engine).
+        data_bytes: u64,
+        ts_ms: Option<i64>,
+        /// `ExplicitHashKey`: overrides the MD5 for shard placement.
+        explicit: Option<u128>,
+        /// The key path matched several values (the first is used).
+        multi: bool,
+    },
+    /// No key could be formed (IoT Undefined, empty key, path without match): Kinesis would
+    /// not accept the record.
+    Undefined { reason: String, ts_ms: Option<i64> },
+    /// The item itself is malformed.
+    Bad { reason: String },
+}
+
+/// Per-record context the engine passes in.
+pub struct Ctx {
+    /// Global index of the record, which seeds its randomness.
+    pub seq: u64,
+    pub seed: u64,
+}
+
+pub fn extract<'a>(
+    src: &KeySource,
+    format: InputFormat,
+    raw: &'a [u8],
+    ctx: &Ctx,
+) -> Extracted<'a> {
+    match format {
+        InputFormat::Keys | InputFormat::Auto => match std::str::from_utf8(raw) {
+            Ok(k) => given_key(Cow::Borrowed(k), 0, None, None),
+            Err(e) => bad(format!("invalid UTF-8 at byte `{}`", e.valid_up_to())),
+        },
+        InputFormat::Payloads => {
+            if raw.iter().all(u8::is_ascii_whitespace) {
+                return Extracted::Skip;
+            }
+            from_payload(src, raw, raw.len() as u64, &Meta::default(), ctx)
+        }
+        InputFormat::Envelopes => {
+            if raw.iter().all(u8::is_ascii_whitespace) {
+                return Extracted::Skip;
+            }
+            let env: Envelope = match serde_json::from_slice(raw) {
+                Ok(e) => e,
+                Err(e) => return bad(json_error(&e)),
+            };
+            let meta = Meta {
+                topic: env.topic.as_deref(),
+                clientid: env.clientid.as_deref(),
+                principal: env.principal.as_deref(),
+                ts_ms: env.timestamp.and_then(parse_ts),
+            };
+            let payload = env.payload.map_or(&b"null"[..], |p| p.get().as_bytes());
+            from_payload(src, payload, payload.len() as u64, &meta, ctx)
+        }
+        InputFormat::GetRecords => {
+            let rec: GetRecord = match serde_json::from_slice(raw) {
+                Ok(r) => r,
+                Err(e) => return bad(json_error(&e)),
+            };
+            let data = match base64::engine::general_purpose::STANDARD.decode(rec.data.as_bytes()) {
+                Ok(d) => d,
+                Err(e) => return bad(format!("invalid base64 in `Data`: {e}")),
+            };
+            let explicit = match rec.explicit_hash_key.as_deref() {
+                None => None,
+                Some(s) => match s.parse::<u128>() {
+                    Ok(v) if !s.starts_with('+') => Some(v),
+                    _ => return bad(format!("invalid `ExplicitHashKey` `{s}`")),
+                },
+            };
+            let ts_ms = rec.arrival.and_then(parse_ts);
+            match src {
+                KeySource::Given => match rec.partition_key {
+                    Some(k) => given_key(
+                        Cow::Owned(k.into_owned()),
+                        data.len() as u64,
+                        ts_ms,
+                        explicit,
+                    ),
+                    None => bad("no `PartitionKey`".into()),
+                },
+                _ => {
+                    let meta = Meta {
+                        ts_ms,
+                        ..Meta::default()
+                    };
+                    match from_payload(src, &data, data.len() as u64, &meta, ctx) {
+                        Extracted::Key {
+                            key,
+                            data_bytes,
+                            ts_ms,
+                            multi,
+                            ..
+                        } => Extracted::Key {
+                            key: Cow::Owned(key.into_owned()),
+                            data_bytes,
+                            ts_ms,
+                            explicit,
+                            multi,
+                        },
+                        Extracted::Undefined { reason, ts_ms } => {
+                            Extracted::Undefined { reason, ts_ms }
+                        }
+                        Extracted::Bad { reason } => Extracted::Bad {
+                            reason: format!("`Data`: {reason}"),
+                        },
+                        Extracted::Skip => Extracted::Skip,
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn bad<'a>(reason: String) -> Extracted<'a> {
+    Extracted::Bad { reason }
+}
+
+fn json_error(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let msg = msg
+        .rfind(" at line ")
+        .map_or(&msg[..], |i| &msg[..i])
+        .to_string();
+    format!("invalid JSON at column {}: {msg}", e.column())
+}
+
+/// A key written as such (key list, `PartitionKey`): empty or too long is a bad record.
+fn given_key(
+    key: Cow<'_, str>,
+    data_bytes: u64,
+    ts_ms: Option<i64>,
+    explicit: Option<u128>,
+) -> Extracted<'_> {
+    if let Some(reason) = key_problem(&key) {
+        return Extracted::Bad { reason };
+    }
+    Extracted::Key {
+        key,
+        data_bytes,
+        ts_ms,
+        explicit,
+        multi: false,
+    }
+}
+
+/// Kinesis accepts keys of 1..256 characters; we count Unicode scalar values (AWS does not
+/// say which unit; aws-facts §1.3).
+pub fn key_problem(key: &str) -> Option<String> {
+    if key.len() < PARTITION_KEY_MIN {
+        return Some("empty key".into());
+    }
+    // Bytes bound chars from above: only long byte strings need counting.
+    if key.len() > PARTITION_KEY_MAX {
+        let n = key.chars().count();
+        if n > PARTITION_KEY_MAX {
+            return Some(format!(
+                "key longer than {PARTITION_KEY_MAX} characters (`{n}`)"
+            ));
+        }
+    }
+    None
+}
+
+#[derive(Default)]
+struct Meta<'a> {
+    topic: Option<&'a str>,
+    clientid: Option<&'a str>,
+    principal: Option<&'a str>,
+    ts_ms: Option<i64>,
+}
+
+fn from_payload<'a>(
+    src: &KeySource,
+    payload: &[u8],
+    data_bytes: u64,
+    meta: &Meta,
+    ctx: &Ctx,
+) -> Extracted<'a> {
+    let ts_ms = meta.ts_ms;
+    match src {
+        KeySource::Given => bad("payload records need `--partition-key` or `--key-path`".into()),
+        KeySource::Template {
+            template, fields, ..
+        } => {
+            let value = match parse_pruned(payload, fields.as_deref()) {
+                Ok(v) => v,
+                Err(e) => return bad(json_error(&e)),
+            };
+            let mut rng = SplitMix::new(ctx.seed, ctx.seq);
+            let mut random = move || rng.next_u128();
+            let mut input = EvalInput {
+                payload: &value,
+                topic: meta.topic,
+                clientid: meta.clientid,
+                principal: meta.principal,
+                timestamp_ms: meta.ts_ms,
+                random: &mut random,
+            };
+            match template::evaluate(template, &mut input) {
+                Evaluated::Key(k) if k.is_empty() => Extracted::Undefined {
+                    reason: "the template evaluates to an empty key".into(),
+                    ts_ms,
+                },
+                Evaluated::Key(k) => match key_problem(&k) {
+                    Some(reason) => bad(reason),
+                    None => Extracted::Key {
+                        key: Cow::Owned(k),
+                        data_bytes,
+                        ts_ms,
+                        explicit: None,
+                        multi: false,
+                    },
+                },
+                Evaluated::Undefined { reason } => Extracted::Undefined { reason, ts_ms },
+            }
+        }
+        KeySource::KeyPath { text, path } => {
+            let value: Value = match serde_json::from_slice(payload) {
+                Ok(v) => v,
+                Err(e) => return bad(json_error(&e)),
+            };
+            let hits = match jsonpath_rust::query::js_path_process(path, &value) {
+                Ok(h) => h,
+                Err(e) => {
+                    return Extracted::Undefined {
+                        reason: format!("`{text}` failed: {e}"),
+                        ts_ms,
+                    };
+                }
+            };
+            let multi = hits.len() > 1;
+            let Some(first) = hits.into_iter().next() else {
+                return Extracted::Undefined {
+                    reason: format!("`{text}` matches nothing"),
+                    ts_ms,
+                };
+            };
+            let key = match first.val() {
+                Value::String(s) => s.clone(),
+                v @ (Value::Number(_) | Value::Bool(_)) => v.to_string(),
+                Value::Null => {
+                    return Extracted::Undefined {
+                        reason: format!("`{text}` is null"),
+                        ts_ms,
+                    };
+                }
+                _ => {
+                    return Extracted::Undefined {
+                        reason: format!("`{text}` matches an object or array, not a key"),
+                        ts_ms,
+                    };
+                }
+            };
+            if key.is_empty() {
+                return Extracted::Undefined {
+                    reason: format!("`{text}` is an empty string"),
+                    ts_ms,
+                };
+            }
+            match key_problem(&key) {
+                Some(reason) => bad(reason),
+                None => Extracted::Key {
+                    key: Cow::Owned(key),
+                    data_bytes,
+                    ts_ms,
+                    explicit: None,
+                    multi,
+                },
+            }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    topic: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    clientid: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    principal: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    timestamp: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    payload: Option<&'a RawValue>,
+}
+
+#[derive(serde::Deserialize)]
+struct GetRecord<'a> {
+    #[serde(rename = "PartitionKey", borrow, default)]
+    partition_key: Option<Cow<'a, str>>,
+    #[serde(rename = "Data", borrow, default)]
+    data: Cow<'a, str>,
+    #[serde(rename = "ApproximateArrivalTimestamp", borrow, default)]
+    arrival: Option<&'a RawValue>,
+    #[serde(rename = "ExplicitHashKey", borrow, default)]
+    explicit_hash_key: Option<Cow<'a, str>>,
+}
+
+/// Milliseconds since the epoch from a JSON number (ms, or seconds when below 1e11) or a string
+/// (a number, or RFC 3339 / ISO 8601 as the AWS CLI v2 prints).
+pub fn parse_ts(raw: &RawValue) -> Option<i64> {
+    let t = raw.get().trim();
+    if let Some(s) = t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        if let Ok(n) = s.parse::<f64>() {
+            return Some(num_ts(n));
+        }
+        return parse_iso(s);
+    }
+    t.parse::<f64>().ok().filter(|n| n.is_finite()).map(num_ts)
+}
+
+fn num_ts(n: f64) -> i64 {
+    if n.abs() < 1e11 {
+        (n * 1000.0).round() as i64
+    } else {
+        n.round() as i64
+    }
+}
+
+/// `YYYY-MM-DD[T ]HH:MM:SS[.frac][Z|±HH:MM]`; no offset means UTC.
+fn parse_iso(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 19 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') || b[13] != b':' {
+        return None;
+    }
+    let mut i = 19;
+    let mut ms = 0i64;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let st = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let frac = &s[st..i];
+        let digits: String = frac.chars().chain("000".chars()).take(3).collect();
+        ms = digits.parse().ok()?;
+    }
+    let offset_min = match &s[i..] {
+        "" | "Z" | "z" => 0,
+        o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            sign * (o[1..3].parse::<i64>().ok()? * 60 + o[4..6].parse::<i64>().ok()?)
+        }
+        _ => return None,
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400 + h * 3600 + mi * 60 + se) - offset_min * 60) * 1000 + ms)
+}
+
+/// Parses a payload keeping only the top-level members a template reads, so a record's cost
+/// does not grow with fields nobody uses.
+fn parse_pruned(payload: &[u8], fields: Option<&[String]>) -> Result<Value, serde_json::Error> {
+    match fields {
+        None => serde_json::from_slice(payload),
+        Some(f) => {
+            let mut de = serde_json::Deserializer::from_slice(payload);
+            let v = Pruned(f).deserialize(&mut de)?;
+            de.end()?;
+            Ok(v)
+        }
+    }
+}
+
+struct Pruned<'f>(&'f [String]);
+
+impl<'de> DeserializeSeed<'de> for Pruned<'_> {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Pruned<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+            if self.0.iter().any(|f| *f == k) {
+                out.insert(k.into_owned(), map.next_value::<Value>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(Value::Object(out))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut v = Vec::new();
+        while let Some(e) = seq.next_element::<Value>()? {
+            v.push(e);
+        }
+        Ok(Value::Array(v))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+}
+
+/// SplitMix64 keyed by (seed, record index): `newuuid()` is random-looking yet the same for the
+/// same input and seed, however records are split across threads.
+pub struct SplitMix(u64);
+
+impl SplitMix {
+    pub fn new(seed: u64, seq: u64) -> Self {
+        let mut s = SplitMix(seed ^ seq.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        s.next_u64();
+        s
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn next_u128(&mut self) -> u128 {
+        ((self.next_u64() as u128) << 64) | self.next_u64() as u128
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Ctx {
+        Ctx { seq: 0, seed: 1 }
+    }
+
+    #[test]
+    fn key_lines() {
+        let src = KeySource::Given;
+        assert!(matches!(
+            extract(&src, InputFormat::Keys, "é 🚗".as_bytes(), &ctx()),
+            Extracted::Key { key, .. } if key == "é 🚗"
+        ));
+        assert_eq!(
+            extract(&src, InputFormat::Keys, b"", &ctx()),
+            Extracted::Bad {
+                reason: "empty key".into()
+            }
+        );
+        let long = "🚗".repeat(256);
+        assert!(matches!(
+            extract(&src, InputFormat::Keys, long.as_bytes(), &ctx()),
+            Extracted::Key { .. }
+        ));
+        let too_long = "a".repeat(257);
+        assert!(matches!(
+            extract(&src, InputFormat::Keys, too_long.as_bytes(), &ctx()),
+            Extracted::Bad { reason } if reason.contains("`257`")
+        ));
+        assert!(matches!(
+            extract(&src, InputFormat::Keys, b"\xff", &ctx()),
+            Extracted::Bad { .. }
+        ));
+    }
+
+    #[test]
+    fn get_records_fields() {
+        let src = KeySource::Given;
+        let r = br#"{"PartitionKey":"k1","Data":"eyJhIjoxfQ==","ApproximateArrivalTimestamp":1700000000.5,"ExplicitHashKey":"42"}"#;
+        assert_eq!(
+            extract(&src, InputFormat::GetRecords, r, &ctx()),
+            Extracted::Key {
+                key: Cow::Owned("k1".into()),
+                data_bytes: 7,
+                ts_ms: Some(1_700_000_000_500),
+                explicit: Some(42),
+                multi: false
+            }
+        );
+        let bad64 = br#"{"PartitionKey":"k1","Data":"!!!"}"#;
+        assert!(matches!(
+            extract(&src, InputFormat::GetRecords, bad64, &ctx()),
+            Extracted::Bad { reason } if reason.contains("base64")
+        ));
+        let badjson = br#"{"PartitionKey":"k1","#;
+        assert!(matches!(
+            extract(&src, InputFormat::GetRecords, badjson, &ctx()),
+            Extracted::Bad { reason } if reason.starts_with("invalid JSON")
+        ));
+    }
+
+    #[test]
+    fn key_path_matches() {
+        let src = KeySource::key_path("$.device.id").unwrap();
+        let hit = extract(
+            &src,
+            InputFormat::Payloads,
+            br#"{"device":{"id":"d-1"}}"#,
+            &ctx(),
+        );
+        assert!(
+            matches!(hit, Extracted::Key { key, multi: false, data_bytes: 23, .. } if key == "d-1")
+        );
+        let num = extract(
+            &src,
+            InputFormat::Payloads,
+            br#"{"device":{"id":7}}"#,
+            &ctx(),
+        );
+        assert!(matches!(num, Extracted::Key { key, .. } if key == "7"));
+        let miss = extract(&src, InputFormat::Payloads, br#"{"device":{}}"#, &ctx());
+        assert!(
+            matches!(miss, Extracted::Undefined { reason, .. } if reason.contains("matches nothing"))
+        );
+        let many = KeySource::key_path("$.list[*].vin").unwrap();
+        let m = extract(
+            &many,
+            InputFormat::Envelopes,
+            br#"{"topic":"t","timestamp":1667264400000,"payload":{"list":[{"vin":"A"},{"vin":"B"}]}}"#,
+            &ctx(),
+        );
+        assert!(
+            matches!(m, Extracted::Key { key, multi: true, ts_ms: Some(1_667_264_400_000), .. } if key == "A")
+        );
+        assert_eq!(
+            extract(&src, InputFormat::Payloads, b"  ", &ctx()),
+            Extracted::Skip
+        );
+        assert!(KeySource::key_path("$.list[*").is_err());
+    }
+
+    #[test]
+    fn iso_timestamps() {
+        let ts = |s: &str| parse_ts(&RawValue::from_string(s.to_string()).unwrap());
+        assert_eq!(ts("\"1970-01-01T00:00:01Z\""), Some(1000));
+        assert_eq!(
+            ts("\"2022-11-01T10:00:00+09:00\""),
+            ts("\"2022-11-01T01:00:00.000Z\"")
+        );
+        assert_eq!(
+            ts("\"2024-02-29 12:00:00.250000+00:00\""),
+            Some(1_709_208_000_250)
+        );
+        assert_eq!(ts("1667264400"), Some(1_667_264_400_000));
+        assert_eq!(ts("\"nope\""), None);
+    }
+
+    #[test]
+    fn pruned_payload_keeps_only_read_fields() {
+        let v = parse_pruned(
+            br#"{"list":[{"vin":"A"}],"big":{"x":[1,2,3]},"vin":"B"}"#,
+            Some(&["vin".to_string()]),
+        )
+        .unwrap();
+        assert_eq!(v, serde_json::json!({"vin":"B"}));
+        assert!(parse_pruned(b"{\"a\":", Some(&[])).is_err());
+    }
+
+    #[test]
+    fn splitmix_is_deterministic_per_record() {
+        assert_eq!(
+            SplitMix::new(7, 3).next_u128(),
+            SplitMix::new(7, 3).next_u128()
+        );
+        assert_ne!(
+            SplitMix::new(7, 3).next_u128(),
+            SplitMix::new(7, 4).next_u128()
+        );
+    }
+}

@@ -1,0 +1,576 @@
+//! Streaming sample readers, the first stage of the distribution engine: opens each input (a
+//! file, `.gz` by its magic bytes, or `-` for stdin), detects its format, and cuts it into
+//! chunks of raw items (lines or JSON array elements) for the parallel stages. Nothing here
+//! holds more than a few chunks; nothing here parses keys.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// What the records of an input are.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputFormat {
+    /// Detect from the first non-empty line.
+    #[default]
+    Auto,
+    /// One UTF-8 partition key per line.
+    Keys,
+    /// JSON payloads, one per line or a JSON array.
+    Payloads,
+    /// MQTT envelopes `{"topic","clientid","timestamp","payload"}`, one per line or a JSON array.
+    Envelopes,
+    /// `aws kinesis get-records` output: `Records[]` with `PartitionKey`, base64 `Data`.
+    GetRecords,
+}
+
+impl InputFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Auto => "auto",
+            InputFormat::Keys => "keys",
+            InputFormat::Payloads => "payloads",
+            InputFormat::Envelopes => "envelopes",
+            InputFormat::GetRecords => "get-records",
+        }
+    }
+}
+
+/// How items are numbered in messages: by line, or by array element when a JSON array is
+/// streamed (serde does not expose the line of an element).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unit {
+    Line,
+    Element,
+}
+
+impl Unit {
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Line => "line",
+            Unit::Element => "element",
+        }
+    }
+}
+
+/// One raw item: `buf[start..start+len]`, numbered `no` (1-based) in its input.
+#[derive(Copy, Clone, Debug)]
+pub struct Item {
+    pub start: u32,
+    pub len: u32,
+    pub no: u64,
+}
+
+/// A batch of raw items from one input.
+#[derive(Debug)]
+pub struct Chunk {
+    pub input: usize,
+    pub format: InputFormat,
+    pub unit: Unit,
+    pub buf: Vec<u8>,
+    pub items: Vec<Item>,
+}
+
+impl Chunk {
+    pub fn bytes(&self, it: &Item) -> &[u8] {
+        &self.buf[it.start as usize..(it.start + it.len) as usize]
+    }
+}
+
+/// What the reader reports, in input order.
+#[derive(Debug)]
+pub enum ReadEvent {
+    /// The input was opened and its format is known.
+    Started {
+        input: usize,
+        format: InputFormat,
+    },
+    Chunk(Chunk),
+    /// Part of an input could not be read (the JSON of an array broke): the rest of it is
+    /// skipped, the run goes on.
+    Broken {
+        input: usize,
+        unit: Unit,
+        no: u64,
+        reason: String,
+    },
+    /// The input could not be opened or read at all.
+    Failed {
+        input: usize,
+        message: String,
+    },
+}
+
+/// Target size of a chunk of lines; lines longer than this grow the chunk.
+pub const CHUNK_BYTES: usize = 1 << 20;
+/// Elements per chunk when a JSON array is streamed.
+const CHUNK_ELEMENTS: usize = 16_384;
+
+/// Reads every input in order and hands its events to `sink`; stops early when `sink`
+/// returns false (the consumer is gone).
+pub fn read_inputs(
+    paths: &[PathBuf],
+    forced: InputFormat,
+    chunk_bytes: usize,
+    sink: &mut dyn FnMut(ReadEvent) -> bool,
+) {
+    for (input, path) in paths.iter().enumerate() {
+        let reader = match open(path) {
+            Ok(r) => r,
+            Err(e) => {
+                let message = format!("cannot read `{}`: {e}", path.display());
+                if !sink(ReadEvent::Failed { input, message }) {
+                    return;
+                }
+                continue;
+            }
+        };
+        if !read_one(input, reader, forced, chunk_bytes, sink) {
+            return;
+        }
+    }
+}
+
+/// Opens a path (`-` = stdin), un-gzipping when the content starts with the gzip magic.
+pub fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
+    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(File::open(path)?)
+    };
+    let mut br = BufReader::with_capacity(1 << 20, raw);
+    let head = br.fill_buf()?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(BufReader::with_capacity(
+            1 << 20,
+            flate2::bufread::MultiGzDecoder::new(br),
+        )))
+    } else {
+        Ok(Box::new(br))
+    }
+}
+
+/// How an input's records are laid out.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Layout {
+    Lines,
+    Array,
+    /// One or more JSON documents with a `Records` array (get-records output).
+    Records,
+}
+
+fn read_one(
+    input: usize,
+    mut reader: Box<dyn BufRead + Send>,
+    forced: InputFormat,
+    chunk_bytes: usize,
+    sink: &mut dyn FnMut(ReadEvent) -> bool,
+) -> bool {
+    // A prefix decides the format; it is then read again in front of the rest.
+    let mut prefix = Vec::with_capacity(64 << 10);
+    if let Err(e) = (&mut reader).take(64 << 10).read_to_end(&mut prefix) {
+        return sink(ReadEvent::Failed {
+            input,
+            message: format!("cannot read input: {e}"),
+        });
+    }
+    let (format, layout) = detect(&prefix, forced);
+    if !sink(ReadEvent::Started { input, format }) {
+        return false;
+    }
+    let mut all = Cursor::new(prefix).chain(reader);
+    match layout {
+        Layout::Lines => read_lines(input, format, &mut all, chunk_bytes, sink),
+        Layout::Array | Layout::Records => {
+            let mut b = ElementSink {
+                input,
+                format,
+                chunk: None,
+                next_no: 1,
+                sink,
+                alive: true,
+            };
+            let mut de = serde_json::Deserializer::from_reader(BufReader::new(all));
+            let result = loop {
+                let r = if layout == Layout::Array {
+                    ArraySeed(&mut b).deserialize(&mut de)
+                } else {
+                    RecordsDoc(&mut b).deserialize(&mut de)
+                };
+                match r {
+                    Err(e) => break Err(e),
+                    Ok(()) if de.end().is_ok() => break Ok(()),
+                    Ok(()) => {}
+                }
+            };
+            let alive = b.flush();
+            match result {
+                Ok(()) => alive,
+                Err(_) if !alive => false,
+                Err(e) => sink(ReadEvent::Broken {
+                    input,
+                    unit: Unit::Line,
+                    no: e.line() as u64,
+                    reason: format!(
+                        "invalid JSON at column {}: {}; the rest of the input is skipped",
+                        e.column(),
+                        strip_position(&e.to_string())
+                    ),
+                }),
+            }
+        }
+    }
+}
+
+/// serde_json's messages end with " at line L column C", which we say ourselves.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// Guesses the format and layout from the start of an input.
+fn detect(prefix: &[u8], forced: InputFormat) -> (InputFormat, Layout) {
+    let text = prefix.strip_prefix(b"\xef\xbb\xbf").unwrap_or(prefix);
+    let first = text.iter().position(|b| !b.is_ascii_whitespace());
+    let lead = first.map(|i| text[i]);
+    let rest = &text[first.unwrap_or(text.len())..];
+    let layout_for_json = if lead == Some(b'[') {
+        Layout::Array
+    } else {
+        Layout::Lines
+    };
+    match forced {
+        InputFormat::Keys => return (InputFormat::Keys, Layout::Lines),
+        InputFormat::Payloads | InputFormat::Envelopes => return (forced, layout_for_json),
+        InputFormat::GetRecords => return (forced, Layout::Records),
+        InputFormat::Auto => {}
+    }
+    let has = |needle: &[u8]| rest.windows(needle.len()).any(|w| w == needle);
+    match lead {
+        Some(b'[') => {
+            let envelope = has(b"\"payload\"") && (has(b"\"topic\"") || has(b"\"clientid\""));
+            let f = if envelope {
+                InputFormat::Envelopes
+            } else {
+                InputFormat::Payloads
+            };
+            (f, Layout::Array)
+        }
+        Some(b'{') => {
+            let line_end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+            #[derive(serde::Deserialize)]
+            #[allow(non_snake_case)]
+            struct Probe {
+                Records: Option<IgnoredAny>,
+                payload: Option<IgnoredAny>,
+                topic: Option<IgnoredAny>,
+                clientid: Option<IgnoredAny>,
+            }
+            match serde_json::from_slice::<Probe>(&rest[..line_end]) {
+                Ok(p) if p.Records.is_some() => (InputFormat::GetRecords, Layout::Records),
+                Ok(p) if p.payload.is_some() && (p.topic.is_some() || p.clientid.is_some()) => {
+                    (InputFormat::Envelopes, Layout::Lines)
+                }
+                Ok(_) => (InputFormat::Payloads, Layout::Lines),
+                // Pretty-printed: a get-records document, or payload lines we will report.
+                Err(_) if has(b"\"Records\"") => (InputFormat::GetRecords, Layout::Records),
+                Err(_) => (InputFormat::Payloads, Layout::Lines),
+            }
+        }
+        _ => (InputFormat::Keys, Layout::Lines),
+    }
+}
+
+/// Cuts a byte stream into chunks of whole lines (`\n`, with a trailing `\r` removed).
+fn read_lines(
+    input: usize,
+    format: InputFormat,
+    r: &mut dyn Read,
+    chunk_bytes: usize,
+    sink: &mut dyn FnMut(ReadEvent) -> bool,
+) -> bool {
+    let mut target = chunk_bytes.max(1024);
+    let mut buf: Vec<u8> = Vec::with_capacity(target);
+    let mut next_no = 1u64;
+    let mut eof = false;
+    while !eof {
+        // Fill up to the target size (read_to_end does not zero the spare capacity first).
+        let want = target.saturating_sub(buf.len());
+        if want > 0 {
+            buf.reserve(want);
+            match (&mut *r).take(want as u64).read_to_end(&mut buf) {
+                Ok(n) if n < want => eof = true,
+                Ok(_) => {}
+                Err(e) => {
+                    return sink(ReadEvent::Failed {
+                        input,
+                        message: format!("cannot read input after line {}: {e}", next_no - 1),
+                    });
+                }
+            }
+        }
+        let cut = if eof {
+            buf.len()
+        } else {
+            match memchr_last(&buf) {
+                Some(i) => i + 1,
+                None => {
+                    // One line longer than the chunk: grow and read on.
+                    target *= 2;
+                    continue;
+                }
+            }
+        };
+        let rest = buf.split_off(cut);
+        let mut items = Vec::with_capacity(cut / 16 + 1);
+        let mut start = 0usize;
+        while start < buf.len() {
+            let end = buf[start..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(buf.len(), |i| start + i);
+            let mut line_end = end;
+            if line_end > start && buf[line_end - 1] == b'\r' {
+                line_end -= 1;
+            }
+            items.push(Item {
+                start: start as u32,
+                len: (line_end - start) as u32,
+                no: next_no,
+            });
+            next_no += 1;
+            start = end + 1;
+        }
+        let chunk = Chunk {
+            input,
+            format,
+            unit: Unit::Line,
+            buf,
+            items,
+        };
+        if !chunk.items.is_empty() && !sink(ReadEvent::Chunk(chunk)) {
+            return false;
+        }
+        buf = Vec::with_capacity(target.max(rest.len() * 2));
+        buf.extend_from_slice(&rest);
+        target = target.max(chunk_bytes);
+    }
+    true
+}
+
+fn memchr_last(b: &[u8]) -> Option<usize> {
+    b.iter().rposition(|&c| c == b'\n')
+}
+
+/// Collects streamed array elements into chunks.
+struct ElementSink<'s> {
+    input: usize,
+    format: InputFormat,
+    chunk: Option<Chunk>,
+    next_no: u64,
+    sink: &'s mut dyn FnMut(ReadEvent) -> bool,
+    alive: bool,
+}
+
+impl ElementSink<'_> {
+    fn push(&mut self, raw: &RawValue) -> bool {
+        let (input, format) = (self.input, self.format);
+        let chunk = self.chunk.get_or_insert_with(|| Chunk {
+            input,
+            format,
+            unit: Unit::Element,
+            buf: Vec::with_capacity(1 << 20),
+            items: Vec::with_capacity(CHUNK_ELEMENTS),
+        });
+        let text = raw.get().as_bytes();
+        chunk.items.push(Item {
+            start: chunk.buf.len() as u32,
+            len: text.len() as u32,
+            no: self.next_no,
+        });
+        chunk.buf.extend_from_slice(text);
+        self.next_no += 1;
+        if chunk.items.len() >= CHUNK_ELEMENTS || chunk.buf.len() >= CHUNK_BYTES {
+            return self.flush();
+        }
+        true
+    }
+    fn flush(&mut self) -> bool {
+        if let Some(c) = self.chunk.take()
+            && self.alive
+        {
+            self.alive = (self.sink)(ReadEvent::Chunk(c));
+        }
+        self.alive
+    }
+}
+
+/// `[elem, ...]`, every element streamed as raw JSON.
+struct ArraySeed<'a, 's>(&'a mut ElementSink<'s>);
+
+impl<'de> DeserializeSeed<'de> for ArraySeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ArraySeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+            if !self.0.push(&raw) {
+                return Err(de::Error::custom("reader stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `{"Records": [...], ...}` with the records streamed and every other member skipped.
+struct RecordsDoc<'a, 's>(&'a mut ElementSink<'s>);
+
+impl<'de> DeserializeSeed<'de> for RecordsDoc<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordsDoc<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a get-records document with `Records`")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if k == "Records" {
+                map.next_value_seed(ArraySeed(&mut *self.0))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(data: &[u8], forced: InputFormat, chunk: usize) -> Vec<ReadEvent> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("in");
+        std::fs::write(&p, data).unwrap();
+        let mut ev = Vec::new();
+        read_inputs(&[p], forced, chunk, &mut |e| {
+            ev.push(e);
+            true
+        });
+        ev
+    }
+
+    fn items(ev: &[ReadEvent]) -> Vec<(u64, String)> {
+        let mut out = Vec::new();
+        for e in ev {
+            if let ReadEvent::Chunk(c) = e {
+                for it in &c.items {
+                    out.push((it.no, String::from_utf8_lossy(c.bytes(it)).into_owned()));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn lines_across_small_chunks_and_crlf() {
+        let data = format!(
+            "a
+bb
+
+ccc{}
+d",
+            "x".repeat(3000)
+        );
+        let ev = collect(data.as_bytes(), InputFormat::Auto, 1024);
+        assert!(matches!(
+            ev[0],
+            ReadEvent::Started {
+                format: InputFormat::Keys,
+                ..
+            }
+        ));
+        let it = items(&ev);
+        assert_eq!(it.len(), 5);
+        assert_eq!(it[0], (1, "a".into()));
+        assert_eq!(it[1], (2, "bb".into()));
+        assert_eq!(it[2], (3, "".into()));
+        assert!(it[3].1.starts_with("ccc"));
+        assert_eq!(it[4], (5, "d".into()));
+    }
+
+    #[test]
+    fn detects_formats() {
+        let f = |d: &[u8]| detect(d, InputFormat::Auto);
+        assert_eq!(f(b"TEST-1\n").0, InputFormat::Keys);
+        assert_eq!(f(b"\n{\"vin\":1}\n").0, InputFormat::Payloads);
+        assert_eq!(
+            f(b"{\"topic\":\"a/b\",\"payload\":{}}\n").0,
+            InputFormat::Envelopes
+        );
+        assert_eq!(
+            f(b"{\n  \"Records\": [\n"),
+            (InputFormat::GetRecords, Layout::Records)
+        );
+        assert_eq!(f(b"[{\"a\":1}]"), (InputFormat::Payloads, Layout::Array));
+        assert_eq!(detect(b"{\"a\":1}", InputFormat::Keys).0, InputFormat::Keys);
+    }
+
+    #[test]
+    fn gz_and_arrays_stream() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"[{\"a\":1},\n {\"a\":2} , {\"a\":\"x\"}]")
+            .unwrap();
+        let data = gz.finish().unwrap();
+        let ev = collect(&data, InputFormat::Auto, 1024);
+        let it = items(&ev);
+        assert_eq!(
+            it,
+            vec![
+                (1, "{\"a\":1}".into()),
+                (2, "{\"a\":2}".into()),
+                (3, "{\"a\":\"x\"}".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn get_records_document_and_broken_json() {
+        let doc = b"{\n \"NextShardIterator\": \"x\",\n \"Records\": [\n  {\"PartitionKey\": \"k\", \"Data\": \"e30=\"},\n  {\"PartitionKey\": \"k2\", \"Data\": \"e30=\"},\n  {broken\n ]\n}";
+        let ev = collect(doc, InputFormat::Auto, 1024);
+        assert_eq!(items(&ev).len(), 2);
+        let broken = ev
+            .iter()
+            .find_map(|e| match e {
+                ReadEvent::Broken { no, reason, .. } => Some((*no, reason.clone())),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(broken.0, 6);
+        assert!(
+            broken.1.contains("rest of the input is skipped"),
+            "{}",
+            broken.1
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! Text rendering of a distribution report, the last stage of `shardlint distribute`: pure,
+//! report → string, fits 80 columns, no colour. JSON is the report's own `Serialize`.
+
+use std::fmt::Write;
+
+use super::report::DistributionReport;
+
+fn pct(x: f64) -> String {
+    format!("{:.2}%", x * 100.0)
+}
+
+fn num(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v >= 100.0 => format!("{v:.0}"),
+        Some(v) => format!("{v:.2}"),
+        None => "-".into(),
+    }
+}
+
+/// Cuts a key for display; the JSON keeps it whole.
+fn short(key: &str, max: usize) -> String {
+    if key.chars().count() <= max {
+        key.to_string()
+    } else {
+        let mut s: String = key.chars().take(max - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+pub fn text(r: &DistributionReport) -> String {
+    let mut o = String::new();
+    let i = &r.input;
+    let files: Vec<String> = i
+        .files
+        .iter()
+        .map(|f| format!("{} ({})", f.path, f.format))
+        .collect();
+    let _ = writeln!(
+        o,
+        "{} records ({} keyed) from {} onto {} open shards ({})",
+        i.records,
+        i.keyed_records,
+        files.join(", "),
+        i.open_shards,
+        i.shard_map
+    );
+    let time = match (i.time.source, i.time.records_per_s) {
+        ("rate", Some(v)) => format!("rate {v:.0} records/s (--rate)"),
+        ("timestamps", Some(v)) => format!(
+            "rate {v:.1} records/s over a {:.0} s sample",
+            i.time.span_s.unwrap_or(0.0)
+        ),
+        _ => "rate unknown".into(),
+    };
+    let _ = writeln!(o, "key: {} · {}", i.key_source, time);
+    o.push('\n');
+
+    let _ = writeln!(
+        o,
+        "{:<22} {:>12} {:>8} {:>10} {:>12}",
+        "shard", "records", "share", "rec/s", "bytes/s"
+    );
+    for s in &r.shards {
+        let _ = writeln!(
+            o,
+            "{:<22} {:>12} {:>8} {:>10} {:>12}",
+            s.shard_id,
+            s.records,
+            pct(s.share),
+            num(s.records_per_s),
+            num(s.bytes_per_s)
+        );
+    }
+    let k = &r.skew;
+    if let Some(h) = &k.hottest_shard {
+        let _ = writeln!(
+            o,
+            "skew: hottest `{h}` {} · max/mean {:.2} · CV {:.2} · effective shards {:.2} of {}",
+            pct(k.hottest_share),
+            k.max_over_mean,
+            k.coefficient_of_variation,
+            k.effective_shards,
+            i.open_shards
+        );
+    }
+    o.push('\n');
+
+    let d = &r.distinct_keys;
+    let _ = writeln!(
+        o,
+        "distinct keys: {} ({})",
+        d.count,
+        if d.exact {
+            "exact"
+        } else {
+            "HyperLogLog estimate"
+        }
+    );
+    if !r.hot_keys.is_empty() {
+        let kc = &r.key_counts;
+        if kc.method == "exact" {
+            let _ = writeln!(o, "top {} keys (exact counts):", r.hot_keys.len());
+        } else {
+            let _ = writeln!(
+                o,
+                "top {} keys (Space-Saving: counts overestimate by at most {}, bound {}):",
+                r.hot_keys.len(),
+                kc.max_error,
+                kc.error_bound
+            );
+        }
+        for h in &r.hot_keys {
+            let _ = writeln!(
+                o,
+                "  {:<38} {:>10} {:>8}  {}",
+                short(&h.key, 38),
+                h.count,
+                pct(h.share),
+                h.shard_id
+            );
+        }
+    }
+    let u = &r.undefined_keys;
+    if u.count > 0 {
+        let _ = writeln!(
+            o,
+            "undefined keys: {} ({} of records)",
+            u.count,
+            pct(u.share)
+        );
+        if let Some(e) = &u.example {
+            let _ = writeln!(o, "  e.g. {}: {}", e.at, e.reason);
+            let _ = writeln!(o, "    {}", short(&e.record, 72));
+        }
+    }
+    let m = &r.multiple_matches;
+    if m.count > 0 {
+        let _ = writeln!(o, "key path matched several values: {} records", m.count);
+        if let Some(e) = &m.example {
+            let _ = writeln!(o, "  e.g. {}", e.at);
+        }
+    }
+    let b = &r.bad_lines;
+    if b.count > 0 {
+        let _ = writeln!(o, "bad lines: {} (skipped)", b.count);
+        for e in &b.examples {
+            let _ = writeln!(o, "  {}: {}", e.at, e.reason);
+        }
+    }
+    o.push('\n');
+
+    if i.parallelization_factor > 1 {
+        let _ = writeln!(
+            o,
+            "ordering groups (ParallelizationFactor {}, model {}):",
+            i.parallelization_factor, i.group_model
+        );
+        for g in &r.groups {
+            let _ = writeln!(
+                o,
+                "  {}: {} records, effective parallelism {:.2} of {}{}",
+                g.shard_id,
+                g.records,
+                g.effective_parallelism,
+                i.parallelization_factor,
+                if g.exact { "" } else { " (estimated)" }
+            );
+            for gr in &g.groups {
+                let keys: Vec<String> = gr
+                    .top_keys
+                    .iter()
+                    .map(|k| format!("{} ({})", short(&k.key, 24), k.count))
+                    .collect();
+                let more = gr.keys.saturating_sub(gr.top_keys.len() as u64);
+                let _ = writeln!(
+                    o,
+                    "    group {}: {} records, {} keys: {}{}",
+                    gr.group,
+                    gr.records,
+                    gr.keys,
+                    keys.join(", "),
+                    if more > 0 {
+                        format!(", … {more} more")
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            for c in &g.collisions {
+                let _ = writeln!(
+                    o,
+                    "    collision in group {}: top keys {} wait on each other",
+                    c.group,
+                    c.keys
+                        .iter()
+                        .map(|k| format!("`{}`", short(k, 24)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+        o.push('\n');
+    }
+
+    if i.time.records_per_s.is_none() {
+        let _ = writeln!(
+            o,
+            "limits: not checked (give `--rate N/s` or samples with timestamps)"
+        );
+    } else if r.limits.is_empty() {
+        let _ = writeln!(
+            o,
+            "limits: no shard or key above 1,000 records/s or 1 MiB/s"
+        );
+    } else {
+        let _ = writeln!(o, "limits breached:");
+        for l in &r.limits {
+            let _ = writeln!(
+                o,
+                "  {} `{}`: {} {:.0} > {:.0}",
+                l.scope,
+                short(&l.id, 40),
+                l.metric,
+                l.value,
+                l.limit
+            );
+        }
+    }
+    for e in &r.input_errors {
+        let _ = writeln!(o, "input error: {e}");
+    }
+    o
+}

@@ -1,0 +1,624 @@
+//! The distribution report, the engine's output: per-shard load, skew, hot keys, distinct keys,
+//! undefined keys, bad lines, ordering groups and limit breaches. Plain `Serialize` data with a
+//! stable, versioned JSON shape (hash keys as decimal strings, deterministic order); the text
+//! form is in `render.rs`, and `check --samples` reads the same struct.
+
+use serde::Serialize;
+
+pub const REPORT_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DistributionReport {
+    pub version: u32,
+    pub input: InputSummary,
+    pub shards: Vec<ShardLoad>,
+    pub skew: Skew,
+    pub hot_keys: Vec<HotKey>,
+    /// How exact the hot-key counts are.
+    pub key_counts: KeyCountAccuracy,
+    pub distinct_keys: DistinctKeys,
+    pub undefined_keys: UndefinedKeys,
+    pub multiple_matches: MultipleMatches,
+    pub bad_lines: BadLines,
+    pub groups: Vec<ShardGroups>,
+    pub limits: Vec<LimitBreach>,
+    /// Inputs that could not be read at all (unreadable file, payloads without a key source).
+    pub input_errors: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InputSummary {
+    pub files: Vec<InputFile>,
+    /// `given`, `template ${vin}`, `key-path $.device.id`.
+    pub key_source: String,
+    /// `even 8` or the export's path.
+    pub shard_map: String,
+    pub open_shards: usize,
+    pub parallelization_factor: u32,
+    pub group_model: &'static str,
+    pub seed: u64,
+    /// Records read: keyed + undefined (bad lines and blank lines are not records).
+    pub records: u64,
+    /// Records with a key, i.e. what Kinesis would accept.
+    pub keyed_records: u64,
+    pub time: TimeBasis,
+    pub md5: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InputFile {
+    pub path: String,
+    pub format: &'static str,
+}
+
+/// Where rates come from.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimeBasis {
+    /// `rate` (`--rate`), `timestamps` (sample time span) or `none`.
+    pub source: &'static str,
+    /// Span of the sample timestamps, when known.
+    pub span_s: Option<f64>,
+    /// Keyed records per second over the whole stream, when known.
+    pub records_per_s: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ShardLoad {
+    pub shard_id: String,
+    pub starting_hash_key: String,
+    pub ending_hash_key: String,
+    pub records: u64,
+    /// Data plus partition key bytes.
+    pub bytes: u64,
+    /// Share of keyed records (0..1).
+    pub share: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records_per_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_per_s: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Skew {
+    /// Hottest shard's records over the mean per open shard.
+    pub max_over_mean: f64,
+    /// Standard deviation of per-shard records over their mean.
+    pub coefficient_of_variation: f64,
+    /// `1 / Σ share²`: how many shards the load is really spread over.
+    pub effective_shards: f64,
+    pub hottest_shard: Option<String>,
+    pub hottest_share: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HotKey {
+    pub key: String,
+    /// Records with this key (an upper estimate once `key_counts.method` is `space-saving`).
+    pub count: u64,
+    /// The true count is at least `count - error`.
+    pub error: u64,
+    /// Share of keyed records.
+    pub share: f64,
+    /// Shard of the key's first record.
+    pub shard_id: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyCountAccuracy {
+    /// `exact` or `space-saving`.
+    pub method: &'static str,
+    /// Distinct keys counted exactly before switching to the sketch.
+    pub exact_cap: usize,
+    /// Largest overestimate of any reported count (0 when exact).
+    pub max_error: u64,
+    /// Space-Saving's guarantee for it: records per partition / (k + 1).
+    pub error_bound: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DistinctKeys {
+    pub count: u64,
+    pub exact: bool,
+    /// `exact` or `hyperloglog` (2^14 registers, about 0.8% standard error).
+    pub method: &'static str,
+}
+
+/// Where a record sits in the input.
+#[derive(Clone, Debug, Serialize)]
+pub struct Location {
+    pub input: String,
+    /// `line` or `element`.
+    pub unit: &'static str,
+    pub number: u64,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{} {}", self.input, self.unit, self.number)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Example {
+    pub at: Location,
+    pub reason: String,
+    /// The record as read, cut at 300 bytes.
+    pub record: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UndefinedKeys {
+    pub count: u64,
+    /// Share of all records (0..1).
+    pub share: f64,
+    pub example: Option<Example>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MultipleMatches {
+    pub count: u64,
+    pub example: Option<Example>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BadLines {
+    pub count: u64,
+    /// The first few, in input order.
+    pub examples: Vec<Example>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ShardGroups {
+    pub shard_id: String,
+    pub records: u64,
+    /// Group records are exact; `false` when keys went past the exact cap (the first-seen model
+    /// then spreads untracked records evenly).
+    pub exact: bool,
+    pub groups: Vec<Group>,
+    pub largest_group_share: f64,
+    /// Shard records / largest group's records: how many batches really run at once.
+    pub effective_parallelism: f64,
+    /// Groups holding two or more of the top keys.
+    pub collisions: Vec<Collision>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Group {
+    pub group: u32,
+    pub records: u64,
+    /// Distinct keys in the group (tracked keys only once past the exact cap).
+    pub keys: u64,
+    /// The group's largest keys with their counts (at most 5).
+    pub top_keys: Vec<KeyCount>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyCount {
+    pub key: String,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Collision {
+    pub group: u32,
+    pub keys: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LimitBreach {
+    /// `shard` or `key`.
+    pub scope: &'static str,
+    /// Shard id or key.
+    pub id: String,
+    /// `records_per_s` or `bytes_per_s`.
+    pub metric: &'static str,
+    pub value: f64,
+    pub limit: f64,
+}
+
+impl DistributionReport {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+    /// Whether a shard or key exceeds a Kinesis write limit.
+    pub fn breaches_limits(&self) -> bool {
+        !self.limits.is_empty()
+    }
+    pub fn shard(&self, id: &str) -> Option<&ShardLoad> {
+        self.shards.iter().find(|s| s.shard_id == id)
+    }
+}
+
+use super::engine::{Options, State};
+use super::keys::KeySource;
+use super::sketch::KeyView;
+use crate::keyspace::ShardMap;
+use crate::model::limits::{SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S};
+use crate::ordering::{GroupModel, hash_group};
+
+/// Keys listed per group.
+const GROUP_TOP_KEYS: usize = 5;
+
+/// Turns the engine's counters into the report.
+pub(crate) fn build(
+    st: State,
+    src: &KeySource,
+    map: &ShardMap,
+    opts: &Options,
+) -> DistributionReport {
+    let keyed = st.keyed;
+    let records = keyed + st.undefined;
+    let frac = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+
+    // Time basis: `--rate` wins over the sample's own time span.
+    let span_s = match (st.ts_min, st.ts_max) {
+        (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 1000.0),
+        _ => None,
+    };
+    let (time_source, total_rps) = match (opts.rate, span_s) {
+        (Some(r), _) => ("rate", Some(r)),
+        (None, Some(s)) => ("timestamps", Some(keyed as f64 / s)),
+        _ => ("none", None),
+    };
+    // Records of the sample per second of real traffic.
+    let per_record_rate = total_rps.map(|r| r / keyed.max(1) as f64);
+
+    let shards: Vec<ShardLoad> = map
+        .shards()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ShardLoad {
+            shard_id: s.shard_id.clone(),
+            starting_hash_key: s.start.to_string(),
+            ending_hash_key: s.end.to_string(),
+            records: st.shard_records[i],
+            bytes: st.shard_bytes[i],
+            share: frac(st.shard_records[i], keyed),
+            records_per_s: per_record_rate.map(|r| r * st.shard_records[i] as f64),
+            bytes_per_s: per_record_rate.map(|r| r * st.shard_bytes[i] as f64),
+        })
+        .collect();
+
+    let skew = skew(&shards, keyed);
+
+    // Hot keys across partitions; `count` is Space-Saving's upper estimate.
+    // Every tracked key with its partition's error, straight from the partitions: no copy of
+    // up to a million entries.
+    let all = || {
+        st.parts
+            .iter()
+            .flat_map(|p| p.entries().map(move |e| (e, p.dropped())))
+    };
+    let top = top_n(all(), opts.top, |&(e, err)| e.count + err);
+    let hot_keys: Vec<HotKey> = top
+        .iter()
+        .map(|(e, err)| HotKey {
+            key: e.key.to_string(),
+            count: e.count + err,
+            error: *err,
+            share: frac(e.count + err, keyed),
+            shard_id: map.shards()[e.shard as usize].shard_id.clone(),
+        })
+        .collect();
+    let exact = st.parts.iter().all(|p| p.is_exact());
+    let key_counts = KeyCountAccuracy {
+        method: if exact { "exact" } else { "space-saving" },
+        exact_cap: opts.exact_keys,
+        max_error: st.parts.iter().map(|p| p.dropped()).max().unwrap_or(0),
+        error_bound: if exact {
+            0
+        } else {
+            st.parts.iter().map(|p| p.bound()).max().unwrap_or(0)
+        },
+    };
+    let distinct_keys = if exact {
+        DistinctKeys {
+            count: st.parts.iter().map(|p| p.len() as u64).sum(),
+            exact: true,
+            method: "exact",
+        }
+    } else {
+        DistinctKeys {
+            count: st.hll.estimate(),
+            exact: false,
+            method: "hyperloglog",
+        }
+    };
+
+    let groups = groups(&st, map, opts, all(), &hot_keys, exact);
+
+    let mut limits = Vec::new();
+    if per_record_rate.is_some() {
+        for s in &shards {
+            let (r, b) = (s.records_per_s.unwrap_or(0.0), s.bytes_per_s.unwrap_or(0.0));
+            if r > SHARD_WRITE_RECORDS_PER_S {
+                limits.push(breach(
+                    "shard",
+                    &s.shard_id,
+                    "records_per_s",
+                    r,
+                    SHARD_WRITE_RECORDS_PER_S,
+                ));
+            }
+            if b > SHARD_WRITE_BYTES_PER_S {
+                limits.push(breach(
+                    "shard",
+                    &s.shard_id,
+                    "bytes_per_s",
+                    b,
+                    SHARD_WRITE_BYTES_PER_S,
+                ));
+            }
+        }
+    }
+    if let Some(rate) = per_record_rate {
+        // One key always lands on one shard, so it can never exceed one shard's limits, even
+        // on an on-demand stream (aws-facts §1.9).
+        for (e, err) in &top {
+            let r = rate * (e.count + err) as f64;
+            let b = rate * e.bytes as f64;
+            if r > SHARD_WRITE_RECORDS_PER_S {
+                limits.push(breach(
+                    "key",
+                    e.key,
+                    "records_per_s",
+                    r,
+                    SHARD_WRITE_RECORDS_PER_S,
+                ));
+            }
+            if b > SHARD_WRITE_BYTES_PER_S {
+                limits.push(breach(
+                    "key",
+                    e.key,
+                    "bytes_per_s",
+                    b,
+                    SHARD_WRITE_BYTES_PER_S,
+                ));
+            }
+        }
+    }
+
+    DistributionReport {
+        version: REPORT_VERSION,
+        input: InputSummary {
+            files: st
+                .files
+                .iter()
+                .map(|(p, f)| InputFile {
+                    path: p.clone(),
+                    format: f.name(),
+                })
+                .collect(),
+            key_source: src.describe(),
+            shard_map: opts.shard_map_label.clone(),
+            open_shards: map.len(),
+            parallelization_factor: st.factor,
+            group_model: opts.group_model.name(),
+            seed: opts.seed,
+            records,
+            keyed_records: keyed,
+            time: TimeBasis {
+                source: time_source,
+                span_s,
+                records_per_s: total_rps,
+            },
+            md5: super::hashing::backend(),
+        },
+        shards,
+        skew,
+        hot_keys,
+        key_counts,
+        distinct_keys,
+        undefined_keys: UndefinedKeys {
+            count: st.undefined,
+            share: frac(st.undefined, records),
+            example: st.undefined_example.clone(),
+        },
+        multiple_matches: MultipleMatches {
+            count: st.multi,
+            example: st.multi_example.clone(),
+        },
+        bad_lines: BadLines {
+            count: st.bad,
+            examples: st.bad_examples.clone(),
+        },
+        groups,
+        limits,
+        input_errors: st.input_errors.clone(),
+    }
+}
+
+fn breach(
+    scope: &'static str,
+    id: &str,
+    metric: &'static str,
+    value: f64,
+    limit: f64,
+) -> LimitBreach {
+    LimitBreach {
+        scope,
+        id: id.to_string(),
+        metric,
+        value,
+        limit,
+    }
+}
+
+fn skew(shards: &[ShardLoad], keyed: u64) -> Skew {
+    let n = shards.len().max(1) as f64;
+    let mean = keyed as f64 / n;
+    let hottest = shards
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.records.cmp(&b.1.records).then(b.0.cmp(&a.0)))
+        .map(|(_, s)| s);
+    if keyed == 0 {
+        return Skew {
+            max_over_mean: 0.0,
+            coefficient_of_variation: 0.0,
+            effective_shards: 0.0,
+            hottest_shard: None,
+            hottest_share: 0.0,
+        };
+    }
+    let var = shards
+        .iter()
+        .map(|s| (s.records as f64 - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    let sum_sq: f64 = shards.iter().map(|s| s.share * s.share).sum();
+    let hot = hottest.expect("a non-empty map");
+    Skew {
+        max_over_mean: hot.records as f64 / mean,
+        coefficient_of_variation: var.sqrt() / mean,
+        effective_shards: 1.0 / sum_sq,
+        hottest_shard: Some(hot.shard_id.clone()),
+        hottest_share: hot.share,
+    }
+}
+
+/// Ordering groups per shard under the chosen model (see `ordering.rs`).
+///
+/// first-seen-round-robin: keys are ordered by the global index of their first record (what
+/// arrival order would be on the shard, whatever the parallel chunking), and the k-th key of a
+/// shard joins group k mod N. hash-mod: group records come from exact per-record counters.
+fn groups<'a>(
+    st: &State,
+    map: &ShardMap,
+    opts: &Options,
+    all: impl Iterator<Item = (KeyView<'a>, u64)>,
+    hot: &[HotKey],
+    exact: bool,
+) -> Vec<ShardGroups> {
+    let f = st.factor as usize;
+    let n = st.n_shards;
+    // (group records, distinct keys, keys by count) per shard and group.
+    let mut rec = vec![vec![0u64; f]; n];
+    let mut nkeys = vec![vec![0u64; f]; n];
+    let mut tops: Vec<Vec<Vec<(KeyView, u64)>>> = vec![vec![Vec::new(); f]; n];
+    let hot_set: std::collections::HashSet<&str> = hot.iter().map(|h| h.key.as_str()).collect();
+    let mut key_group: std::collections::HashMap<&str, (usize, u32)> =
+        std::collections::HashMap::new();
+    let mut place = |e: KeyView<'a>, g: usize| {
+        let s = e.shard as usize;
+        rec[s][g] += e.count;
+        nkeys[s][g] += 1;
+        insert_top(&mut tops[s][g], (e, e.count), GROUP_TOP_KEYS, |&(_, c)| c);
+        if hot_set.contains(e.key) {
+            key_group.insert(e.key, (s, g as u32));
+        }
+    };
+    match opts.group_model {
+        _ if f == 1 => all.for_each(|(e, _)| place(e, 0)),
+        GroupModel::FirstSeenRoundRobin => {
+            // Arrival order per shard = order of each key's first record. The k-th distinct key
+            // of a shard joins group k mod N: `ordering::GroupAssigner`'s rule, applied by rank
+            // here to avoid copying every key (a test checks both agree).
+            let mut order: Vec<KeyView> = all.map(|(e, _)| e).collect();
+            order.sort_unstable_by_key(|e| (e.shard, e.first_seq));
+            let mut rank = vec![0usize; n];
+            for e in order {
+                let r = &mut rank[e.shard as usize];
+                place(e, *r % f);
+                *r += 1;
+            }
+        }
+        GroupModel::HashMod => {
+            all.for_each(|(e, _)| place(e, hash_group(e.key, st.factor) as usize))
+        }
+    }
+
+    let mut out = Vec::new();
+    for (s, shard) in map.shards().iter().enumerate() {
+        let total = st.shard_records[s];
+        if total == 0 {
+            continue;
+        }
+        let group_records: Vec<u64> = match opts.group_model {
+            GroupModel::HashMod if f > 1 => (0..f).map(|g| st.hash_groups[s * f + g]).collect(),
+            GroupModel::HashMod => vec![total],
+            GroupModel::FirstSeenRoundRobin if exact => rec[s].clone(),
+            GroupModel::FirstSeenRoundRobin => {
+                // Past the exact cap: spread the records of untracked keys evenly.
+                let tracked: u64 = rec[s].iter().sum();
+                let rest = total.saturating_sub(tracked);
+                (0..f)
+                    .map(|g| rec[s][g] + rest / f as u64 + u64::from((g as u64) < rest % f as u64))
+                    .collect()
+            }
+        };
+        let largest = group_records.iter().copied().max().unwrap_or(0).max(1);
+        let mut groups = Vec::with_capacity(f);
+        for (g, &records) in group_records.iter().enumerate() {
+            groups.push(Group {
+                group: g as u32,
+                records,
+                keys: nkeys[s][g],
+                top_keys: tops[s][g]
+                    .iter()
+                    .map(|(e, c)| KeyCount {
+                        key: e.key.to_string(),
+                        count: *c,
+                    })
+                    .collect(),
+            });
+        }
+        let mut collisions = Vec::new();
+        if f > 1 {
+            for g in 0..f as u32 {
+                let keys: Vec<String> = hot
+                    .iter()
+                    .filter(|h| key_group.get(h.key.as_str()) == Some(&(s, g)))
+                    .map(|h| h.key.clone())
+                    .collect();
+                if keys.len() >= 2 {
+                    collisions.push(Collision { group: g, keys });
+                }
+            }
+        }
+        out.push(ShardGroups {
+            shard_id: shard.shard_id.clone(),
+            records: total,
+            exact: exact || opts.group_model == GroupModel::HashMod,
+            groups,
+            largest_group_share: largest as f64 / total as f64,
+            effective_parallelism: total as f64 / largest as f64,
+            collisions,
+        });
+    }
+    out
+}
+
+/// The `n` entries with the largest `count(e)`, largest first, ties by key: one pass, a sorted
+/// buffer of `n`.
+fn top_n<'a>(
+    all: impl Iterator<Item = (KeyView<'a>, u64)>,
+    n: usize,
+    count: impl Fn(&(KeyView<'a>, u64)) -> u64,
+) -> Vec<(KeyView<'a>, u64)> {
+    let mut top = Vec::with_capacity(n + 1);
+    for x in all {
+        insert_top(&mut top, x, n, &count);
+    }
+    top
+}
+
+/// Inserts `x` into `top` (sorted by `count` descending, then key) if it ranks among `n`.
+fn insert_top<'a>(
+    top: &mut Vec<(KeyView<'a>, u64)>,
+    x: (KeyView<'a>, u64),
+    n: usize,
+    count: impl Fn(&(KeyView<'a>, u64)) -> u64,
+) {
+    // `a` ranks before `b`: larger count, then smaller key.
+    fn before(ca: u64, ka: &str, cb: u64, kb: &str) -> bool {
+        ca > cb || (ca == cb && ka < kb)
+    }
+    let cx = count(&x);
+    if n == 0 || (top.len() == n && !before(cx, x.0.key, count(&top[n - 1]), top[n - 1].0.key)) {
+        return;
+    }
+    let pos = top.partition_point(|y| before(count(y), y.0.key, cx, x.0.key));
+    top.insert(pos, x);
+    top.truncate(n);
+}

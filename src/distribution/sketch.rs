@@ -1,0 +1,298 @@
+//! Bounded key counters for the distribution engine: an exact per-key table that turns into a
+//! Space-Saving style heavy-hitter summary past a cap, and a HyperLogLog for the distinct-key
+//! count. These are the only structures in the engine that grow with the input, and both are
+//! bounded.
+
+use hashbrown::HashTable;
+
+/// What the engine knows about one key, as the report reads it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct KeyView<'a> {
+    pub key: &'a str,
+    /// Records counted for this key since it (last) entered the table.
+    pub count: u64,
+    /// Data + key bytes of those records.
+    pub bytes: u64,
+    /// Global index of the key's first record (it decides first-seen ordering groups).
+    pub first_seq: u64,
+    /// Index of the open shard the key's first record went to.
+    pub shard: u32,
+}
+
+/// A table slot; the key's bytes live in the partition's arena, so a new key costs no
+/// allocation of its own and pruning frees nothing one by one.
+#[derive(Clone, Debug)]
+struct Slot {
+    /// Low 64 bits of the key's MD5: the table's hash, so no record is hashed twice.
+    hash64: u64,
+    count: u64,
+    bytes: u64,
+    first_seq: u64,
+    off: u32,
+    len: u32,
+    shard: u32,
+}
+
+/// One record's contribution to the key table.
+#[derive(Clone, Debug)]
+pub struct KeyUpdate<'a> {
+    pub key: std::borrow::Cow<'a, str>,
+    pub hash64: u64,
+    pub bytes: u64,
+    pub seq: u64,
+    pub shard: u32,
+}
+
+/// Per-key counts for one hash partition of the key space.
+///
+/// Exact until `cap` distinct keys; then it keeps going as a batched Misra-Gries / Space-Saving
+/// summary: whenever the table holds `cap` keys, the `(k+1)`-th largest count `C` (with
+/// `k = cap / 2`) is subtracted from every key and keys at zero are dropped. `dropped` sums the
+/// `C`s, and is the whole error: a key's true count lies in `count..=count + dropped`, a key not in
+/// the table occurred at most `dropped` times, and `dropped <= n / (k + 1)` because every
+/// subtraction removes `C` from at least `k + 1` keys' counts.
+#[derive(Debug)]
+pub struct KeyCounter {
+    table: HashTable<Slot>,
+    arena: Vec<u8>,
+    cap: usize,
+    exact: bool,
+    dropped: u64,
+    /// Records seen by this partition.
+    n: u64,
+}
+
+impl KeyCounter {
+    pub fn new(cap: usize) -> Self {
+        KeyCounter {
+            table: HashTable::new(),
+            arena: Vec::new(),
+            cap: cap.max(2),
+            exact: true,
+            dropped: 0,
+            n: 0,
+        }
+    }
+
+    pub fn add(&mut self, u: &KeyUpdate) {
+        self.n += 1;
+        let key = u.key.as_bytes();
+        let arena = &self.arena;
+        if let Some(e) = self.table.find_mut(u.hash64, |e| {
+            &arena[e.off as usize..(e.off + e.len) as usize] == key
+        }) {
+            e.count += 1;
+            e.bytes += u.bytes;
+            return;
+        }
+        if self.table.len() >= self.cap {
+            self.prune();
+        }
+        let off = self.arena.len() as u32;
+        self.arena.extend_from_slice(key);
+        self.table.insert_unique(
+            u.hash64,
+            Slot {
+                hash64: u.hash64,
+                count: 1,
+                bytes: u.bytes,
+                first_seq: u.seq,
+                off,
+                len: key.len() as u32,
+                shard: u.shard,
+            },
+            |e| e.hash64,
+        );
+    }
+
+    /// Subtracts the `(k+1)`-th largest count from all keys, drops those at zero and compacts
+    /// the arena.
+    fn prune(&mut self) {
+        self.exact = false;
+        let k = self.cap / 2;
+        let mut counts: Vec<u64> = self.table.iter().map(|e| e.count).collect();
+        // Descending, so index `k` is the (k+1)-th largest count.
+        let (_, c, _) = counts.select_nth_unstable_by(k, |a, b| b.cmp(a));
+        let c = *c;
+        self.dropped += c;
+        let old = std::mem::take(&mut self.arena);
+        let arena = &mut self.arena;
+        self.table.retain(|e| {
+            if e.count > c {
+                // Bytes scale with the count that stays: an estimate once the summary is lossy.
+                e.bytes = e.bytes / e.count * (e.count - c);
+                e.count -= c;
+                let off = arena.len() as u32;
+                arena.extend_from_slice(&old[e.off as usize..(e.off + e.len) as usize]);
+                e.off = off;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    pub fn is_exact(&self) -> bool {
+        self.exact
+    }
+    /// Upper bound of the undercount of any key in this partition.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+    pub fn records(&self) -> u64 {
+        self.n
+    }
+    /// Space-Saving's guarantee for this partition: `n / (k + 1)`.
+    pub fn bound(&self) -> u64 {
+        self.n / (self.cap as u64 / 2 + 1)
+    }
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+    pub fn entries(&self) -> impl Iterator<Item = KeyView<'_>> {
+        self.table.iter().map(|e| KeyView {
+            // Keys enter the arena whole from `&str`s, so every slot is valid UTF-8.
+            key: std::str::from_utf8(&self.arena[e.off as usize..(e.off + e.len) as usize])
+                .unwrap_or_default(),
+            count: e.count,
+            bytes: e.bytes,
+            first_seq: e.first_seq,
+            shard: e.shard,
+        })
+    }
+}
+
+/// HyperLogLog with 2^14 registers (about 0.8% standard error), fed the MD5 the engine already
+/// has, so counting distinct keys past the exact cap costs one register update per record.
+#[derive(Clone, Debug)]
+pub struct HyperLogLog {
+    regs: Vec<u8>,
+}
+
+const HLL_P: u32 = 14;
+const HLL_M: usize = 1 << HLL_P;
+
+impl Default for HyperLogLog {
+    fn default() -> Self {
+        HyperLogLog {
+            regs: vec![0; HLL_M],
+        }
+    }
+}
+
+impl HyperLogLog {
+    /// Adds a key by its MD5 (uniform bits already).
+    pub fn add_hash(&mut self, hash: u128) {
+        let h = (hash >> 64) as u64 ^ hash as u64;
+        let idx = (h >> (64 - HLL_P)) as usize;
+        let rest = (h << HLL_P) | (1 << (HLL_P - 1));
+        let rank = rest.leading_zeros() as u8 + 1;
+        if rank > self.regs[idx] {
+            self.regs[idx] = rank;
+        }
+    }
+
+    pub fn merge(&mut self, other: &HyperLogLog) {
+        for (a, b) in self.regs.iter_mut().zip(&other.regs) {
+            *a = (*a).max(*b);
+        }
+    }
+
+    /// The estimate, with linear counting for small cardinalities (Flajolet et al. 2007).
+    pub fn estimate(&self) -> u64 {
+        let m = HLL_M as f64;
+        let alpha = 0.7213 / (1.0 + 1.079 / m);
+        let mut sum = 0.0;
+        let mut zeros = 0usize;
+        for &r in &self.regs {
+            sum += 2f64.powi(-(r as i32));
+            if r == 0 {
+                zeros += 1;
+            }
+        }
+        let raw = alpha * m * m / sum;
+        let est = if raw <= 2.5 * m && zeros > 0 {
+            m * (m / zeros as f64).ln()
+        } else {
+            raw
+        };
+        est.round() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keyspace::hash_key;
+
+    fn upd(key: &str, seq: u64) -> KeyUpdate<'_> {
+        KeyUpdate {
+            key: key.into(),
+            hash64: hash_key(key) as u64,
+            bytes: key.len() as u64,
+            seq,
+            shard: 0,
+        }
+    }
+
+    #[test]
+    fn exact_below_cap() {
+        let mut c = KeyCounter::new(100);
+        for i in 0..1000u64 {
+            let k = format!("k{}", i % 10);
+            c.add(&upd(&k, i));
+        }
+        assert!(c.is_exact());
+        assert_eq!(c.len(), 10);
+        assert!(c.entries().all(|e| e.count == 100));
+        let e = c.entries().find(|e| e.key == "k3").unwrap();
+        assert_eq!(e.first_seq, 3);
+    }
+
+    #[test]
+    fn space_saving_keeps_heavy_hitters_within_bound() {
+        // 3 heavy keys among 50,000 singletons, table of 1,000.
+        let mut c = KeyCounter::new(1000);
+        let mut seq = 0;
+        let mut truth = [0u64; 3];
+        for i in 0..50_000u64 {
+            let k = format!("u{i}");
+            c.add(&upd(&k, seq));
+            seq += 1;
+            if i % 10 == 0 {
+                let h = (i / 10 % 3) as usize;
+                truth[h] += 1;
+                c.add(&upd(["hot-a", "hot-b", "hot-c"][h], seq));
+                seq += 1;
+            }
+        }
+        assert!(!c.is_exact());
+        assert!(c.dropped() <= c.bound(), "{} > {}", c.dropped(), c.bound());
+        for (h, name) in ["hot-a", "hot-b", "hot-c"].iter().enumerate() {
+            let e = c
+                .entries()
+                .find(|e| e.key == *name)
+                .expect("heavy key kept");
+            assert!(e.count <= truth[h] && truth[h] <= e.count + c.dropped());
+        }
+        assert!(c.len() <= 1000);
+    }
+
+    #[test]
+    fn hll_is_close() {
+        let mut h = HyperLogLog::default();
+        for i in 0..200_000 {
+            h.add_hash(hash_key(&format!("key-{i}")));
+        }
+        let e = h.estimate() as f64;
+        assert!((e - 200_000.0).abs() / 200_000.0 < 0.03, "{e}");
+        let mut small = HyperLogLog::default();
+        for i in 0..100 {
+            small.add_hash(hash_key(&format!("k{i}")));
+        }
+        assert!((small.estimate() as i64 - 100).abs() <= 2);
+    }
+}
