@@ -95,6 +95,26 @@ pub struct CheckArgs {
     /// Write the report to this file instead of stdout
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Sampled records (JSON payloads, MQTT envelopes, `get-records` output or key lists; `.gz`
+    /// ok): adds the sample-driven findings (SL4xx)
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub samples: Vec<PathBuf>,
+    /// Apply every sample to this IoT rule (name or address) instead of routing by topic
+    #[arg(long, value_name = "NAME", requires = "samples")]
+    pub rule: Option<String>,
+    /// Records per second on the stream, when the samples carry no timestamps (e.g. `5000/s`)
+    #[arg(long, value_name = "N/s", value_parser = crate::distribution::parse_rate, requires = "samples")]
+    pub rate: Option<f64>,
+    /// The consumer's processing time per record (`3s`, `p50=20ms,p99=400ms`): checks whether the
+    /// mapping keeps up (SL405)
+    #[arg(long, value_name = "TIME", value_parser = crate::simulate::model::parse_record_time, requires = "samples")]
+    pub record_time: Option<crate::simulate::RecordTime>,
+    /// Seed for `newuuid()` in sample evaluation (the same seed gives the same figures)
+    #[arg(long, requires = "samples")]
+    pub seed: Option<u64>,
+    /// No progress bar on stderr while reading samples
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 /// Runs the CLI and returns the process exit code.
@@ -178,7 +198,15 @@ fn check(args: CheckArgs) -> i32 {
     let opts = crate::load::LoadOptions {
         no_ignore: args.no_ignore,
     };
-    let report = crate::check(&args.paths, &config, &opts);
+    let sample_opts = crate::samples::SampleOptions {
+        files: args.samples.clone(),
+        rule: args.rule.clone(),
+        rate: args.rate,
+        record_time: args.record_time.clone(),
+        seed: args.seed,
+        progress: !args.no_progress && std::io::stderr().is_terminal(),
+    };
+    let report = crate::check_with_samples(&args.paths, &config, &opts, &sample_opts);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let text = match args.format {
         Format::Json => render::json::render(&report),

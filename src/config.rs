@@ -20,6 +20,10 @@ pub struct Config {
     /// More standard (non-EFO) consumers than this on one stream exceed a shard's GetRecords budget.
     pub max_standard_consumers: usize,
     pub group_model: GroupModel,
+    /// A shard taking at least this share of sampled records is hot (when the map has more shards).
+    pub hot_shard_share: f64,
+    /// One key carrying at least this share of its shard's records is hot.
+    pub hot_key_share: f64,
 }
 
 impl Default for Config {
@@ -32,6 +36,8 @@ impl Default for Config {
             keyspace_skew_ratio: 1.5,
             max_standard_consumers: crate::model::limits::SHARD_GETRECORDS_PER_S as usize,
             group_model: GroupModel::default(),
+            hot_shard_share: 0.5,
+            hot_key_share: 0.5,
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod model;
 pub mod ordering;
 pub mod render;
 pub mod rules;
+pub mod samples;
 pub mod simulate;
 pub mod source;
 pub mod template;
@@ -60,6 +61,16 @@ impl Report {
 
 /// Discovers and loads `paths`, links, analyses and runs the rules.
 pub fn check(paths: &[PathBuf], config: &config::Config, opts: &load::LoadOptions) -> Report {
+    check_with_samples(paths, config, opts, &samples::SampleOptions::default())
+}
+
+/// [`check`], plus the sample-driven analyses and rules when `samples` names files.
+pub fn check_with_samples(
+    paths: &[PathBuf],
+    config: &config::Config,
+    opts: &load::LoadOptions,
+    sample_opts: &samples::SampleOptions,
+) -> Report {
     let loaded = load::load_paths(paths, opts);
     let load::Loaded {
         db,
@@ -70,11 +81,15 @@ pub fn check(paths: &[PathBuf], config: &config::Config, opts: &load::LoadOption
     } = loaded;
     link::link(&mut model);
     let analysis = analysis::analyse(&model);
+    let (sampled, sample_errors) = samples::analyse(&model, &analysis, config, sample_opts);
+    errors.extend(sample_errors);
     let ctx = rules::Ctx {
         db: &db,
         model: &model,
         analysis: &analysis,
         config,
+        samples: &sampled,
+        record_time: sample_opts.record_time.as_ref(),
     };
     let mut findings = rules::run(&ctx);
     for f in &mut findings {

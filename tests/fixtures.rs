@@ -2,6 +2,8 @@
 //! against the findings (every marker fires, nothing fires unmarked in a marked file), and compares
 //! the human (no colour, width 80) and JSON output with `expected.txt` / `expected.json`.
 //! `UPDATE_EXPECT=1 cargo test --test fixtures` rewrites the golden files: read the diff.
+//! A case with a `samples.jsonl` is checked with `--samples` (small, hand-made samples only), and
+//! a `record-time` file adds `--record-time`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -79,10 +81,23 @@ fn every_fixture_matches_its_markers_and_golden_files() {
     let mut failures = Vec::new();
     for case in cases() {
         let rel = format!("fixtures/{}", case.file_name().unwrap().to_string_lossy());
-        let report = shardlint::check(
+        let samples = case.join("samples.jsonl");
+        let sample_opts = shardlint::samples::SampleOptions {
+            files: if samples.is_file() {
+                vec![PathBuf::from(format!("{rel}/samples.jsonl"))]
+            } else {
+                Vec::new()
+            },
+            record_time: std::fs::read_to_string(case.join("record-time"))
+                .ok()
+                .map(|t| shardlint::simulate::model::parse_record_time(t.trim()).unwrap()),
+            ..Default::default()
+        };
+        let report = shardlint::check_with_samples(
             &[PathBuf::from(&rel)],
             &Config::default(),
             &LoadOptions::default(),
+            &sample_opts,
         );
         let (expected, marked_files) = markers(&case, &rel);
         let got: BTreeSet<(String, usize, String)> = report

@@ -86,7 +86,7 @@ fn parse_group_model(s: &str) -> Result<GroupModel, String> {
 }
 
 /// `5000`, `5000/s`, `2.5/s`.
-fn parse_rate(s: &str) -> Result<f64, String> {
+pub fn parse_rate(s: &str) -> Result<f64, String> {
     let n = s.trim().strip_suffix("/s").unwrap_or(s.trim());
     match n.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),

@@ -34,6 +34,8 @@ pub struct Options {
     pub chunk_bytes: usize,
     /// How the shard map was obtained, for the report (`even 8`, a file path).
     pub shard_map_label: String,
+    /// Keep only envelopes on topics matching this MQTT filter (a rule's `FROM`).
+    pub topic_filter: Option<String>,
 }
 
 impl Default for Options {
@@ -48,6 +50,7 @@ impl Default for Options {
             exact_keys: DEFAULT_EXACT_KEYS,
             chunk_bytes: reader::CHUNK_BYTES,
             shard_map_label: String::new(),
+            topic_filter: None,
         }
     }
 }
@@ -181,7 +184,14 @@ impl State {
 
     /// Counts one chunk: extraction and hashing in parallel slices, then key-table partitions
     /// in parallel.
-    fn process(&mut self, chunk: &Chunk, src: &KeySource, map: &ShardMap, seed: u64) {
+    fn process(
+        &mut self,
+        chunk: &Chunk,
+        src: &KeySource,
+        map: &ShardMap,
+        seed: u64,
+        topic_filter: Option<&str>,
+    ) {
         let seq_base = self.seq;
         self.seq += chunk.items.len() as u64;
         let path = self.files[chunk.input].0.clone();
@@ -220,7 +230,16 @@ impl State {
                 for (j, it) in items.iter().enumerate() {
                     let seq = base + j as u64;
                     let raw = chunk.bytes(it);
-                    match extract(src, chunk.format, raw, &Ctx { seq, seed }) {
+                    match extract(
+                        src,
+                        chunk.format,
+                        raw,
+                        &Ctx {
+                            seq,
+                            seed,
+                            topic_filter,
+                        },
+                    ) {
                         Extracted::Skip => {}
                         Extracted::Key {
                             key,
@@ -387,7 +406,7 @@ pub fn distribute_with_progress(
                 }
                 ReadEvent::Chunk(c) => {
                     if !skipped[c.input] {
-                        st.process(&c, src, map, opts.seed);
+                        st.process(&c, src, map, opts.seed, opts.topic_filter.as_deref());
                         progress(st.keyed + st.undefined);
                     }
                 }

@@ -118,7 +118,8 @@ fn template_fields(t: &Template) -> Option<Vec<String>> {
 /// What one item yields.
 #[derive(Debug, PartialEq)]
 pub enum Extracted<'a> {
-    /// A blank line in a JSON input: not a record.
+    /// A blank line in a JSON input, or an envelope on a topic the rule does not read: not a
+    /// record of this analysis.
     Skip,
     Key {
         key: Cow<'a, str>,
@@ -138,10 +139,13 @@ pub enum Extracted<'a> {
 }
 
 /// Per-record context the engine passes in.
-pub struct Ctx {
+pub struct Ctx<'c> {
     /// Global index of the record, which seeds its randomness.
     pub seq: u64,
     pub seed: u64,
+    /// Only envelopes whose topic matches this MQTT filter belong to the rule being analysed
+    /// (`check --samples` routes samples to rules by their `FROM` filter).
+    pub topic_filter: Option<&'c str>,
 }
 
 pub fn extract<'a>(
@@ -169,6 +173,11 @@ pub fn extract<'a>(
                 Ok(e) => e,
                 Err(e) => return bad(json_error(&e)),
             };
+            if let (Some(filter), Some(topic)) = (ctx.topic_filter, env.topic.as_deref())
+                && !template::topic_matches(filter, topic)
+            {
+                return Extracted::Skip;
+            }
             let meta = Meta {
                 topic: env.topic.as_deref(),
                 clientid: env.clientid.as_deref(),

@@ -21,7 +21,7 @@ pub mod render;
 pub mod report;
 pub mod sketch;
 
-pub use cli::{DistributeArgs, load_shard_map, run};
+pub use cli::{DistributeArgs, load_shard_map, parse_rate, run};
 pub use engine::{DEFAULT_SEED, Options, distribute, distribute_with_progress};
 pub use keys::KeySource;
 pub use reader::InputFormat;

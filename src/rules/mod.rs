@@ -3,12 +3,16 @@
 //! push findings; they never format output.
 
 mod constant_partition_key;
+mod consumer_falls_behind;
 mod contradictory_stream_mode;
+mod hot_key;
+mod hot_shard;
 mod input_parse_error;
 mod keyspace_skew;
 mod malformed_key_template;
 mod mapping_value_out_of_range;
 mod missing_partition_key;
+mod parallelization_cannot_help;
 mod random_partition_key;
 mod retries_without_destination;
 mod shard_map_gap;
@@ -16,6 +20,7 @@ mod template_evaluated_by_iac;
 mod template_uses_select_alias;
 mod too_many_standard_consumers;
 mod unbounded_retry_without_destination;
+mod undefined_partition_key;
 mod unresolved_stream_reference;
 
 use crate::analysis::Analysis;
@@ -135,6 +140,26 @@ pub static RULES: &[Rule] = &[
         meta: &retries_without_destination::META,
         check: Some(retries_without_destination::check),
     },
+    Rule {
+        meta: &hot_shard::META,
+        check: Some(hot_shard::check),
+    },
+    Rule {
+        meta: &hot_key::META,
+        check: Some(hot_key::check),
+    },
+    Rule {
+        meta: &parallelization_cannot_help::META,
+        check: Some(parallelization_cannot_help::check),
+    },
+    Rule {
+        meta: &undefined_partition_key::META,
+        check: Some(undefined_partition_key::check),
+    },
+    Rule {
+        meta: &consumer_falls_behind::META,
+        check: Some(consumer_falls_behind::check),
+    },
 ];
 
 /// Finds a rule by code (`SL101`) or name (`constant-partition-key`), case-insensitively.
@@ -150,6 +175,10 @@ pub struct Ctx<'a> {
     pub model: &'a Model,
     pub analysis: &'a Analysis,
     pub config: &'a Config,
+    /// Sample-driven distributions (`check --samples`); empty without samples.
+    pub samples: &'a [crate::samples::ActionSamples],
+    /// The consumer's per-record time (`--record-time`), for the falls-behind check.
+    pub record_time: Option<&'a crate::simulate::RecordTime>,
 }
 
 impl Ctx<'_> {
@@ -254,6 +283,33 @@ pub fn key_example(kind: SourceKind, template: &str) -> String {
         SourceKind::CloudFormation => format!("PartitionKey: \"{template}\""),
         SourceKind::Export => format!("\"partitionKey\": \"{template}\""),
     }
+}
+
+/// Where a sample-driven finding about a Kinesis action points: its key, else the action.
+pub fn key_span(model: &Model, rule: usize, action: usize) -> (Span, String) {
+    let a = &model.rules[rule].actions[action];
+    (
+        a.partition_key.span.unwrap_or(a.span),
+        a.partition_key.path.clone(),
+    )
+}
+
+/// `12.5%`
+pub fn pct(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+/// `3,000,000`
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The first occurrence of `needle` inside `span` (e.g. one hash key in a shard list), or `span`.

@@ -213,7 +213,7 @@ impl SimConfig {
             ..SimConfig::default()
         };
         let age = int(&m.max_record_age, &limits::MAX_RECORD_AGE)?;
-        c.max_record_age_ms = (age >= 0).then_some(age as u64 * 1000);
+        c.max_record_age_ms = (age >= 0).then(|| age as u64 * 1000);
         c.bisect_on_error = match &m.bisect_on_error.state {
             ValState::Known(b) => *b,
             ValState::Absent => false,

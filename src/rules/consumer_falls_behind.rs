@@ -1,0 +1,81 @@
+//! SL405 consumer-falls-behind: with samples, a rate and a stated per-record processing time
+//! (`--record-time`), the configured mapping cannot keep up: some ordering group receives records
+//! faster than it processes them, so IteratorAge grows without bound. The help gives the smallest
+//! ParallelizationFactor and BatchSize that keep up (steady-state model of `shardlint simulate`).
+
+use super::{Ctx, RuleMeta, param_name};
+use crate::diagnostic::{Finding, Severity};
+use crate::simulate::{SimConfig, Workload, assess};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL405",
+    name: "consumer-falls-behind",
+    summary: "The mapping cannot keep up with the sampled rate: IteratorAge grows without bound",
+    severity: Severity::Error,
+    group: super::Group::Samples,
+    doc: include_str!("../../rules/SL405.md"),
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let Some(record_time) = ctx.record_time else {
+        return;
+    };
+    for s in ctx.samples {
+        let (Some(mi), Some(rate)) = (s.mapping, s.report.input.time.records_per_s) else {
+            continue;
+        };
+        let m = &ctx.model.mappings[mi];
+        let timeout = m
+            .function_idx
+            .map(|f| ctx.model.functions[f].timeout.get().copied().unwrap_or(3));
+        // Out-of-range or unknown settings are SL301's / SL002's business.
+        let Ok(mut cfg) = SimConfig::from_mapping(m, timeout) else {
+            continue;
+        };
+        cfg.record_time = record_time.clone();
+        let Some(map) = ctx.analysis.shard_maps[s.stream].map() else {
+            continue;
+        };
+        let keyed = s.report.input.keyed_records.max(1) as f64;
+        let bytes = s.report.shards.iter().map(|sh| sh.bytes).sum::<u64>() as f64 / keyed;
+        let workload = Workload {
+            record_time: record_time.clone(),
+            records_per_second: rate,
+            record_bytes: bytes.round().max(1.0) as u32,
+            shards: map.clone(),
+            keys: s
+                .report
+                .hot_keys
+                .iter()
+                .map(|k| (k.key.clone(), k.count as f64 / keyed))
+                .collect(),
+        };
+        let a = assess(&cfg, &workload);
+        if !a.falls_behind {
+            continue;
+        }
+        let (load, capacity) = a
+            .busiest
+            .as_ref()
+            .map(|b| (b.records_per_second, b.capacity_per_second))
+            .unwrap_or((rate, 0.0));
+        let pf = param_name(m.origin.kind, "ParallelizationFactor");
+        let bs = param_name(m.origin.kind, "BatchSize");
+        let help = match (a.recommended, &a.hot_key) {
+            (Some((f, b)), _) => format!("set `{pf}` to `{f}` and `{bs}` to `{b}` (the smallest settings that keep up with 10% headroom; check with `shardlint simulate`)"),
+            (None, Some(k)) => format!("no mapping setting keeps up: key `{k}` alone exceeds one ordering group's capacity; spread the key or make the function faster"),
+            (None, None) => "make the function faster or add shards: no ParallelizationFactor and BatchSize keep up".into(),
+        };
+        out.push(ctx.finding(
+            &META,
+            m.origin.span,
+            m.origin.address.clone(),
+            format!(
+                "the busiest ordering group receives `{load:.1}` records/s but processes `{capacity:.1}` records/s (`{:.0}%` utilization): IteratorAge grows without bound",
+                a.utilization * 100.0
+            ),
+            "falls behind",
+            help,
+        ));
+    }
+}

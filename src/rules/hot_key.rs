@@ -1,0 +1,54 @@
+//! SL402 hot-key: with sampled records, one partition key carries most of its shard's records
+//! (more than `hot-key-share`, default 50%). A key never splits across shards or ordering groups,
+//! so neither more shards nor ParallelizationFactor help that key.
+
+use super::{Ctx, RuleMeta, key_span, pct, thousands};
+use crate::diagnostic::{Finding, Severity};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL402",
+    name: "hot-key",
+    summary: "One partition key carries most of a shard's sampled records",
+    severity: Severity::Warning,
+    group: super::Group::Samples,
+    doc: include_str!("../../rules/SL402.md"),
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for s in ctx.samples {
+        let r = &s.report;
+        // With one distinct key the whole stream is the problem: SL401/SL101 say it.
+        if r.distinct_keys.count < 2 {
+            continue;
+        }
+        for k in &r.hot_keys {
+            let Some(shard) = r.shards.iter().find(|sh| sh.shard_id == k.shard_id) else {
+                continue;
+            };
+            if shard.records == 0 {
+                continue;
+            }
+            let share_of_shard = k.count as f64 / shard.records as f64;
+            if share_of_shard <= ctx.config.hot_key_share || shard.records < 2 {
+                continue;
+            }
+            let (span, path) = key_span(ctx.model, s.rule, s.action);
+            let estimate = if k.error > 0 { " (estimated)" } else { "" };
+            out.push(ctx.finding(
+                &META,
+                span,
+                path,
+                format!(
+                    "key `{}` carries `{}` of `{}`'s `{}` sampled records{estimate}; one key is one shard and one ordering group",
+                    k.key,
+                    pct(share_of_shard),
+                    k.shard_id,
+                    thousands(shard.records)
+                ),
+                format!("key `{}` dominates `{}`", k.key, k.shard_id),
+                "key by something finer than this key (e.g. add a sub-device or channel id) if its records need not be ordered together; neither more shards nor ParallelizationFactor split one key".into(),
+            ));
+            break; // the hottest key says it; the rest are in `distribute`'s report
+        }
+    }
+}

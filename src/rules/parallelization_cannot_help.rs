@@ -1,0 +1,55 @@
+//! SL403 parallelization-cannot-help: the mapping's ParallelizationFactor is N, but the sampled
+//! keys fall into so few ordering groups (keys are grouped to keep per-key order) that the
+//! effective parallelism of the busiest shard is at most N/2.
+
+use super::{Ctx, RuleMeta, key_span, param_name};
+use crate::diagnostic::{Finding, RelatedSpan, Severity};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL403",
+    name: "parallelization-cannot-help",
+    summary: "Sampled keys fill too few ordering groups for the ParallelizationFactor to help",
+    severity: Severity::Warning,
+    group: super::Group::Samples,
+    doc: include_str!("../../rules/SL403.md"),
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for s in ctx.samples {
+        if s.factor < 2 {
+            continue;
+        }
+        let Some(mi) = s.mapping else { continue };
+        let m = &ctx.model.mappings[mi];
+        let Some(busiest) = s.report.groups.iter().max_by_key(|g| g.records) else {
+            continue;
+        };
+        if busiest.records == 0 || busiest.effective_parallelism > s.factor as f64 / 2.0 {
+            continue;
+        }
+        let span = m.parallelization_factor.span.unwrap_or(m.origin.span);
+        let (key_at, key_path) = key_span(ctx.model, s.rule, s.action);
+        let mut f = ctx.finding(
+            &META,
+            span,
+            m.parallelization_factor.path.clone(),
+            format!(
+                "`{}` is `{}`, but the sampled keys of `{}` fill its ordering groups so unevenly that effective parallelism is `{:.1}` (largest group `{:.1}%` of the shard, model `{}`)",
+                param_name(m.origin.kind, "ParallelizationFactor"),
+                s.factor,
+                busiest.shard_id,
+                busiest.effective_parallelism,
+                busiest.largest_group_share * 100.0,
+                ctx.config.group_model.name()
+            ),
+            format!("effectively {:.1} of {}", busiest.effective_parallelism, s.factor),
+            "spread the partition key over more values (a key never splits across groups), or lower the factor to what the keys can use".into(),
+        );
+        f.related.push(RelatedSpan {
+            span: key_at,
+            path: key_path,
+            message: "the partition key that decides the groups".into(),
+        });
+        out.push(f);
+    }
+}

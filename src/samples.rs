@@ -1,0 +1,219 @@
+//! Sample-driven analysis for `check --samples`: routes sampled records to each IoT rule's
+//! Kinesis actions (by the rule's `FROM` topic filter when envelopes carry topics, or by
+//! `--rule NAME`), runs the distribution engine with the action's key template on the linked
+//! stream's shard map, and keeps the reports for the SL4xx rules. Static facts and sample facts
+//! stay separate analyses feeding the same rules.
+
+use std::path::PathBuf;
+
+use crate::analysis::Analysis;
+use crate::config::Config;
+use crate::diagnostic::InputError;
+use crate::distribution::{self, DistributionReport, KeySource, Options};
+use crate::model::Model;
+use crate::simulate::RecordTime;
+
+/// What `check` was told about samples.
+#[derive(Clone, Debug, Default)]
+pub struct SampleOptions {
+    pub files: Vec<PathBuf>,
+    /// Route every sample to this rule (by its name or address) instead of by topic.
+    pub rule: Option<String>,
+    /// Records per second on the stream, when the samples carry no timestamps.
+    pub rate: Option<f64>,
+    /// The consumer's per-record processing time: enables the falls-behind check.
+    pub record_time: Option<RecordTime>,
+    pub seed: Option<u64>,
+    pub progress: bool,
+}
+
+/// One Kinesis action's distribution over its stream.
+#[derive(Debug)]
+pub struct ActionSamples {
+    pub rule: usize,
+    pub action: usize,
+    pub stream: usize,
+    /// The event source mapping consuming that stream whose ParallelizationFactor was used.
+    pub mapping: Option<usize>,
+    pub factor: u32,
+    pub report: DistributionReport,
+}
+
+/// Runs the distribution for every routed action. Unreadable sample files and bad lines are
+/// input errors (the run goes on; exit 2).
+pub fn analyse(
+    model: &Model,
+    analysis: &Analysis,
+    config: &Config,
+    opts: &SampleOptions,
+) -> (Vec<ActionSamples>, Vec<InputError>) {
+    let mut out = Vec::new();
+    let mut errors: Vec<InputError> = Vec::new();
+    if opts.files.is_empty() {
+        return (out, errors);
+    }
+    let mut routed_any = false;
+    for (ri, rule) in model.rules.iter().enumerate() {
+        if let Some(wanted) = &opts.rule {
+            let name = rule.name.get().map(String::as_str);
+            if name != Some(wanted.as_str()) && rule.origin.address != *wanted {
+                continue;
+            }
+        }
+        let filter = match &opts.rule {
+            Some(_) => None,
+            None => analysis
+                .sql
+                .get(ri)
+                .and_then(|s| s.as_ref())
+                .and_then(|s| s.topic_filter.as_ref())
+                .map(|(f, _)| f.clone()),
+        };
+        for (ai, action) in rule.actions.iter().enumerate() {
+            if action.in_error_action {
+                continue;
+            }
+            let (Some(si), Some(key)) = (action.stream, action.partition_key.get()) else {
+                continue;
+            };
+            let Some(map) = analysis.shard_maps.get(si).and_then(|m| m.map()) else {
+                continue;
+            };
+            let Ok(source) = KeySource::template(key) else {
+                continue; // SL105 reports the template itself
+            };
+            routed_any = true;
+            let mapping = model.mappings.iter().position(|m| {
+                m.stream == Some(si) && m.enabled.get() != Some(&false) && !m.is_efo()
+            });
+            let factor = mapping
+                .and_then(|i| model.mappings[i].parallelization_factor.get().copied())
+                .unwrap_or(1)
+                .clamp(1, 10) as u32;
+            let options = Options {
+                parallelization_factor: factor,
+                group_model: config.group_model,
+                rate: opts.rate,
+                seed: opts.seed.unwrap_or(distribution::DEFAULT_SEED),
+                shard_map_label: model.streams[si].display_name(),
+                topic_filter: filter.clone(),
+                ..Options::default()
+            };
+            let report = if opts.progress {
+                let bar = progress_bar(&format!(
+                    "{} → {}",
+                    rule.origin.address,
+                    model.streams[si].display_name()
+                ));
+                let r = distribution::distribute_with_progress(
+                    &opts.files,
+                    &source,
+                    map,
+                    &options,
+                    &|n| bar.set_position(n),
+                );
+                bar.finish_and_clear();
+                r
+            } else {
+                distribution::distribute(&opts.files, &source, map, &options)
+            };
+            match report {
+                Ok(report) => {
+                    collect_errors(&report, &mut errors);
+                    out.push(ActionSamples {
+                        rule: ri,
+                        action: ai,
+                        stream: si,
+                        mapping,
+                        factor,
+                        report,
+                    });
+                }
+                Err(e) => errors.push(sample_error(&opts.files[0], e)),
+            }
+        }
+    }
+    if !routed_any {
+        errors.push(InputError {
+            code: "SL001",
+            file: opts.files[0].display().to_string(),
+            span: None,
+            message: match &opts.rule {
+                Some(r) => format!("no IoT rule `{r}` with a Kinesis action on a stream of known shard map to apply the samples to"),
+                None => "no IoT rule with a Kinesis action on a stream of known shard map to apply the samples to".into(),
+            },
+            help: Some("check the configuration together with the samples, e.g. `shardlint check infra/ --samples samples.jsonl`, and make sure the stream's shard count is known".into()),
+        });
+    }
+    // The same bad line is seen once per routed action: say it once.
+    errors.sort_by(|a, b| (&a.file, &a.message).cmp(&(&b.file, &b.message)));
+    errors.dedup_by(|a, b| a.file == b.file && a.message == b.message);
+    (out, errors)
+}
+
+fn sample_error(file: &std::path::Path, message: String) -> InputError {
+    InputError {
+        code: "SL001",
+        file: file.display().to_string(),
+        span: None,
+        message,
+        help: None,
+    }
+}
+
+fn collect_errors(report: &DistributionReport, errors: &mut Vec<InputError>) {
+    for e in &report.input_errors {
+        errors.push(InputError {
+            code: "SL001",
+            file: report
+                .input
+                .files
+                .first()
+                .map(|f| f.path.clone())
+                .unwrap_or_default(),
+            span: None,
+            message: e.clone(),
+            help: None,
+        });
+    }
+    if report.bad_lines.count > 0 {
+        let examples: Vec<String> = report
+            .bad_lines
+            .examples
+            .iter()
+            .map(|ex| {
+                format!(
+                    "{} {} {}: {}",
+                    ex.at.input, ex.at.unit, ex.at.number, ex.reason
+                )
+            })
+            .collect();
+        errors.push(InputError {
+            code: "SL001",
+            file: report
+                .bad_lines
+                .examples
+                .first()
+                .map(|ex| ex.at.input.clone())
+                .unwrap_or_default(),
+            span: None,
+            message: format!(
+                "`{}` sample records could not be read and were skipped ({})",
+                report.bad_lines.count,
+                examples.join("; ")
+            ),
+            help: Some("fix or remove those lines; the other records were analysed".into()),
+        });
+    }
+}
+
+fn progress_bar(label: &str) -> indicatif::ProgressBar {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}: {human_pos} records ({per_sec})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(label.to_string());
+    bar
+}
