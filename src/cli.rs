@@ -202,7 +202,7 @@ fn check(args: CheckArgs) -> i32 {
         files: args.samples.clone(),
         rule: args.rule.clone(),
         rate: args.rate,
-        record_time: args.record_time.clone(),
+        record_time: args.record_time,
         seed: args.seed,
         progress: !args.no_progress && std::io::stderr().is_terminal(),
     };

@@ -589,8 +589,12 @@ impl SplitMix {
 mod tests {
     use super::*;
 
-    fn ctx() -> Ctx {
-        Ctx { seq: 0, seed: 1 }
+    fn ctx() -> Ctx<'static> {
+        Ctx {
+            seq: 0,
+            seed: 1,
+            topic_filter: None,
+        }
     }
 
     #[test]
