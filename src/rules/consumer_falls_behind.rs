@@ -32,14 +32,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let Ok(mut cfg) = SimConfig::from_mapping(m, timeout) else {
             continue;
         };
-        cfg.record_time = record_time.clone();
+        cfg.record_time = *record_time;
         let Some(map) = ctx.analysis.shard_maps[s.stream].map() else {
             continue;
         };
         let keyed = s.report.input.keyed_records.max(1) as f64;
         let bytes = s.report.shards.iter().map(|sh| sh.bytes).sum::<u64>() as f64 / keyed;
         let workload = Workload {
-            record_time: record_time.clone(),
+            record_time: *record_time,
             records_per_second: rate,
             record_bytes: bytes.round().max(1.0) as u32,
             shards: map.clone(),
