@@ -111,6 +111,7 @@ pub fn render(report: &Report, opts: HumanOptions) -> String {
         .with_links(false)
         // Never split `$${vin}` or an ARN across lines: it must stay copyable.
         .with_break_words(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .without_syntax_highlighting();
     let db = &report.db;
     let mut out = String::new();
