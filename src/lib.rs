@@ -17,6 +17,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod config;
+pub mod config_file;
 pub mod diagnostic;
 pub mod distribution;
 pub mod keyspace;
@@ -28,6 +29,7 @@ pub mod render;
 pub mod rules;
 pub mod simulate;
 pub mod source;
+pub mod suppress;
 pub mod template;
 
 use std::path::PathBuf;
@@ -62,12 +64,26 @@ impl Report {
 pub fn check(paths: &[PathBuf], config: &config::Config, opts: &load::LoadOptions) -> Report {
     let loaded = load::load_paths(paths, opts);
     let load::Loaded {
-        db,
+        mut db,
         mut model,
         mut errors,
         report_only,
-        skipped,
+        mut skipped,
     } = loaded;
+    // Files whose comments may hold suppressions: everything read, recognised and reported on.
+    let checked: Vec<source::FileId> = db
+        .files()
+        .map(|(id, _)| id)
+        .filter(|id| !skipped.contains(id))
+        .filter(|id| report_only.as_ref().is_none_or(|only| only.contains(id)))
+        .collect();
+    // The config file joins the db so that findings can name its entries as related locations;
+    // it is not a checked file.
+    let config_file = config.source.as_ref().map(|src| {
+        let id = db.add(src.path.clone(), src.text.clone());
+        skipped.insert(id);
+        id
+    });
     link::link(&mut model);
     let analysis = analysis::analyse(&model);
     let ctx = rules::Ctx {
@@ -75,6 +91,7 @@ pub fn check(paths: &[PathBuf], config: &config::Config, opts: &load::LoadOption
         model: &model,
         analysis: &analysis,
         config,
+        config_file,
     };
     let mut findings = rules::run(&ctx);
     for f in &mut findings {
@@ -82,6 +99,7 @@ pub fn check(paths: &[PathBuf], config: &config::Config, opts: &load::LoadOption
             f.severity = config.severity_of(rule.meta);
         }
     }
+    let suppressed = suppress::apply(&db, &checked, config, &mut findings);
     if let Some(only) = &report_only {
         findings.retain(|f| only.contains(&f.span.file));
     }
@@ -108,7 +126,7 @@ pub fn check(paths: &[PathBuf], config: &config::Config, opts: &load::LoadOption
             .filter(|f| f.severity == diagnostic::Severity::Info)
             .count(),
         input_errors: errors.len(),
-        suppressed: 0,
+        suppressed,
     };
     Report {
         db,

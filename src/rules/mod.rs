@@ -5,6 +5,7 @@
 mod constant_partition_key;
 mod contradictory_stream_mode;
 mod input_parse_error;
+pub mod invalid_suppression;
 mod keyspace_skew;
 mod malformed_key_template;
 mod mapping_value_out_of_range;
@@ -12,11 +13,13 @@ mod missing_partition_key;
 mod random_partition_key;
 mod retries_without_destination;
 mod shard_map_gap;
+mod stream_under_provisioned;
 mod template_evaluated_by_iac;
 mod template_uses_select_alias;
 mod too_many_standard_consumers;
 mod unbounded_retry_without_destination;
 mod unresolved_stream_reference;
+pub mod unused_suppression;
 
 use crate::analysis::Analysis;
 use crate::config::Config;
@@ -84,6 +87,14 @@ pub static RULES: &[Rule] = &[
         check: Some(unresolved_stream_reference::check),
     },
     Rule {
+        meta: &unused_suppression::META,
+        check: None,
+    },
+    Rule {
+        meta: &invalid_suppression::META,
+        check: None,
+    },
+    Rule {
         meta: &constant_partition_key::META,
         check: Some(constant_partition_key::check),
     },
@@ -124,6 +135,10 @@ pub static RULES: &[Rule] = &[
         check: Some(shard_map_gap::check),
     },
     Rule {
+        meta: &stream_under_provisioned::META,
+        check: Some(stream_under_provisioned::check),
+    },
+    Rule {
         meta: &mapping_value_out_of_range::META,
         check: Some(mapping_value_out_of_range::check),
     },
@@ -150,6 +165,8 @@ pub struct Ctx<'a> {
     pub model: &'a Model,
     pub analysis: &'a Analysis,
     pub config: &'a Config,
+    /// The config file in `db`, when one was read (for related locations pointing into it).
+    pub config_file: Option<crate::source::FileId>,
 }
 
 impl Ctx<'_> {
