@@ -6,7 +6,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use shardlint::config::Config;
 use shardlint::load::LoadOptions;
 use shardlint::render;
 
@@ -79,11 +78,11 @@ fn every_fixture_matches_its_markers_and_golden_files() {
     let mut failures = Vec::new();
     for case in cases() {
         let rel = format!("fixtures/{}", case.file_name().unwrap().to_string_lossy());
-        let report = shardlint::check(
-            &[PathBuf::from(&rel)],
-            &Config::default(),
-            &LoadOptions::default(),
-        );
+        // A case may carry its own `shardlint.toml` (found by walking up, as the CLI does).
+        let paths = [PathBuf::from(&rel)];
+        let config = shardlint::config_file::resolve(None, &paths)
+            .unwrap_or_else(|e| panic!("{rel}: config: {e}"));
+        let report = shardlint::check(&paths, &config, &LoadOptions::default());
         let (expected, marked_files) = markers(&case, &rel);
         let got: BTreeSet<(String, usize, String)> = report
             .findings
