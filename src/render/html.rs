@@ -332,6 +332,19 @@ struct Chart<'a> {
 const CHART_W: f64 = 1000.0;
 const CHART_H: f64 = 260.0;
 
+fn nice_step(raw: f64) -> f64 {
+    if raw <= 0.0 || !raw.is_finite() {
+        return 0.25;
+    }
+    let mag = 10f64.powf(raw.log10().floor());
+    let f = raw / mag;
+    let m = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .find(|&m| f <= m)
+        .unwrap_or(10.0);
+    m * mag
+}
+
 fn chart(c: &Chart) -> String {
     let (left, right, top, bottom) = (64.0, 16.0, 34.0, 40.0);
     let plot_w = CHART_W - left - right;
@@ -342,7 +355,8 @@ fn chart(c: &Chart) -> String {
         y_max = y_max.max(*l);
     }
     if c.y_max.is_none() {
-        y_max *= 1.15;
+        // Round the axis up to four "nice" steps (1, 2, 2.5 or 5 × 10^k) with some headroom.
+        y_max = nice_step(y_max * 1.1 / 4.0) * 4.0;
     }
     if y_max <= 0.0 {
         y_max = 1.0;
