@@ -99,6 +99,10 @@ pub struct CheckArgs {
     /// Also read files excluded by .gitignore/.ignore and hidden files
     #[arg(long)]
     pub no_ignore: bool,
+    /// Skip given files that are not Terraform, CloudFormation/SAM, plan or export files instead of
+    /// reporting them (for pre-commit, which passes every changed `.json`/`.yaml`)
+    #[arg(long)]
+    pub skip_unknown: bool,
     /// Write the report to this file instead of stdout
     #[arg(short, long)]
     pub output: Option<PathBuf>,
@@ -171,6 +175,7 @@ fn check(args: CheckArgs) -> i32 {
     };
     let opts = crate::load::LoadOptions {
         no_ignore: args.no_ignore,
+        skip_unknown: args.skip_unknown,
     };
     let report = crate::check(&args.paths, &config, &opts);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
