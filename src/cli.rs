@@ -207,7 +207,11 @@ fn check(args: CheckArgs) -> i32 {
     }
     if let Some(out) = &args.output {
         // Progress and notes go to stderr only, never into the report.
-        eprintln!("{}; report written to {}", render::human::summary_line(&report), out.display());
+        eprintln!(
+            "{}; report written to {}",
+            render::human::summary_line(&report),
+            out.display()
+        );
     }
     report.exit_code(config.fail_on)
 }

@@ -160,7 +160,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         }),
         message,
     };
-    let raw: RawConfig = toml::from_str(text).map_err(|e| err(e.span(), e.message().trim().to_string()))?;
+    let raw: RawConfig =
+        toml::from_str(text).map_err(|e| err(e.span(), e.message().trim().to_string()))?;
 
     let mut config = Config::default();
     let rule_pattern = |p: &Spanned<String>| -> Result<String, ConfigError> {
@@ -218,7 +219,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             } else {
                 Err(err(
                     Some(v.span()),
-                    format!("`{name}` is a share of records: expected a number in (0, 1], got `{x}`"),
+                    format!(
+                        "`{name}` is a share of records: expected a number in (0, 1], got `{x}`"
+                    ),
                 ))
             }
         };
@@ -227,7 +230,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             if !(x >= 1.0 && x.is_finite()) {
                 return Err(err(
                     Some(v.span()),
-                    format!("`keyspace-skew-ratio` is a multiple of the mean share: expected a number of at least 1, got `{x}`"),
+                    format!(
+                        "`keyspace-skew-ratio` is a multiple of the mean share: expected a number of at least 1, got `{x}`"
+                    ),
                 ));
             }
             config.keyspace_skew_ratio = x;
@@ -272,7 +277,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                     }
                     Some(v) => Err(err(
                         Some(v.span()),
-                        format!("`{key}` must be a non-negative number, got `{}`", v.get_ref()),
+                        format!(
+                            "`{key}` must be a non-negative number, got `{}`",
+                            v.get_ref()
+                        ),
                     )),
                 }
             };

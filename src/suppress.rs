@@ -70,8 +70,7 @@ pub fn collect(db: &SourceDb, files: &[FileId]) -> (Vec<Suppression>, Vec<Invali
         }
         let name = file.path.to_string_lossy().to_ascii_lowercase();
         let hcl = name.ends_with(".tf") || name.ends_with(".tfvars") || name.ends_with(".hcl");
-        let yaml =
-            name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".template");
+        let yaml = name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".template");
         let json = name.ends_with(".json");
         if hcl || yaml {
             inline(id, file, hcl, &mut sups, &mut invalid);
@@ -149,7 +148,11 @@ fn inline(
                 }),
             }
         }
-        if rules.is_empty() && !invalid.iter().any(|i| i.span.file == id && i.span.start >= directive_start && i.span.end <= span.end) {
+        if rules.is_empty()
+            && !invalid.iter().any(|i| {
+                i.span.file == id && i.span.start >= directive_start && i.span.end <= span.end
+            })
+        {
             invalid.push(Invalid {
                 span,
                 path: String::new(),
@@ -189,11 +192,19 @@ fn inline(
 }
 
 /// `Resources.<Id>.Metadata.shardlint.ignore: [SL101, ...]` in a YAML or JSON template.
-fn metadata(id: FileId, file: &SourceFile, sups: &mut Vec<Suppression>, invalid: &mut Vec<Invalid>) {
+fn metadata(
+    id: FileId,
+    file: &SourceFile,
+    sups: &mut Vec<Suppression>,
+    invalid: &mut Vec<Invalid>,
+) {
     let Ok(docs) = MarkedYaml::load_from_str(&file.text) else {
         return;
     };
-    let Some(resources) = docs.first().and_then(|d| d.data.as_mapping_get("Resources")) else {
+    let Some(resources) = docs
+        .first()
+        .and_then(|d| d.data.as_mapping_get("Resources"))
+    else {
         return;
     };
     let YamlData::Mapping(resources) = &resources.data else {
@@ -309,19 +320,32 @@ pub fn apply(
         for (si, s) in sups.iter().enumerate() {
             for (ri, r) in s.rules.iter().enumerate() {
                 // A rule switched off by the config is not evidence that the comment is stale.
-                let enabled = rules::find(r.code).is_some_and(|rule| config.rule_enabled(rule.meta));
+                let enabled =
+                    rules::find(r.code).is_some_and(|rule| config.rule_enabled(rule.meta));
                 if used.contains(&(si, ri)) || !enabled {
                     continue;
                 }
                 let rule = rules::find(r.code).map(|x| x.meta.name).unwrap_or("");
                 let (message, help) = match &s.scope {
                     Scope::Line(line) => (
-                        format!("suppression of `{}` ({rule}) matches no finding on line {line}", r.code),
-                        format!("remove `{}` from the suppression; it no longer silences anything", r.code),
+                        format!(
+                            "suppression of `{}` ({rule}) matches no finding on line {line}",
+                            r.code
+                        ),
+                        format!(
+                            "remove `{}` from the suppression; it no longer silences anything",
+                            r.code
+                        ),
                     ),
                     Scope::Resource(id) => (
-                        format!("`{}` ({rule}) is ignored on resource `{id}`, which has no such finding", r.code),
-                        format!("remove `{}` from `Metadata.shardlint.ignore` of `{id}`", r.code),
+                        format!(
+                            "`{}` ({rule}) is ignored on resource `{id}`, which has no such finding",
+                            r.code
+                        ),
+                        format!(
+                            "remove `{}` from `Metadata.shardlint.ignore` of `{id}`",
+                            r.code
+                        ),
                     ),
                 };
                 findings.push(finding(

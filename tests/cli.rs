@@ -28,7 +28,13 @@ fn every_format_writes_to_output_and_keeps_stdout_clean() {
     for format in ["text", "json", "sarif", "github", "html"] {
         let out = dir.path().join(format!("report.{format}"));
         shardlint()
-            .args(["check", "fixtures/tf-seed-hot-shard", "--format", format, "-o"])
+            .args([
+                "check",
+                "fixtures/tf-seed-hot-shard",
+                "--format",
+                format,
+                "-o",
+            ])
             .arg(&out)
             .assert()
             .code(1)
@@ -50,7 +56,14 @@ fn config_is_discovered_and_flags_override_it() {
         .stdout(predicate::str::contains("SL301"));
     // --select replaces the file's select.
     shardlint()
-        .args(["check", "fixtures/config-select", "--format", "json", "--select", "SL101"])
+        .args([
+            "check",
+            "fixtures/config-select",
+            "--format",
+            "json",
+            "--select",
+            "SL101",
+        ])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("\"code\": \"SL101\""))
@@ -61,7 +74,12 @@ fn config_is_discovered_and_flags_override_it() {
         .assert()
         .code(1);
     shardlint()
-        .args(["check", "fixtures/config-threshold-on", "--fail-on", "error"])
+        .args([
+            "check",
+            "fixtures/config-threshold-on",
+            "--fail-on",
+            "error",
+        ])
         .assert()
         .code(0);
 }
@@ -78,14 +96,20 @@ fn explicit_config_and_unknown_keys() {
         .code(0)
         .stdout(predicate::str::contains("No findings"));
 
-    std::fs::write(&cfg, "select = [\"SL1\"]\n\n[thresholds]\nhot-shards = 0.5\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "select = [\"SL1\"]\n\n[thresholds]\nhot-shards = 0.5\n",
+    )
+    .unwrap();
     shardlint()
         .args(["check", "fixtures/tf-seed-hot-shard", "--config"])
         .arg(&cfg)
         .assert()
         .code(2)
         .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains("custom.toml:4:1: unknown field `hot-shards`"));
+        .stderr(predicate::str::contains(
+            "custom.toml:4:1: unknown field `hot-shards`",
+        ));
 }
 
 #[test]
@@ -94,11 +118,18 @@ fn config_found_in_an_ancestor_of_a_single_file() {
     let sub = dir.path().join("infra/stream");
     std::fs::create_dir_all(&sub).unwrap();
     std::fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tf-seed-hot-shard/main.tf"),
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/tf-seed-hot-shard/main.tf"
+        ),
         sub.join("main.tf"),
     )
     .unwrap();
-    std::fs::write(dir.path().join("shardlint.toml"), "ignore = [\"SL101\", \"SL3\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("shardlint.toml"),
+        "ignore = [\"SL101\", \"SL3\"]\n",
+    )
+    .unwrap();
     let mut c = Command::cargo_bin("shardlint").unwrap();
     c.current_dir(dir.path())
         .args(["check", "infra/stream/main.tf"])

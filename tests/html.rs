@@ -31,7 +31,14 @@ fn chart<'a>(html: &'a str, class: &str) -> &'a str {
 }
 
 fn assert_self_contained(html: &str) {
-    for bad in ["<script", "<link", "url(http", "src=\"http", "@import", "<iframe"] {
+    for bad in [
+        "<script",
+        "<link",
+        "url(http",
+        "src=\"http",
+        "@import",
+        "<iframe",
+    ] {
         assert!(!html.contains(bad), "the report must not contain `{bad}`");
     }
 }
@@ -41,7 +48,12 @@ fn seed_report_has_sections_one_bar_per_shard_and_no_fetches() {
     let (report, config) = seed();
     let html = render(&report, &HtmlInput::from_report(&report, &config), &config);
     assert!(html.starts_with("<!DOCTYPE html>"));
-    for id in ["id=\"summary\"", "id=\"streams\"", "id=\"findings\"", "id=\"stream-location-stream\""] {
+    for id in [
+        "id=\"summary\"",
+        "id=\"streams\"",
+        "id=\"findings\"",
+        "id=\"stream-location-stream\"",
+    ] {
         assert!(html.contains(id), "missing {id}");
     }
     assert_self_contained(&html);

@@ -52,7 +52,10 @@ fn every_fixture_validates_against_the_sarif_schema() {
     // The validator really checks: a wrong level is rejected.
     let mut bad = sarif_of("fixtures/tf-seed-hot-shard");
     bad["runs"][0]["results"][0]["level"] = "fatal".into();
-    assert!(!validator.is_valid(&bad), "the schema must reject level `fatal`");
+    assert!(
+        !validator.is_valid(&bad),
+        "the schema must reject level `fatal`"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -68,7 +71,12 @@ fn seed_result_has_locations_rules_and_levels() {
     let sl101 = rules.iter().find(|r| r["id"] == "SL101").unwrap();
     assert_eq!(sl101["name"], "constant-partition-key");
     assert_eq!(sl101["defaultConfiguration"]["level"], "error");
-    assert!(sl101["helpUri"].as_str().unwrap().ends_with("rules/SL101.md"));
+    assert!(
+        sl101["helpUri"]
+            .as_str()
+            .unwrap()
+            .ends_with("rules/SL101.md")
+    );
     assert!(
         !sl101["fullDescription"]["text"]
             .as_str()

@@ -59,7 +59,12 @@ fn metadata_suppresses_findings_of_its_resource_only() {
             "vin",
         ),
         // Same code, another resource whose name shares the prefix: not suppressed.
-        finding(&db, "SL101", "Resources.LocationRuleCopy.Properties", "Properties: {}"),
+        finding(
+            &db,
+            "SL101",
+            "Resources.LocationRuleCopy.Properties",
+            "Properties: {}",
+        ),
     ];
     let n = shardlint::suppress::apply(&db, &[id], &Config::default(), &mut findings);
     assert_eq!(n, 1);
@@ -69,12 +74,19 @@ fn metadata_suppresses_findings_of_its_resource_only() {
         [
             ("SL101", "Resources.LocationRuleCopy.Properties"),
             // `SL203` on LocationStream silences nothing.
-            ("SL003", "Resources.LocationStream.Metadata.shardlint.ignore"),
+            (
+                "SL003",
+                "Resources.LocationStream.Metadata.shardlint.ignore"
+            ),
         ]
     );
     let unused = &findings[1];
     assert_eq!(db.text(unused.span), "SL203");
-    assert!(unused.message.contains("`LocationStream`"), "{}", unused.message);
+    assert!(
+        unused.message.contains("`LocationStream`"),
+        "{}",
+        unused.message
+    );
 }
 
 #[test]

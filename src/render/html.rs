@@ -13,8 +13,8 @@ use crate::Report;
 use crate::analysis;
 use crate::config::Config;
 use crate::keyspace::{MAX_HASH, hash_key};
-use crate::model::limits::{SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S};
 use crate::model::StreamMode;
+use crate::model::limits::{SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S};
 use crate::template::KeyClass;
 
 /// Everything the report shows beyond the findings.
@@ -131,7 +131,10 @@ impl HtmlInput {
                 .unwrap_or_default();
             let mode = match (s.effective_mode(), s.open_shard_count()) {
                 (Some(StreamMode::OnDemand), _) => "on-demand".to_string(),
-                (_, Some(n)) => format!("provisioned, {n} open shard{}", if n == 1 { "" } else { "s" }),
+                (_, Some(n)) => format!(
+                    "provisioned, {n} open shard{}",
+                    if n == 1 { "" } else { "s" }
+                ),
                 _ => "provisioned, shard count unknown".to_string(),
             };
             let pos = report.db.start(s.origin.span);
@@ -153,7 +156,8 @@ impl HtmlInput {
                         .and_then(|k| k.get(ai))
                         .and_then(|k| k.class.as_ref())
                     {
-                        classes.push((class, action.partition_key.get().map_or("", |k| k.as_str())));
+                        classes
+                            .push((class, action.partition_key.get().map_or("", |k| k.as_str())));
                     }
                 }
             }
@@ -235,7 +239,11 @@ fn predict(
             shares: None,
         });
     }
-    if classes.iter().all(|(c, _)| matches!(c, KeyClass::Random { .. })) && !keyspace.is_empty() {
+    if classes
+        .iter()
+        .all(|(c, _)| matches!(c, KeyClass::Random { .. }))
+        && !keyspace.is_empty()
+    {
         let shares = keyspace
             .iter()
             .map(|k| ((k.end - k.start) as f64 + 1.0) / (MAX_HASH as f64 + 1.0))
@@ -304,7 +312,11 @@ fn thousands(n: f64) -> String {
 
 /// The last digits of a shard id (`shardId-000000000003` → `3`) for axis labels.
 fn short_id(id: &str) -> String {
-    let digits: String = id.chars().rev().take_while(|c| c.is_ascii_digit()).collect();
+    let digits: String = id
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
     let digits: String = digits.chars().rev().collect();
     match digits.trim_start_matches('0') {
         "" if !digits.is_empty() => "0".into(),
@@ -458,7 +470,11 @@ fn chart(c: &Chart) -> String {
 fn keyspace_strip(ranges: &[KeyRange], markers: &[KeyMarker]) -> String {
     let (left, right) = (12.0, 12.0);
     let w = CHART_W - left - right;
-    let (top, h) = if markers.is_empty() { (8.0, 34.0) } else { (30.0, 34.0) };
+    let (top, h) = if markers.is_empty() {
+        (8.0, 34.0)
+    } else {
+        (30.0, 34.0)
+    };
     let total_h = top + h + 24.0;
     let mut s = String::new();
     let _ = write!(
@@ -501,7 +517,13 @@ fn keyspace_strip(ranges: &[KeyRange], markers: &[KeyMarker]) -> String {
             top - 1.0,
             top,
             top + h,
-            if x > CHART_W * 0.7 { "end" } else if x < CHART_W * 0.3 { "start" } else { "middle" },
+            if x > CHART_W * 0.7 {
+                "end"
+            } else if x < CHART_W * 0.3 {
+                "start"
+            } else {
+                "middle"
+            },
             esc(&format!("\"{}\"", m.label)),
             esc(&m.shard_id)
         );
@@ -592,7 +614,10 @@ fn stream_section(v: &StreamView, hot_shard_share: f64) -> String {
                 title: "Write throughput per shard (MiB/s)".into(),
                 bars: d.shards.iter().map(|x| x.shard_id.clone()).zip(b).collect(),
                 fmt: &mib_per_s,
-                limit: Some((SHARD_WRITE_BYTES_PER_S, "1 MiB/s per-shard write limit".into())),
+                limit: Some((
+                    SHARD_WRITE_BYTES_PER_S,
+                    "1 MiB/s per-shard write limit".into(),
+                )),
                 y_max: None,
                 hot: None,
             }));
@@ -637,7 +662,10 @@ fn stream_section(v: &StreamView, hot_shard_share: f64) -> String {
                     ),
                     bars: ids.zip(shares.iter().map(|x| x * bps)).collect(),
                     fmt: &mib_per_s,
-                    limit: Some((SHARD_WRITE_BYTES_PER_S, "1 MiB/s per-shard write limit".into())),
+                    limit: Some((
+                        SHARD_WRITE_BYTES_PER_S,
+                        "1 MiB/s per-shard write limit".into(),
+                    )),
                     y_max: None,
                     hot: None,
                 }));
@@ -751,7 +779,9 @@ footer { margin-top:32px; color:var(--muted); font-size:12px; }
 "#;
 
 fn card(n: usize, label: &str, class: &str) -> String {
-    format!(r#"<div class="card {class}"><span class="n">{n}</span><span class="l">{label}</span></div>"#)
+    format!(
+        r#"<div class="card {class}"><span class="n">{n}</span><span class="l">{label}</span></div>"#
+    )
 }
 
 /// Renders the report. `input` carries the per-stream views (see [`HtmlInput::from_report`]).
