@@ -114,7 +114,7 @@ fn inline(
         let directive_start = line_start + at;
         let rest_start = at + DIRECTIVE.len();
         let rest = &line[rest_start..];
-        let span = Span::new(id, directive_start, line_start + line.trim_end().len());
+        let mut span = Span::new(id, directive_start, line_start + line.trim_end().len());
         let (codes_part, reason) = match rest.find("--") {
             Some(i) => (&rest[..i], Some(rest[i + 2..].trim())),
             None => (rest, None),
@@ -128,8 +128,14 @@ fn inline(
             if tok.is_empty() {
                 continue;
             }
-            // A second comment on the same line (`# expect: ...`) ends the list.
+            // A second comment on the same line (`# expect: ...`) ends the list, and the
+            // directive when it has no reason.
             if tok.starts_with('#') || tok.starts_with("//") {
+                if reason.is_none() {
+                    let end = line_start + rest_start + tok_start;
+                    let text = db_text(file, directive_start, end);
+                    span = Span::new(id, directive_start, directive_start + text.trim_end().len());
+                }
                 break;
             }
             let s = line_start + rest_start + tok_start;
@@ -265,6 +271,10 @@ fn metadata(
             });
         }
     }
+}
+
+fn db_text(file: &SourceFile, start: usize, end: usize) -> &str {
+    file.text.get(start..end).unwrap_or("")
 }
 
 /// saphyr's block-node spans can run to the start of the next line: trim trailing whitespace.
