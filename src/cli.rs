@@ -26,7 +26,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check configuration files and directories (default: `.`)
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Map sampled keys or records onto shards: per-shard load, skew, hot keys, ordering groups
     Distribute(Box<crate::distribution::DistributeArgs>),
     /// Simulate one event source mapping draining a stream: drain time, IteratorAge, retries
@@ -45,8 +45,16 @@ pub enum Command {
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Format {
+    /// Human-readable diagnostics (miette)
     Text,
+    /// Versioned JSON (`{"version": 1, ...}`)
     Json,
+    /// SARIF 2.1.0, for code-scanning uploads
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...`)
+    Github,
+    /// A self-contained HTML audit report (use with `-o report.html`)
+    Html,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -80,18 +88,25 @@ pub struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Exit 1 when a finding is at or above this severity
-    #[arg(long, value_enum, default_value_t = SeverityArg::Warning)]
-    pub fail_on: SeverityArg,
-    /// Only run these rules (codes, code prefixes such as `SL3`, or names); comma-separated
+    /// Exit 1 when a finding is at or above this severity [default: warning; overrides `fail-on` in shardlint.toml]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<SeverityArg>,
+    /// Only run these rules (codes, code prefixes such as `SL3`, or names); comma-separated; replaces `select` of shardlint.toml
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
-    /// Never run these rules (codes, prefixes or names); comma-separated
+    /// Never run these rules (codes, prefixes or names); comma-separated; replaces `ignore` of shardlint.toml
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Read this config file instead of the `shardlint.toml` found by walking up from the first path
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Also read files excluded by .gitignore/.ignore and hidden files
     #[arg(long)]
     pub no_ignore: bool,
+    /// Skip given files that are not Terraform, CloudFormation/SAM, plan or export files instead of
+    /// reporting them (for pre-commit, which passes every changed `.json`/`.yaml`)
+    #[arg(long)]
+    pub skip_unknown: bool,
     /// Write the report to this file instead of stdout
     #[arg(short, long)]
     pub output: Option<PathBuf>,
@@ -120,7 +135,7 @@ pub struct CheckArgs {
 /// Runs the CLI and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Distribute(args) => match crate::distribution::run(&args) {
             Ok(code) => code,
             Err(e) => {
@@ -189,14 +204,16 @@ pub fn list_rules(format: ListFormat) -> String {
 }
 
 fn check(args: CheckArgs) -> i32 {
-    let config = Config {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        fail_on: args.fail_on.into(),
-        ..Config::default()
+    let config = match resolve_config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
     };
     let opts = crate::load::LoadOptions {
         no_ignore: args.no_ignore,
+        skip_unknown: args.skip_unknown,
     };
     let sample_opts = crate::samples::SampleOptions {
         files: args.samples.clone(),
@@ -210,6 +227,18 @@ fn check(args: CheckArgs) -> i32 {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let text = match args.format {
         Format::Json => render::json::render(&report),
+        Format::Sarif => render::sarif::render_with(
+            &report,
+            &render::sarif::SarifOptions {
+                srcroot_uri: render::sarif::cwd_uri(),
+            },
+        ),
+        Format::Github => render::github::render(&report),
+        Format::Html => render::html::render(
+            &report,
+            &render::html::HtmlInput::from_report(&report, &config),
+            &config,
+        ),
         Format::Text => render::human::render(
             &report,
             render::human::HumanOptions {
@@ -222,7 +251,30 @@ fn check(args: CheckArgs) -> i32 {
         eprintln!("error: {e}");
         return 2;
     }
+    if let Some(out) = &args.output {
+        // Progress and notes go to stderr only, never into the report.
+        eprintln!(
+            "{}; report written to {}",
+            render::human::summary_line(&report),
+            out.display()
+        );
+    }
     report.exit_code(config.fail_on)
+}
+
+/// `shardlint.toml` (found or `--config`), then the CLI flags over it.
+pub fn resolve_config(args: &CheckArgs) -> Result<Config, crate::config_file::ConfigError> {
+    let mut config = crate::config_file::resolve(args.config.as_deref(), &args.paths)?;
+    if !args.select.is_empty() {
+        config.select = args.select.clone();
+    }
+    if !args.ignore.is_empty() {
+        config.ignore = args.ignore.clone();
+    }
+    if let Some(f) = args.fail_on {
+        config.fail_on = f.into();
+    }
+    Ok(config)
 }
 
 fn terminal_width(to_terminal: bool) -> usize {

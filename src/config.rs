@@ -1,7 +1,10 @@
-//! The resolved configuration of one run: rule selection, severity overrides, `fail-on` and the
-//! thresholds rules read. Raw CLI flags are turned into this in one place.
+//! The resolved configuration of one run: rule selection, severity overrides, `fail-on`, the
+//! thresholds rules read and the expected write rate of each stream. `shardlint.toml` is read by
+//! [`config_file`](crate::config_file); CLI flags are laid over it in [`cli`](crate::cli). Rules
+//! only ever see this resolved form.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use crate::diagnostic::Severity;
 use crate::ordering::GroupModel;
@@ -17,13 +20,36 @@ pub struct Config {
     pub fail_on: Severity,
     /// An open shard owning at least this multiple of the mean keyspace share is skewed.
     pub keyspace_skew_ratio: f64,
+    /// A shard receiving at least this share of a stream's sampled records is hot (sample-driven
+    /// rules; only meaningful with more than one shard).
+    pub hot_shard_share: f64,
+    /// A partition key carrying at least this share of a shard's sampled records is a hot key.
+    pub hot_key_share: f64,
     /// More standard (non-EFO) consumers than this on one stream exceed a shard's GetRecords budget.
     pub max_standard_consumers: usize,
     pub group_model: GroupModel,
-    /// A shard taking at least this share of sampled records is hot (when the map has more shards).
-    pub hot_shard_share: f64,
-    /// One key carrying at least this share of its shard's records is hot.
-    pub hot_key_share: f64,
+    /// Expected write rates per stream name (`[streams."name"]`), for `stream-under-provisioned`.
+    pub streams: Vec<StreamRate>,
+    /// The `shardlint.toml` this config came from, so findings can point into it.
+    pub source: Option<ConfigSource>,
+}
+
+/// The text of the config file, kept so that a finding can name one of its entries as a related
+/// location.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigSource {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// `[streams."location-stream"] records-per-second = 8000, bytes-per-second = 4000000`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamRate {
+    pub stream: String,
+    pub records_per_second: Option<f64>,
+    pub bytes_per_second: Option<f64>,
+    /// Byte range of the entry's table header (or key) in [`Config::source`].
+    pub span: Option<std::ops::Range<usize>>,
 }
 
 impl Default for Config {
@@ -34,15 +60,18 @@ impl Default for Config {
             severity: HashMap::new(),
             fail_on: Severity::Warning,
             keyspace_skew_ratio: 1.5,
-            max_standard_consumers: crate::model::limits::SHARD_GETRECORDS_PER_S as usize,
-            group_model: GroupModel::default(),
             hot_shard_share: 0.5,
             hot_key_share: 0.5,
+            max_standard_consumers: crate::model::limits::SHARD_GETRECORDS_PER_S as usize,
+            group_model: GroupModel::default(),
+            streams: Vec::new(),
+            source: None,
         }
     }
 }
 
-fn matches(pattern: &str, meta: &RuleMeta) -> bool {
+/// Whether a `select`/`ignore` pattern (code, code prefix or name) names this rule.
+pub fn matches(pattern: &str, meta: &RuleMeta) -> bool {
     meta.code.starts_with(&pattern.to_ascii_uppercase()) || meta.name == pattern
 }
 
@@ -57,5 +86,9 @@ impl Config {
             .or_else(|| self.severity.get(meta.name))
             .copied()
             .unwrap_or(meta.severity)
+    }
+    /// The configured rate of a stream, by name.
+    pub fn stream_rate(&self, name: &str) -> Option<&StreamRate> {
+        self.streams.iter().find(|s| s.stream == name)
     }
 }

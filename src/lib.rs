@@ -17,6 +17,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod config;
+pub mod config_file;
 pub mod diagnostic;
 pub mod distribution;
 pub mod keyspace;
@@ -29,6 +30,7 @@ pub mod rules;
 pub mod samples;
 pub mod simulate;
 pub mod source;
+pub mod suppress;
 pub mod template;
 
 use std::path::PathBuf;
@@ -73,12 +75,26 @@ pub fn check_with_samples(
 ) -> Report {
     let loaded = load::load_paths(paths, opts);
     let load::Loaded {
-        db,
+        mut db,
         mut model,
         mut errors,
         report_only,
-        skipped,
+        mut skipped,
     } = loaded;
+    // Files whose comments may hold suppressions: everything read, recognised and reported on.
+    let checked: Vec<source::FileId> = db
+        .files()
+        .map(|(id, _)| id)
+        .filter(|id| !skipped.contains(id))
+        .filter(|id| report_only.as_ref().is_none_or(|only| only.contains(id)))
+        .collect();
+    // The config file joins the db so that findings can name its entries as related locations;
+    // it is not a checked file.
+    let config_file = config.source.as_ref().map(|src| {
+        let id = db.add(src.path.clone(), src.text.clone());
+        skipped.insert(id);
+        id
+    });
     link::link(&mut model);
     let analysis = analysis::analyse(&model);
     let (sampled, sample_errors) = samples::analyse(&model, &analysis, config, sample_opts);
@@ -90,6 +106,7 @@ pub fn check_with_samples(
         config,
         samples: &sampled,
         record_time: sample_opts.record_time.as_ref(),
+        config_file,
     };
     let mut findings = rules::run(&ctx);
     for f in &mut findings {
@@ -97,6 +114,7 @@ pub fn check_with_samples(
             f.severity = config.severity_of(rule.meta);
         }
     }
+    let suppressed = suppress::apply(&db, &checked, config, &mut findings);
     if let Some(only) = &report_only {
         findings.retain(|f| only.contains(&f.span.file));
     }
@@ -123,7 +141,7 @@ pub fn check_with_samples(
             .filter(|f| f.severity == diagnostic::Severity::Info)
             .count(),
         input_errors: errors.len(),
-        suppressed: 0,
+        suppressed,
     };
     Report {
         db,

@@ -8,7 +8,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use shardlint::config::Config;
 use shardlint::load::LoadOptions;
 use shardlint::render;
 
@@ -81,6 +80,10 @@ fn every_fixture_matches_its_markers_and_golden_files() {
     let mut failures = Vec::new();
     for case in cases() {
         let rel = format!("fixtures/{}", case.file_name().unwrap().to_string_lossy());
+        // A case may carry its own `shardlint.toml` (found by walking up, as the CLI does).
+        let paths = [PathBuf::from(&rel)];
+        let config = shardlint::config_file::resolve(None, &paths)
+            .unwrap_or_else(|e| panic!("{rel}: config: {e}"));
         let samples = case.join("samples.jsonl");
         let sample_opts = shardlint::samples::SampleOptions {
             files: if samples.is_file() {
@@ -93,12 +96,8 @@ fn every_fixture_matches_its_markers_and_golden_files() {
                 .map(|t| shardlint::simulate::model::parse_record_time(t.trim()).unwrap()),
             ..Default::default()
         };
-        let report = shardlint::check_with_samples(
-            &[PathBuf::from(&rel)],
-            &Config::default(),
-            &LoadOptions::default(),
-            &sample_opts,
-        );
+        let report =
+            shardlint::check_with_samples(&paths, &config, &LoadOptions::default(), &sample_opts);
         let (expected, marked_files) = markers(&case, &rel);
         let got: BTreeSet<(String, usize, String)> = report
             .findings

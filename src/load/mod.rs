@@ -53,6 +53,10 @@ fn kind_of(path: &Path) -> Option<Kind> {
 pub struct LoadOptions {
     /// Also read files that `.gitignore`/`.ignore` exclude, and hidden ones.
     pub no_ignore: bool,
+    /// Skip given files that shardlint does not read (other `.tfvars`, JSON/YAML that is no
+    /// template, plan or export) instead of reporting them: pre-commit passes every changed file
+    /// that matches the hook's pattern.
+    pub skip_unknown: bool,
 }
 
 /// What loading produced.
@@ -124,7 +128,7 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
                         }
                     }
                 }
-            } else {
+            } else if !opts.skip_unknown {
                 loaded.errors.push(InputError {
                     code: "SL001",
                     file: display_path(p),
@@ -200,7 +204,11 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
         .collect();
     let other_results: Vec<(FileId, Result<Option<Model>, InputError>)> = others
         .par_iter()
-        .map(|&(id, kind, explicit)| (id, load_structured(db, id, kind, explicit)))
+        .map(|&(id, kind, explicit)| {
+            // `--skip-unknown`: a given JSON/YAML file that is none of ours is skipped, not an error.
+            let must_recognise = explicit && !opts.skip_unknown;
+            (id, load_structured(db, id, kind, must_recognise))
+        })
         .collect();
     for (model, errors) in tf_results {
         loaded.model.extend(model);

@@ -193,6 +193,9 @@ pub fn summary_line(report: &Report) -> String {
             plural(s.files, "file", "files"),
         )
     };
+    if s.suppressed > 0 {
+        line.push_str(&format!(" ({} suppressed)", s.suppressed));
+    }
     if s.input_errors > 0 {
         line.push_str(&format!(
             "; {} could not be read",

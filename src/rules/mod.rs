@@ -8,6 +8,7 @@ mod contradictory_stream_mode;
 mod hot_key;
 mod hot_shard;
 mod input_parse_error;
+pub mod invalid_suppression;
 mod keyspace_skew;
 mod malformed_key_template;
 mod mapping_value_out_of_range;
@@ -16,12 +17,14 @@ mod parallelization_cannot_help;
 mod random_partition_key;
 mod retries_without_destination;
 mod shard_map_gap;
+mod stream_under_provisioned;
 mod template_evaluated_by_iac;
 mod template_uses_select_alias;
 mod too_many_standard_consumers;
 mod unbounded_retry_without_destination;
 mod undefined_partition_key;
 mod unresolved_stream_reference;
+pub mod unused_suppression;
 
 use crate::analysis::Analysis;
 use crate::config::Config;
@@ -89,6 +92,14 @@ pub static RULES: &[Rule] = &[
         check: Some(unresolved_stream_reference::check),
     },
     Rule {
+        meta: &unused_suppression::META,
+        check: None,
+    },
+    Rule {
+        meta: &invalid_suppression::META,
+        check: None,
+    },
+    Rule {
         meta: &constant_partition_key::META,
         check: Some(constant_partition_key::check),
     },
@@ -127,6 +138,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &shard_map_gap::META,
         check: Some(shard_map_gap::check),
+    },
+    Rule {
+        meta: &stream_under_provisioned::META,
+        check: Some(stream_under_provisioned::check),
     },
     Rule {
         meta: &mapping_value_out_of_range::META,
@@ -179,6 +194,8 @@ pub struct Ctx<'a> {
     pub samples: &'a [crate::samples::ActionSamples],
     /// The consumer's per-record time (`--record-time`), for the falls-behind check.
     pub record_time: Option<&'a crate::simulate::RecordTime>,
+    /// The config file in `db`, when one was read (for related locations pointing into it).
+    pub config_file: Option<crate::source::FileId>,
 }
 
 impl Ctx<'_> {

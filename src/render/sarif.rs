@@ -1,0 +1,273 @@
+//! SARIF 2.1.0 output, for GitHub code scanning and other SARIF viewers. One run: the driver's
+//! rules come from the registry (short description = summary, full description = the doc's
+//! "What it does", help = the whole doc in markdown), results carry level, message, a physical
+//! location relative to `%SRCROOT%` (columns count Unicode code points, as the run's `columnKind`
+//! says), the logical path and related locations. Input errors are tool execution
+//! notifications, not results. Checked against the vendored schema in `tests/sarif.rs` and with
+//! Microsoft's validator by `scripts/validate-sarif.sh`.
+
+use md5::{Digest, Md5};
+use serde_json::{Value, json};
+
+use super::positions;
+use crate::Report;
+use crate::diagnostic::Severity;
+use crate::rules::{RULES, RuleMeta};
+use crate::source::{SourceDb, Span};
+
+/// The base that relative artifact URIs are resolved against.
+pub const SRCROOT: &str = "%SRCROOT%";
+
+/// Options the CLI resolves.
+#[derive(Clone, Debug, Default)]
+pub struct SarifOptions {
+    /// Absolute `file://` URI (ending in `/`) of the directory relative paths start from; omitted
+    /// when `None` so that output does not depend on the machine.
+    pub srcroot_uri: Option<String>,
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// The paragraph under `## What it does` in a rule doc.
+pub fn what_it_does(doc: &str) -> String {
+    let Some(start) = doc.find("## What it does") else {
+        return String::new();
+    };
+    let body = &doc[start + "## What it does".len()..];
+    let end = body.find("\n## ").unwrap_or(body.len());
+    body[..end].trim().replace('\n', " ")
+}
+
+/// Percent-encodes a relative path for a URI reference (RFC 3986 path characters kept).
+pub fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'/'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'('
+            | b')'
+            | b'*'
+            | b'+'
+            | b','
+            | b';'
+            | b'='
+            | b'@' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn artifact(file: &str) -> Value {
+    if let Some(abs) = file.strip_prefix('/') {
+        json!({ "uri": format!("file:///{}", uri_path(abs)) })
+    } else if file.len() > 2 && file.as_bytes()[1] == b':' {
+        // A Windows drive path.
+        json!({ "uri": format!("file:///{}", uri_path(file)) })
+    } else {
+        json!({ "uri": uri_path(file), "uriBaseId": SRCROOT })
+    }
+}
+
+fn physical(db: &SourceDb, span: Span) -> Value {
+    let (line, column, end_line, end_column) = positions(db, span);
+    let file = db.get(span.file);
+    let mut region = json!({
+        "startLine": line,
+        "startColumn": column,
+        "endLine": end_line,
+        "endColumn": end_column,
+    });
+    if !span.is_empty() {
+        region["snippet"] = json!({ "text": db.text(span) });
+    }
+    // The whole lines the region is on, so viewers can show it without the file.
+    let context: Vec<&str> = (line..=end_line).map(|l| file.line_text(l)).collect();
+    json!({
+        "artifactLocation": artifact(&file.display_name()),
+        "region": region,
+        "contextRegion": {
+            "startLine": line,
+            "endLine": end_line,
+            "snippet": { "text": context.join("\n") },
+        },
+    })
+}
+
+fn rule_descriptor(meta: &RuleMeta) -> Value {
+    let full = what_it_does(meta.doc);
+    json!({
+        "id": meta.code,
+        "name": meta.name,
+        "shortDescription": { "text": meta.summary },
+        "fullDescription": { "text": if full.is_empty() { meta.summary.to_string() } else { full } },
+        "helpUri": meta.doc_url(),
+        "help": { "text": meta.doc, "markdown": meta.doc },
+        "defaultConfiguration": { "level": level(meta.severity) },
+        "properties": { "tags": [meta.group.name()] },
+    })
+}
+
+/// A stable fingerprint of a finding that survives lines moving: rule, file and logical path
+/// (or the flagged text when there is no path).
+fn fingerprint(db: &SourceDb, code: &str, file: &str, path: &str, span: Span) -> String {
+    let mut h = Md5::new();
+    h.update(code.as_bytes());
+    h.update([0]);
+    h.update(file.as_bytes());
+    h.update([0]);
+    if path.is_empty() {
+        h.update(db.text(span).as_bytes());
+    } else {
+        h.update(path.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn render(report: &Report) -> String {
+    render_with(report, &SarifOptions::default())
+}
+
+pub fn render_with(report: &Report, opts: &SarifOptions) -> String {
+    let db = &report.db;
+    let rules: Vec<Value> = RULES.iter().map(|r| rule_descriptor(r.meta)).collect();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = db.get(f.span.file).display_name();
+            let mut location = json!({ "physicalLocation": physical(db, f.span) });
+            if !f.path.is_empty() {
+                location["logicalLocations"] = json!([{ "fullyQualifiedName": f.path }]);
+            }
+            let mut result = json!({
+                "ruleId": f.code,
+                "level": level(f.severity),
+                "message": { "text": format!("{}. Help: {}", f.message, f.help) },
+                "locations": [location],
+                "partialFingerprints": {
+                    "shardlintFinding/v1": fingerprint(db, f.code, &file, &f.path, f.span),
+                },
+            });
+            if let Some(i) = RULES.iter().position(|r| r.meta.code == f.code) {
+                result["ruleIndex"] = json!(i);
+            }
+            if !f.related.is_empty() {
+                result["relatedLocations"] = f
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let mut loc = json!({
+                            "id": i + 1,
+                            "physicalLocation": physical(db, r.span),
+                            "message": { "text": r.message },
+                        });
+                        if !r.path.is_empty() {
+                            loc["logicalLocations"] = json!([{ "fullyQualifiedName": r.path }]);
+                        }
+                        loc
+                    })
+                    .collect();
+            }
+            result
+        })
+        .collect();
+    let notifications: Vec<Value> = report
+        .errors
+        .iter()
+        .map(|e| {
+            let location = match e.span {
+                Some(span) => json!({ "physicalLocation": physical(db, span) }),
+                None => json!({ "physicalLocation": { "artifactLocation": artifact(&e.file) } }),
+            };
+            let text = match &e.help {
+                Some(h) => format!("{}: {}. Help: {h}", e.file, e.message),
+                None => format!("{}: {}", e.file, e.message),
+            };
+            json!({
+                "level": "error",
+                "message": { "text": text },
+                "locations": [location],
+                "descriptor": { "id": e.code },
+            })
+        })
+        .collect();
+    let mut invocation = json!({ "executionSuccessful": report.errors.is_empty() });
+    if !notifications.is_empty() {
+        invocation["toolExecutionNotifications"] = Value::Array(notifications);
+    }
+    let mut srcroot = json!({
+        "description": { "text": "The directory shardlint was run from; file paths are relative to it." },
+    });
+    if let Some(uri) = &opts.srcroot_uri {
+        srcroot["uri"] = json!(uri);
+    }
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "shardlint",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
+                    "rules": rules,
+                },
+            },
+            "invocations": [invocation],
+            "originalUriBaseIds": { SRCROOT: srcroot },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// `file:///abs/dir/` for the current directory, for `originalUriBaseIds`.
+pub fn cwd_uri() -> Option<String> {
+    let cwd = std::env::current_dir().ok()?;
+    let s = cwd.to_string_lossy().replace('\\', "/");
+    let s = s.trim_start_matches('/');
+    let mut uri = format!("file:///{}", uri_path(s));
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    Some(uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doc_paragraph_and_uris() {
+        assert_eq!(
+            what_it_does("# X\n\n## What it does\nA\nB.\n\n## Why is this bad?\nC"),
+            "A B."
+        );
+        assert_eq!(uri_path("a b/ü.tf"), "a%20b/%C3%BC.tf");
+        assert_eq!(artifact("/x/y.tf")["uri"], "file:///x/y.tf");
+        assert_eq!(artifact("x/y.tf")["uriBaseId"], SRCROOT);
+    }
+}
