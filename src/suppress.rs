@@ -162,7 +162,7 @@ fn inline(
             invalid.push(Invalid {
                 span,
                 path: String::new(),
-                message: "suppression names no rule".into(),
+                message: format!("`{DIRECTIVE}` names no rule"),
                 label: "no rule".into(),
                 help: format!(
                     "name the rules it silences and why: `{DIRECTIVE} SL101 -- <reason>`"
@@ -173,7 +173,11 @@ fn inline(
             invalid.push(Invalid {
                 span,
                 path: String::new(),
-                message: "suppression gives no reason".into(),
+                message: format!(
+                    "`{DIRECTIVE} {}` gives no reason",
+                    rules.iter().map(|r| r.code).collect::<Vec<_>>().join(", ")
+                )
+                .replace(" ` gives", "` gives"),
                 label: "no `-- reason`".into(),
                 help: format!(
                     "say why after `--`: `{DIRECTIVE} {} -- <reason>`",
@@ -432,7 +436,11 @@ mod tests {
         );
         assert_eq!(db.text(sups[1].rules[0].span), "constant-partition-key");
         assert_eq!(invalid.len(), 1);
-        assert_eq!(invalid[0].message, "suppression gives no reason");
+        assert!(
+            invalid[0].message.ends_with("gives no reason"),
+            "{}",
+            invalid[0].message
+        );
     }
 
     #[test]
