@@ -2,7 +2,11 @@
 # Renders the HTML audit report of a fixture (default: the seed hot-shard case) and takes a
 # screenshot of it with headless Chromium, so a person can look at it.
 #
-#   scripts/render-report.sh [FIXTURE_DIR] [OUT_PNG]
+#   scripts/render-report.sh [FIXTURE_DIR] [OUT_PNG] [CHECK_ARGS...]
+#
+# CHECK_ARGS go to `shardlint check`, e.g. `--samples samples.jsonl` to chart measured load:
+#   scripts/gen-seed-samples.py 100000 > /tmp/seed.jsonl
+#   scripts/render-report.sh fixtures/samples-seed-hot-shard "" --samples /tmp/seed.jsonl
 #
 # Needs Debian's `chromium` (installed with apt-get when missing and running as root).
 # Writes target/report/<name>.html and the PNG (default target/report/<name>.png).
@@ -11,14 +15,16 @@ cd "$(dirname "$0")/.."
 fixture="${1:-fixtures/tf-seed-hot-shard}"
 name="$(basename "$fixture")"
 out_dir="target/report"
-png="${2:-$out_dir/$name.png}"
+png="${2:-}"
+[ -n "$png" ] || png="$out_dir/$name.png"
+shift $(( $# > 2 ? 2 : $# ))
 mkdir -p "$out_dir"
 html="$PWD/$out_dir/$name.html"
 
 cargo build --quiet
 # Exit 1 means "findings", which is what an audit of the seed is for.
 status=0
-./target/debug/shardlint check "$fixture" --format html -o "$html" || status=$?
+./target/debug/shardlint check "$fixture" --format html -o "$html" "$@" || status=$?
 if [ "$status" -ge 2 ]; then
   echo "shardlint failed with exit code $status" >&2
   exit "$status"

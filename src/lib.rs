@@ -46,6 +46,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
     pub summary: Summary,
+    /// Sample-driven distributions (`--samples`), for reports that show them (HTML).
+    pub samples: Vec<samples::ActionSamples>,
 }
 
 impl Report {
@@ -149,6 +151,7 @@ pub fn check_with_samples(
         findings,
         errors,
         summary,
+        samples: sampled,
     }
 }
 

@@ -186,11 +186,88 @@ impl HtmlInput {
                 prediction,
                 expected_records_per_s: rate.and_then(|r| r.records_per_second),
                 expected_bytes_per_s: rate.and_then(|r| r.bytes_per_second),
-                distribution: None,
+                distribution: measured(report, si),
             });
         }
         HtmlInput { streams }
     }
+}
+
+/// The sampled load of stream `si`, summed over the Kinesis actions that write to it.
+fn measured(report: &Report, si: usize) -> Option<StreamDistribution> {
+    let parts: Vec<_> = report.samples.iter().filter(|s| s.stream == si).collect();
+    let first = parts.first()?;
+    let mut shards: Vec<ShardLoad> = first
+        .report
+        .shards
+        .iter()
+        .map(|sh| ShardLoad {
+            shard_id: sh.shard_id.clone(),
+            start: sh.starting_hash_key.parse().unwrap_or(0),
+            end: sh.ending_hash_key.parse().unwrap_or(0),
+            records: 0,
+            records_per_s: None,
+            bytes_per_s: None,
+        })
+        .collect();
+    let mut hot_keys = Vec::new();
+    let mut groups = Vec::new();
+    let mut total = 0;
+    for p in &parts {
+        total += p.report.input.keyed_records;
+        for (dst, src) in shards.iter_mut().zip(&p.report.shards) {
+            dst.records += src.records;
+            if let Some(r) = src.records_per_s {
+                *dst.records_per_s.get_or_insert(0.0) += r;
+            }
+            if let Some(b) = src.bytes_per_s {
+                *dst.bytes_per_s.get_or_insert(0.0) += b;
+            }
+        }
+        for k in &p.report.hot_keys {
+            hot_keys.push(HotKey {
+                key: k.key.clone(),
+                records: k.count,
+                share: 0.0,
+                shard_id: k.shard_id.clone(),
+            });
+        }
+        for sg in &p.report.groups {
+            for g in &sg.groups {
+                groups.push(OrderingGroup {
+                    shard_id: sg.shard_id.clone(),
+                    group: g.group,
+                    keys: g.top_keys.iter().map(|k| k.key.clone()).collect(),
+                    records: g.records,
+                });
+            }
+        }
+    }
+    for k in &mut hot_keys {
+        k.share = k.records as f64 / total.max(1) as f64;
+    }
+    hot_keys.sort_by(|a, b| b.records.cmp(&a.records).then(a.key.cmp(&b.key)));
+    hot_keys.truncate(10);
+    let files: Vec<&str> = first
+        .report
+        .input
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
+    Some(StreamDistribution {
+        source: format!(
+            "{}, {} records from {} rule{}",
+            files.join(", "),
+            total,
+            parts.len(),
+            if parts.len() == 1 { "" } else { "s" }
+        ),
+        total_records: total,
+        shards,
+        hot_keys,
+        groups,
+    })
 }
 
 fn predict(
