@@ -96,3 +96,39 @@ fn bad_flags_exit_2_with_backticked_values() {
         .code(2)
         .stderr(predicate::str::contains("no arrivals"));
 }
+
+#[test]
+fn shard_map_export_routes_keys_to_open_shards_only() {
+    let out = cmd()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "--shard-map",
+            "fixtures/export-resharded/location-stream.describe-stream.json",
+            "--keys",
+            "50",
+            "--records-per-key",
+            "4",
+            "--record-time",
+            "10ms",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["records"], 200);
+    let shards: std::collections::BTreeSet<&str> = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["shard"].as_str().unwrap())
+        .collect();
+    // 3 of the 7 shards in the export are closed: keys go to the 4 open ones only.
+    assert!(shards.len() <= 4 && shards.len() >= 3, "{shards:?}");
+    for closed in ["shardId-000000000000", "shardId-000000000002", "shardId-000000000003"] {
+        assert!(!shards.contains(closed), "{closed} is closed");
+    }
+}

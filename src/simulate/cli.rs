@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use crate::keyspace::ShardMap;
-use crate::model::ShardRecord;
 use crate::model::limits;
 use crate::ordering::GroupModel;
 
@@ -344,10 +343,9 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 }
 
 fn shard_map(a: &SimulateArgs) -> Result<ShardMap, String> {
+    // One reader for `--shard-map` files, shared with `distribute`.
     if let Some(path) = &a.shard_map {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        return shard_map_from_json(&text).map_err(|e| format!("`{}`: {e}", path.display()));
+        return crate::distribution::load_shard_map(path);
     }
     match a.shards {
         Some(0) => Err("`--shards 0`: a stream has at least one shard".into()),
@@ -355,50 +353,6 @@ fn shard_map(a: &SimulateArgs) -> Result<ShardMap, String> {
         Some(n) => Ok(ShardMap::even(n)),
         None => Ok(ShardMap::even(1)),
     }
-}
-
-/// The open shards of `list-shards` (`Shards`) or `describe-stream` (`StreamDescription.Shards`).
-pub fn shard_map_from_json(text: &str) -> Result<ShardMap, String> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let shards = v
-        .get("Shards")
-        .or_else(|| v.get("StreamDescription").and_then(|d| d.get("Shards")))
-        .and_then(|s| s.as_array())
-        .ok_or(
-            "no `Shards` array: expected `aws kinesis list-shards` or `describe-stream` output",
-        )?;
-    let mut recs = Vec::new();
-    for (i, s) in shards.iter().enumerate() {
-        let field = |path: &[&str]| -> Option<&str> {
-            let mut cur = s;
-            for p in path {
-                cur = cur.get(p)?;
-            }
-            cur.as_str()
-        };
-        let hash = |name: &str| -> Result<u128, String> {
-            let raw = field(&["HashKeyRange", name])
-                .ok_or_else(|| format!("`Shards[{i}].HashKeyRange.{name}` is missing"))?;
-            raw.parse()
-                .map_err(|_| format!("`Shards[{i}].HashKeyRange.{name}` `{raw}` is not a hash key"))
-        };
-        recs.push(ShardRecord {
-            shard_id: field(&["ShardId"]).unwrap_or("").to_string(),
-            starting_hash_key: hash("StartingHashKey")?,
-            ending_hash_key: hash("EndingHashKey")?,
-            closed: field(&["SequenceNumberRange", "EndingSequenceNumber"]).is_some(),
-            parent: field(&["ParentShardId"]).map(str::to_string),
-            adjacent_parent: field(&["AdjacentParentShardId"]).map(str::to_string),
-            span: None,
-        });
-    }
-    ShardMap::from_records(&recs).map_err(|problems| {
-        problems
-            .iter()
-            .map(|p| p.to_string())
-            .collect::<Vec<_>>()
-            .join("; ")
-    })
 }
 
 fn load_arrivals(a: &SimulateArgs) -> Result<Vec<Arrival>, String> {
@@ -489,20 +443,5 @@ mod tests {
         let e = load_arrivals(&parse(&[])).unwrap_err();
         assert!(e.starts_with("no arrivals"));
         assert!(!e.ends_with('.'));
-    }
-
-    #[test]
-    fn list_shards_json() {
-        let text = r#"{"Shards":[
-          {"ShardId":"shardId-000000000000","HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"340282366920938463463374607431768211455"},
-           "SequenceNumberRange":{"StartingSequenceNumber":"1","EndingSequenceNumber":"2"}},
-          {"ShardId":"shardId-000000000001","HashKeyRange":{"StartingHashKey":"0","EndingHashKey":"170141183460469231731687303715884105727"},"SequenceNumberRange":{"StartingSequenceNumber":"3"}},
-          {"ShardId":"shardId-000000000002","HashKeyRange":{"StartingHashKey":"170141183460469231731687303715884105728","EndingHashKey":"340282366920938463463374607431768211455"},"SequenceNumberRange":{"StartingSequenceNumber":"3"}}
-        ]}"#;
-        let m = shard_map_from_json(text).unwrap();
-        assert_eq!(m.len(), 2);
-        let wrapped = format!("{{\"StreamDescription\": {text}}}");
-        assert_eq!(shard_map_from_json(&wrapped).unwrap().len(), 2);
-        assert!(shard_map_from_json("{}").unwrap_err().contains("`Shards`"));
     }
 }
