@@ -217,3 +217,72 @@ fn progress_bar(label: &str) -> indicatif::ProgressBar {
     bar.set_message(label.to_string());
     bar
 }
+
+/// What `distribute --rule NAME --config-path PATH` takes from the configuration: the rule's key
+/// template, its `FROM` filter, and the shard map of the stream it writes to (when known).
+#[derive(Debug)]
+pub struct RuleKey {
+    pub template: String,
+    pub topic_filter: Option<String>,
+    pub stream: Option<(String, crate::keyspace::ShardMap)>,
+}
+
+pub fn rule_key(config_path: &std::path::Path, name: &str) -> Result<RuleKey, String> {
+    let loaded = crate::load::load_paths(&[config_path.to_path_buf()], &Default::default());
+    let mut model = loaded.model;
+    crate::link::link(&mut model);
+    let analysis = crate::analysis::analyse(&model);
+    let Some(ri) = model
+        .rules
+        .iter()
+        .position(|r| r.name.get().map(String::as_str) == Some(name) || r.origin.address == name)
+    else {
+        let known: Vec<String> = model
+            .rules
+            .iter()
+            .filter_map(|r| r.name.get().cloned())
+            .collect();
+        return Err(format!(
+            "no IoT rule `{name}` in `{}` (rules found: {})",
+            config_path.display(),
+            if known.is_empty() {
+                "none".into()
+            } else {
+                format!("`{}`", known.join("`, `"))
+            }
+        ));
+    };
+    let rule = &model.rules[ri];
+    let Some(action) = rule.actions.iter().find(|a| !a.in_error_action) else {
+        return Err(format!("IoT rule `{name}` has no Kinesis action"));
+    };
+    let template = match &action.partition_key.state {
+        crate::model::ValState::Known(k) => k.clone(),
+        crate::model::ValState::Absent => {
+            return Err(format!(
+                "the Kinesis action of `{name}` has no partition key (AWS documents no default)"
+            ));
+        }
+        crate::model::ValState::Unknown(why) => {
+            return Err(format!(
+                "the partition key of `{name}` is not known statically: {why}"
+            ));
+        }
+    };
+    let topic_filter = analysis
+        .sql
+        .get(ri)
+        .and_then(|s| s.as_ref())
+        .and_then(|s| s.topic_filter.as_ref())
+        .map(|(f, _)| f.clone());
+    let stream = action.stream.and_then(|si| {
+        analysis.shard_maps[si]
+            .map()
+            .map(|m| (model.streams[si].display_name(), m.clone()))
+    });
+    Ok(RuleKey {
+        template,
+        topic_filter,
+        stream,
+    })
+}

@@ -541,10 +541,10 @@ fn cli_usage_and_input_errors() {
             "--rule",
             "r",
         ])
-        .args(["--config-path", "."])
+        .args(["--config-path", dir.path().to_str().unwrap()])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("not available yet"));
+        .stderr(predicates::str::contains("no IoT rule `r`"));
     let payloads = write(dir.path(), "p.jsonl", "{\"a\":1}\n");
     cmd()
         .args(["--samples", payloads.to_str().unwrap(), "--shards", "2"])

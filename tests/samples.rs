@@ -367,3 +367,46 @@ resource "aws_lambda_event_source_mapping" "m" {
             .all(|f| f["code"] != "SL405")
     );
 }
+
+#[test]
+fn distribute_takes_key_and_shard_map_from_a_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = seed2_samples(dir.path(), 1_000);
+    let out = shardlint()
+        .args([
+            "distribute",
+            "--rule",
+            "by_literal",
+            "--config-path",
+            "fixtures/samples-seed-hot-shard",
+            "--format",
+            "json",
+            "--samples",
+        ])
+        .arg(&samples)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let d = json(&out);
+    assert_eq!(
+        d["input"]["open_shards"], 8,
+        "the stream's 8 shards, not a flag"
+    );
+    assert_eq!(d["skew"]["hottest_shard"], "shardId-000000000003");
+    assert_eq!(d["skew"]["effective_shards"].as_f64(), Some(1.0));
+    shardlint()
+        .args([
+            "distribute",
+            "--rule",
+            "nope",
+            "--config-path",
+            "fixtures/samples-seed-hot-shard",
+            "--samples",
+        ])
+        .arg(&samples)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no IoT rule `nope`"));
+}

@@ -128,7 +128,11 @@ fn shard_map_export_routes_keys_to_open_shards_only() {
         .collect();
     // 3 of the 7 shards in the export are closed: keys go to the 4 open ones only.
     assert!(shards.len() <= 4 && shards.len() >= 3, "{shards:?}");
-    for closed in ["shardId-000000000000", "shardId-000000000002", "shardId-000000000003"] {
+    for closed in [
+        "shardId-000000000000",
+        "shardId-000000000002",
+        "shardId-000000000003",
+    ] {
         assert!(!shards.contains(closed), "{closed} is closed");
     }
 }

@@ -42,11 +42,11 @@ pub struct DistributeArgs {
     /// JSONPath to the key in each payload, e.g. `$.device.id`
     #[arg(long, value_name = "JSONPATH")]
     pub key_path: Option<String>,
-    /// Take the key template from this IoT rule in the configuration
-    #[arg(long, value_name = "NAME", requires = "config_path")]
+    /// Take the key template (and the stream's shard map, unless given) from this IoT rule
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["partition_key", "key_path"])]
     pub rule: Option<String>,
-    /// Configuration to find `--rule` in
-    #[arg(long, value_name = "PATH")]
+    /// Configuration (files or directories) to find `--rule` in; default `.`
+    #[arg(long, value_name = "PATH", requires = "rule")]
     pub config_path: Option<PathBuf>,
     /// Lambda ParallelizationFactor (1..10) for the ordering groups
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
@@ -105,19 +105,35 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
     } else {
         return Err("no input: give `--keys FILE` or `--samples FILE...`".into());
     };
-    let (map, label) = match (&args.shard_map, args.shards) {
-        (Some(p), _) => (load_shard_map(p)?, p.display().to_string()),
-        (None, Some(0)) => return Err("`--shards` must be at least `1`".into()),
-        (None, Some(n)) => (ShardMap::even(n), format!("even {n}")),
-        (None, None) => {
+    // `--rule NAME`: the key template (and, unless given, the shard map) come from the rule.
+    let rule = match &args.rule {
+        Some(name) => {
+            let path = args
+                .config_path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("."));
+            Some(crate::samples::rule_key(&path, name)?)
+        }
+        None if args.config_path.is_some() => {
+            return Err("`--config-path` needs `--rule NAME`".into());
+        }
+        None => None,
+    };
+    let (map, label) = match (
+        &args.shard_map,
+        args.shards,
+        rule.as_ref().and_then(|r| r.stream.as_ref()),
+    ) {
+        (Some(p), _, _) => (load_shard_map(p)?, p.display().to_string()),
+        (None, Some(0), _) => return Err("`--shards` must be at least `1`".into()),
+        (None, Some(n), _) => (ShardMap::even(n), format!("even {n}")),
+        (None, None, Some((stream, m))) => (m.clone(), format!("stream `{stream}`")),
+        (None, None, None) => {
             return Err("no shard map: give `--shard-map EXPORT.json` or `--shards N`".into());
         }
     };
-    let src = if args.rule.is_some() || args.config_path.is_some() {
-        return Err(
-            "`--rule` and `--config-path` are not available yet: give `--partition-key TEMPLATE`"
-                .into(),
-        );
+    let src = if let Some(r) = &rule {
+        KeySource::template(&r.template)?
     } else if let Some(t) = &args.partition_key {
         KeySource::template(t)?
     } else if let Some(p) = &args.key_path {
@@ -139,6 +155,7 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
         top: args.top,
         exact_keys: args.exact_keys.max(16),
         shard_map_label: label,
+        topic_filter: rule.as_ref().and_then(|r| r.topic_filter.clone()),
         ..Options::default()
     };
 
