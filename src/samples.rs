@@ -286,3 +286,84 @@ pub fn rule_key(config_path: &std::path::Path, name: &str) -> Result<RuleKey, St
         stream,
     })
 }
+
+/// An event source mapping found in a configuration, for `simulate --mapping`.
+#[derive(Debug)]
+pub struct FoundMapping {
+    pub mapping: crate::model::EventSourceMapping,
+    /// The function's `Timeout` (AWS default 3 s when the function is known without one).
+    pub function_timeout_s: Option<i64>,
+    pub stream: Option<(String, crate::keyspace::ShardMap)>,
+}
+
+/// Finds a mapping by address (`aws_lambda_event_source_mapping.x`, `Resources.X`, `esm/UUID`)
+/// or by its function's name.
+pub fn find_mapping(config_path: &std::path::Path, name: &str) -> Result<FoundMapping, String> {
+    let loaded = crate::load::load_paths(&[config_path.to_path_buf()], &Default::default());
+    let mut model = loaded.model;
+    crate::link::link(&mut model);
+    let analysis = crate::analysis::analyse(&model);
+    let hits: Vec<usize> = model
+        .mappings
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| {
+            m.origin.address == name
+                || m.origin.address.rsplit('.').next() == Some(name)
+                || m.function.get().map(String::as_str) == Some(name)
+                || m.function_idx
+                    .and_then(|f| model.functions[f].name.get())
+                    .map(String::as_str)
+                    == Some(name)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let mi = match hits.as_slice() {
+        [i] => *i,
+        [] => {
+            let known: Vec<&str> = model
+                .mappings
+                .iter()
+                .map(|m| m.origin.address.as_str())
+                .collect();
+            return Err(format!(
+                "no event source mapping `{name}` in `{}` (mappings found: {})",
+                config_path.display(),
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    format!("`{}`", known.join("`, `"))
+                }
+            ));
+        }
+        many => {
+            let names: Vec<&str> = many
+                .iter()
+                .map(|&i| model.mappings[i].origin.address.as_str())
+                .collect();
+            return Err(format!(
+                "`{name}` names {} mappings: `{}`; give an address",
+                many.len(),
+                names.join("`, `")
+            ));
+        }
+    };
+    let m = model.mappings[mi].clone();
+    let function_timeout_s = m.function_idx.map(|f| {
+        model.functions[f]
+            .timeout
+            .get()
+            .copied()
+            .unwrap_or(crate::model::limits::FUNCTION_TIMEOUT_DEFAULT)
+    });
+    let stream = m.stream.and_then(|si| {
+        analysis.shard_maps[si]
+            .map()
+            .map(|sm| (model.streams[si].display_name(), sm.clone()))
+    });
+    Ok(FoundMapping {
+        mapping: m,
+        function_timeout_s,
+        stream,
+    })
+}

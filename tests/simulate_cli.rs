@@ -136,3 +136,50 @@ fn shard_map_export_routes_keys_to_open_shards_only() {
         assert!(!shards.contains(closed), "{closed} is closed");
     }
 }
+
+#[test]
+fn mapping_settings_come_from_the_configuration() {
+    // The fixture's mapping: bisect on, 3 retries, an SQS destination, 8-shard stream.
+    let out = cmd()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "--mapping",
+            "aws_lambda_event_source_mapping.writer",
+            "--config-path",
+            "fixtures/samples-seed-hot-shard",
+        ])
+        .args(SEED1)
+        .args(["--poison", "1:5", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        v["destination_records"], 1,
+        "bisect isolates the poison record for the destination"
+    );
+    assert_eq!(v["shards"], 8);
+    // The seed's own mapping has BatchSize 100000: said, not simulated.
+    cmd()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "--mapping",
+            "location_writer",
+            "--config-path",
+            "fixtures/tf-seed-hot-shard",
+        ])
+        .args(SEED1)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`100000`, outside BatchSize's range",
+        ));
+    // Mapping flags conflict with --mapping.
+    cmd()
+        .args(["--mapping", "x", "--batch-size", "10"])
+        .args(SEED1)
+        .assert()
+        .code(2);
+}

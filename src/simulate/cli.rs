@@ -27,6 +27,16 @@ pub enum SimFormat {
 /// Simulate one Lambda event source mapping draining one Kinesis stream.
 #[derive(Args, Debug, Clone)]
 pub struct SimulateArgs {
+    /// Read the mapping's settings from the configuration: its address
+    /// (`aws_lambda_event_source_mapping.x`, `Resources.X`, `esm/UUID`) or its function's name
+    #[arg(long, value_name = "NAME", conflicts_with_all = [
+        "batch_size", "window", "parallelization_factor", "max_retries", "max_record_age",
+        "bisect", "destination", "report_batch_item_failures",
+    ])]
+    pub mapping: Option<String>,
+    /// Configuration (files or directories) to find `--mapping` in; default `.`
+    #[arg(long, value_name = "PATH", requires = "mapping")]
+    pub config_path: Option<PathBuf>,
     /// Number of open shards, split evenly as CreateStream does
     #[arg(long, conflicts_with = "shard_map")]
     pub shards: Option<u32>,
@@ -131,8 +141,33 @@ pub struct SimulateArgs {
 /// Runs the command; `Ok(0)` clean, `Ok(1)` when `--max-lag` is exceeded, `Err` = usage or input
 /// error (exit 2).
 pub fn run(args: &SimulateArgs) -> Result<i32, String> {
-    let cfg = config(args)?;
-    let shards = shard_map(args)?;
+    let mut cfg = config(args)?;
+    let mut from_config = None;
+    if let Some(name) = &args.mapping {
+        let path = args
+            .config_path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("."));
+        let found = crate::samples::find_mapping(&path, name)?;
+        // The mapping's own settings; the function-side flags (record time, faults, ...) stay.
+        let m = SimConfig::from_mapping(&found.mapping, found.function_timeout_s)?;
+        cfg.batch_size = m.batch_size;
+        cfg.batching_window_ms = m.batching_window_ms;
+        cfg.parallelization_factor = m.parallelization_factor;
+        cfg.max_retry_attempts = m.max_retry_attempts;
+        cfg.max_record_age_ms = m.max_record_age_ms;
+        cfg.bisect_on_error = m.bisect_on_error;
+        cfg.on_failure_destination = m.on_failure_destination;
+        cfg.report_batch_item_failures = m.report_batch_item_failures;
+        if found.function_timeout_s.is_some() {
+            cfg.timeout_ms = m.timeout_ms;
+        }
+        from_config = found.stream.map(|(_, map)| map);
+    }
+    let shards = match from_config {
+        Some(map) if args.shards.is_none() && args.shard_map.is_none() => map,
+        _ => shard_map(args)?,
+    };
     let arrivals = load_arrivals(args)?;
     let max_lag_ms = args
         .max_lag
