@@ -216,3 +216,89 @@ fn usage_errors_exit_2() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn every_format_points_at_the_exact_value() {
+    // (fixture, code, file, line, column, end column): the same seed mistakes, on their lines.
+    let cases = [
+        (
+            "cfn-yaml-seed-hot-shard",
+            "SL101",
+            "template.yaml",
+            26,
+            29,
+            32,
+        ),
+        (
+            "cfn-yaml-seed-hot-shard",
+            "SL301",
+            "template.yaml",
+            68,
+            18,
+            24,
+        ),
+        (
+            "cfn-json-seed-hot-shard",
+            "SL101",
+            "template.json",
+            25,
+            33,
+            38,
+        ),
+        (
+            "cfn-json-seed-hot-shard",
+            "SL301",
+            "template.json",
+            72,
+            22,
+            28,
+        ),
+        (
+            "sam-parallelization-12",
+            "SL301",
+            "template.yaml",
+            35,
+            36,
+            38,
+        ),
+        ("cfn-yaml-sub-escape", "SL106", "template.yaml", 55, 35, 41),
+        (
+            "export-account",
+            "SL302",
+            "lambda/list-event-source-mappings.json",
+            20,
+            37,
+            39,
+        ),
+        ("plan-seed-hot-shard", "SL101", "plan.json", 36, 34, 39),
+        ("plan-seed-hot-shard", "SL301", "plan.json", 89, 27, 33),
+        ("tf-seed-hot-shard", "SL301", "main.tf", 38, 40, 46),
+    ];
+    for (fixture, code, file, line, col, end_col) in cases {
+        let out = shardlint()
+            .args(["check", &format!("fixtures/{fixture}"), "--format", "json"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let f = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code)
+            .unwrap_or_else(|| panic!("{fixture}: no {code}"));
+        assert_eq!(
+            f["file"],
+            format!("fixtures/{fixture}/{file}"),
+            "{fixture} {code}"
+        );
+        assert_eq!(
+            (
+                f["line"].as_u64(),
+                f["column"].as_u64(),
+                f["end_column"].as_u64()
+            ),
+            (Some(line), Some(col), Some(end_col)),
+            "{fixture} {code}"
+        );
+    }
+}
