@@ -7,9 +7,12 @@
 //!       └─ load/{terraform, cloudformation, aws_cli, plan}   keep spans; a bad file = an input error, run goes on
 //!           └─ model ............ one format-free Model: streams (shard map), producers (IoT rules → key expression),
 //!                                 consumers (event source mappings, functions); each value a Val with span + logical path
+//!               └─ link ......... IoT rule → stream, mapping → stream / function, across files and formats
 //!               └─ analysis ..... keyspace (MD5 → open shard), key templates (constant / per-record / random / unknown),
-//!                                 distribution (samples → keys → shards, in parallel), ordering groups, simulation
+//!                                 samples (routed by topic → distribution: keys → shards, in parallel), ordering groups
+//!                                 (`distribute` and `simulate` reuse these stages as their own commands)
 //!                   └─ rules .... each rule reads Model + analysis results, pushes Findings; never formats output
+//!                       └─ suppress  `shardlint:ignore` comments and CloudFormation Metadata; unused ones reported
 //!                       └─ render/{human, json, sarif, github, html}   pure: findings → bytes; decides nothing
 //!                           └─ exit code: 0 clean · 1 findings at/above --fail-on · 2 some input unreadable / usage error
 //! ```
