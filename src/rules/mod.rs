@@ -23,6 +23,7 @@ mod template_uses_select_alias;
 mod too_many_standard_consumers;
 mod unbounded_retry_without_destination;
 mod undefined_partition_key;
+mod unknown_shard_count;
 mod unresolved_stream_reference;
 pub mod unused_suppression;
 
@@ -98,6 +99,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &invalid_suppression::META,
         check: None,
+    },
+    Rule {
+        meta: &unknown_shard_count::META,
+        check: Some(unknown_shard_count::check),
     },
     Rule {
         meta: &constant_partition_key::META,
