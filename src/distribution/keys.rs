@@ -261,7 +261,7 @@ fn json_error(e: &serde_json::Error) -> String {
 }
 
 /// A key written as such (key list, `PartitionKey`): empty or too long is a bad record.
-fn given_key(
+pub(crate) fn given_key(
     key: Cow<'_, str>,
     data_bytes: u64,
     ts_ms: Option<i64>,
