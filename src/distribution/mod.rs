@@ -16,6 +16,7 @@ pub mod cli;
 pub mod engine;
 pub mod hashing;
 pub mod keys;
+mod path_key;
 pub mod reader;
 pub mod render;
 pub mod report;
