@@ -63,8 +63,13 @@ pub const DEFAULT_SEED: u64 = 0x5348_4152_444c_494e; // "SHARDLIN"
 
 /// Key-table partitions: updates for different partitions apply in parallel.
 pub(crate) const PARTITIONS: usize = 16;
-/// Items per rayon task.
+/// Items per rayon task, at most: a big batch for MD5 lanes and few per-task counters.
 const SUB_ITEMS: usize = 4096;
+/// Rayon tasks per chunk, at least (when items allow): a chunk of 5,000 envelopes used to split
+/// 4,096 + 904 and leave one core idle.
+const MIN_SUBS: usize = 8;
+/// Items per rayon task, at least.
+const MIN_SUB_ITEMS: usize = 256;
 /// Bad-line examples kept.
 pub(crate) const MAX_EXAMPLES: usize = 10;
 const EXAMPLE_BYTES: usize = 300;
@@ -239,12 +244,17 @@ impl State {
         let n = self.n_shards;
         let factor = self.factor as u128;
         let hash_mod = factor > 1;
+        let sub_items = chunk
+            .items
+            .len()
+            .div_ceil(MIN_SUBS)
+            .clamp(MIN_SUB_ITEMS, SUB_ITEMS);
         let subs: Vec<Sub> = chunk
             .items
-            .par_chunks(SUB_ITEMS)
+            .par_chunks(sub_items)
             .enumerate()
             .map(|(si, items)| {
-                let base = seq_base + (si * SUB_ITEMS) as u64;
+                let base = seq_base + (si * sub_items) as u64;
                 let mut s = Sub {
                     shard_records: vec![0; n],
                     shard_bytes: vec![0; n],
