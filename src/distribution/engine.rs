@@ -10,7 +10,7 @@ use std::sync::mpsc::sync_channel;
 use rayon::prelude::*;
 
 use super::hashing::hash_batch;
-use super::keys::{Ctx, Extracted, KeySource, extract};
+use super::keys::{Ctx, Extracted, KeySource, extract, given_key};
 use super::reader::{self, Chunk, InputFormat, ReadEvent, Unit};
 use super::report::{Example, Location};
 use super::sketch::{HyperLogLog, KeyCounter, KeyUpdate};
@@ -56,15 +56,21 @@ impl Default for Options {
 }
 
 /// Distinct keys counted exactly: 16 partitions of 57,344 keys, which fills each partition's
-/// 2^16-bucket table to hashbrown's 7/8 load instead of doubling it (about 100 MB in all).
+/// 2^16-bucket table to hashbrown's 7/8 load instead of doubling it (48-byte slots, 4-byte
+/// buckets and the key bytes: about 85 MB in all with 36-byte keys).
 pub const DEFAULT_EXACT_KEYS: usize = 917_504;
 
 pub const DEFAULT_SEED: u64 = 0x5348_4152_444c_494e; // "SHARDLIN"
 
 /// Key-table partitions: updates for different partitions apply in parallel.
 pub(crate) const PARTITIONS: usize = 16;
-/// Items per rayon task.
+/// Items per rayon task, at most: a big batch for MD5 lanes and few per-task counters.
 const SUB_ITEMS: usize = 4096;
+/// Rayon tasks per chunk, at least (when items allow): a chunk of 5,000 envelopes used to split
+/// 4,096 + 904 and leave one core idle.
+const MIN_SUBS: usize = 8;
+/// Items per rayon task, at least.
+const MIN_SUB_ITEMS: usize = 256;
 /// Bad-line examples kept.
 pub(crate) const MAX_EXAMPLES: usize = 10;
 const EXAMPLE_BYTES: usize = 300;
@@ -92,6 +98,47 @@ pub(crate) struct State {
     pub input_errors: Vec<String>,
     /// Global index of the next item.
     seq: u64,
+}
+
+/// `ShardMap::shard_index` through a table on the top bits of the hash: a prefix whose whole
+/// hash range holds no shard start maps to one shard, found without the binary search over
+/// `u128` starts; the other prefixes (and unsorted maps) ask the map itself, so the answer is
+/// always `map.shard_index(h)`.
+struct ShardLookup<'m> {
+    map: &'m ShardMap,
+    /// Per prefix: the shard, or `u32::MAX` when the prefix needs the binary search.
+    direct: Vec<u32>,
+}
+
+const LOOKUP_BITS: u32 = 12;
+
+impl<'m> ShardLookup<'m> {
+    fn new(map: &'m ShardMap) -> Self {
+        let starts: Vec<u128> = map.shards().iter().map(|s| s.start).collect();
+        let shift = 128 - LOOKUP_BITS;
+        let direct = (0..1u128 << LOOKUP_BITS)
+            .map(|p| {
+                let lo = p << shift;
+                let hi = lo | ((1u128 << shift) - 1);
+                let first_at_or_after = starts.partition_point(|&s| s < lo);
+                let none_inside = starts.get(first_at_or_after).is_none_or(|&s| s > hi);
+                if starts.is_sorted() && none_inside {
+                    map.shard_index(lo) as u32
+                } else {
+                    u32::MAX
+                }
+            })
+            .collect();
+        ShardLookup { map, direct }
+    }
+
+    #[inline]
+    fn index(&self, h: u128) -> usize {
+        match self.direct[(h >> (128 - LOOKUP_BITS)) as usize] {
+            u32::MAX => self.map.shard_index(h),
+            i => i as usize,
+        }
+    }
 }
 
 /// One rayon task's results over a slice of a chunk.
@@ -188,7 +235,7 @@ impl State {
         &mut self,
         chunk: &Chunk,
         src: &KeySource,
-        map: &ShardMap,
+        lookup: &ShardLookup,
         seed: u64,
         topic_filter: Option<&str>,
     ) {
@@ -198,12 +245,17 @@ impl State {
         let n = self.n_shards;
         let factor = self.factor as u128;
         let hash_mod = factor > 1;
+        let sub_items = chunk
+            .items
+            .len()
+            .div_ceil(MIN_SUBS)
+            .clamp(MIN_SUB_ITEMS, SUB_ITEMS);
         let subs: Vec<Sub> = chunk
             .items
-            .par_chunks(SUB_ITEMS)
+            .par_chunks(sub_items)
             .enumerate()
             .map(|(si, items)| {
-                let base = seq_base + (si * SUB_ITEMS) as u64;
+                let base = seq_base + (si * sub_items) as u64;
                 let mut s = Sub {
                     shard_records: vec![0; n],
                     shard_bytes: vec![0; n],
@@ -222,24 +274,43 @@ impl State {
                     ts_min: None,
                     ts_max: None,
                     hll: None,
-                    buckets: (0..PARTITIONS).map(|_| Vec::new()).collect(),
+                    buckets: (0..PARTITIONS)
+                        .map(|_| Vec::with_capacity(items.len() / PARTITIONS * 5 / 4 + 8))
+                        .collect(),
                 };
                 // (key, data bytes, explicit hash, seq)
                 let mut keyed: Vec<(Cow<str>, u64, Option<u128>, u64)> =
                     Vec::with_capacity(items.len());
+                // Key lists: one UTF-8 check over the slice's lines instead of one per line.
+                let text = match (chunk.format, items.first(), items.last()) {
+                    (InputFormat::Keys, Some(a), Some(b)) => {
+                        let (lo, hi) = (a.start as usize, (b.start + b.len) as usize);
+                        std::str::from_utf8(&chunk.buf[lo..hi])
+                            .ok()
+                            .map(|t| (lo, t))
+                    }
+                    _ => None,
+                };
                 for (j, it) in items.iter().enumerate() {
                     let seq = base + j as u64;
                     let raw = chunk.bytes(it);
-                    match extract(
-                        src,
-                        chunk.format,
-                        raw,
-                        &Ctx {
-                            seq,
-                            seed,
-                            topic_filter,
-                        },
-                    ) {
+                    let line = text.and_then(|(lo, t)| {
+                        t.get(it.start as usize - lo..(it.start + it.len) as usize - lo)
+                    });
+                    let got = match line {
+                        Some(k) => given_key(Cow::Borrowed(k), 0, None, None),
+                        None => extract(
+                            src,
+                            chunk.format,
+                            raw,
+                            &Ctx {
+                                seq,
+                                seed,
+                                topic_filter,
+                            },
+                        ),
+                    };
+                    match got {
                         Extracted::Skip => {}
                         Extracted::Key {
                             key,
@@ -290,7 +361,7 @@ impl State {
                 let mut hll = HyperLogLog::default();
                 s.keyed = keyed.len() as u64;
                 for ((key, data, explicit, seq), h) in keyed.into_iter().zip(hashes) {
-                    let shard = map.shard_index(explicit.unwrap_or(h));
+                    let shard = lookup.index(explicit.unwrap_or(h));
                     let bytes = data + key.len() as u64;
                     s.shard_records[shard] += 1;
                     s.shard_bytes[shard] += bytes;
@@ -378,6 +449,7 @@ pub fn distribute_with_progress(
         return Err("no input: give `--keys FILE` or `--samples FILE`".into());
     }
     let mut st = State::new(map, opts);
+    let lookup = ShardLookup::new(map);
     st.files = inputs
         .iter()
         .map(|p| (p.display().to_string(), InputFormat::Auto))
@@ -406,7 +478,7 @@ pub fn distribute_with_progress(
                 }
                 ReadEvent::Chunk(c) => {
                     if !skipped[c.input] {
-                        st.process(&c, src, map, opts.seed, opts.topic_filter.as_deref());
+                        st.process(&c, src, &lookup, opts.seed, opts.topic_filter.as_deref());
                         progress(st.keyed + st.undefined);
                     }
                 }

@@ -10,6 +10,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::path_key::{self, PathKey};
 use super::reader::InputFormat;
 use crate::model::limits::{PARTITION_KEY_MAX, PARTITION_KEY_MIN};
 use crate::template::{self, EvalInput, Evaluated, Expr, Part, Template};
@@ -24,6 +25,9 @@ pub enum KeySource {
         template: Template,
         /// Top-level payload fields the template reads; `None` = all. Only these are parsed.
         fields: Option<Vec<String>>,
+        /// The template compiled to payload paths, when it is only paths, literals, `+`,
+        /// `topic()` and `clientid()`: keys without building a `serde_json::Value`.
+        fast: Option<PathKey>,
     },
     /// A JSONPath into each payload (SDK producers keyed by a payload field).
     KeyPath {
@@ -48,10 +52,12 @@ impl KeySource {
             )
         })?;
         let fields = template_fields(&template);
+        let fast = PathKey::compile(&template);
         Ok(KeySource::Template {
             text: text.to_string(),
             template,
             fields,
+            fast,
         })
     }
 
@@ -261,7 +267,7 @@ fn json_error(e: &serde_json::Error) -> String {
 }
 
 /// A key written as such (key list, `PartitionKey`): empty or too long is a bad record.
-fn given_key(
+pub(crate) fn given_key(
     key: Cow<'_, str>,
     data_bytes: u64,
     ts_ms: Option<i64>,
@@ -307,7 +313,7 @@ struct Meta<'a> {
 
 fn from_payload<'a>(
     src: &KeySource,
-    payload: &[u8],
+    payload: &'a [u8],
     data_bytes: u64,
     meta: &Meta,
     ctx: &Ctx,
@@ -316,8 +322,27 @@ fn from_payload<'a>(
     match src {
         KeySource::Given => bad("payload records need `--partition-key` or `--key-path`".into()),
         KeySource::Template {
-            template, fields, ..
+            template,
+            fields,
+            fast,
+            ..
         } => {
+            let fast_meta = path_key::Meta {
+                topic: meta.topic,
+                clientid: meta.clientid,
+            };
+            if let Some(key) = fast.as_ref().and_then(|f| f.key(payload, &fast_meta)) {
+                return match key_problem(&key) {
+                    Some(reason) => bad(reason),
+                    None => Extracted::Key {
+                        key,
+                        data_bytes,
+                        ts_ms,
+                        explicit: None,
+                        multi: false,
+                    },
+                };
+            }
             let value = match parse_pruned(payload, fields.as_deref()) {
                 Ok(v) => v,
                 Err(e) => return bad(json_error(&e)),
@@ -717,6 +742,162 @@ mod tests {
         .unwrap();
         assert_eq!(v, serde_json::json!({"vin":"B"}));
         assert!(parse_pruned(b"{\"a\":", Some(&[])).is_err());
+    }
+
+    /// The same template without its compiled fast path.
+    fn general(text: &str) -> KeySource {
+        let KeySource::Template {
+            text,
+            template,
+            fields,
+            ..
+        } = KeySource::template(text).unwrap()
+        else {
+            unreachable!()
+        };
+        KeySource::Template {
+            text,
+            template,
+            fields,
+            fast: None,
+        }
+    }
+
+    #[test]
+    fn path_fast_path_gives_the_general_result() {
+        let templates = [
+            "${get(get(list, 0), 'vin')}",
+            "${vin}",
+            "${a.b.c}",
+            "${get(list, 1)}",
+            "${get(get(list, 0), 'k.x')}",
+            "${topic(2)}-${get(get(list, 0), 'vin')}",
+            "${topic()}",
+            "${topic(7)}",
+            "${clientid()}/${a.b.c}",
+            "dev-${vin}",
+            "${vin}${vin}",
+            "${a}-${a.b}",
+            "${a + b}",
+            "${a + '-' + b}",
+            "${'x' + n}",
+            "${n + 1}",
+            "${n + vin}",
+            "${get(get(a, 'b'), 'c')}:${get(list, 0)}",
+        ];
+        let long = "🚗".repeat(256);
+        let too_long = "k".repeat(257);
+        let mut payloads: Vec<String> = [
+            r#"{"list":[{"vin":"TEST-1","lat":1.5,"lon":139.0}]}"#,
+            r#"{"list":[{"vin":"TE\"ST\u00e9\n"}],"vin":"a\/b"}"#,
+            r#"{"vin":"車両-é🚗","list":[{"vin":"ü"},{"vin":"x"}]}"#,
+            r#"{"vin":123}"#,
+            r#"{"vin":-7,"n":41}"#,
+            r#"{"vin":1.5}"#,
+            r#"{"vin":3.0,"n":2.5}"#,
+            r#"{"vin":18446744073709551615}"#,
+            r#"{"vin":1e400}"#,
+            r#"{"vin":true,"a":false,"b":"y"}"#,
+            r#"{"vin":null}"#,
+            r#"{"vin":""}"#,
+            r#"{"vin":{"x":1}}"#,
+            r#"{"vin":[1]}"#,
+            r#"{}"#,
+            r#"{"other":1}"#,
+            r#"{"list":[]}"#,
+            r#"{"list":[1]}"#,
+            r#"{"list":[{"vin":"a"},"second"]}"#,
+            r#"{"list":{"0":{"vin":"a"}}}"#,
+            r#"{"list":"abc"}"#,
+            r#"{"list":[{"k.x":"dotted","k":{"x":"nested"}}]}"#,
+            r#"{"a":{"b":{"c":"deep"}},"list":["e0"]}"#,
+            r#"{"a":{"b":"notobj"}}"#,
+            r#"{"a":"x","b":"y","n":9223372036854775807}"#,
+            r#"{"a":1,"b":2}"#,
+            r#"{"a":"","b":""}"#,
+            r#"{"vin":"first","vin":"second"}"#,
+            r#"{"list":[{"vin":"a"}],"list":[]}"#,
+            r#"{"list":[{"vin":"a","vin":"b"}]}"#,
+            r#"{"a":{"b":{"c":"x"}},"a":{"b":{}}}"#,
+            r#"{"a":{"b":{"c":"x"},"b":{"c":"y"}}}"#,
+            " \t{ \"list\" : [ { \"vin\" : \"W\" } ] ,\n \"vin\":\"V\" }  \r\n",
+            r#"{"list":[{"vin":"a","x":"\ud800"}]}"#,
+            r#"{"list":[{"vin":"a","x":1e999}]}"#,
+            r#"{"list":[{"vin":"a"}],"skip":1e999}"#,
+            r#"{"vin":"a"} trailing"#,
+            r#"{"vin":"a",}"#,
+            r#"{"vin":"a""#,
+            r#"[{"vin":"a"}]"#,
+            r#""vin""#,
+            "7",
+            "null",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        payloads.push(format!(r#"{{"vin":"{long}"}}"#));
+        payloads.push(format!(r#"{{"vin":"{too_long}"}}"#));
+        let mut raw: Vec<Vec<u8>> = payloads.into_iter().map(String::into_bytes).collect();
+        // Invalid UTF-8 in a member the template reads and in one it skips.
+        raw.push(b"{\"list\":[{\"vin\":\"a\",\"x\":\"\xff\"}]}".to_vec());
+        raw.push(b"{\"list\":[{\"vin\":\"a\"}],\"skip\":\"\xff\"}".to_vec());
+        let topics = [Some("vehicles/TEST-1/location"), None];
+        let mut answered = 0;
+        for t in templates {
+            let fast = KeySource::template(t).unwrap();
+            let KeySource::Template { fast: Some(pk), .. } = &fast else {
+                panic!("`{t}` should compile to the fast path");
+            };
+            let slow = general(t);
+            for p in &raw {
+                for topic in topics {
+                    let meta = Meta {
+                        topic,
+                        clientid: topic.map(|_| "client-1"),
+                        ..Meta::default()
+                    };
+                    let fm = path_key::Meta {
+                        topic: meta.topic,
+                        clientid: meta.clientid,
+                    };
+                    answered += usize::from(pk.key(p, &fm).is_some());
+                    let a = from_payload(&fast, p, 9, &meta, &ctx());
+                    let b = from_payload(&slow, p, 9, &meta, &ctx());
+                    assert_eq!(a, b, "`{t}` on {}", String::from_utf8_lossy(p));
+                }
+            }
+        }
+        assert!(answered > 100, "{answered}");
+        // Through whole envelopes too.
+        let env = br#"{"topic":"vehicles/TEST-9/location","clientid":"c","timestamp":1667264400000,"payload":{"list":[{"vin":"TEST-9"}]}}"#;
+        for t in templates {
+            assert_eq!(
+                extract(
+                    &KeySource::template(t).unwrap(),
+                    InputFormat::Envelopes,
+                    env,
+                    &ctx()
+                ),
+                extract(&general(t), InputFormat::Envelopes, env, &ctx()),
+                "{t}"
+            );
+        }
+        for t in [
+            "${newuuid()}",
+            "${upper(vin)}",
+            "${get(list, -1)}",
+            "${get(list, 0.5)}",
+            "${true}",
+            "${get(topic(), 0)}",
+        ] {
+            assert!(
+                matches!(
+                    KeySource::template(t),
+                    Ok(KeySource::Template { fast: None, .. })
+                ),
+                "{t}"
+            );
+        }
     }
 
     #[test]

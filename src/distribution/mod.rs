@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! reader (thread: files, .gz, stdin → chunks of lines / array elements, format detection)
-//!   └─ keys (per item: key list / PartitionKey / IoT template / JSONPath → key, bytes, time)
+//!   └─ keys (per item: key list / PartitionKey / IoT template / JSONPath → key, bytes, time;
+//!       path_key: pure-path templates walk the raw payload without building a Value)
 //!       └─ engine (rayon: batch MD5 → open shard → per-shard counters; key table partitions)
 //!           └─ sketch (exact key counts up to a cap, then Space-Saving; HyperLogLog)
 //!               └─ report (Serialize, JSON version 1) ─ render (text) ─ cli (`distribute`)
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod engine;
 pub mod hashing;
 pub mod keys;
+mod path_key;
 pub mod reader;
 pub mod render;
 pub mod report;

@@ -331,10 +331,7 @@ fn read_lines(
         let mut items = Vec::with_capacity(cut / 16 + 1);
         let mut start = 0usize;
         while start < buf.len() {
-            let end = buf[start..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(buf.len(), |i| start + i);
+            let end = find_newline(&buf[start..]).map_or(buf.len(), |i| start + i);
             let mut line_end = end;
             if line_end > start && buf[line_end - 1] == b'\r' {
                 line_end -= 1;
@@ -362,6 +359,30 @@ fn read_lines(
         target = target.max(chunk_bytes);
     }
     true
+}
+
+/// The first `\n` in `b`, eight bytes at a time (SWAR): lines are short, so this runs once per
+/// record and a byte loop was most of the reader's time.
+pub(crate) fn find_newline(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const NL: u64 = LO * b'\n' as u64;
+    let mut words = b.chunks_exact(8);
+    let mut at = 0;
+    for w in &mut words {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ NL;
+        // High bit set in each zero byte of `x`; the lowest flag is always a real one.
+        let z = x.wrapping_sub(LO) & !x & HI;
+        if z != 0 {
+            return Some(at + (z.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&c| c == b'\n')
+        .map(|i| at + i)
 }
 
 fn memchr_last(b: &[u8]) -> Option<usize> {
@@ -516,6 +537,24 @@ d",
         assert_eq!(it[2], (3, "".into()));
         assert!(it[3].1.starts_with("ccc"));
         assert_eq!(it[4], (5, "d".into()));
+    }
+
+    #[test]
+    fn find_newline_matches_a_byte_search() {
+        let mut data: Vec<u8> = Vec::new();
+        for i in 0..600u32 {
+            data.push([b'a', b'\n', 0x01, 0x0b, 0x09, 0x8a, 0xff, 0x00][(i * 7 % 13 % 8) as usize]);
+        }
+        for start in 0..data.len() {
+            for end in start..(start + 40).min(data.len()) {
+                let s = &data[start..end];
+                assert_eq!(
+                    find_newline(s),
+                    s.iter().position(|&c| c == b'\n'),
+                    "{start}..{end}"
+                );
+            }
+        }
     }
 
     #[test]

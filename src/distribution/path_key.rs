@@ -1,0 +1,486 @@
+//! The fast path of template keys: a template made only of payload paths (`a.b`,
+//! `get(x, 'key')`, `get(x, 2)`), string and whole-number literals, `+` of those, `topic(n)` and
+//! `clientid()` is compiled once into a trie of paths, and each payload is walked in one serde
+//! pass that builds no `serde_json::Value`: members off the paths are validated or skipped
+//! exactly as the general path (`parse_pruned` + `template::evaluate`) would parse them, and
+//! only the key is allocated (or borrowed from the input when it is one unescaped string).
+//!
+//! The fast path only ever answers with a key on the plain happy path: a defined, non-empty
+//! key from strings and integers (and JSON booleans and decimals, converted as IoT does). For
+//! anything else (invalid JSON, a missing field, an index out of range, `null`, an object where
+//! a scalar was expected, integer overflow in `+`, an empty key) it says "ask the general
+//! path", which then produces the same result it always did, reasons included.
+
+use std::borrow::Cow;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::template::{Expr, Part, Template};
+
+/// A compiled template; see the module docs.
+#[derive(Debug)]
+pub struct PathKey {
+    parts: Vec<Piece>,
+    /// Node 0 is the payload; every path of the template is a path from it.
+    nodes: Vec<Node>,
+    leaves: usize,
+}
+
+#[derive(Debug)]
+enum Piece {
+    Lit(String),
+    Expr(Term),
+}
+
+#[derive(Debug)]
+enum Term {
+    /// The value at the end of a path, by leaf number.
+    Leaf(usize),
+    Str(String),
+    Int(i64),
+    /// `topic()` (`None`) or `topic(n)`.
+    Topic(Option<usize>),
+    ClientId,
+    Add(Box<Term>, Box<Term>),
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    /// Object members that lead on, by key.
+    keys: Vec<(String, usize)>,
+    /// Array elements that lead on, by index.
+    index: Vec<(usize, usize)>,
+    /// This node's value is a leaf of the template.
+    leaf: Option<usize>,
+    /// Every leaf at or under this node: reset when a duplicate key is met again, since the
+    /// last of duplicate members wins (as in `serde_json::Map`).
+    under: Vec<usize>,
+}
+
+#[derive(Copy, Clone)]
+enum Step<'t> {
+    Key(&'t str),
+    Index(usize),
+}
+
+/// What a path reached in one payload.
+#[derive(Clone, Debug)]
+enum Got<'de> {
+    Missing,
+    /// `null`, an object or an array: never a key on the fast path.
+    Other,
+    Str(Cow<'de, str>),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+/// A value while `+` and the parts are put together.
+enum Val<'a> {
+    Str(Cow<'a, str>),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+/// The record context the fast path may read besides the payload.
+pub struct Meta<'m> {
+    pub topic: Option<&'m str>,
+    pub clientid: Option<&'m str>,
+}
+
+/// A whole number usable as an index or `topic()` level (what IoT's conversion to Int gives).
+fn whole(value: f64) -> Option<usize> {
+    (value.fract() == 0.0 && (0.0..9.0e15).contains(&value)).then_some(value as usize)
+}
+
+impl PathKey {
+    /// Compiles `t`, or `None` when it uses anything the fast path does not handle.
+    pub fn compile(t: &Template) -> Option<PathKey> {
+        let mut pk = PathKey {
+            parts: Vec::new(),
+            nodes: vec![Node::default()],
+            leaves: 0,
+        };
+        for p in &t.parts {
+            let piece = match p {
+                Part::Lit { text, .. } => Piece::Lit(text.clone()),
+                Part::Expr { expr, .. } => Piece::Expr(pk.term(expr)?),
+            };
+            pk.parts.push(piece);
+        }
+        // Leaves under each node, for the duplicate-key reset.
+        for n in (0..pk.nodes.len()).rev() {
+            let mut under: Vec<usize> = pk.nodes[n].leaf.into_iter().collect();
+            let kids: Vec<usize> = pk.nodes[n]
+                .keys
+                .iter()
+                .map(|k| k.1)
+                .chain(pk.nodes[n].index.iter().map(|i| i.1))
+                .collect();
+            for k in kids {
+                under.extend(pk.nodes[k].under.iter().copied());
+            }
+            pk.nodes[n].under = under;
+        }
+        Some(pk)
+    }
+
+    fn term(&mut self, e: &Expr) -> Option<Term> {
+        Some(match e {
+            Expr::Str { value, .. } => Term::Str(value.clone()),
+            Expr::Num { value, .. } => Term::Int(whole(*value)? as i64),
+            Expr::Add { lhs, rhs, .. } => {
+                Term::Add(Box::new(self.term(lhs)?), Box::new(self.term(rhs)?))
+            }
+            Expr::Call { name, args, .. } if name == "topic" => match args.as_slice() {
+                [] => Term::Topic(None),
+                [Expr::Num { value, .. }] if whole(*value)? >= 1 => {
+                    Term::Topic(Some(whole(*value)?))
+                }
+                _ => return None,
+            },
+            Expr::Call { name, args, .. } if name == "clientid" && args.is_empty() => {
+                Term::ClientId
+            }
+            Expr::Field { .. } | Expr::Call { .. } => {
+                let mut steps = Vec::new();
+                path(e, &mut steps)?;
+                Term::Leaf(self.leaf(&steps))
+            }
+            Expr::Bool { .. } => return None,
+        })
+    }
+
+    /// The leaf at the end of `steps`, adding nodes as needed.
+    fn leaf(&mut self, steps: &[Step]) -> usize {
+        let mut n = 0;
+        for s in steps {
+            let found = match s {
+                Step::Key(k) => self.nodes[n].keys.iter().find(|c| c.0 == *k).map(|c| c.1),
+                Step::Index(i) => self.nodes[n].index.iter().find(|c| c.0 == *i).map(|c| c.1),
+            };
+            n = match found {
+                Some(c) => c,
+                None => {
+                    let c = self.nodes.len();
+                    self.nodes.push(Node::default());
+                    match s {
+                        Step::Key(k) => self.nodes[n].keys.push((k.to_string(), c)),
+                        Step::Index(i) => self.nodes[n].index.push((*i, c)),
+                    }
+                    c
+                }
+            };
+        }
+        *self.nodes[n].leaf.get_or_insert_with(|| {
+            self.leaves += 1;
+            self.leaves - 1
+        })
+    }
+
+    /// The key of one payload, or `None` for "ask the general path".
+    pub fn key<'de>(&self, payload: &'de [u8], meta: &Meta) -> Option<Cow<'de, str>> {
+        let mut got = vec![Got::Missing; self.leaves];
+        let mut de = serde_json::Deserializer::from_slice(payload);
+        Root {
+            pk: self,
+            got: &mut got,
+        }
+        .deserialize(&mut de)
+        .ok()?;
+        de.end().ok()?;
+        // The common case `${path}` to an unescaped string: borrowed from the input.
+        if let [Piece::Expr(Term::Leaf(i))] = self.parts.as_slice() {
+            return match std::mem::replace(&mut got[*i], Got::Missing) {
+                Got::Str(s) if !s.is_empty() => Some(s),
+                Got::Str(_) => None,
+                other => text(leaf_val(other)?).map(|s| Cow::Owned(s.into_owned())),
+            };
+        }
+        let mut key = String::new();
+        for p in &self.parts {
+            match p {
+                Piece::Lit(s) => key.push_str(s),
+                Piece::Expr(t) => key.push_str(&text(self.eval(t, &got, meta)?)?),
+            }
+        }
+        (!key.is_empty()).then_some(Cow::Owned(key))
+    }
+
+    fn eval<'a>(&'a self, t: &'a Term, got: &'a [Got<'a>], meta: &Meta<'a>) -> Option<Val<'a>> {
+        Some(match t {
+            Term::Leaf(i) => leaf_val(got[*i].clone())?,
+            Term::Str(s) => Val::Str(Cow::Borrowed(s)),
+            Term::Int(i) => Val::Int(*i),
+            Term::Topic(None) => Val::Str(Cow::Borrowed(meta.topic?)),
+            Term::Topic(Some(n)) => Val::Str(Cow::Borrowed(meta.topic?.split('/').nth(n - 1)?)),
+            Term::ClientId => Val::Str(Cow::Borrowed(meta.clientid.unwrap_or("n/a"))),
+            Term::Add(l, r) => match (self.eval(l, got, meta)?, self.eval(r, got, meta)?) {
+                (Val::Str(a), b) => Val::Str(Cow::Owned(a.into_owned() + &text(b)?)),
+                (a, Val::Str(b)) => Val::Str(Cow::Owned(text(a)?.into_owned() + &b)),
+                (Val::Int(a), Val::Int(b)) => Val::Int(a.checked_add(b)?),
+                // Decimal sums and Boolean operands: the general path.
+                _ => return None,
+            },
+        })
+    }
+}
+
+/// The path of a `Field` or a `get` chain, or `None` if it is anything else.
+fn path<'t>(e: &'t Expr, out: &mut Vec<Step<'t>>) -> Option<()> {
+    match e {
+        Expr::Field { path, .. } => {
+            if path.first().is_none_or(|f| f == "*") {
+                return None;
+            }
+            out.extend(path.iter().map(|k| Step::Key(k)));
+        }
+        Expr::Call { name, args, .. } if name == "get" => match args.as_slice() {
+            [coll, Expr::Str { value, .. }] => {
+                path(coll, out)?;
+                out.push(Step::Key(value));
+            }
+            [coll, Expr::Num { value, .. }] => {
+                path(coll, out)?;
+                out.push(Step::Index(whole(*value)?));
+            }
+            _ => return None,
+        },
+        _ => return None,
+    }
+    Some(())
+}
+
+fn leaf_val(g: Got) -> Option<Val> {
+    Some(match g {
+        Got::Missing | Got::Other => return None,
+        Got::Str(s) => Val::Str(s),
+        Got::Int(i) => Val::Int(i),
+        Got::Float(f) => Val::Float(f),
+        Got::Bool(b) => Val::Bool(b),
+    })
+}
+
+/// IoT's conversion to String, as `template::evaluate` does it.
+fn text(v: Val) -> Option<Cow<str>> {
+    Some(match v {
+        Val::Str(s) => s,
+        Val::Int(i) => Cow::Owned(i.to_string()),
+        Val::Float(f) => Cow::Owned(serde_json::Number::from_f64(f)?.to_string()),
+        Val::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
+    })
+}
+
+/// Stops the walk early: the general path will answer.
+fn give_up<E: de::Error>() -> E {
+    E::custom("not on the fast path")
+}
+
+/// The payload: only an object has fields; members the template does not read are skipped
+/// with `IgnoredAny`, as `parse_pruned` skips them.
+struct Root<'p, 'g, 'de> {
+    pk: &'p PathKey,
+    got: &'g mut [Got<'de>],
+}
+
+impl<'de> DeserializeSeed<'de> for Root<'_, '_, 'de> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Root<'_, '_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let root = &self.pk.nodes[0];
+        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+            match root.keys.iter().find(|c| c.0 == *k) {
+                Some(&(_, child)) => map.next_value_seed(Walk {
+                    pk: self.pk,
+                    node: child,
+                    got: &mut *self.got,
+                })?,
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+    // Not an object: every field is Undefined, which the general path words.
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Err(give_up())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Err(give_up())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Err(give_up())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Err(give_up())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Err(give_up())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Err(give_up())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Err(give_up())
+    }
+}
+
+/// A value on a template path (inside a top-level member the template reads): parsed exactly
+/// as `serde_json::Value` would parse it, keeping only what the leaves need.
+struct Walk<'p, 'g, 'de> {
+    pk: &'p PathKey,
+    node: usize,
+    got: &'g mut [Got<'de>],
+}
+
+impl<'de> DeserializeSeed<'de> for Walk<'_, '_, 'de> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        // A later duplicate member replaces everything an earlier one gave.
+        for &l in &self.pk.nodes[self.node].under {
+            self.got[l] = Got::Missing;
+        }
+        d.deserialize_any(self)
+    }
+}
+
+macro_rules! leaf {
+    ($self:ident, $g:expr) => {{
+        if let Some(l) = $self.pk.nodes[$self.node].leaf {
+            $self.got[l] = $g;
+        }
+        Ok(())
+    }};
+}
+
+impl<'de> Visitor<'de> for Walk<'_, '_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let node = &self.pk.nodes[self.node];
+        if let Some(l) = node.leaf {
+            self.got[l] = Got::Other;
+        }
+        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+            match node.keys.iter().find(|c| c.0 == *k) {
+                Some(&(_, child)) => map.next_value_seed(Walk {
+                    pk: self.pk,
+                    node: child,
+                    got: &mut *self.got,
+                })?,
+                None => map.next_value_seed(Validate)?,
+            }
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let node = &self.pk.nodes[self.node];
+        if let Some(l) = node.leaf {
+            self.got[l] = Got::Other;
+        }
+        let mut i = 0usize;
+        loop {
+            let more = match node.index.iter().find(|c| c.0 == i) {
+                Some(&(_, child)) => seq
+                    .next_element_seed(Walk {
+                        pk: self.pk,
+                        node: child,
+                        got: &mut *self.got,
+                    })?
+                    .is_some(),
+                None => seq.next_element_seed(Validate)?.is_some(),
+            };
+            if !more {
+                return Ok(());
+            }
+            i += 1;
+        }
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        leaf!(self, Got::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        leaf!(self, Got::Str(Cow::Owned(v.to_string())))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        leaf!(self, Got::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        leaf!(self, Got::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        // As `serde_json::Number::as_i64`, then `as_f64`.
+        leaf!(
+            self,
+            match i64::try_from(v) {
+                Ok(i) => Got::Int(i),
+                Err(_) => Got::Float(v as f64),
+            }
+        )
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        leaf!(self, Got::Float(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        leaf!(self, Got::Other)
+    }
+}
+
+/// Any JSON value, checked as strictly as parsing it into a `serde_json::Value` (strings are
+/// decoded, numbers converted), keeping nothing.
+struct Validate;
+
+impl<'de> DeserializeSeed<'de> for Validate {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Validate {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(Validate)?.is_some() {
+            map.next_value_seed(Validate)?;
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Validate)?.is_some() {}
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
