@@ -35,26 +35,26 @@ const MARKERS: &[&str] = &[
 /// The file-name suffix that names the stream of a `list-shards` export.
 pub const LIST_SHARDS_SUFFIX: &str = ".list-shards.json";
 
+pub static FORMAT: json_span::Format = json_span::Format {
+    markers: MARKERS,
+    what: "AWS CLI export",
+    help: "re-run the export; the file must be the CLI's JSON output unchanged",
+};
+
 /// `Ok(None)`: the JSON is not an export shardlint reads (skipped).
 pub fn load(db: &SourceDb, file: FileId) -> Result<Option<Model>, InputError> {
-    let text = &db.get(file).text;
-    if !text.trim_start().starts_with('{') {
-        return Ok(None);
+    match json_span::parse_for(db, file, &[&FORMAT])? {
+        Some(root) => from_root(db, file, &root),
+        None => Ok(None),
     }
-    let root = match json_span::parse_json(db, file) {
-        Ok(Some(root)) => root,
-        Ok(None) => return Ok(None),
-        Err(e) if json_span::mentions_any(text, MARKERS) => {
-            return Err(json_span::input_error(
-                db,
-                file,
-                Some(e.span),
-                format!("cannot parse AWS CLI export: {}", e.message),
-                Some("re-run the export; the file must be the CLI's JSON output unchanged"),
-            ));
-        }
-        Err(_) => return Ok(None),
-    };
+}
+
+/// Reads an already parsed JSON document; `Ok(None)` when it is not an export.
+pub fn from_root(
+    db: &SourceDb,
+    file: FileId,
+    root: &json_span::Node,
+) -> Result<Option<Model>, InputError> {
     let sf = db.get(file);
     let module = sf
         .path
@@ -73,7 +73,7 @@ pub fn load(db: &SourceDb, file: FileId) -> Result<Option<Model>, InputError> {
         module,
         file_name,
     };
-    ex.read(&root)
+    ex.read(root)
 }
 
 struct Export<'a> {

@@ -193,6 +193,42 @@ pub fn mentions_any(text: &str, markers: &[&str]) -> bool {
     markers.iter().any(|m| text.contains(m))
 }
 
+/// How a loader names its format when a file of its kind cannot be parsed.
+pub struct Format {
+    /// Texts only this format contains; a broken file is reported only when it has one.
+    pub markers: &'static [&'static str],
+    /// `AWS CLI export`, `Terraform plan JSON`, `template`.
+    pub what: &'static str,
+    pub help: &'static str,
+}
+
+/// Parses a JSON file once for every JSON loader. `Ok(None)`: not a JSON object (skipped). A
+/// syntax error is an input error for the first format whose markers the text mentions, and
+/// skipped when it mentions none: broken JSON that is not ours is not our business.
+pub fn parse_for(
+    db: &SourceDb,
+    file: FileId,
+    formats: &[&Format],
+) -> Result<Option<Node>, InputError> {
+    let text = &db.get(file).text;
+    if !text.trim_start().starts_with('{') {
+        return Ok(None);
+    }
+    match parse_json(db, file) {
+        Ok(root) => Ok(root),
+        Err(e) => match formats.iter().find(|f| mentions_any(text, f.markers)) {
+            Some(f) => Err(input_error(
+                db,
+                file,
+                Some(e.span),
+                format!("cannot parse {}: {}", f.what, e.message),
+                Some(f.help),
+            )),
+            None => Ok(None),
+        },
+    }
+}
+
 /// The `SL001` input error for a file of ours that cannot be read.
 pub fn input_error(
     db: &SourceDb,

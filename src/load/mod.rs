@@ -240,13 +240,23 @@ fn load_structured(
     explicit: bool,
 ) -> Result<Option<Model>, InputError> {
     let result = match kind {
-        Kind::Json => match plan::load(db, id)? {
-            Some(m) => Ok(Some(m)),
-            None => match aws_cli::load(db, id)? {
-                Some(m) => Ok(Some(m)),
-                None => cloudformation::load(db, id),
-            },
-        },
+        // Parsed once, then offered to each JSON format in turn.
+        Kind::Json => {
+            match json_span::parse_for(
+                db,
+                id,
+                &[&plan::FORMAT, &aws_cli::FORMAT, &cloudformation::FORMAT],
+            )? {
+                None => Ok(None),
+                Some(root) => match plan::from_root(db, id, &root)? {
+                    Some(m) => Ok(Some(m)),
+                    None => match aws_cli::from_root(db, id, &root)? {
+                        Some(m) => Ok(Some(m)),
+                        None => Ok(cloudformation::from_root(db, id, &root)),
+                    },
+                },
+            }
+        }
         _ => cloudformation::load(db, id),
     };
     match result {

@@ -21,26 +21,26 @@ use crate::source::{FileId, SourceDb, Span};
 /// Keys only a plan or state document contains; a broken file is reported only when it has one.
 const MARKERS: &[&str] = &["\"planned_values\"", "\"terraform_version\""];
 
+pub static FORMAT: json_span::Format = json_span::Format {
+    markers: MARKERS,
+    what: "Terraform plan JSON",
+    help: "write the plan with `terraform show -json plan.out > plan.json`",
+};
+
 /// `Ok(None)`: the JSON is not a plan (skipped).
 pub fn load(db: &SourceDb, file: FileId) -> Result<Option<Model>, InputError> {
-    let text = &db.get(file).text;
-    if !text.trim_start().starts_with('{') {
-        return Ok(None);
+    match json_span::parse_for(db, file, &[&FORMAT])? {
+        Some(root) => from_root(db, file, &root),
+        None => Ok(None),
     }
-    let root = match json_span::parse_json(db, file) {
-        Ok(Some(root)) => root,
-        Ok(None) => return Ok(None),
-        Err(e) if json_span::mentions_any(text, MARKERS) => {
-            return Err(json_span::input_error(
-                db,
-                file,
-                Some(e.span),
-                format!("cannot parse Terraform plan JSON: {}", e.message),
-                Some("write the plan with `terraform show -json plan.out > plan.json`"),
-            ));
-        }
-        Err(_) => return Ok(None),
-    };
+}
+
+/// Reads an already parsed JSON document; `Ok(None)` when it is not a plan.
+pub fn from_root(
+    db: &SourceDb,
+    file: FileId,
+    root: &json_span::Node,
+) -> Result<Option<Model>, InputError> {
     let values = match root.get("planned_values") {
         Some(pv) => pv,
         None if root.get("terraform_version").is_some() => match root.get("values") {
@@ -55,7 +55,7 @@ pub fn load(db: &SourceDb, file: FileId) -> Result<Option<Model>, InputError> {
     let mut resources = Vec::new();
     collect(root_module, "", &mut resources, 0);
     let plan = Plan {
-        root: &root,
+        root,
         module: db.get(file).display_name(),
         resources,
     };

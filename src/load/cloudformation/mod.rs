@@ -37,14 +37,21 @@ const MARKERS: &[&str] = &[
 ];
 
 /// Loads a YAML or JSON CloudFormation/SAM template. `Ok(None)`: not a template (skipped).
+pub static FORMAT: json_span::Format = json_span::Format {
+    markers: MARKERS,
+    what: "template",
+    help: "fix the syntax error; CloudFormation would reject this template too",
+};
+
 pub fn load(db: &SourceDb, file: FileId) -> Result<Option<Model>, InputError> {
     let text = &db.get(file).text;
-    let parsed = if text.trim_start().starts_with('{') {
-        json_span::parse_json(db, file)
-    } else {
-        yaml::parse(text, file)
-    };
-    let root = match parsed {
+    if text.trim_start().starts_with('{') {
+        return match json_span::parse_for(db, file, &[&FORMAT])? {
+            Some(root) => Ok(from_root(db, file, &root)),
+            None => Ok(None),
+        };
+    }
+    let root = match yaml::parse(text, file) {
         Ok(Some(root)) => root,
         Ok(None) => return Ok(None),
         Err(e) if json_span::mentions_any(text, MARKERS) => {
@@ -52,17 +59,22 @@ pub fn load(db: &SourceDb, file: FileId) -> Result<Option<Model>, InputError> {
                 db,
                 file,
                 Some(e.span),
-                format!("cannot parse template: {}", e.message),
-                Some("fix the syntax error; CloudFormation would reject this template too"),
+                format!("cannot parse {}: {}", FORMAT.what, e.message),
+                Some(FORMAT.help),
             ));
         }
         Err(_) => return Ok(None),
     };
-    if !is_template(&root) {
-        return Ok(None);
+    Ok(from_root(db, file, &root))
+}
+
+/// Reads an already parsed document; `None` when it is not a template.
+pub fn from_root(db: &SourceDb, file: FileId, root: &Node) -> Option<Model> {
+    if !is_template(root) {
+        return None;
     }
-    let tpl = Tpl::new(db, file, &root);
-    Ok(Some(extract(&tpl)))
+    let tpl = Tpl::new(db, file, root);
+    Some(extract(&tpl))
 }
 
 /// A template has `AWSTemplateFormatVersion`, or `Resources` whose entries have `Type: AWS::…`.
