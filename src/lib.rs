@@ -35,6 +35,7 @@ pub mod simulate;
 pub mod source;
 pub mod suppress;
 pub mod template;
+pub mod timestamp;
 
 use std::path::PathBuf;
 
@@ -49,6 +50,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
     pub summary: Summary,
+    /// Key classes and shard maps, for reports that show them (HTML).
+    pub analysis: analysis::Analysis,
     /// Sample-driven distributions (`--samples`), for reports that show them (HTML).
     pub samples: Vec<samples::ActionSamples>,
 }
@@ -154,6 +157,7 @@ pub fn check_with_samples(
         findings,
         errors,
         summary,
+        analysis,
         samples: sampled,
     }
 }

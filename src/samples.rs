@@ -227,11 +227,26 @@ pub struct RuleKey {
     pub stream: Option<(String, crate::keyspace::ShardMap)>,
 }
 
-pub fn rule_key(config_path: &std::path::Path, name: &str) -> Result<RuleKey, String> {
+/// Loads, links and analyses a configuration for `--rule`/`--mapping` lookups. A file that cannot
+/// be read is an error: a lookup must not miss a resource because its file was skipped.
+fn linked_config(
+    config_path: &std::path::Path,
+) -> Result<(Model, crate::analysis::Analysis), String> {
     let loaded = crate::load::load_paths(&[config_path.to_path_buf()], &Default::default());
+    if let Some(e) = loaded.errors.first() {
+        return Err(format!(
+            "cannot read the configuration: `{}`: {}",
+            e.file, e.message
+        ));
+    }
     let mut model = loaded.model;
     crate::link::link(&mut model);
     let analysis = crate::analysis::analyse(&model);
+    Ok((model, analysis))
+}
+
+pub fn rule_key(config_path: &std::path::Path, name: &str) -> Result<RuleKey, String> {
+    let (model, analysis) = linked_config(config_path)?;
     let Some(ri) = model
         .rules
         .iter()
@@ -299,10 +314,7 @@ pub struct FoundMapping {
 /// Finds a mapping by address (`aws_lambda_event_source_mapping.x`, `Resources.X`, `esm/UUID`)
 /// or by its function's name.
 pub fn find_mapping(config_path: &std::path::Path, name: &str) -> Result<FoundMapping, String> {
-    let loaded = crate::load::load_paths(&[config_path.to_path_buf()], &Default::default());
-    let mut model = loaded.model;
-    crate::link::link(&mut model);
-    let analysis = crate::analysis::analyse(&model);
+    let (model, analysis) = linked_config(config_path)?;
     let hits: Vec<usize> = model
         .mappings
         .iter()

@@ -76,9 +76,10 @@ pub(crate) const MAX_EXAMPLES: usize = 10;
 const EXAMPLE_BYTES: usize = 300;
 
 /// Everything counted so far; `report::build` turns it into the report.
-pub(crate) struct State {
-    pub n_shards: usize,
-    pub factor: u32,
+/// The per-shard and per-outcome counts: kept by each parallel slice of a chunk, then added into
+/// the run's total, so both use one type and one merge.
+#[derive(Default)]
+pub(crate) struct Tally {
     pub shard_records: Vec<u64>,
     pub shard_bytes: Vec<u64>,
     /// `hash-mod` group records, `shard * factor + group`: exact at any input size.
@@ -92,6 +93,61 @@ pub(crate) struct State {
     pub bad_examples: Vec<Example>,
     pub ts_min: Option<i64>,
     pub ts_max: Option<i64>,
+}
+
+impl Tally {
+    /// `groups`: `hash-mod` group counters per shard (0 when not counted).
+    fn new(n_shards: usize, groups: usize) -> Tally {
+        Tally {
+            shard_records: vec![0; n_shards],
+            shard_bytes: vec![0; n_shards],
+            hash_groups: vec![0; n_shards * groups],
+            ..Tally::default()
+        }
+    }
+
+    fn bad_line(&mut self, ex: Example) {
+        self.bad += 1;
+        if self.bad_examples.len() < MAX_EXAMPLES {
+            self.bad_examples.push(ex);
+        }
+    }
+
+    /// Adds `other` (a later slice of the input: first examples stay first).
+    fn merge(&mut self, other: &Tally) {
+        for (a, b) in self.shard_records.iter_mut().zip(&other.shard_records) {
+            *a += b;
+        }
+        for (a, b) in self.shard_bytes.iter_mut().zip(&other.shard_bytes) {
+            *a += b;
+        }
+        for (a, b) in self.hash_groups.iter_mut().zip(&other.hash_groups) {
+            *a += b;
+        }
+        self.keyed += other.keyed;
+        self.undefined += other.undefined;
+        if self.undefined_example.is_none() {
+            self.undefined_example = other.undefined_example.clone();
+        }
+        self.multi += other.multi;
+        if self.multi_example.is_none() {
+            self.multi_example = other.multi_example.clone();
+        }
+        self.bad += other.bad;
+        for ex in &other.bad_examples {
+            if self.bad_examples.len() < MAX_EXAMPLES {
+                self.bad_examples.push(ex.clone());
+            }
+        }
+        self.ts_min = min_opt(self.ts_min, other.ts_min);
+        self.ts_max = max_opt(self.ts_max, other.ts_max);
+    }
+}
+
+pub(crate) struct State {
+    pub n_shards: usize,
+    pub factor: u32,
+    pub tally: Tally,
     pub hll: HyperLogLog,
     pub parts: Vec<KeyCounter>,
     pub files: Vec<(String, InputFormat)>,
@@ -143,18 +199,7 @@ impl<'m> ShardLookup<'m> {
 
 /// One rayon task's results over a slice of a chunk.
 struct Sub<'a> {
-    shard_records: Vec<u64>,
-    shard_bytes: Vec<u64>,
-    hash_groups: Vec<u64>,
-    keyed: u64,
-    undefined: u64,
-    undefined_example: Option<Example>,
-    multi: u64,
-    multi_example: Option<Example>,
-    bad: u64,
-    bad_examples: Vec<Example>,
-    ts_min: Option<i64>,
-    ts_max: Option<i64>,
+    tally: Tally,
     hll: Option<HyperLogLog>,
     buckets: Vec<Vec<KeyUpdate<'a>>>,
 }
@@ -202,18 +247,7 @@ impl State {
         State {
             n_shards: n,
             factor,
-            shard_records: vec![0; n],
-            shard_bytes: vec![0; n],
-            hash_groups: vec![0; n * factor as usize],
-            keyed: 0,
-            undefined: 0,
-            undefined_example: None,
-            multi: 0,
-            multi_example: None,
-            bad: 0,
-            bad_examples: Vec::new(),
-            ts_min: None,
-            ts_max: None,
+            tally: Tally::new(n, factor as usize),
             hll: HyperLogLog::default(),
             parts: (0..PARTITIONS).map(|_| KeyCounter::new(cap)).collect(),
             files: Vec::new(),
@@ -223,10 +257,7 @@ impl State {
     }
 
     fn bad_line(&mut self, ex: Example) {
-        self.bad += 1;
-        if self.bad_examples.len() < MAX_EXAMPLES {
-            self.bad_examples.push(ex);
-        }
+        self.tally.bad_line(ex);
     }
 
     /// Counts one chunk: extraction and hashing in parallel slices, then key-table partitions
@@ -257,22 +288,7 @@ impl State {
             .map(|(si, items)| {
                 let base = seq_base + (si * sub_items) as u64;
                 let mut s = Sub {
-                    shard_records: vec![0; n],
-                    shard_bytes: vec![0; n],
-                    hash_groups: if hash_mod {
-                        vec![0; n * factor as usize]
-                    } else {
-                        Vec::new()
-                    },
-                    keyed: 0,
-                    undefined: 0,
-                    undefined_example: None,
-                    multi: 0,
-                    multi_example: None,
-                    bad: 0,
-                    bad_examples: Vec::new(),
-                    ts_min: None,
-                    ts_max: None,
+                    tally: Tally::new(n, if hash_mod { factor as usize } else { 0 }),
                     hll: None,
                     buckets: (0..PARTITIONS)
                         .map(|_| Vec::with_capacity(items.len() / PARTITIONS * 5 / 4 + 8))
@@ -320,9 +336,9 @@ impl State {
                             multi,
                         } => {
                             if multi {
-                                s.multi += 1;
-                                if s.multi_example.is_none() {
-                                    s.multi_example = Some(example(
+                                s.tally.multi += 1;
+                                if s.tally.multi_example.is_none() {
+                                    s.tally.multi_example = Some(example(
                                         &path,
                                         chunk.unit,
                                         it.no,
@@ -332,23 +348,24 @@ impl State {
                                     ));
                                 }
                             }
-                            s.ts_min = min_opt(s.ts_min, ts_ms);
-                            s.ts_max = max_opt(s.ts_max, ts_ms);
+                            s.tally.ts_min = min_opt(s.tally.ts_min, ts_ms);
+                            s.tally.ts_max = max_opt(s.tally.ts_max, ts_ms);
                             keyed.push((key, data_bytes, explicit, seq));
                         }
                         Extracted::Undefined { reason, ts_ms } => {
-                            s.undefined += 1;
-                            s.ts_min = min_opt(s.ts_min, ts_ms);
-                            s.ts_max = max_opt(s.ts_max, ts_ms);
-                            if s.undefined_example.is_none() {
-                                s.undefined_example =
+                            s.tally.undefined += 1;
+                            s.tally.ts_min = min_opt(s.tally.ts_min, ts_ms);
+                            s.tally.ts_max = max_opt(s.tally.ts_max, ts_ms);
+                            if s.tally.undefined_example.is_none() {
+                                s.tally.undefined_example =
                                     Some(example(&path, chunk.unit, it.no, raw, reason));
                             }
                         }
                         Extracted::Bad { reason } => {
-                            s.bad += 1;
-                            if s.bad_examples.len() < MAX_EXAMPLES {
-                                s.bad_examples
+                            s.tally.bad += 1;
+                            if s.tally.bad_examples.len() < MAX_EXAMPLES {
+                                s.tally
+                                    .bad_examples
                                     .push(example(&path, chunk.unit, it.no, raw, reason));
                             }
                         }
@@ -359,15 +376,15 @@ impl State {
                 hash_batch(&refs, &mut hashes);
                 drop(refs);
                 let mut hll = HyperLogLog::default();
-                s.keyed = keyed.len() as u64;
+                s.tally.keyed = keyed.len() as u64;
                 for ((key, data, explicit, seq), h) in keyed.into_iter().zip(hashes) {
                     let shard = lookup.index(explicit.unwrap_or(h));
                     let bytes = data + key.len() as u64;
-                    s.shard_records[shard] += 1;
-                    s.shard_bytes[shard] += bytes;
+                    s.tally.shard_records[shard] += 1;
+                    s.tally.shard_bytes[shard] += bytes;
                     if hash_mod {
                         // = ordering::hash_group(key, factor), without hashing again.
-                        s.hash_groups[shard * factor as usize + (h % factor) as usize] += 1;
+                        s.tally.hash_groups[shard * factor as usize + (h % factor) as usize] += 1;
                     }
                     hll.add_hash(h);
                     let p = ((h >> 64) as usize) % PARTITIONS;
@@ -385,30 +402,7 @@ impl State {
             .collect();
 
         for s in &subs {
-            for i in 0..n {
-                self.shard_records[i] += s.shard_records[i];
-                self.shard_bytes[i] += s.shard_bytes[i];
-            }
-            for (a, b) in self.hash_groups.iter_mut().zip(&s.hash_groups) {
-                *a += b;
-            }
-            self.keyed += s.keyed;
-            self.undefined += s.undefined;
-            if self.undefined_example.is_none() {
-                self.undefined_example = s.undefined_example.clone();
-            }
-            self.multi += s.multi;
-            if self.multi_example.is_none() {
-                self.multi_example = s.multi_example.clone();
-            }
-            self.bad += s.bad;
-            for ex in &s.bad_examples {
-                if self.bad_examples.len() < MAX_EXAMPLES {
-                    self.bad_examples.push(ex.clone());
-                }
-            }
-            self.ts_min = min_opt(self.ts_min, s.ts_min);
-            self.ts_max = max_opt(self.ts_max, s.ts_max);
+            self.tally.merge(&s.tally);
             if let Some(h) = &s.hll {
                 self.hll.merge(h);
             }
@@ -479,7 +473,7 @@ pub fn distribute_with_progress(
                 ReadEvent::Chunk(c) => {
                     if !skipped[c.input] {
                         st.process(&c, src, &lookup, opts.seed, opts.topic_filter.as_deref());
-                        progress(st.keyed + st.undefined);
+                        progress(st.tally.keyed + st.tally.undefined);
                     }
                 }
                 ReadEvent::Broken {

@@ -246,12 +246,12 @@ pub(crate) fn build(
     map: &ShardMap,
     opts: &Options,
 ) -> DistributionReport {
-    let keyed = st.keyed;
-    let records = keyed + st.undefined;
+    let keyed = st.tally.keyed;
+    let records = keyed + st.tally.undefined;
     let frac = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
 
     // Time basis: `--rate` wins over the sample's own time span.
-    let span_s = match (st.ts_min, st.ts_max) {
+    let span_s = match (st.tally.ts_min, st.tally.ts_max) {
         (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 1000.0),
         _ => None,
     };
@@ -271,11 +271,11 @@ pub(crate) fn build(
             shard_id: s.shard_id.clone(),
             starting_hash_key: s.start.to_string(),
             ending_hash_key: s.end.to_string(),
-            records: st.shard_records[i],
-            bytes: st.shard_bytes[i],
-            share: frac(st.shard_records[i], keyed),
-            records_per_s: per_record_rate.map(|r| r * st.shard_records[i] as f64),
-            bytes_per_s: per_record_rate.map(|r| r * st.shard_bytes[i] as f64),
+            records: st.tally.shard_records[i],
+            bytes: st.tally.shard_bytes[i],
+            share: frac(st.tally.shard_records[i], keyed),
+            records_per_s: per_record_rate.map(|r| r * st.tally.shard_records[i] as f64),
+            bytes_per_s: per_record_rate.map(|r| r * st.tally.shard_bytes[i] as f64),
         })
         .collect();
 
@@ -410,17 +410,17 @@ pub(crate) fn build(
         key_counts,
         distinct_keys,
         undefined_keys: UndefinedKeys {
-            count: st.undefined,
-            share: frac(st.undefined, records),
-            example: st.undefined_example.clone(),
+            count: st.tally.undefined,
+            share: frac(st.tally.undefined, records),
+            example: st.tally.undefined_example.clone(),
         },
         multiple_matches: MultipleMatches {
-            count: st.multi,
-            example: st.multi_example.clone(),
+            count: st.tally.multi,
+            example: st.tally.multi_example.clone(),
         },
         bad_lines: BadLines {
-            count: st.bad,
-            examples: st.bad_examples.clone(),
+            count: st.tally.bad,
+            examples: st.tally.bad_examples.clone(),
         },
         groups,
         limits,
@@ -530,12 +530,14 @@ fn groups<'a>(
 
     let mut out = Vec::new();
     for (s, shard) in map.shards().iter().enumerate() {
-        let total = st.shard_records[s];
+        let total = st.tally.shard_records[s];
         if total == 0 {
             continue;
         }
         let group_records: Vec<u64> = match opts.group_model {
-            GroupModel::HashMod if f > 1 => (0..f).map(|g| st.hash_groups[s * f + g]).collect(),
+            GroupModel::HashMod if f > 1 => {
+                (0..f).map(|g| st.tally.hash_groups[s * f + g]).collect()
+            }
             GroupModel::HashMod => vec![total],
             GroupModel::FirstSeenRoundRobin if exact => rec[s].clone(),
             GroupModel::FirstSeenRoundRobin => {

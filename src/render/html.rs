@@ -10,7 +10,6 @@
 use std::fmt::Write as _;
 
 use crate::Report;
-use crate::analysis;
 use crate::config::Config;
 use crate::keyspace::{MAX_HASH, hash_key};
 use crate::model::StreamMode;
@@ -112,7 +111,7 @@ impl HtmlInput {
     /// What the static analysis of `report` can show, with the expected rates of `config`.
     pub fn from_report(report: &Report, config: &Config) -> HtmlInput {
         let model = &report.model;
-        let analysis = analysis::analyse(model);
+        let analysis = &report.analysis;
         let mut streams = Vec::new();
         for (si, s) in model.streams.iter().enumerate() {
             let name = s.display_name();
@@ -376,15 +375,7 @@ fn thousands(n: f64) -> String {
     if n.fract() != 0.0 && n < 100.0 {
         return format!("{n:.1}");
     }
-    let digits = format!("{}", n.round() as u64);
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::rules::thousands(n.round() as u64)
 }
 
 /// The last digits of a shard id (`shardId-000000000003` → `3`) for axis labels.

@@ -321,7 +321,7 @@ pub fn pct(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
 
-/// `3,000,000`
+/// `3,000,000`: the one digit grouping every output uses.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();

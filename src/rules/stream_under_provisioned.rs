@@ -94,15 +94,7 @@ fn fmt_num(x: f64) -> String {
     if x.fract() != 0.0 {
         return format!("{x:.1}");
     }
-    let digits = format!("{}", x as u64);
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    super::thousands(x as u64)
 }
 
 #[cfg(test)]

@@ -88,11 +88,13 @@ pub fn from_get_records(text: &str) -> Result<Vec<Arrival>, String> {
                     .as_f64()
                     .map(|s| (s * 1000.0).round() as i64)
                     .ok_or_else(|| at("bad `ApproximateArrivalTimestamp`"))?,
-                serde_json::Value::String(s) => parse_rfc3339_ms(s).ok_or_else(|| {
-                    at(&format!(
-                        "`ApproximateArrivalTimestamp` `{s}` is not a timestamp"
-                    ))
-                })?,
+                serde_json::Value::String(s) => {
+                    crate::timestamp::parse_rfc3339_ms(s).ok_or_else(|| {
+                        at(&format!(
+                            "`ApproximateArrivalTimestamp` `{s}` is not a timestamp"
+                        ))
+                    })?
+                }
                 _ => return Err(at("bad `ApproximateArrivalTimestamp`")),
             };
             let bytes = match r.get("Data").and_then(|d| d.as_str()) {
@@ -145,57 +147,6 @@ pub fn from_get_records(text: &str) -> Result<Vec<Arrival>, String> {
         .collect())
 }
 
-/// `2019-12-17T20:10:52.21+00:00`, `...Z`, or with a space instead of `T`, to Unix milliseconds.
-fn parse_rfc3339_ms(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let b = s.as_bytes();
-    if b.len() < 19 {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let mut rest = &s[19..];
-    let mut frac_ms = 0i64;
-    if let Some(r) = rest.strip_prefix('.') {
-        let digits: String = r.chars().take_while(|c| c.is_ascii_digit()).collect();
-        rest = &r[digits.len()..];
-        let padded = format!("{digits:0<3}");
-        frac_ms = padded[..3].parse().ok()?;
-    }
-    let offset_min = match rest {
-        "" | "Z" | "z" => 0,
-        _ => {
-            let sign = match rest.as_bytes()[0] {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let hm = rest[1..].replace(':', "");
-            if hm.len() != 4 {
-                return None;
-            }
-            sign * (hm[..2].parse::<i64>().ok()? * 60 + hm[2..].parse::<i64>().ok()?)
-        }
-    };
-    let days = days_from_civil(y, mo, d);
-    Some(((days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60) * 1000) + frac_ms)
-}
-
-/// Days since 1970-01-01 (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,20 +163,6 @@ mod tests {
         );
         assert_eq!(parse_keys("a, b").unwrap(), vec!["a", "b"]);
         assert!(parse_keys("0").is_err());
-    }
-
-    #[test]
-    fn timestamps() {
-        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:01Z"), Some(1000));
-        assert_eq!(
-            parse_rfc3339_ms("2020-01-14T06:01:10.250+00:00"),
-            Some(1_578_981_670_250)
-        );
-        assert_eq!(
-            parse_rfc3339_ms("2020-01-14T15:01:10+09:00"),
-            Some(1_578_981_670_000)
-        );
-        assert_eq!(parse_rfc3339_ms("yesterday"), None);
     }
 
     #[test]
