@@ -251,6 +251,9 @@ fn check(args: CheckArgs) -> i32 {
         eprintln!("error: {e}");
         return 2;
     }
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
     if let Some(out) = &args.output {
         // Progress and notes go to stderr only, never into the report.
         eprintln!(
