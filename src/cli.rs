@@ -139,14 +139,14 @@ pub fn run(cli: Cli) -> i32 {
         Command::Distribute(args) => match crate::distribution::run(&args) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", render::visible(&e));
                 2
             }
         },
         Command::Simulate(args) => match crate::simulate::run(&args) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", render::visible(&e));
                 2
             }
         },
@@ -156,7 +156,10 @@ pub fn run(cli: Cli) -> i32 {
                 0
             }
             None => {
-                eprintln!("error: no rule `{rule}`; `shardlint rules` lists them");
+                eprintln!(
+                    "error: no rule `{}`; `shardlint rules` lists them",
+                    render::visible(&rule)
+                );
                 2
             }
         },
@@ -207,7 +210,7 @@ fn check(args: CheckArgs) -> i32 {
     let config = match resolve_config(&args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", error_line(args.format, &e.to_string()));
             return 2;
         }
     };
@@ -248,7 +251,7 @@ fn check(args: CheckArgs) -> i32 {
         ),
     };
     if let Err(e) = write_output(args.output.as_deref(), &text) {
-        eprintln!("error: {e}");
+        eprintln!("{}", error_line(args.format, &e.to_string()));
         return 2;
     }
     for note in &report.notes {
@@ -256,13 +259,26 @@ fn check(args: CheckArgs) -> i32 {
     }
     if let Some(out) = &args.output {
         // Progress and notes go to stderr only, never into the report.
-        eprintln!(
+        let note = format!(
             "{}; report written to {}",
             render::human::summary_line(&report),
             out.display()
         );
+        match args.format {
+            Format::Github => eprintln!("{}", render::github::escape_data(&note)),
+            _ => eprintln!("{}", render::visible(&note)),
+        }
     }
     report.exit_code(config.fail_on)
+}
+
+/// An error of the run on stderr: a workflow command under `--format github` (its log reads
+/// stderr for commands as well), else `error: ...`; control characters are made visible.
+fn error_line(format: Format, message: &str) -> String {
+    match format {
+        Format::Github => render::github::run_error(message),
+        _ => format!("error: {}", render::visible(message)),
+    }
 }
 
 /// `shardlint.toml` (found or `--config`), then the CLI flags over it.
