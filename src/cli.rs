@@ -283,6 +283,9 @@ fn check(args: CheckArgs) -> i32 {
         eprintln!("{}", error_line(args.format, &e.to_string()));
         return 2;
     }
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
     if let Some(out) = &args.output {
         // Progress and notes go to stderr only, never into the report.
         let note = format!(

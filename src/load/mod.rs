@@ -35,10 +35,12 @@ enum Kind {
 
 fn kind_of(path: &Path) -> Option<Kind> {
     let name = path.file_name()?.to_str()?;
-    if name.ends_with(".tf") {
-        Some(Kind::Terraform)
-    } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
-        Some(Kind::TfVars)
+    if let Some(is_vars) = terraform::file_role(name) {
+        Some(if is_vars {
+            Kind::TfVars
+        } else {
+            Kind::Terraform
+        })
     } else if name.ends_with(".json") {
         Some(Kind::Json)
     } else if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".template") {
@@ -70,6 +72,8 @@ pub struct Loaded {
     pub report_only: Option<HashSet<FileId>>,
     /// Files read but not recognised (JSON/YAML that is none of ours); not counted as checked.
     pub skipped: HashSet<FileId>,
+    /// Said once per run on stderr (remote modules not read).
+    pub notes: Vec<String>,
 }
 
 struct Found {
@@ -93,7 +97,7 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
         if p.is_dir() {
             any_dir = true;
             let mut count = 0;
-            walk(p, opts, &mut |path, regular| {
+            let unreadable = walk(p, opts, &mut |path, regular| {
                 let Some(kind) = kind_of(&path) else { return };
                 if !regular {
                     // A FIFO or device named like ours: say so rather than skip it.
@@ -111,6 +115,7 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
                     });
                 }
             });
+            loaded.errors.extend(unreadable);
             roots.push((p.clone(), count));
         } else if p.is_file() {
             let kind = kind_of(p);
@@ -203,7 +208,7 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
         loaded.report_only = Some(ids);
     }
 
-    // Terraform: one unit per directory.
+    // Terraform: one unit per directory, then the module directories that calls point at.
     let mut modules: BTreeMap<PathBuf, (Vec<FileId>, Vec<FileId>)> = BTreeMap::new();
     let mut others: Vec<(FileId, Kind, bool)> = Vec::new();
     for &(id, kind, explicit) in &files {
@@ -215,16 +220,45 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
             _ => others.push((id, kind, explicit)),
         }
     }
+    let mut project = terraform::Project::default();
+    project.add_dirs(
+        &loaded.db,
+        modules
+            .into_iter()
+            .filter(|(_, (tf, _))| !tf.is_empty())
+            .map(|(dir, (tf, vars))| (dir, tf, vars))
+            .collect(),
+    );
+    loop {
+        let wanted = project.wanted();
+        if wanted.is_empty() {
+            break;
+        }
+        let mut dirs = Vec::new();
+        for dir in wanted {
+            // A called module's own tfvars are not read by Terraform: only its `.tf` files.
+            let mut tf = Vec::new();
+            let (paths, refused) = module_siblings(&dir);
+            loaded.errors.extend(refused);
+            for path in paths {
+                if kind_of(&path) != Some(Kind::Terraform) || seen.contains(&path) {
+                    continue;
+                }
+                match read_file(&path, Kind::Terraform, false) {
+                    Ok(Some(text)) => tf.push(loaded.db.add(path, text)),
+                    Ok(None) => {}
+                    Err(e) => loaded.errors.push(e.0),
+                }
+            }
+            if !tf.is_empty() {
+                dirs.push((dir, tf, Vec::new()));
+            }
+        }
+        project.add_dirs(&loaded.db, dirs);
+    }
     let db = &loaded.db;
-    let tf_results: Vec<(Model, Vec<InputError>)> = modules
-        .par_iter()
-        .filter(|(_, (tf, _))| !tf.is_empty())
-        .map(|(dir, (tf, vars))| {
-            let dir = display_path(dir);
-            let dir = if dir.is_empty() { ".".into() } else { dir };
-            terraform::load_module(db, &dir, tf, vars)
-        })
-        .collect();
+    let evaluated = project.evaluate(db);
+    loaded.errors.append(&mut project.errors);
     let other_results: Vec<(FileId, Result<Option<Model>, InputError>)> = others
         .par_iter()
         .map(|&(id, kind, explicit)| {
@@ -233,10 +267,9 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
             (id, load_structured(db, id, kind, must_recognise))
         })
         .collect();
-    for (model, errors) in tf_results {
-        loaded.model.extend(model);
-        loaded.errors.extend(errors);
-    }
+    loaded.model.extend(evaluated.model);
+    loaded.errors.extend(evaluated.errors);
+    loaded.notes.extend(evaluated.notes);
     for (id, r) in other_results {
         let r = r.map(|m| {
             m.map(|mut m| {
@@ -287,7 +320,8 @@ fn nothing_found(root: &Path, recognised: usize, opts: &LoadOptions) -> InputErr
             no_ignore: true,
             ..opts.clone()
         };
-        walk(root, &all, &mut |path, regular| {
+        // Unreadable directories were reported by the first walk.
+        let _ = walk(root, &all, &mut |path, regular| {
             if regular && kind_of(&path).is_some() {
                 ignored.push(path);
             }
@@ -405,9 +439,23 @@ fn read_file(path: &Path, kind: Kind, explicit: bool) -> Result<Option<String>, 
         };
     }
     let bytes = std::fs::read(path).map_err(|e| Box::new((err(e.to_string(), None), None)))?;
+    let bytes = match decode_bom(&bytes) {
+        Decoded::Text(text) => return Ok(Some(text)),
+        Decoded::Invalid { text, offset, what } => {
+            return if must_report {
+                Err(Box::new((
+                    err(what, Some("save the file as UTF-8")),
+                    Some((text, offset)),
+                )))
+            } else {
+                Ok(None)
+            };
+        }
+        Decoded::Utf8(b) => b,
+    };
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
         return if must_report {
-            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let text = String::from_utf8_lossy(bytes).into_owned();
             let offset = String::from_utf8_lossy(&bytes[..nul]).len();
             Err(Box::new((
                 err(
@@ -420,24 +468,13 @@ fn read_file(path: &Path, kind: Kind, explicit: bool) -> Result<Option<String>, 
             Ok(None)
         };
     }
-    match String::from_utf8(bytes) {
-        Ok(text) => {
-            if text.trim().is_empty() && must_report {
-                return Err(Box::new((
-                    err(
-                        "file is empty".into(),
-                        Some("delete the file or give it content"),
-                    ),
-                    Some((text, 0)),
-                )));
-            }
-            Ok(Some(text))
-        }
+    // Empty and whitespace-only files are valid (an empty `outputs.tf` is a common placeholder).
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(Some(text.to_string())),
         Err(e) if must_report => {
-            let valid = e.utf8_error().valid_up_to();
-            let bytes = e.into_bytes();
+            let valid = e.valid_up_to();
             // Keep the valid prefix so the position can be shown with its line.
-            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let text = String::from_utf8_lossy(bytes).into_owned();
             let offset = String::from_utf8_lossy(&bytes[..valid]).len();
             Err(Box::new((
                 err(
@@ -451,9 +488,59 @@ fn read_file(path: &Path, kind: Kind, explicit: bool) -> Result<Option<String>, 
     }
 }
 
-/// Calls `f` with every file under `root` and whether it is a regular file (symlinks are not
-/// followed, as ripgrep does).
-fn walk(root: &Path, opts: &LoadOptions, f: &mut dyn FnMut(PathBuf, bool)) {
+enum Decoded<'a> {
+    /// No byte-order mark, or a UTF-8 one (stripped): still to be checked as UTF-8.
+    Utf8(&'a [u8]),
+    /// UTF-16 with a byte-order mark, decoded.
+    Text(String),
+    /// UTF-16 that does not decode: the text up to the problem and its offset.
+    Invalid {
+        text: String,
+        offset: usize,
+        what: String,
+    },
+}
+
+/// Honours a byte-order mark: UTF-8's is dropped (editors on Windows write it), UTF-16 (LE or
+/// BE) is decoded. Spans are offsets into the decoded text, so lines and columns are the ones an
+/// editor shows.
+fn decode_bom(bytes: &[u8]) -> Decoded<'_> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return Decoded::Utf8(rest);
+    }
+    let le = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return Decoded::Utf8(bytes),
+    };
+    let body = &bytes[2..];
+    let units = body.chunks(2).map(|c| match (c, le) {
+        ([a, b], true) => u16::from_le_bytes([*a, *b]),
+        ([a, b], false) => u16::from_be_bytes([*a, *b]),
+        // An odd trailing byte: not UTF-16.
+        _ => 0xDC00,
+    });
+    let mut text = String::with_capacity(body.len() / 2);
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok('\0') | Err(_) => {
+                let offset = text.len();
+                return Decoded::Invalid {
+                    what: "not valid UTF-16 (an unpaired surrogate, a NUL or an odd byte)".into(),
+                    text,
+                    offset,
+                };
+            }
+            Ok(c) => text.push(c),
+        }
+    }
+    Decoded::Text(text)
+}
+
+/// Calls `f` for every file under `root` with whether it is a regular file (symlinks are not
+/// followed, as ripgrep does); returns the directories (and entries) that could not be read, as
+/// input errors: a directory shardlint cannot list may hide files of ours.
+fn walk(root: &Path, opts: &LoadOptions, f: &mut dyn FnMut(PathBuf, bool)) -> Vec<InputError> {
     let mut builder = ignore::WalkBuilder::new(root);
     builder
         .hidden(!opts.no_ignore)
@@ -467,12 +554,47 @@ fn walk(root: &Path, opts: &LoadOptions, f: &mut dyn FnMut(PathBuf, bool)) {
                     .to_str()
                     .is_some_and(|n| SKIP_DIRS.contains(&n)))
         });
-    for entry in builder.build().flatten() {
-        match entry.file_type() {
-            Some(t) if t.is_file() => f(entry.into_path(), true),
-            Some(t) if !t.is_dir() && !t.is_symlink() => f(entry.into_path(), false),
-            _ => {}
+    let mut errors = Vec::new();
+    for entry in builder.build() {
+        match entry {
+            Ok(entry) => match entry.file_type() {
+                Some(t) if t.is_file() => f(entry.into_path(), true),
+                Some(t) if !t.is_dir() && !t.is_symlink() => f(entry.into_path(), false),
+                _ => {}
+            },
+            Err(e) => {
+                let path = walk_error_path(&e).unwrap_or_else(|| root.to_path_buf());
+                let reason = walk_error_reason(&e);
+                errors.push(InputError {
+                    code: "SL001",
+                    file: display_path(&path),
+                    span: None,
+                    message: format!("cannot read this directory: {reason}"),
+                    help: Some("fix its permissions, or exclude it in `.ignore`".into()),
+                });
+            }
         }
+    }
+    errors
+}
+
+fn walk_error_path(e: &ignore::Error) -> Option<PathBuf> {
+    match e {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        _ => None,
+    }
+}
+
+fn walk_error_reason(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => walk_error_reason(err),
+        ignore::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
     }
 }
 
