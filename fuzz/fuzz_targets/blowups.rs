@@ -6,7 +6,9 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let (Some(&which), Some(&size)) = (data.first(), data.get(1)) else { return };
+    let (Some(&which), Some(&size)) = (data.first(), data.get(1)) else {
+        return;
+    };
     let n = 1 + size as usize * 40; // up to ~10,000
     let seed_text = String::from_utf8_lossy(&data[2..]);
     let (name, text) = match which % 8 {
@@ -14,10 +16,26 @@ fuzz_target!(|data: &[u8]| {
         1 => ("main.tf", chain(n, true)),
         2 => ("main.tf", doubling(n.min(64))),
         3 => ("template.yaml", aliases(n)),
-        4 => ("main.tf", key(&format!("$${{{}}}", vec!["vin"; n].join("+")))),
-        5 => ("main.tf", key(&format!("$${{{}vin{}}}", "concat(".repeat(n), ")".repeat(n)))),
-        6 => ("template.yaml", format!("a:\n{}", "  ".repeat(n.min(2000)) + "- x\n")),
-        _ => ("main.tf", key(&format!("{}{}", seed_text, "x".repeat(n * 100)))),
+        4 => (
+            "main.tf",
+            key(&format!("$${{{}}}", vec!["vin"; n].join("+"))),
+        ),
+        5 => (
+            "main.tf",
+            key(&format!(
+                "$${{{}vin{}}}",
+                "concat(".repeat(n),
+                ")".repeat(n)
+            )),
+        ),
+        6 => (
+            "template.yaml",
+            format!("a:\n{}", "  ".repeat(n.min(2000)) + "- x\n"),
+        ),
+        _ => (
+            "main.tf",
+            key(&format!("{}{}", seed_text, "x".repeat(n * 100))),
+        ),
     };
     let report = shardlint_fuzz::check_one(name, text.as_bytes());
     shardlint_fuzz::render_all(&report);
@@ -44,7 +62,9 @@ fn doubling(n: usize) -> String {
         if i % 2 == 0 {
             s.push_str(&format!("  a{i} = \"${{local.a{p}}}${{local.a{p}}}\"\n"));
         } else {
-            s.push_str(&format!("  a{i} = replace(local.a{p}, \"v\", local.a{p})\n"));
+            s.push_str(&format!(
+                "  a{i} = replace(local.a{p}, \"v\", local.a{p})\n"
+            ));
         }
     }
     s.push_str("}\n");

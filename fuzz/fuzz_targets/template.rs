@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use shardlint::template;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     // A template, then optionally `\n` and a JSON payload to evaluate it on.
     let (tpl, payload) = text.split_once('\n').unwrap_or((text, "{}"));
     let payload: serde_json::Value =

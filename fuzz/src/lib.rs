@@ -40,7 +40,11 @@ pub fn check_one(name: &str, data: &[u8]) -> Report {
 pub fn render_all(report: &Report) {
     use shardlint::render;
     let outputs = [
-        ("text", render::human::render(report, Default::default()), false),
+        (
+            "text",
+            render::human::render(report, Default::default()),
+            false,
+        ),
         ("json", render::json::render(report), false),
         ("sarif", render::sarif::render(report), false),
         ("github", render::github::render(report), true),
