@@ -42,11 +42,16 @@ pub(super) fn blocks_on_poison(m: &EventSourceMapping) -> bool {
         && m.on_failure_destination.is_absent()
 }
 
-pub(super) fn fix_help(kind: SourceKind) -> String {
+/// The fix in the mapping's own syntax; an exported mapping's command names its UUID.
+pub(super) fn fix_help(kind: SourceKind, address: &str) -> String {
+    let uuid = address
+        .strip_prefix("esm/")
+        .filter(|u| !u.is_empty())
+        .unwrap_or("<UUID>");
     match kind {
         SourceKind::Terraform | SourceKind::TerraformPlan => "set `maximum_retry_attempts` (e.g. `3`) and `bisect_batch_on_function_error = true`, and add `destination_config { on_failure { destination_arn = <SQS queue or SNS topic ARN> } }`".into(),
         SourceKind::CloudFormation => "set `MaximumRetryAttempts` (e.g. `3`) and `BisectBatchOnFunctionError: true`, and add `DestinationConfig: {OnFailure: {Destination: <SQS queue or SNS topic ARN>}}`".into(),
-        SourceKind::Export => "run `aws lambda update-event-source-mapping --uuid <UUID> --maximum-retry-attempts 3 --bisect-batch-on-function-error --destination-config '{\"OnFailure\":{\"Destination\":\"<SQS queue ARN>\"}}'`".into(),
+        SourceKind::Export => format!("run `aws lambda update-event-source-mapping --uuid {uuid} --maximum-retry-attempts 3 --bisect-batch-on-function-error --destination-config '{{\"OnFailure\":{{\"Destination\":\"<SQS queue ARN>\"}}}}'`"),
     }
 }
 
@@ -81,7 +86,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 }
             ),
             "a poison record blocks this mapping",
-            fix_help(m.origin.kind),
+            fix_help(m.origin.kind, &m.origin.address),
         ));
     }
 }
