@@ -8,10 +8,12 @@ use std::path::Path;
 use super::{rel_path, xml_escape};
 use crate::Report;
 
+/// One `<error>`: line, column, severity, message, source.
+type Entry = (usize, usize, &'static str, String, String);
+
 pub fn render(report: &Report, root: &Path) -> String {
     let db = &report.db;
-    // file → (line, column, severity, message, source)
-    let mut files: BTreeMap<String, Vec<(usize, usize, &str, String, String)>> = BTreeMap::new();
+    let mut files: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     for f in &report.findings {
         let p = db.start(f.span);
         let mut message = format!("{} Help: {}", f.message, f.help);

@@ -23,11 +23,7 @@ pub fn render(report: &Report, root: &Path) -> String {
         report.findings.iter().map(|f| f.span.file).collect();
     // Every file read and recognised is a suite, so a clean file shows as passing.
     for (id, file) in db.files() {
-        if file
-            .path
-            .file_name()
-            .is_some_and(|n| n == crate::config_file::FILE_NAME)
-        {
+        if report.skipped.contains(&id) {
             continue;
         }
         let name = rel_path(root, &file.path);
