@@ -67,6 +67,8 @@ pub struct Report {
     pub analysis: analysis::Analysis,
     /// Sample-driven distributions (`--samples`), for reports that show them (HTML).
     pub samples: Vec<samples::ActionSamples>,
+    /// Said once on stderr, never in the report (remote modules not read).
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -119,6 +121,7 @@ pub fn check_settings(
         mut errors,
         report_only,
         mut skipped,
+        notes,
     } = loaded;
     // Text read from stdin was loaded from a scratch file: show it, and resolve its config,
     // under `--stdin-filename`.
@@ -306,6 +309,7 @@ pub fn check_settings(
         skipped,
         analysis,
         samples: sampled,
+        notes,
     })
 }
 

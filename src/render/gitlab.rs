@@ -74,7 +74,9 @@ pub fn render(report: &Report, root: &Path) -> String {
             "location": { "path": path, "lines": { "begin": line } },
         }));
     }
-    let mut s = serde_json::to_string_pretty(&Value::Array(issues)).unwrap_or_default();
+    let mut s = super::json_ascii_controls(
+        serde_json::to_string_pretty(&Value::Array(issues)).unwrap_or_default(),
+    );
     s.push('\n');
     s
 }
