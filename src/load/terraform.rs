@@ -477,6 +477,14 @@ impl<'a> ResourceCtx<'a> {
             shard_count,
             shards: None,
             shards_span: None,
+            retention_hours: self.val_int(
+                body,
+                "retention_period",
+                &format!("{a}.retention_period"),
+            ),
+            // The provider has no attribute for it (see `model::limits`): the default applies
+            // unless `shardlint.toml` says otherwise.
+            record_distribution: Val::absent(format!("{a}.record_distribution_strategy")),
         }
     }
 
@@ -614,6 +622,14 @@ impl<'a> ResourceCtx<'a> {
             enabled: self.val_bool(body, "enabled", &p("enabled")),
             stream: None,
             function_idx: None,
+            source_type_hint: super::event_source::KIND_SETTINGS_TF
+                .iter()
+                .find(|k| body.get_blocks(k).next().is_some() || body.get_attribute(k).is_some())
+                .and_then(|k| super::event_source::of_setting(k))
+                .or_else(|| {
+                    let r = source_res.reference.as_deref()?;
+                    super::event_source::of_resource_type(r.split('.').next()?)
+                }),
             source_ref: source_res.reference,
             function_ref: function_res.reference,
             origin,
@@ -761,6 +777,10 @@ impl<'a> Module<'a> {
                     let r = self.eval(file, &interp.expr);
                     out.via.extend(r.via);
                     out.iac.extend(r.iac);
+                    // `"${aws_sqs_queue.q.arn}"` (pre-0.12 style) still refers to the resource.
+                    if t.iter().count() == 1 {
+                        out.reference = r.reference;
+                    }
                     match r.value.as_text() {
                         Some(s) => text.push_str(&s),
                         None => {
