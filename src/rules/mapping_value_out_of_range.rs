@@ -12,7 +12,7 @@ use crate::model::{EventSourceMapping, Val};
 pub static META: RuleMeta = RuleMeta {
     code: "SL301",
     name: "mapping-value-out-of-range",
-    summary: "Event source mapping setting outside the range AWS accepts for streams",
+    summary: "Event source mapping setting outside the range AWS accepts for its kind of source",
     severity: Severity::Error,
     group: super::Group::Consumer,
     doc: include_str!("../../rules/SL301.md"),
