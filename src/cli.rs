@@ -92,10 +92,10 @@ pub struct CheckArgs {
     #[arg(long, value_enum)]
     pub fail_on: Option<SeverityArg>,
     /// Only run these rules (codes, code prefixes such as `SL3`, or names); comma-separated; replaces `select` of shardlint.toml
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = rule_pattern)]
     pub select: Vec<String>,
     /// Never run these rules (codes, prefixes or names); comma-separated; replaces `ignore` of shardlint.toml
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = rule_pattern)]
     pub ignore: Vec<String>,
     /// Read this config file instead of the `shardlint.toml` found by walking up from the first path
     #[arg(long, value_name = "FILE")]
@@ -132,6 +132,19 @@ pub struct CheckArgs {
     pub no_progress: bool,
 }
 
+/// A `--select`/`--ignore` value must name a rule, as in `shardlint.toml`: a typo would
+/// otherwise run no rule at all and pass.
+fn rule_pattern(v: &str) -> Result<String, String> {
+    if !v.is_empty() && RULES.iter().any(|r| crate::config::matches(v, r.meta)) {
+        Ok(v.to_string())
+    } else {
+        Err(format!(
+            "no rule matches `{}`; `shardlint rules` lists the codes and names",
+            render::visible(v)
+        ))
+    }
+}
+
 /// Runs the CLI and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
@@ -139,14 +152,14 @@ pub fn run(cli: Cli) -> i32 {
         Command::Distribute(args) => match crate::distribution::run(&args) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", render::visible(&e));
                 2
             }
         },
         Command::Simulate(args) => match crate::simulate::run(&args) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", render::visible(&e));
                 2
             }
         },
@@ -156,7 +169,10 @@ pub fn run(cli: Cli) -> i32 {
                 0
             }
             None => {
-                eprintln!("error: no rule `{rule}`; `shardlint rules` lists them");
+                eprintln!(
+                    "error: no rule `{}`; `shardlint rules` lists them",
+                    render::visible(&rule)
+                );
                 2
             }
         },
@@ -207,7 +223,7 @@ fn check(args: CheckArgs) -> i32 {
     let config = match resolve_config(&args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", error_line(args.format, &e.to_string()));
             return 2;
         }
     };
@@ -247,19 +263,68 @@ fn check(args: CheckArgs) -> i32 {
             },
         ),
     };
-    if let Err(e) = write_output(args.output.as_deref(), &text) {
-        eprintln!("error: {e}");
+    if let Some(out) = &args.output
+        && let Some(input) = output_is_input(out, &args, &report)
+    {
+        eprintln!(
+            "{}",
+            error_line(
+                args.format,
+                &format!(
+                    "`-o {}` is an input of this run (`{}`): refusing to overwrite it",
+                    out.display(),
+                    input.display()
+                )
+            )
+        );
         return 2;
+    }
+    if let Err(e) = write_output(args.output.as_deref(), &text) {
+        eprintln!("{}", error_line(args.format, &e.to_string()));
+        return 2;
+    }
+    for note in &report.notes {
+        eprintln!("note: {note}");
     }
     if let Some(out) = &args.output {
         // Progress and notes go to stderr only, never into the report.
-        eprintln!(
+        let note = format!(
             "{}; report written to {}",
             render::human::summary_line(&report),
             out.display()
         );
+        match args.format {
+            Format::Github => eprintln!("{}", render::github::escape_data(&note)),
+            _ => eprintln!("{}", render::visible(&note)),
+        }
     }
     report.exit_code(config.fail_on)
+}
+
+/// The input that `out` would overwrite: a path given, a sample or a file read.
+fn output_is_input(
+    out: &std::path::Path,
+    args: &CheckArgs,
+    report: &crate::Report,
+) -> Option<PathBuf> {
+    let target = std::fs::canonicalize(out).ok()?;
+    let read = report.db.files().map(|(_, f)| f.path.clone());
+    args.paths
+        .iter()
+        .chain(&args.samples)
+        .chain(args.config.iter())
+        .cloned()
+        .chain(read)
+        .find(|p| std::fs::canonicalize(p).is_ok_and(|c| c == target))
+}
+
+/// An error of the run on stderr: a workflow command under `--format github` (its log reads
+/// stderr for commands as well), else `error: ...`; control characters are made visible.
+fn error_line(format: Format, message: &str) -> String {
+    match format {
+        Format::Github => render::github::run_error(message),
+        _ => format!("error: {}", render::visible(message)),
+    }
 }
 
 /// `shardlint.toml` (found or `--config`), then the CLI flags over it.

@@ -57,6 +57,11 @@ pub enum MapProblem {
     Inverted {
         shard: String,
     },
+    /// Two shards (open or closed) share one `ShardId`: an export that was concatenated or
+    /// edited; the IDs cannot tell them apart in the report.
+    DuplicateId {
+        shard: String,
+    },
 }
 
 impl std::fmt::Display for MapProblem {
@@ -75,6 +80,9 @@ impl std::fmt::Display for MapProblem {
                     f,
                     "shard `{shard}` has a starting hash key after its ending one"
                 )
+            }
+            MapProblem::DuplicateId { shard } => {
+                write!(f, "shard ID `{shard}` appears more than once")
             }
         }
     }
@@ -134,7 +142,16 @@ impl ShardMap {
             })
             .collect();
         open.sort_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)));
-        let problems = validate(&open);
+        let mut problems = validate(&open);
+        let mut seen = std::collections::HashSet::new();
+        let mut reported = std::collections::HashSet::new();
+        for r in records {
+            if !seen.insert(r.shard_id.as_str()) && reported.insert(r.shard_id.as_str()) {
+                problems.push(MapProblem::DuplicateId {
+                    shard: r.shard_id.clone(),
+                });
+            }
+        }
         if problems.is_empty() {
             Ok(Self::from_sorted(open))
         } else {
@@ -235,6 +252,27 @@ mod tests {
             adjacent_parent: None,
             span: None,
         }
+    }
+
+    #[test]
+    fn duplicate_shard_ids_are_reported_once_each() {
+        let half = MAX_HASH / 2;
+        let recs = vec![
+            rec("shardId-1", 0, half, false),
+            rec("shardId-1", half + 1, MAX_HASH, false),
+            rec("shardId-1", 0, MAX_HASH, true),
+        ];
+        let problems = ShardMap::from_records(&recs).unwrap_err();
+        assert_eq!(
+            problems,
+            vec![MapProblem::DuplicateId {
+                shard: "shardId-1".into()
+            }]
+        );
+        assert_eq!(
+            problems[0].to_string(),
+            "shard ID `shardId-1` appears more than once"
+        );
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub struct Report {
     pub analysis: analysis::Analysis,
     /// Sample-driven distributions (`--samples`), for reports that show them (HTML).
     pub samples: Vec<samples::ActionSamples>,
+    /// Said once on stderr, never in the report (remote modules not read).
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -88,6 +90,7 @@ pub fn check_with_samples(
         mut errors,
         report_only,
         mut skipped,
+        notes,
     } = loaded;
     // Files whose comments may hold suppressions: everything read, recognised and reported on.
     let checked: Vec<source::FileId> = db
@@ -159,6 +162,7 @@ pub fn check_with_samples(
         summary,
         analysis,
         samples: sampled,
+        notes,
     }
 }
 

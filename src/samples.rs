@@ -198,8 +198,18 @@ fn collect_errors(report: &DistributionReport, errors: &mut Vec<InputError>) {
                 .unwrap_or_default(),
             span: None,
             message: format!(
-                "`{}` sample records could not be read and were skipped ({})",
-                report.bad_lines.count,
+                "`{}` sample {} could not be read and {} skipped ({})",
+                crate::rules::thousands(report.bad_lines.count),
+                if report.bad_lines.count == 1 {
+                    "record"
+                } else {
+                    "records"
+                },
+                if report.bad_lines.count == 1 {
+                    "was"
+                } else {
+                    "were"
+                },
                 examples.join("; ")
             ),
             help: Some("fix or remove those lines; the other records were analysed".into()),

@@ -43,7 +43,7 @@ fn markers(case: &Path, rel: &str) -> (BTreeSet<(String, usize, String)>, BTreeS
             if let Some(pos) = line.find("expect: SL") {
                 marked_files.insert(name.clone());
                 for code in line[pos + 8..]
-                    .split([',', ' '])
+                    .split([',', ' ', '"'])
                     .filter(|c| c.starts_with("SL"))
                 {
                     set.insert((name.clone(), i + 1, code.trim().to_string()));

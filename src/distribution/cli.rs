@@ -11,7 +11,7 @@ use super::keys::KeySource;
 use super::reader::{self, InputFormat};
 use super::render;
 use crate::keyspace::{MapProblem, ShardMap};
-use crate::model::ShardRecord;
+use crate::model::{ShardRecord, limits};
 use crate::ordering::GroupModel;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -33,7 +33,7 @@ pub struct DistributeArgs {
     /// Shard map from `aws kinesis list-shards` or `describe-stream` JSON (closed shards skipped)
     #[arg(long, value_name = "EXPORT.json", conflicts_with = "shards")]
     pub shard_map: Option<PathBuf>,
-    /// A fresh stream of N shards (even split, as CreateStream makes it)
+    /// A fresh stream of N shards (even split, as CreateStream makes it; at most 100,000)
     #[arg(long, value_name = "N")]
     pub shards: Option<u32>,
     /// IoT substitution template for the key, e.g. `${topic(3)}` or `${newuuid()}`
@@ -126,6 +126,13 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
     ) {
         (Some(p), _, _) => (load_shard_map(p)?, p.display().to_string()),
         (None, Some(0), _) => return Err("`--shards` must be at least `1`".into()),
+        (None, Some(n), _) if n > limits::MAX_SHARDS => {
+            return Err(format!(
+                "`--shards {n}` is more than shardlint models ({}): Kinesis's default shard quota is at most 20,000 per account ({})",
+                crate::rules::thousands(limits::MAX_SHARDS as u64),
+                limits::SHARD_QUOTA_DOC
+            ));
+        }
         (None, Some(n), _) => (ShardMap::even(n), format!("even {n}")),
         (None, None, Some((stream, m))) => (m.clone(), format!("stream `{stream}`")),
         (None, None, None) => {
@@ -189,7 +196,7 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
         Ok(0)
     } else {
         for e in &report.input_errors {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::render::visible(e));
         }
         Ok(2)
     }

@@ -186,6 +186,7 @@ fn read_one(
     match layout {
         Layout::Lines => read_lines(input, format, &mut all, chunk_bytes, sink),
         Layout::Array | Layout::Records => {
+            let since = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
             let mut b = ElementSink {
                 input,
                 format,
@@ -193,8 +194,14 @@ fn read_one(
                 next_no: 1,
                 sink,
                 alive: true,
+                since: since.clone(),
             };
-            let mut de = serde_json::Deserializer::from_reader(BufReader::new(all));
+            let guarded = ElementGuard {
+                inner: all,
+                since,
+                max: MAX_LINE as u64,
+            };
+            let mut de = serde_json::Deserializer::from_reader(BufReader::new(guarded));
             let result = loop {
                 let r = if layout == Layout::Array {
                     ArraySeed(&mut b).deserialize(&mut de)
@@ -211,6 +218,15 @@ fn read_one(
             match result {
                 Ok(()) => alive,
                 Err(_) if !alive => false,
+                Err(e) if e.is_io() => sink(ReadEvent::Broken {
+                    input,
+                    unit: Unit::Line,
+                    no: e.line() as u64,
+                    reason: format!(
+                        "{}; the rest of the input is skipped",
+                        strip_position(&e.to_string())
+                    ),
+                }),
                 Err(e) => sink(ReadEvent::Broken {
                     input,
                     unit: Unit::Line,
@@ -287,7 +303,17 @@ fn detect(prefix: &[u8], forced: InputFormat) -> (InputFormat, Layout) {
     }
 }
 
-/// Cuts a byte stream into chunks of whole lines (`\n`, with a trailing `\r` removed).
+/// Longest line kept: one Kinesis record with its base64 and JSON overhead
+/// ([`MAX_SAMPLE_LINE_BYTES`](crate::model::limits::MAX_SAMPLE_LINE_BYTES)).
+pub const MAX_LINE: usize = crate::model::limits::MAX_SAMPLE_LINE_BYTES;
+/// How far past an over-long line's start the reader looks for its end before it gives up on
+/// the input: a stream without newlines (10 GiB of zeros gzipped to 47 MB) must not be read
+/// to its end.
+const MAX_SKIP: u64 = 1 << 30;
+
+/// Cuts a byte stream into chunks of whole lines (`\n`, with a trailing `\r` removed). A line
+/// longer than [`MAX_LINE`] is reported and skipped without being held; a read error keeps
+/// every whole line read before it.
 fn read_lines(
     input: usize,
     format: InputFormat,
@@ -295,34 +321,89 @@ fn read_lines(
     chunk_bytes: usize,
     sink: &mut dyn FnMut(ReadEvent) -> bool,
 ) -> bool {
+    read_lines_max(input, format, r, chunk_bytes, MAX_LINE, sink)
+}
+
+fn read_lines_max(
+    input: usize,
+    format: InputFormat,
+    r: &mut dyn Read,
+    chunk_bytes: usize,
+    max_line: usize,
+    sink: &mut dyn FnMut(ReadEvent) -> bool,
+) -> bool {
     let mut target = chunk_bytes.max(1024);
     let mut buf: Vec<u8> = Vec::with_capacity(target);
     let mut next_no = 1u64;
     let mut eof = false;
+    let mut failed: Option<io::Error> = None;
     while !eof {
         // Fill up to the target size (read_to_end does not zero the spare capacity first).
         let want = target.saturating_sub(buf.len());
         if want > 0 {
             buf.reserve(want);
+            // On an error, read_to_end keeps what it read before it.
             match (&mut *r).take(want as u64).read_to_end(&mut buf) {
                 Ok(n) if n < want => eof = true,
                 Ok(_) => {}
                 Err(e) => {
-                    return sink(ReadEvent::Failed {
-                        input,
-                        message: format!("cannot read input after line {}: {e}", next_no - 1),
-                    });
+                    eof = true;
+                    failed = Some(e);
                 }
             }
         }
-        let cut = if eof {
+        let cut = if eof && failed.is_none() {
             buf.len()
         } else {
             match memchr_last(&buf) {
                 Some(i) => i + 1,
+                None if eof => 0,
+                None if buf.len() > max_line => {
+                    // One line longer than any record: report it, then drop bytes up to its end.
+                    let dropped = buf.len() as u64;
+                    buf.clear();
+                    let (skipped, outcome) = skip_line(r, &mut buf, MAX_SKIP - dropped);
+                    let total = dropped + skipped;
+                    let reason = match &outcome {
+                        Skip::Found => format!(
+                            "line of {} bytes is longer than a sample record can be ({} bytes: a 10 MiB Kinesis record, base64, in JSON); skipped",
+                            crate::rules::thousands(total),
+                            crate::rules::thousands(max_line as u64)
+                        ),
+                        Skip::End => format!(
+                            "last line of {} bytes is longer than a sample record can be ({} bytes); skipped",
+                            crate::rules::thousands(total),
+                            crate::rules::thousands(max_line as u64)
+                        ),
+                        Skip::TooFar => format!(
+                            "no end of line in {} bytes (a sample record is at most {} bytes); the rest of the input is skipped",
+                            crate::rules::thousands(total),
+                            crate::rules::thousands(max_line as u64)
+                        ),
+                        Skip::Failed(e) => format!(
+                            "line longer than {} bytes, then a read error: {e}; the rest of the input is skipped",
+                            crate::rules::thousands(max_line as u64)
+                        ),
+                    };
+                    if !sink(ReadEvent::Broken {
+                        input,
+                        unit: Unit::Line,
+                        no: next_no,
+                        reason,
+                    }) {
+                        return false;
+                    }
+                    next_no += 1;
+                    match outcome {
+                        Skip::Found => {}
+                        Skip::End | Skip::TooFar | Skip::Failed(_) => return true,
+                    }
+                    target = chunk_bytes.max(1024);
+                    continue;
+                }
                 None => {
                     // One line longer than the chunk: grow and read on.
-                    target *= 2;
+                    target = (target * 2).min(max_line + 1);
                     continue;
                 }
             }
@@ -354,11 +435,65 @@ fn read_lines(
         if !chunk.items.is_empty() && !sink(ReadEvent::Chunk(chunk)) {
             return false;
         }
+        if let Some(e) = failed.take() {
+            // The lines before the error were counted; a partial last line is not a record.
+            let partial = if rest.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (a partial line of {} bytes after it is dropped)",
+                    crate::rules::thousands(rest.len() as u64)
+                )
+            };
+            return sink(ReadEvent::Failed {
+                input,
+                message: format!(
+                    "cannot read input after line {}: {e}; the {} before it are counted{partial}",
+                    next_no - 1,
+                    if next_no == 2 { "line" } else { "lines" }
+                ),
+            });
+        }
         buf = Vec::with_capacity(target.max(rest.len() * 2));
         buf.extend_from_slice(&rest);
         target = target.max(chunk_bytes);
     }
     true
+}
+
+enum Skip {
+    /// The line ended; what followed its newline is in the buffer.
+    Found,
+    /// The input ended inside the line.
+    End,
+    /// No newline within the skip budget.
+    TooFar,
+    Failed(io::Error),
+}
+
+/// Reads and drops bytes up to the next `\n` (at most `budget`), leaving what follows it in
+/// `rest`. Returns the bytes dropped.
+fn skip_line(r: &mut dyn Read, rest: &mut Vec<u8>, budget: u64) -> (u64, Skip) {
+    let mut scratch = vec![0u8; 1 << 16];
+    let mut dropped = 0u64;
+    loop {
+        if dropped >= budget {
+            return (dropped, Skip::TooFar);
+        }
+        let n = match r.read(&mut scratch) {
+            Ok(0) => return (dropped, Skip::End),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return (dropped, Skip::Failed(e)),
+        };
+        match find_newline(&scratch[..n]) {
+            Some(i) => {
+                rest.extend_from_slice(&scratch[i + 1..n]);
+                return (dropped + i as u64, Skip::Found);
+            }
+            None => dropped += n as u64,
+        }
+    }
 }
 
 /// The first `\n` in `b`, eight bytes at a time (SWAR): lines are short, so this runs once per
@@ -397,6 +532,32 @@ struct ElementSink<'s> {
     next_no: u64,
     sink: &'s mut dyn FnMut(ReadEvent) -> bool,
     alive: bool,
+    /// Bytes read since the last element ended, shared with the [`ElementGuard`].
+    since: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// Fails the read when one array element grows past [`MAX_LINE`]: serde_json buffers a raw
+/// element whole, so an endless string would otherwise be held in memory.
+struct ElementGuard<R> {
+    inner: R,
+    since: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    max: u64,
+}
+
+impl<R: Read> Read for ElementGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let n = self.inner.read(buf)?;
+        // The element sink resets the count; serde_json's read-ahead makes this approximate
+        // by one buffer, which is well inside the margin of the bound.
+        if self.since.fetch_add(n as u64, Relaxed) + n as u64 > self.max {
+            return Err(io::Error::other(format!(
+                "a JSON element is longer than a sample record can be ({} bytes: a 10 MiB Kinesis record, base64, in JSON)",
+                crate::rules::thousands(self.max)
+            )));
+        }
+        Ok(n)
+    }
 }
 
 impl ElementSink<'_> {
@@ -417,6 +578,7 @@ impl ElementSink<'_> {
         });
         chunk.buf.extend_from_slice(text);
         self.next_no += 1;
+        self.since.store(0, std::sync::atomic::Ordering::Relaxed);
         if chunk.items.len() >= CHUNK_ELEMENTS || chunk.buf.len() >= CHUNK_BYTES {
             return self.flush();
         }
@@ -537,6 +699,93 @@ d",
         assert_eq!(it[2], (3, "".into()));
         assert!(it[3].1.starts_with("ccc"));
         assert_eq!(it[4], (5, "d".into()));
+    }
+
+    fn lines_with_max(data: &[u8], max_line: usize) -> Vec<ReadEvent> {
+        let mut ev = Vec::new();
+        let mut r = data;
+        read_lines_max(0, InputFormat::Keys, &mut r, 1024, max_line, &mut |e| {
+            ev.push(e);
+            true
+        });
+        ev
+    }
+
+    fn broken(ev: &[ReadEvent]) -> Vec<(u64, String)> {
+        ev.iter()
+            .filter_map(|e| match e {
+                ReadEvent::Broken { no, reason, .. } => Some((*no, reason.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_over_long_line_is_reported_and_skipped_and_the_next_lines_kept() {
+        let data = format!("a\n{}\nb\n{}", "x".repeat(10_000), "y".repeat(5000));
+        let ev = lines_with_max(data.as_bytes(), 4096);
+        assert_eq!(items(&ev), vec![(1, "a".into()), (3, "b".into())]);
+        let b = broken(&ev);
+        assert_eq!(b.len(), 2, "{b:?}");
+        assert_eq!(b[0].0, 2);
+        assert!(
+            b[0].1.starts_with("line of 10,000 bytes is longer"),
+            "{}",
+            b[0].1
+        );
+        assert_eq!(b[1].0, 4);
+        assert!(b[1].1.starts_with("last line of 5,000 bytes"), "{}", b[1].1);
+    }
+
+    #[test]
+    fn the_real_bound_skips_a_line_without_holding_it() {
+        let mut data = vec![b'k'; MAX_LINE + 10];
+        data.extend_from_slice(b"\nnext\n");
+        let ev = collect(&data, InputFormat::Auto, 1 << 20);
+        assert_eq!(items(&ev), vec![(2, "next".into())]);
+        assert_eq!(broken(&ev)[0].0, 1);
+    }
+
+    #[test]
+    fn a_truncated_gz_keeps_the_lines_read_before_the_error() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut text = String::new();
+        for i in 0..200_000 {
+            text.push_str(&format!("key-{i}\n"));
+        }
+        gz.write_all(text.as_bytes()).unwrap();
+        let mut data = gz.finish().unwrap();
+        data.truncate(data.len() - 20);
+        let ev = collect(&data, InputFormat::Auto, 1 << 20);
+        let it = items(&ev);
+        // Everything but the last few lines, which were in the cut-off bytes.
+        assert!(it.len() > 199_000, "{}", it.len());
+        assert_eq!(it[it.len() - 1].1, format!("key-{}", it.len() - 1));
+        let failed: Vec<&String> = ev
+            .iter()
+            .filter_map(|e| match e {
+                ReadEvent::Failed { message, .. } => Some(message),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(failed.len(), 1);
+        assert!(
+            failed[0].contains(&format!("after line {}", it.len())),
+            "{}",
+            failed[0]
+        );
+    }
+
+    #[test]
+    fn an_endless_array_element_is_refused() {
+        let mut data = b"[\"a\", \"".to_vec();
+        data.extend(std::iter::repeat_n(b'z', MAX_LINE + (1 << 20)));
+        data.extend_from_slice(b"\"]");
+        let ev = collect(&data, InputFormat::Payloads, 1 << 20);
+        assert_eq!(items(&ev), vec![(1, "\"a\"".into())]);
+        let b = broken(&ev);
+        assert!(b[0].1.contains("JSON element is longer"), "{}", b[0].1);
     }
 
     #[test]

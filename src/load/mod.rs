@@ -36,10 +36,12 @@ enum Kind {
 
 fn kind_of(path: &Path) -> Option<Kind> {
     let name = path.file_name()?.to_str()?;
-    if name.ends_with(".tf") {
-        Some(Kind::Terraform)
-    } else if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
-        Some(Kind::TfVars)
+    if let Some(is_vars) = terraform::file_role(name) {
+        Some(if is_vars {
+            Kind::TfVars
+        } else {
+            Kind::Terraform
+        })
     } else if name.ends_with(".json") {
         Some(Kind::Json)
     } else if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".template") {
@@ -71,6 +73,8 @@ pub struct Loaded {
     pub report_only: Option<HashSet<FileId>>,
     /// Files read but not recognised (JSON/YAML that is none of ours); not counted as checked.
     pub skipped: HashSet<FileId>,
+    /// Said once per run on stderr (remote modules not read).
+    pub notes: Vec<String>,
 }
 
 struct Found {
@@ -88,13 +92,23 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
     let mut explicit_files: HashSet<PathBuf> = HashSet::new();
     let mut any_dir = false;
 
+    // Directories given, with how many files of ours their walk found.
+    let mut roots: Vec<(PathBuf, usize)> = Vec::new();
     for p in paths {
         if p.is_dir() {
             any_dir = true;
-            walk(p, opts, &mut |path| {
-                if let Some(kind) = kind_of(&path)
-                    && seen.insert(path.clone())
-                {
+            let mut count = 0;
+            let unreadable = walk(p, opts, &mut |path, regular| {
+                let Some(kind) = kind_of(&path) else { return };
+                if !regular {
+                    // A FIFO or device named like ours: say so rather than skip it.
+                    if matches!(kind, Kind::Terraform | Kind::TfVars) {
+                        loaded.errors.push(not_regular(&path));
+                    }
+                    return;
+                }
+                count += 1;
+                if seen.insert(path.clone()) {
                     found.push(Found {
                         path,
                         kind,
@@ -102,6 +116,8 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
                     });
                 }
             });
+            loaded.errors.extend(unreadable);
+            roots.push((p.clone(), count));
         } else if p.is_file() {
             let kind = kind_of(p);
             explicit_files.insert(p.clone());
@@ -117,7 +133,9 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
                 if matches!(kind, Kind::Terraform | Kind::TfVars) {
                     let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
                     let dir = dir.unwrap_or(Path::new("."));
-                    for sib in module_siblings(dir) {
+                    let (siblings, refused) = module_siblings(dir);
+                    loaded.errors.extend(refused);
+                    for sib in siblings {
                         if seen.insert(sib.clone())
                             && let Some(kind) = kind_of(&sib)
                         {
@@ -139,12 +157,22 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
                 });
             }
         } else {
-            loaded.errors.push(InputError {
-                code: "SL001",
-                file: display_path(p),
-                span: None,
-                message: "no such file or directory".into(),
-                help: None,
+            loaded.errors.push(match std::fs::metadata(p) {
+                Ok(_) => not_regular(p),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => InputError {
+                    code: "SL001",
+                    file: display_path(p),
+                    span: None,
+                    message: "no such file or directory".into(),
+                    help: None,
+                },
+                Err(e) => InputError {
+                    code: "SL001",
+                    file: display_path(p),
+                    span: None,
+                    message: format!("cannot read: {e}"),
+                    help: None,
+                },
             });
         }
     }
@@ -181,7 +209,7 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
         loaded.report_only = Some(ids);
     }
 
-    // Terraform: one unit per directory.
+    // Terraform: one unit per directory, then the module directories that calls point at.
     let mut modules: BTreeMap<PathBuf, (Vec<FileId>, Vec<FileId>)> = BTreeMap::new();
     let mut others: Vec<(FileId, Kind, bool)> = Vec::new();
     for &(id, kind, explicit) in &files {
@@ -193,16 +221,45 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
             _ => others.push((id, kind, explicit)),
         }
     }
+    let mut project = terraform::Project::default();
+    project.add_dirs(
+        &loaded.db,
+        modules
+            .into_iter()
+            .filter(|(_, (tf, _))| !tf.is_empty())
+            .map(|(dir, (tf, vars))| (dir, tf, vars))
+            .collect(),
+    );
+    loop {
+        let wanted = project.wanted();
+        if wanted.is_empty() {
+            break;
+        }
+        let mut dirs = Vec::new();
+        for dir in wanted {
+            // A called module's own tfvars are not read by Terraform: only its `.tf` files.
+            let mut tf = Vec::new();
+            let (paths, refused) = module_siblings(&dir);
+            loaded.errors.extend(refused);
+            for path in paths {
+                if kind_of(&path) != Some(Kind::Terraform) || seen.contains(&path) {
+                    continue;
+                }
+                match read_file(&path, Kind::Terraform, false) {
+                    Ok(Some(text)) => tf.push(loaded.db.add(path, text)),
+                    Ok(None) => {}
+                    Err(e) => loaded.errors.push(e.0),
+                }
+            }
+            if !tf.is_empty() {
+                dirs.push((dir, tf, Vec::new()));
+            }
+        }
+        project.add_dirs(&loaded.db, dirs);
+    }
     let db = &loaded.db;
-    let tf_results: Vec<(Model, Vec<InputError>)> = modules
-        .par_iter()
-        .filter(|(_, (tf, _))| !tf.is_empty())
-        .map(|(dir, (tf, vars))| {
-            let dir = display_path(dir);
-            let dir = if dir.is_empty() { ".".into() } else { dir };
-            terraform::load_module(db, &dir, tf, vars)
-        })
-        .collect();
+    let evaluated = project.evaluate(db);
+    loaded.errors.append(&mut project.errors);
     let other_results: Vec<(FileId, Result<Option<Model>, InputError>)> = others
         .par_iter()
         .map(|&(id, kind, explicit)| {
@@ -211,10 +268,9 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
             (id, load_structured(db, id, kind, must_recognise))
         })
         .collect();
-    for (model, errors) in tf_results {
-        loaded.model.extend(model);
-        loaded.errors.extend(errors);
-    }
+    loaded.model.extend(evaluated.model);
+    loaded.errors.extend(evaluated.errors);
+    loaded.notes.extend(evaluated.notes);
     for (id, r) in other_results {
         let r = r.map(|m| {
             m.map(|mut m| {
@@ -230,7 +286,83 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
             Err(e) => loaded.errors.push(e),
         }
     }
+    // A directory given that yields no file at all is an input problem, not a clean run.
+    for (root, count) in roots {
+        let read = loaded
+            .db
+            .files()
+            .any(|(id, f)| f.path.starts_with(&root) && !loaded.skipped.contains(&id));
+        if !read {
+            loaded.errors.push(nothing_found(&root, count, opts));
+        }
+    }
     loaded
+}
+
+/// The error for a directory given on the command line in which nothing was read, saying
+/// what the walk left out and why.
+fn nothing_found(root: &Path, recognised: usize, opts: &LoadOptions) -> InputError {
+    let mut message = "no Terraform, CloudFormation/SAM, plan or export file found".to_string();
+    let mut help = None;
+    if recognised > 0 {
+        message.push_str(&format!(
+            ": {} JSON/YAML {} read, none of them a template, plan or export",
+            crate::rules::thousands(recognised as u64),
+            if recognised == 1 {
+                "file was"
+            } else {
+                "files were"
+            }
+        ));
+    } else if !opts.no_ignore {
+        // Walk again without the ignore rules to tell what they excluded.
+        let mut ignored: Vec<PathBuf> = Vec::new();
+        let all = LoadOptions {
+            no_ignore: true,
+            ..opts.clone()
+        };
+        // Unreadable directories were reported by the first walk.
+        let _ = walk(root, &all, &mut |path, regular| {
+            if regular && kind_of(&path).is_some() {
+                ignored.push(path);
+            }
+        });
+        if let Some(first) = ignored.first() {
+            message.push_str(&format!(
+                ": {} {} skipped by `.gitignore`/`.ignore` rules (also those of parent directories) or as hidden, e.g. `{}`",
+                crate::rules::thousands(ignored.len() as u64),
+                if ignored.len() == 1 { "file was" } else { "files were" },
+                display_path(first)
+            ));
+            help = Some("`--no-ignore` reads ignored and hidden files too".to_string());
+        }
+    }
+    InputError {
+        code: "SL001",
+        file: display_path(root),
+        span: None,
+        message,
+        help,
+    }
+}
+
+/// A path that exists but is no regular file or directory: say what it is.
+fn not_regular(p: &Path) -> InputError {
+    use std::os::unix::fs::FileTypeExt;
+    let what = match std::fs::metadata(p).map(|m| m.file_type()) {
+        Ok(t) if t.is_fifo() => "a named pipe (FIFO)",
+        Ok(t) if t.is_socket() => "a socket",
+        Ok(t) if t.is_char_device() => "a character device",
+        Ok(t) if t.is_block_device() => "a block device",
+        _ => "not a regular file",
+    };
+    InputError {
+        code: "SL001",
+        file: display_path(p),
+        span: None,
+        message: format!("is {what}, not a regular file; shardlint reads files and directories"),
+        help: Some("for samples on a pipe, use `--samples -` with stdin".into()),
+    }
 }
 
 /// JSON and YAML are recognised by content: a plan, an AWS CLI export, or a template.
@@ -308,9 +440,23 @@ fn read_file(path: &Path, kind: Kind, explicit: bool) -> Result<Option<String>, 
         };
     }
     let bytes = std::fs::read(path).map_err(|e| Box::new((err(e.to_string(), None), None)))?;
+    let bytes = match decode_bom(&bytes) {
+        Decoded::Text(text) => return Ok(Some(text)),
+        Decoded::Invalid { text, offset, what } => {
+            return if must_report {
+                Err(Box::new((
+                    err(what, Some("save the file as UTF-8")),
+                    Some((text, offset)),
+                )))
+            } else {
+                Ok(None)
+            };
+        }
+        Decoded::Utf8(b) => b,
+    };
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
         return if must_report {
-            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let text = String::from_utf8_lossy(bytes).into_owned();
             let offset = String::from_utf8_lossy(&bytes[..nul]).len();
             Err(Box::new((
                 err(
@@ -323,24 +469,13 @@ fn read_file(path: &Path, kind: Kind, explicit: bool) -> Result<Option<String>, 
             Ok(None)
         };
     }
-    match String::from_utf8(bytes) {
-        Ok(text) => {
-            if text.trim().is_empty() && must_report {
-                return Err(Box::new((
-                    err(
-                        "file is empty".into(),
-                        Some("delete the file or give it content"),
-                    ),
-                    Some((text, 0)),
-                )));
-            }
-            Ok(Some(text))
-        }
+    // Empty and whitespace-only files are valid (an empty `outputs.tf` is a common placeholder).
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(Some(text.to_string())),
         Err(e) if must_report => {
-            let valid = e.utf8_error().valid_up_to();
-            let bytes = e.into_bytes();
+            let valid = e.valid_up_to();
             // Keep the valid prefix so the position can be shown with its line.
-            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let text = String::from_utf8_lossy(bytes).into_owned();
             let offset = String::from_utf8_lossy(&bytes[..valid]).len();
             Err(Box::new((
                 err(
@@ -354,7 +489,59 @@ fn read_file(path: &Path, kind: Kind, explicit: bool) -> Result<Option<String>, 
     }
 }
 
-fn walk(root: &Path, opts: &LoadOptions, f: &mut dyn FnMut(PathBuf)) {
+enum Decoded<'a> {
+    /// No byte-order mark, or a UTF-8 one (stripped): still to be checked as UTF-8.
+    Utf8(&'a [u8]),
+    /// UTF-16 with a byte-order mark, decoded.
+    Text(String),
+    /// UTF-16 that does not decode: the text up to the problem and its offset.
+    Invalid {
+        text: String,
+        offset: usize,
+        what: String,
+    },
+}
+
+/// Honours a byte-order mark: UTF-8's is dropped (editors on Windows write it), UTF-16 (LE or
+/// BE) is decoded. Spans are offsets into the decoded text, so lines and columns are the ones an
+/// editor shows.
+fn decode_bom(bytes: &[u8]) -> Decoded<'_> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return Decoded::Utf8(rest);
+    }
+    let le = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return Decoded::Utf8(bytes),
+    };
+    let body = &bytes[2..];
+    let units = body.chunks(2).map(|c| match (c, le) {
+        ([a, b], true) => u16::from_le_bytes([*a, *b]),
+        ([a, b], false) => u16::from_be_bytes([*a, *b]),
+        // An odd trailing byte: not UTF-16.
+        _ => 0xDC00,
+    });
+    let mut text = String::with_capacity(body.len() / 2);
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok('\0') | Err(_) => {
+                let offset = text.len();
+                return Decoded::Invalid {
+                    what: "not valid UTF-16 (an unpaired surrogate, a NUL or an odd byte)".into(),
+                    text,
+                    offset,
+                };
+            }
+            Ok(c) => text.push(c),
+        }
+    }
+    Decoded::Text(text)
+}
+
+/// Calls `f` for every file under `root` with whether it is a regular file (symlinks are not
+/// followed, as ripgrep does); returns the directories (and entries) that could not be read, as
+/// input errors: a directory shardlint cannot list may hide files of ours.
+fn walk(root: &Path, opts: &LoadOptions, f: &mut dyn FnMut(PathBuf, bool)) -> Vec<InputError> {
     let mut builder = ignore::WalkBuilder::new(root);
     builder
         .hidden(!opts.no_ignore)
@@ -368,32 +555,114 @@ fn walk(root: &Path, opts: &LoadOptions, f: &mut dyn FnMut(PathBuf)) {
                     .to_str()
                     .is_some_and(|n| SKIP_DIRS.contains(&n)))
         });
-    for entry in builder.build().flatten() {
-        if entry.file_type().is_some_and(|t| t.is_file()) {
-            f(entry.into_path());
+    let mut errors = Vec::new();
+    for entry in builder.build() {
+        match entry {
+            Ok(entry) => match entry.file_type() {
+                Some(t) if t.is_file() => f(entry.into_path(), true),
+                Some(t) if !t.is_dir() && !t.is_symlink() => f(entry.into_path(), false),
+                _ => {}
+            },
+            Err(e) => {
+                let path = walk_error_path(&e).unwrap_or_else(|| root.to_path_buf());
+                let reason = walk_error_reason(&e);
+                errors.push(InputError {
+                    code: "SL001",
+                    file: display_path(&path),
+                    span: None,
+                    message: format!("cannot read this directory: {reason}"),
+                    help: Some("fix its permissions, or exclude it in `.ignore`".into()),
+                });
+            }
         }
+    }
+    errors
+}
+
+fn walk_error_path(e: &ignore::Error) -> Option<PathBuf> {
+    match e {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        _ => None,
     }
 }
 
-fn module_siblings(dir: &Path) -> Vec<PathBuf> {
+fn walk_error_reason(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => walk_error_reason(err),
+        ignore::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The Terraform files beside a given one, read for context: regular files of the module
+/// directory, and symlinks only when they resolve inside the checked tree (the current directory,
+/// or the module directory when that is outside it). A symlink elsewhere (`env.tf ->
+/// /proc/self/environ`) is reported, never read.
+fn module_siblings(dir: &Path) -> (Vec<PathBuf>, Vec<InputError>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    let mut out: Vec<PathBuf> = rd
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && matches!(kind_of(p), Some(Kind::Terraform | Kind::TfVars)))
-        .map(|p| {
+    let canon_dir = std::fs::canonicalize(dir).ok();
+    let tree = std::env::current_dir()
+        .ok()
+        .and_then(|c| std::fs::canonicalize(c).ok())
+        .filter(|c| canon_dir.as_ref().is_some_and(|d| d.starts_with(c)))
+        .or(canon_dir);
+    let mut out = Vec::new();
+    let mut refused = Vec::new();
+    for e in rd.flatten() {
+        let p = e.path();
+        if !matches!(kind_of(&p), Some(Kind::Terraform | Kind::TfVars)) {
+            continue;
+        }
+        let Ok(t) = e.file_type() else { continue };
+        let ok = if t.is_file() {
+            true
+        } else if t.is_symlink() {
+            let target = std::fs::canonicalize(&p).ok();
+            let inside = matches!((&target, &tree), (Some(t), Some(root)) if t.starts_with(root));
+            let regular = std::fs::metadata(&p).is_ok_and(|m| m.is_file());
+            if !(inside && regular) {
+                refused.push(InputError {
+                    code: "SL001",
+                    file: display_path(&p),
+                    span: None,
+                    message: match &target {
+                        Some(t) if !inside => format!(
+                            "symlink to `{}`, outside the checked tree: not read",
+                            display_path(t)
+                        ),
+                        Some(_) => {
+                            "symlink to something other than a regular file: not read".into()
+                        }
+                        None => "broken symlink: not read".into(),
+                    },
+                    help: Some(
+                        "check the module's directory instead, or replace the link with the file"
+                            .into(),
+                    ),
+                });
+            }
+            inside && regular
+        } else {
+            false
+        };
+        if ok {
             // Keep paths in the same form as the given one (`./x` vs `x`).
-            if dir == Path::new(".") {
+            out.push(if dir == Path::new(".") {
                 PathBuf::from(p.file_name().unwrap_or_default())
             } else {
                 p
-            }
-        })
-        .collect();
+            });
+        }
+    }
     out.sort();
-    out
+    (out, refused)
 }
 
 /// Where a key is written directly (no variable or parameter in between), offsets inside the

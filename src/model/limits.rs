@@ -237,6 +237,20 @@ pub const ESM_RANGED: [EsmParam; 6] = [
     TUMBLING_WINDOW,
 ];
 
+/// Kinesis sets no upper limit on shards per stream; the default per-account shard quota is
+/// 20,000 in us-east-1, us-west-2 and eu-west-1 and 1,000 or 6,000 elsewhere, raised on request
+/// (aws-facts §1.9, [`SHARD_QUOTA_DOC`]). `distribute --shards` accepts five times the largest
+/// default quota, which keeps the per-shard tables to tens of megabytes.
+pub const MAX_SHARDS: u32 = 100_000;
+pub const SHARD_QUOTA_DOC: &str =
+    "https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html";
+
+/// The largest data blob of a Kinesis record is 10 MiB before base64 (`MaxRecordSizeInKiB` up
+/// to 10240, aws-facts §1.8). A sample line holds one record: base64 makes 10 MiB 13.34 MiB,
+/// and a `get-records` or envelope line adds a partition key (256 characters) and its JSON
+/// fields. 16 MiB leaves room for all of that; a longer line cannot be one record.
+pub const MAX_SAMPLE_LINE_BYTES: usize = 16 << 20;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,9 +7,11 @@ use super::positions;
 use crate::Report;
 use crate::diagnostic::Severity;
 
-/// Escapes a command's message (the part after `::`).
+/// Escapes a command's message (the part after `::`). Other control characters are made
+/// visible: the runner's log is a terminal emulator too.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    super::visible_except(s, &['\r', '\n'])
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -78,6 +80,12 @@ pub fn render(report: &Report) -> String {
     out.push_str(&super::human::summary_line(report));
     out.push('\n');
     out
+}
+
+/// An error of the run itself (bad configuration, unwritable output) as one `::error` line:
+/// under `--format github` stderr lands in the same log and is read for commands too.
+pub fn run_error(message: &str) -> String {
+    format!("::error title=shardlint::{}", escape_data(message))
 }
 
 #[cfg(test)]

@@ -352,7 +352,7 @@ pub fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+            c => out.push(super::visible_char(c).unwrap_or(c)),
         }
     }
     out

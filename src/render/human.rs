@@ -5,7 +5,8 @@
 use std::fmt;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use crate::Report;
@@ -19,7 +20,7 @@ struct Rendered {
     severity: miette::Severity,
     help: Option<String>,
     url: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<Window>,
     labels: Vec<LabeledSpan>,
     related: Vec<Rendered>,
 }
@@ -71,17 +72,149 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
-fn source(db: &SourceDb, span: Span) -> NamedSource<String> {
-    let f = db.get(span.file);
-    NamedSource::new(f.display_name(), f.text.clone())
+/// Bytes of context kept on each side of a span on a long line (a minified file is one line).
+const LINE_CONTEXT: usize = 240;
+/// Most bytes of a span drawn; a longer span is underlined up to here.
+const MAX_SPAN: usize = 2048;
+
+/// The lines around one span, made visible, for miette: a copy of a few lines instead of the
+/// whole file (miette counts lines from the start of what it is given, so the file per finding
+/// made text output quadratic). Offsets given to miette are `base` + offsets in `text`; line and
+/// column are the file's.
+#[derive(Debug)]
+struct Window {
+    name: String,
+    text: String,
+    /// The window as in the file, and where each made-visible char ends in `raw` and `text`.
+    raw: String,
+    shifts: Vec<(usize, usize)>,
+    base: usize,
+    /// 0-based line of the first byte in the file, and its byte column (miette counts bytes).
+    line: usize,
+    column: usize,
 }
 
-fn label(span: Span, text: &str) -> LabeledSpan {
-    // miette needs at least one byte to draw an underline at the end of a file.
-    LabeledSpan::new_with_span(
-        Some(text.to_string()),
-        SourceSpan::from((span.start, span.len())),
-    )
+impl Window {
+    /// Byte column in the file of `local`, an offset in `text`.
+    fn column_of(&self, local: usize) -> usize {
+        let k = self.shifts.partition_point(|&(_, t)| t <= local);
+        let raw = if k == 0 {
+            local
+        } else {
+            local - (self.shifts[k - 1].1 - self.shifts[k - 1].0)
+        };
+        let raw = raw.min(self.raw.len());
+        match self.raw[..raw].rfind('\n') {
+            Some(nl) => raw - nl - 1,
+            None => raw + self.column,
+        }
+    }
+}
+
+impl SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let local = SourceSpan::from((span.offset().saturating_sub(self.base), span.len()));
+        let c = self.text.read_span(&local, before, after)?;
+        let column = self.column_of(local.offset());
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            c.data(),
+            SourceSpan::from((c.span().offset() + self.base, c.span().len())),
+            c.line() + self.line,
+            column,
+            c.line_count(),
+        )))
+    }
+}
+
+/// The window around `span` and the label on it, in the window's offsets.
+fn source(db: &SourceDb, span: Span, text: &str) -> (Window, LabeledSpan) {
+    let f = db.get(span.file);
+    let all = f.text.as_str();
+    let start = db.start(span);
+    let end = db.end(span);
+    let first = start.line.saturating_sub(1).max(1);
+    let last = (end.line + 1).min(f.line_count());
+    let mut from = f.offset_of(first, 0);
+    let mut to = if last < f.line_count() {
+        f.offset_of(last + 1, 0)
+    } else {
+        all.len()
+    };
+    let mut span_end = span.end.min(all.len());
+    if span_end - span.start > MAX_SPAN {
+        span_end = floor_char(all, span.start + MAX_SPAN);
+    }
+    // Long lines: keep some context either side of the span only.
+    if span.start - from > LINE_CONTEXT {
+        from = floor_char(all, span.start - LINE_CONTEXT).max(from);
+    }
+    if to - span_end > LINE_CONTEXT {
+        to = ceil_char(all, span_end + LINE_CONTEXT).min(to);
+    }
+    let raw = &all[from..to];
+    let at = f.line_col(from);
+    let line_start = f.offset_of(at.line, 0);
+    // Made visible char for char, so columns hold; each replacement adds two bytes (a one-byte
+    // control becomes a three-byte picture) or one (a two-byte C1 control).
+    let mut out = String::with_capacity(raw.len());
+    let mut shifts: Vec<(usize, usize)> = Vec::new();
+    let mut ends: Vec<(usize, usize)> = Vec::new();
+    let mut added = 0;
+    let mut chars = raw.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let keep =
+            c == '\n' || c == '\t' || (c == '\r' && chars.peek().is_some_and(|&(_, n)| n == '\n'));
+        match crate::render::visible_char(c).filter(|_| !keep) {
+            Some(v) => {
+                out.push(v);
+                added += v.len_utf8() - c.len_utf8();
+                shifts.push((i + c.len_utf8(), added));
+                ends.push((i + c.len_utf8(), out.len()));
+            }
+            None => out.push(c),
+        }
+    }
+    let map = |p: usize| {
+        let local = p - from;
+        let k = shifts.partition_point(|&(o, _)| o <= local);
+        from + local + if k == 0 { 0 } else { shifts[k - 1].1 }
+    };
+    let (s, e) = (map(span.start), map(span_end));
+    let window = Window {
+        name: crate::render::visible(&f.display_name()).into_owned(),
+        text: out,
+        raw: raw.to_string(),
+        shifts: ends,
+        base: from,
+        line: at.line - 1,
+        column: from - line_start,
+    };
+    let label = LabeledSpan::new_with_span(
+        Some(crate::render::visible(text).into_owned()),
+        SourceSpan::from((s, e - s)),
+    );
+    (window, label)
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 /// Options the CLI resolves (colour from TTY and NO_COLOR, width from the terminal).
@@ -123,46 +256,53 @@ pub fn render(report: &Report, opts: HumanOptions) -> String {
         let related = f
             .related
             .iter()
-            .map(|r| Rendered {
-                code: String::new(),
-                message: format!("{} ({})", r.message, r.path),
-                severity: miette::Severity::Advice,
-                help: None,
-                url: None,
-                source: Some(source(db, r.span)),
-                labels: vec![label(r.span, "related")],
-                related: Vec::new(),
+            .map(|r| {
+                let (window, label) = source(db, r.span, "related");
+                Rendered {
+                    code: String::new(),
+                    message: v(&format!("{} ({})", r.message, r.path)),
+                    severity: miette::Severity::Advice,
+                    help: None,
+                    url: None,
+                    source: Some(window),
+                    labels: vec![label],
+                    related: Vec::new(),
+                }
             })
             .collect();
         let rule = crate::rules::find(f.code).map(|r| r.meta);
+        let (window, label) = source(db, f.span, &f.label);
         emit(&Rendered {
             code: format!("{} {}", f.code, f.rule),
-            message: f.message.clone(),
+            message: v(&f.message),
             severity: severity(f.severity),
-            help: Some(f.help.clone()),
+            help: Some(v(&f.help)),
             url: rule.map(|m| m.doc_url()),
-            source: Some(source(db, f.span)),
-            labels: vec![label(f.span, &f.label)],
+            source: Some(window),
+            labels: vec![label],
             related,
         });
     }
     for e in &report.errors {
         match e.span {
-            Some(span) => emit(&Rendered {
-                code: input_code(e.code),
-                message: e.message.clone(),
-                severity: miette::Severity::Error,
-                help: e.help.clone(),
-                url: None,
-                source: Some(source(db, span)),
-                labels: vec![label(span, "here")],
-                related: Vec::new(),
-            }),
+            Some(span) => {
+                let (window, label) = source(db, span, "here");
+                emit(&Rendered {
+                    code: input_code(e.code),
+                    message: v(&e.message),
+                    severity: miette::Severity::Error,
+                    help: e.help.as_deref().map(v),
+                    url: None,
+                    source: Some(window),
+                    labels: vec![label],
+                    related: Vec::new(),
+                })
+            }
             None => emit(&Rendered {
                 code: input_code(e.code),
-                message: format!("{}: {}", e.file, e.message),
+                message: v(&format!("{}: {}", e.file, e.message)),
                 severity: miette::Severity::Error,
-                help: e.help.clone(),
+                help: e.help.as_deref().map(v),
                 url: None,
                 source: None,
                 labels: Vec::new(),
@@ -173,6 +313,11 @@ pub fn render(report: &Report, opts: HumanOptions) -> String {
     out.push_str(&summary_line(report));
     out.push('\n');
     out
+}
+
+/// An input-derived string on one line: control characters visible.
+fn v(s: &str) -> String {
+    crate::render::visible(s).into_owned()
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -110,7 +110,7 @@ pub fn render(report: &Report) -> String {
             .collect(),
         summary: &report.summary,
     };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut s = super::json_ascii_controls(serde_json::to_string_pretty(&doc).unwrap_or_default());
     s.push('\n');
     s
 }

@@ -95,21 +95,32 @@ fn physical(db: &SourceDb, span: Span) -> Value {
         "endLine": end_line,
         "endColumn": end_column,
     });
-    if !span.is_empty() {
+    // Snippets are optional in SARIF; one over the bound is left out, so that a minified
+    // 50 MB line does not become 150 MB of SARIF (viewers then read the file itself).
+    if !span.is_empty() && span.len() <= MAX_SNIPPET {
         region["snippet"] = json!({ "text": db.text(span) });
     }
-    // The whole lines the region is on, so viewers can show it without the file.
-    let context: Vec<&str> = (line..=end_line).map(|l| file.line_text(l)).collect();
-    json!({
+    let mut location = json!({
         "artifactLocation": artifact(&file.display_name()),
         "region": region,
-        "contextRegion": {
+    });
+    // The whole lines the region is on, so viewers can show it without the file.
+    let context: Vec<&str> = (line..=end_line).map(|l| file.line_text(l)).collect();
+    let context_len: usize = context.iter().map(|l| l.len() + 1).sum();
+    if context_len <= MAX_CONTEXT {
+        location["contextRegion"] = json!({
             "startLine": line,
             "endLine": end_line,
             "snippet": { "text": context.join("\n") },
-        },
-    })
+        });
+    }
+    location
 }
+
+/// Most bytes of a region's snippet.
+pub const MAX_SNIPPET: usize = 4 << 10;
+/// Most bytes of the lines around a region given as context.
+pub const MAX_CONTEXT: usize = 16 << 10;
 
 fn rule_descriptor(meta: &RuleMeta) -> Value {
     let full = what_it_does(meta.doc);
@@ -239,7 +250,7 @@ pub fn render_with(report: &Report, opts: &SarifOptions) -> String {
             "results": results,
         }],
     });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut s = super::json_ascii_controls(serde_json::to_string_pretty(&doc).unwrap_or_default());
     s.push('\n');
     s
 }

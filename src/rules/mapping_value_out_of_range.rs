@@ -62,7 +62,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             } else {
                 ""
             };
-            out.push(ctx.finding(
+            let mut f = ctx.finding(
                 &META,
                 span,
                 val.path.clone(),
@@ -72,7 +72,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ),
                 format!("outside {}", p.range.describe()),
                 format!("{fix}{extra}"),
-            ));
+            );
+            // Where the value is used, when it is written elsewhere (a module call's argument).
+            f.related = super::related(&val.via);
+            out.push(f);
         }
     }
 }

@@ -39,6 +39,22 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 MapProblem::Inverted { shard } => {
                     super::narrow(ctx.db, span, &format!("\"{shard}\""))
                 }
+                MapProblem::DuplicateId { shard } => {
+                    // The second occurrence is the duplicate.
+                    let needle = format!("\"{shard}\"");
+                    let text = ctx.db.text(span);
+                    match text.find(&needle).and_then(|i| {
+                        let j = i + needle.len();
+                        text[j..].find(&needle).map(|k| j + k)
+                    }) {
+                        Some(k) => crate::source::Span::new(
+                            span.file,
+                            span.start + k,
+                            span.start + k + needle.len(),
+                        ),
+                        None => super::narrow(ctx.db, span, &needle),
+                    }
+                }
                 MapProblem::NoOpenShards => span,
             };
             out.push(ctx.finding(

@@ -24,6 +24,13 @@ pub fn parse(text: &str, file: FileId) -> Result<Option<Node>, SyntaxError> {
     let mut patched: Option<String> = None;
     let docs = loop {
         let src = patched.as_deref().unwrap_or(text);
+        if let Some((m, message)) = alias_bomb(src) {
+            let at = chars.byte(unpatch(&quoted, m));
+            return Err(SyntaxError {
+                span: Span::new(file, at, at),
+                message,
+            });
+        }
         match MarkedYaml::load_from_str(src) {
             Ok(docs) => break docs,
             Err(e) => {
@@ -32,7 +39,13 @@ pub fn parse(text: &str, file: FileId) -> Result<Option<Node>, SyntaxError> {
                     && quoted.len() < 1000
                     && src.chars().nth(m) == Some('-');
                 if !lone_dash {
-                    let at = chars.byte(unpatch(&quoted, m));
+                    let mut at = chars.byte(unpatch(&quoted, m));
+                    // saphyr marks the char after an offending tab: point at the tab(s).
+                    if e.info().contains("tab") {
+                        while at > 0 && text.as_bytes().get(at - 1) == Some(&b'\t') {
+                            at -= 1;
+                        }
+                    }
                     return Err(SyntaxError {
                         span: Span::new(file, at, at),
                         message: e.info().to_string(),
@@ -63,6 +76,83 @@ pub fn parse(text: &str, file: FileId) -> Result<Option<Node>, SyntaxError> {
         quoted,
     };
     Ok(Some(l.node(doc, 0)))
+}
+
+/// Most bytes of scalar text that aliases may add to a document (CloudFormation's own template
+/// limit is 1 MB; real templates use aliases sparingly, if at all).
+pub const MAX_ALIAS_BYTES: u64 = 16 << 20;
+/// Most nodes that aliases may add (saphyr's own default budget).
+pub const MAX_ALIAS_NODES: u64 = 100_000;
+
+/// Walks the YAML events once, sizing every anchored node, and returns the char index of the
+/// first alias that takes the expanded document past [`MAX_ALIAS_BYTES`] or
+/// [`MAX_ALIAS_NODES`], with a message. saphyr clones an anchor's subtree per alias and only
+/// counts nodes, so a few aliases of a large string reach gigabytes. Syntax errors are left to
+/// the real parse.
+fn alias_bomb(src: &str) -> Option<(usize, String)> {
+    use saphyr_parser::{Event, Parser};
+    #[derive(Default, Clone, Copy)]
+    struct Cost {
+        bytes: u64,
+        nodes: u64,
+    }
+    impl Cost {
+        fn add(&mut self, o: Cost) {
+            self.bytes = self.bytes.saturating_add(o.bytes);
+            self.nodes = self.nodes.saturating_add(o.nodes);
+        }
+    }
+    let mut anchors: std::collections::HashMap<usize, Cost> = std::collections::HashMap::new();
+    // (anchor id, cost so far) of each open collection.
+    let mut open: Vec<(usize, Cost)> = Vec::new();
+    let mut expanded = Cost::default();
+    for ev in Parser::new_from_str(src) {
+        let Ok((ev, span)) = ev else {
+            return None;
+        };
+        let done = match ev {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, Cost { bytes: 0, nodes: 1 }));
+                None
+            }
+            Event::SequenceEnd | Event::MappingEnd => open.pop(),
+            Event::Scalar(v, _, anchor, _) => Some((
+                anchor,
+                Cost {
+                    bytes: v.len() as u64,
+                    nodes: 1,
+                },
+            )),
+            Event::Alias(id) => {
+                let c = anchors
+                    .get(&id)
+                    .copied()
+                    .unwrap_or(Cost { bytes: 0, nodes: 1 });
+                expanded.add(c);
+                if expanded.bytes > MAX_ALIAS_BYTES || expanded.nodes > MAX_ALIAS_NODES {
+                    return Some((
+                        span.start.index(),
+                        format!(
+                            "YAML aliases expand this document past {} MiB of text or {} nodes (a billion-laughs pattern); shardlint does not expand it",
+                            MAX_ALIAS_BYTES >> 20,
+                            crate::rules::thousands(MAX_ALIAS_NODES)
+                        ),
+                    ));
+                }
+                Some((0, c))
+            }
+            _ => None,
+        };
+        if let Some((anchor, cost)) = done {
+            if anchor > 0 {
+                anchors.insert(anchor, cost);
+            }
+            if let Some((_, parent)) = open.last_mut() {
+                parent.add(cost);
+            }
+        }
+    }
+    None
 }
 
 /// Maps a char index in the patched text back to the original (each quoted dash added two quotes).
@@ -313,6 +403,39 @@ mod tests {
         assert_eq!(text_of(&b[1].span, text), "x");
         assert_eq!(text_of(&b[2].span, text), "-");
         assert_eq!(text_of(&root.get("b").unwrap().span, text), "[-, x, -]");
+    }
+
+    #[test]
+    fn alias_amplification_is_refused_at_the_alias() {
+        // 40 aliases of a 1 MiB string: 40 MiB expanded from a 1 MiB file.
+        let mut text = format!("Big: &big \"{}\"\nList:\n", "x".repeat(1 << 20));
+        for _ in 0..40 {
+            text.push_str("  - *big\n");
+        }
+        let e = parse(&text, FileId(0)).unwrap_err();
+        assert!(e.message.contains("YAML aliases expand"), "{}", e.message);
+        // The 17th alias crosses 16 MiB.
+        let line = text[..e.span.start].matches('\n').count() + 1;
+        assert_eq!(line, 2 + 17);
+        // Nested fan-out (nodes, not bytes).
+        let mut lol = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (p, n) in [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e"), ("e", "f")] {
+            lol.push_str(&format!(
+                "{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+            ));
+        }
+        assert!(parse(&lol, FileId(0)).is_err());
+        // A few small aliases are fine.
+        let ok = "A: &a {k: v}\nB: *a\nC: *a\n";
+        assert!(parse(ok, FileId(0)).is_ok());
+    }
+
+    #[test]
+    fn a_tab_is_reported_at_its_own_column() {
+        let text = "Resources:\n\tS:\n    Type: x\n";
+        let e = parse(text, FileId(0)).unwrap_err();
+        assert!(e.message.contains("tab"), "{}", e.message);
+        assert_eq!(e.span.start, text.find('\t').unwrap());
     }
 
     #[test]
