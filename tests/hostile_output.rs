@@ -102,7 +102,16 @@ fn no_format_lets_an_input_string_escape() {
             .contains(r"vin\u001b[2J\n::error::forged key"),
         "{v:#}"
     );
-    for format in ["text", "json", "sarif", "github", "html"] {
+    for format in [
+        "text",
+        "json",
+        "sarif",
+        "github",
+        "html",
+        "junit",
+        "gitlab",
+        "checkstyle",
+    ] {
         let out = cmd()
             .current_dir(dir.path())
             .args(["check", ".", "--format", format])

@@ -48,6 +48,24 @@ pub fn render_all(report: &Report) {
         ("json", render::json::render(report), false),
         ("sarif", render::sarif::render(report), false),
         ("github", render::github::render(report), true),
+        ("junit", render::junit::render(report, scratch()), false),
+        ("gitlab", render::gitlab::render(report, scratch()), false),
+        (
+            "checkstyle",
+            render::checkstyle::render(report, scratch()),
+            false,
+        ),
+        (
+            "text, colour",
+            render::human::render(
+                report,
+                render::human::HumanOptions {
+                    color: true,
+                    ..Default::default()
+                },
+            ),
+            false,
+        ),
         (
             "html",
             render::html::render(
@@ -59,7 +77,8 @@ pub fn render_all(report: &Report) {
         ),
     ];
     for (name, out, commands) in outputs {
-        for c in out.chars() {
+        // Colour is miette's own escapes; only its line structure is checked.
+        for c in out.chars().filter(|_| !name.ends_with("colour")) {
             let bad = matches!(c as u32, 0x00..=0x08 | 0x0b..=0x1f | 0x7f..=0x9f | 0x2028 | 0x2029)
                 && c != '\r';
             assert!(!bad, "{name}: raw control {c:?} in the output");

@@ -5,6 +5,7 @@
 
 pub mod aws_cli;
 pub mod cloudformation;
+pub mod event_source;
 pub mod json_span;
 pub mod plan;
 pub mod terraform;

@@ -19,7 +19,10 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for m in &ctx.model.mappings {
-        if !m.is_stream_source() || blocks_on_poison(m) || !m.on_failure_destination.is_absent() {
+        if !m.is_stream_source()
+            || blocks_on_poison(ctx, m).is_some()
+            || !m.on_failure_destination.is_absent()
+        {
             continue;
         }
         let (val, api) = if !retries_unbounded(m) && m.max_retry_attempts.get().is_some() {
@@ -32,8 +35,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let Some(span) = val.span else { continue };
         let name = param_name(m.origin.kind, api);
         let help = match m.origin.kind {
-            SourceKind::Terraform | SourceKind::TerraformPlan => "add `destination_config { on_failure { destination_arn = <SQS queue or SNS topic ARN> } }` to keep a record of discarded batches".to_string(),
-            SourceKind::CloudFormation => "add `DestinationConfig: {OnFailure: {Destination: <SQS queue or SNS topic ARN>}}` to keep a record of discarded batches".to_string(),
+            SourceKind::Terraform | SourceKind::TerraformPlan => "add `destination_config { on_failure { destination_arn = <SQS queue, SNS topic or S3 bucket ARN> } }` to keep a record of discarded batches".to_string(),
+            SourceKind::CloudFormation => "add `DestinationConfig: {OnFailure: {Destination: <SQS queue, SNS topic or S3 bucket ARN>}}` to keep a record of discarded batches".to_string(),
             SourceKind::Export => "add an on-failure destination with `aws lambda update-event-source-mapping --destination-config`".to_string(),
         };
         out.push(ctx.finding(
