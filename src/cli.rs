@@ -578,11 +578,11 @@ fn check(mut args: CheckArgs, global: &GlobalArgs) -> i32 {
         );
         return 2;
     }
-    if global.quiet < 2 {
-        if let Err(e) = write_output(args.output.as_deref(), &text) {
-            eprintln!("{}", error_line(args.format, &e.to_string()));
-            return 2;
-        }
+    if global.quiet < 2
+        && let Err(e) = write_output(args.output.as_deref(), &text)
+    {
+        eprintln!("{}", error_line(args.format, &e.to_string()));
+        return 2;
     }
     if global.quiet == 0 {
         for note in &report.notes {

@@ -78,23 +78,6 @@ pub fn json_ascii_controls(json: String) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn controls_become_visible_and_keep_their_width() {
-        assert_eq!(visible("a\x1b]0;x\x07b\nc"), "a␛]0;x␇b␊c");
-        assert_eq!(visible("\u{9b}2J\u{2028}"), "\u{fffd}2J\u{fffd}");
-        assert_eq!(visible_except("a\tb\n", &['\t', '\n']), "a\tb\n");
-        assert!(matches!(visible("plain é"), std::borrow::Cow::Borrowed(_)));
-        let j = json_ascii_controls(serde_json::json!({"k": "\u{9b}\u{7f}\u{1b}"}).to_string());
-        assert_eq!(j, r#"{"k":"\u009b\u007f\u001b"}"#);
-        let back: serde_json::Value = serde_json::from_str(&j).unwrap();
-        assert_eq!(back["k"], "\u{9b}\u{7f}\u{1b}");
-    }
-}
-
 /// The repository root: the closest directory holding `.git` at or above the current directory,
 /// else the current directory. CI formats name files relative to it, whatever the working
 /// directory shardlint was run from.
@@ -147,4 +130,21 @@ pub fn fingerprint(
 ) -> String {
     let file = rel_path(root, &db.get(f.span.file).path);
     crate::baseline::fingerprint(f.code, &file, &f.path, db.text(f.span).trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_become_visible_and_keep_their_width() {
+        assert_eq!(visible("a\x1b]0;x\x07b\nc"), "a␛]0;x␇b␊c");
+        assert_eq!(visible("\u{9b}2J\u{2028}"), "\u{fffd}2J\u{fffd}");
+        assert_eq!(visible_except("a\tb\n", &['\t', '\n']), "a\tb\n");
+        assert!(matches!(visible("plain é"), std::borrow::Cow::Borrowed(_)));
+        let j = json_ascii_controls(serde_json::json!({"k": "\u{9b}\u{7f}\u{1b}"}).to_string());
+        assert_eq!(j, r#"{"k":"\u009b\u007f\u001b"}"#);
+        let back: serde_json::Value = serde_json::from_str(&j).unwrap();
+        assert_eq!(back["k"], "\u{9b}\u{7f}\u{1b}");
+    }
 }
