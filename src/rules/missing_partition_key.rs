@@ -3,7 +3,6 @@
 
 use super::{Ctx, RuleMeta, key_example};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::SourceKind;
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL103",
@@ -27,11 +26,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 format!(
                     "Kinesis action to {} has no `{}`; AWS documents no default for it",
                     super::describe_stream(ctx.model, action.stream),
-                    match rule.origin.kind {
-                        SourceKind::Terraform | SourceKind::TerraformPlan => "partition_key",
-                        SourceKind::CloudFormation => "PartitionKey",
-                        SourceKind::Export => "partitionKey",
-                    }
+                    rule.origin.kind.dialect().key_param
                 ),
                 "no partition key",
                 format!(

@@ -43,11 +43,7 @@ pub(super) fn blocks_on_poison(m: &EventSourceMapping) -> bool {
 }
 
 pub(super) fn fix_help(kind: SourceKind) -> String {
-    match kind {
-        SourceKind::Terraform | SourceKind::TerraformPlan => "set `maximum_retry_attempts` (e.g. `3`) and `bisect_batch_on_function_error = true`, and add `destination_config { on_failure { destination_arn = <SQS queue or SNS topic ARN> } }`".into(),
-        SourceKind::CloudFormation => "set `MaximumRetryAttempts` (e.g. `3`) and `BisectBatchOnFunctionError: true`, and add `DestinationConfig: {OnFailure: {Destination: <SQS queue or SNS topic ARN>}}`".into(),
-        SourceKind::Export => "run `aws lambda update-event-source-mapping --uuid <UUID> --maximum-retry-attempts 3 --bisect-batch-on-function-error --destination-config '{\"OnFailure\":{\"Destination\":\"<SQS queue ARN>\"}}'`".into(),
-    }
+    kind.dialect().bound_retries.to_string()
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
