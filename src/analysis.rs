@@ -56,7 +56,12 @@ pub fn analyse(model: &Model) -> Analysis {
             .actions
             .iter()
             .map(|action| {
-                let parsed = action.partition_key.get().map(|k| template::parse(k));
+                // An empty key is dropped like a missing one (SL103); nothing to classify.
+                let parsed = action
+                    .partition_key
+                    .get()
+                    .filter(|k| !k.is_empty())
+                    .map(|k| template::parse(k));
                 let class = match &parsed {
                     Some(Ok(t)) => Some(template::classify(
                         t,

@@ -3,7 +3,9 @@
 //! name inside the ARN, or an enhanced fan-out consumer ARN) and function (reference, name or ARN).
 //! Whatever cannot be linked is recorded once in `Model::unlinked`.
 
-use crate::model::{Model, SourceTarget, Unlinked, ValState, classify_source_arn};
+use crate::model::{
+    EventSourceType, Model, SourceKindGuess, SourceTarget, Unlinked, ValState, classify_source_arn,
+};
 
 pub fn link(model: &mut Model) {
     merge_export_streams(model);
@@ -142,12 +144,26 @@ pub fn link(model: &mut Model) {
                         }
                     }
                 }
-                ValState::Unknown(reason) => unlinked.push(Unlinked {
-                    span: m.source_arn.span.unwrap_or(m.origin.span),
-                    path: m.source_arn.path.clone(),
-                    wanted: "the source stream".into(),
-                    reason: reason.clone(),
-                }),
+                ValState::Unknown(reason) => {
+                    // Only a source that may be a Kinesis stream has a stream to find: queues,
+                    // brokers, Kafka clusters and DynamoDB streams are not noise for SL002.
+                    let wanted = match m.source_kind() {
+                        SourceKindGuess::Known(EventSourceType::Kinesis)
+                        | SourceKindGuess::Stream => Some("the source stream"),
+                        SourceKindGuess::StreamOrKafka => {
+                            Some("the source (a Kinesis or DynamoDB stream, or a Kafka cluster)")
+                        }
+                        SourceKindGuess::Known(_) | SourceKindGuess::Unknown => None,
+                    };
+                    if let Some(wanted) = wanted {
+                        unlinked.push(Unlinked {
+                            span: m.source_arn.span.unwrap_or(m.origin.span),
+                            path: m.source_arn.path.clone(),
+                            wanted: wanted.into(),
+                            reason: reason.clone(),
+                        });
+                    }
+                }
                 ValState::Absent => {}
             }
         }

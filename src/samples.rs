@@ -198,8 +198,18 @@ fn collect_errors(report: &DistributionReport, errors: &mut Vec<InputError>) {
                 .unwrap_or_default(),
             span: None,
             message: format!(
-                "`{}` sample records could not be read and were skipped ({})",
-                report.bad_lines.count,
+                "`{}` sample {} could not be read and {} skipped ({})",
+                crate::rules::thousands(report.bad_lines.count),
+                if report.bad_lines.count == 1 {
+                    "record"
+                } else {
+                    "records"
+                },
+                if report.bad_lines.count == 1 {
+                    "was"
+                } else {
+                    "were"
+                },
                 examples.join("; ")
             ),
             help: Some("fix or remove those lines; the other records were analysed".into()),
@@ -309,6 +319,8 @@ pub struct FoundMapping {
     /// The function's `Timeout` (AWS default 3 s when the function is known without one).
     pub function_timeout_s: Option<i64>,
     pub stream: Option<(String, crate::keyspace::ShardMap)>,
+    /// The source's retention in hours (the stream's, or DynamoDB's 24 h), when known.
+    pub retention_hours: Option<i64>,
 }
 
 /// Finds a mapping by address (`aws_lambda_event_source_mapping.x`, `Resources.X`, `esm/UUID`)
@@ -373,9 +385,13 @@ pub fn find_mapping(config_path: &std::path::Path, name: &str) -> Result<FoundMa
             .map()
             .map(|sm| (model.streams[si].display_name(), sm.clone()))
     });
+    let retention_hours =
+        crate::model::blocking::source_retention(&m, m.stream.map(|si| &model.streams[si]))
+            .map(|(h, _)| h);
     Ok(FoundMapping {
         mapping: m,
         function_timeout_s,
         stream,
+        retention_hours,
     })
 }

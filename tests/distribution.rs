@@ -544,7 +544,10 @@ fn cli_usage_and_input_errors() {
         .args(["--config-path", dir.path().to_str().unwrap()])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("no IoT rule `r`"));
+        // The directory holds no configuration at all, which is said before any rule lookup.
+        .stderr(predicates::str::contains(
+            "no Terraform, CloudFormation/SAM, plan or export file found",
+        ));
     let payloads = write(dir.path(), "p.jsonl", "{\"a\":1}\n");
     cmd()
         .args(["--samples", payloads.to_str().unwrap(), "--shards", "2"])

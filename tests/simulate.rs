@@ -419,6 +419,7 @@ fn config_from_a_mapping() {
         stream: None,
         function_idx: None,
         source_ref: None,
+        source_type_hint: None,
         function_ref: None,
     };
     let c = SimConfig::from_mapping(&m, Some(60)).unwrap();

@@ -100,12 +100,16 @@ pub fn text(r: &DistributionReport) -> String {
     if !r.hot_keys.is_empty() {
         let kc = &r.key_counts;
         if kc.method == "exact" {
-            let _ = writeln!(o, "top {} keys (exact counts):", r.hot_keys.len());
+            let _ = writeln!(
+                o,
+                "top {} (exact counts):",
+                crate::rules::plural(r.hot_keys.len() as u64, "key", "keys")
+            );
         } else {
             let _ = writeln!(
                 o,
-                "top {} keys (Space-Saving: counts overestimate by at most {}, bound {}):",
-                r.hot_keys.len(),
+                "top {} (Space-Saving: counts overestimate by at most {}, bound {}):",
+                crate::rules::plural(r.hot_keys.len() as u64, "key", "keys"),
                 kc.max_error,
                 kc.error_bound
             );
@@ -175,10 +179,10 @@ pub fn text(r: &DistributionReport) -> String {
                 let more = gr.keys.saturating_sub(gr.top_keys.len() as u64);
                 let _ = writeln!(
                     o,
-                    "    group {}: {} records, {} keys: {}{}",
+                    "    group {}: {}, {}: {}{}",
                     gr.group,
-                    gr.records,
-                    gr.keys,
+                    crate::rules::plural(gr.records, "record", "records"),
+                    crate::rules::plural(gr.keys, "key", "keys"),
                     keys.join(", "),
                     if more > 0 {
                         format!(", … {more} more")

@@ -42,7 +42,15 @@ pub static DIALECT: crate::model::Dialect = crate::model::Dialect {
     key_param: "partitionKey",
     key_example: |t| format!("\"partitionKey\": \"{t}\""),
     add_destination: "add an on-failure destination with `aws lambda update-event-source-mapping --destination-config`",
-    bound_retries: "run `aws lambda update-event-source-mapping --uuid <UUID> --maximum-retry-attempts 3 --bisect-batch-on-function-error --destination-config '{\"OnFailure\":{\"Destination\":\"<SQS queue ARN>\"}}'`",
+    bound_retries: |address| {
+        let uuid = address
+            .strip_prefix("esm/")
+            .filter(|u| !u.is_empty())
+            .unwrap_or("<UUID>");
+        format!(
+            "run `aws lambda update-event-source-mapping --uuid {uuid} --maximum-retry-attempts 3 --bisect-batch-on-function-error --destination-config '{{\"OnFailure\":{{\"Destination\":\"<SQS queue, SNS topic or S3 bucket ARN>\"}}}}'`"
+        )
+    },
     deployed_state: true,
     interpolation: |_, expr, _| {
         (
@@ -189,6 +197,11 @@ impl Export<'_> {
             shard_count: Val::absent(join(&base, "Shards")),
             shards: None,
             shards_span: None,
+            retention_hours: int_at(sd, "RetentionPeriodHours", &base),
+            record_distribution: parse(str_at(sd, "RecordDistributionStrategy", &base), |s| {
+                crate::model::RecordDistribution::parse(s)
+                    .ok_or_else(|| format!("`{s}` is not a record distribution strategy"))
+            }),
         };
         if summary {
             stream.shard_count = int_at(sd, "OpenShardCount", &base);
@@ -238,6 +251,8 @@ impl Export<'_> {
             shard_count: Val::absent(join(&base, "Shards")),
             shards: None,
             shards_span: None,
+            retention_hours: Val::absent(join(&base, "RetentionPeriodHours")),
+            record_distribution: Val::absent(join(&base, "RecordDistributionStrategy")),
         };
         let partial = root.get("NextToken").is_some_and(|n| !n.is_null());
         self.fill_shards(
@@ -400,6 +415,11 @@ impl Export<'_> {
         };
         EventSourceMapping {
             source_ref: None,
+            // A self-managed Kafka mapping has no source ARN, only `SelfManagedEventSource`.
+            source_type_hint: crate::load::event_source::KIND_SETTINGS_CFN
+                .iter()
+                .find(|k| e.get(k).is_some())
+                .and_then(|k| crate::load::event_source::of_setting(k)),
             function_ref: None,
             origin: self.origin(format!("esm/{uuid}"), e.span),
             source_arn: str_at(e, "EventSourceArn", base),

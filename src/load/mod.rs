@@ -5,6 +5,7 @@
 
 pub mod aws_cli;
 pub mod cloudformation;
+pub mod event_source;
 pub mod json_span;
 pub mod plan;
 pub mod serverless;
@@ -117,13 +118,23 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
     let mut explicit_files: HashSet<PathBuf> = HashSet::new();
     let mut any_dir = false;
 
+    // Directories given, with how many files of ours their walk found.
+    let mut roots: Vec<(PathBuf, usize)> = Vec::new();
     for p in paths {
         if p.is_dir() {
             any_dir = true;
-            let unreadable = walk(p, opts, &mut |path| {
-                if let Some(kind) = kind_of(&path)
-                    && seen.insert(path.clone())
-                {
+            let mut count = 0;
+            let unreadable = walk(p, opts, &mut |path, regular| {
+                let Some(kind) = kind_of(&path) else { return };
+                if !regular {
+                    // A FIFO or device named like ours: say so rather than skip it.
+                    if matches!(kind, Kind::Terraform | Kind::TfVars) {
+                        loaded.errors.push(not_regular(&path));
+                    }
+                    return;
+                }
+                count += 1;
+                if seen.insert(path.clone()) {
                     found.push(Found {
                         path,
                         kind,
@@ -132,6 +143,7 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
                 }
             });
             loaded.errors.extend(unreadable);
+            roots.push((p.clone(), count));
         } else if p.is_file() {
             let kind = kind_of(p);
             explicit_files.insert(p.clone());
@@ -147,7 +159,9 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
                 if matches!(kind, Kind::Terraform | Kind::TfVars) {
                     let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
                     let dir = dir.unwrap_or(Path::new("."));
-                    for sib in module_siblings(dir) {
+                    let (siblings, refused) = module_siblings(dir);
+                    loaded.errors.extend(refused);
+                    for sib in siblings {
                         if seen.insert(sib.clone())
                             && let Some(kind) = kind_of(&sib)
                         {
@@ -169,12 +183,22 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
                 });
             }
         } else {
-            loaded.errors.push(InputError {
-                code: "SL001",
-                file: display_path(p),
-                span: None,
-                message: "no such file or directory".into(),
-                help: None,
+            loaded.errors.push(match std::fs::metadata(p) {
+                Ok(_) => not_regular(p),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => InputError {
+                    code: "SL001",
+                    file: display_path(p),
+                    span: None,
+                    message: "no such file or directory".into(),
+                    help: None,
+                },
+                Err(e) => InputError {
+                    code: "SL001",
+                    file: display_path(p),
+                    span: None,
+                    message: format!("cannot read: {e}"),
+                    help: None,
+                },
             });
         }
     }
@@ -241,7 +265,9 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
         for dir in wanted {
             // A called module's own tfvars are not read by Terraform: only its `.tf` files.
             let mut tf = Vec::new();
-            for path in module_siblings(&dir) {
+            let (paths, refused) = module_siblings(&dir);
+            loaded.errors.extend(refused);
+            for path in paths {
                 if kind_of(&path) != Some(Kind::Terraform) || seen.contains(&path) {
                     continue;
                 }
@@ -286,7 +312,83 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
             Err(e) => loaded.errors.push(e),
         }
     }
+    // A directory given that yields no file at all is an input problem, not a clean run.
+    for (root, count) in roots {
+        let read = loaded
+            .db
+            .files()
+            .any(|(id, f)| f.path.starts_with(&root) && !loaded.skipped.contains(&id));
+        if !read {
+            loaded.errors.push(nothing_found(&root, count, opts));
+        }
+    }
     loaded
+}
+
+/// The error for a directory given on the command line in which nothing was read, saying
+/// what the walk left out and why.
+fn nothing_found(root: &Path, recognised: usize, opts: &LoadOptions) -> InputError {
+    let mut message = "no Terraform, CloudFormation/SAM, plan or export file found".to_string();
+    let mut help = None;
+    if recognised > 0 {
+        message.push_str(&format!(
+            ": {} JSON/YAML {} read, none of them a template, plan or export",
+            crate::rules::thousands(recognised as u64),
+            if recognised == 1 {
+                "file was"
+            } else {
+                "files were"
+            }
+        ));
+    } else if !opts.no_ignore {
+        // Walk again without the ignore rules to tell what they excluded.
+        let mut ignored: Vec<PathBuf> = Vec::new();
+        let all = LoadOptions {
+            no_ignore: true,
+            ..opts.clone()
+        };
+        // Unreadable directories were reported by the first walk.
+        let _ = walk(root, &all, &mut |path, regular| {
+            if regular && kind_of(&path).is_some() {
+                ignored.push(path);
+            }
+        });
+        if let Some(first) = ignored.first() {
+            message.push_str(&format!(
+                ": {} {} skipped by `.gitignore`/`.ignore` rules (also those of parent directories) or as hidden, e.g. `{}`",
+                crate::rules::thousands(ignored.len() as u64),
+                if ignored.len() == 1 { "file was" } else { "files were" },
+                display_path(first)
+            ));
+            help = Some("`--no-ignore` reads ignored and hidden files too".to_string());
+        }
+    }
+    InputError {
+        code: "SL001",
+        file: display_path(root),
+        span: None,
+        message,
+        help,
+    }
+}
+
+/// A path that exists but is no regular file or directory: say what it is.
+fn not_regular(p: &Path) -> InputError {
+    use std::os::unix::fs::FileTypeExt;
+    let what = match std::fs::metadata(p).map(|m| m.file_type()) {
+        Ok(t) if t.is_fifo() => "a named pipe (FIFO)",
+        Ok(t) if t.is_socket() => "a socket",
+        Ok(t) if t.is_char_device() => "a character device",
+        Ok(t) if t.is_block_device() => "a block device",
+        _ => "not a regular file",
+    };
+    InputError {
+        code: "SL001",
+        file: display_path(p),
+        span: None,
+        message: format!("is {what}, not a regular file; shardlint reads files and directories"),
+        help: Some("for samples on a pipe, use `--samples -` with stdin".into()),
+    }
 }
 
 /// JSON and YAML are recognised by content: a plan, an AWS CLI export, or a template.
@@ -475,9 +577,10 @@ fn decode_bom(bytes: &[u8]) -> Decoded<'_> {
     Decoded::Text(text)
 }
 
-/// Calls `f` for every file under `root`; returns the directories (and entries) that could not be
-/// read, as input errors: a directory shardlint cannot list may hide files of ours.
-fn walk(root: &Path, opts: &LoadOptions, f: &mut dyn FnMut(PathBuf)) -> Vec<InputError> {
+/// Calls `f` for every file under `root` with whether it is a regular file (symlinks are not
+/// followed, as ripgrep does); returns the directories (and entries) that could not be read, as
+/// input errors: a directory shardlint cannot list may hide files of ours.
+fn walk(root: &Path, opts: &LoadOptions, f: &mut dyn FnMut(PathBuf, bool)) -> Vec<InputError> {
     let mut builder = ignore::WalkBuilder::new(root);
     builder
         .hidden(!opts.no_ignore)
@@ -494,11 +597,11 @@ fn walk(root: &Path, opts: &LoadOptions, f: &mut dyn FnMut(PathBuf)) -> Vec<Inpu
     let mut errors = Vec::new();
     for entry in builder.build() {
         match entry {
-            Ok(entry) => {
-                if entry.file_type().is_some_and(|t| t.is_file()) {
-                    f(entry.into_path());
-                }
-            }
+            Ok(entry) => match entry.file_type() {
+                Some(t) if t.is_file() => f(entry.into_path(), true),
+                Some(t) if !t.is_dir() && !t.is_symlink() => f(entry.into_path(), false),
+                _ => {}
+            },
             Err(e) => {
                 let path = walk_error_path(&e).unwrap_or_else(|| root.to_path_buf());
                 let reason = walk_error_reason(&e);
@@ -535,25 +638,70 @@ fn walk_error_reason(e: &ignore::Error) -> String {
     }
 }
 
-fn module_siblings(dir: &Path) -> Vec<PathBuf> {
+/// The Terraform files beside a given one, read for context: regular files of the module
+/// directory, and symlinks only when they resolve inside the checked tree (the current directory,
+/// or the module directory when that is outside it). A symlink elsewhere (`env.tf ->
+/// /proc/self/environ`) is reported, never read.
+fn module_siblings(dir: &Path) -> (Vec<PathBuf>, Vec<InputError>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    let mut out: Vec<PathBuf> = rd
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && matches!(kind_of(p), Some(Kind::Terraform | Kind::TfVars)))
-        .map(|p| {
+    let canon_dir = std::fs::canonicalize(dir).ok();
+    let tree = std::env::current_dir()
+        .ok()
+        .and_then(|c| std::fs::canonicalize(c).ok())
+        .filter(|c| canon_dir.as_ref().is_some_and(|d| d.starts_with(c)))
+        .or(canon_dir);
+    let mut out = Vec::new();
+    let mut refused = Vec::new();
+    for e in rd.flatten() {
+        let p = e.path();
+        if !matches!(kind_of(&p), Some(Kind::Terraform | Kind::TfVars)) {
+            continue;
+        }
+        let Ok(t) = e.file_type() else { continue };
+        let ok = if t.is_file() {
+            true
+        } else if t.is_symlink() {
+            let target = std::fs::canonicalize(&p).ok();
+            let inside = matches!((&target, &tree), (Some(t), Some(root)) if t.starts_with(root));
+            let regular = std::fs::metadata(&p).is_ok_and(|m| m.is_file());
+            if !(inside && regular) {
+                refused.push(InputError {
+                    code: "SL001",
+                    file: display_path(&p),
+                    span: None,
+                    message: match &target {
+                        Some(t) if !inside => format!(
+                            "symlink to `{}`, outside the checked tree: not read",
+                            display_path(t)
+                        ),
+                        Some(_) => {
+                            "symlink to something other than a regular file: not read".into()
+                        }
+                        None => "broken symlink: not read".into(),
+                    },
+                    help: Some(
+                        "check the module's directory instead, or replace the link with the file"
+                            .into(),
+                    ),
+                });
+            }
+            inside && regular
+        } else {
+            false
+        };
+        if ok {
             // Keep paths in the same form as the given one (`./x` vs `x`).
-            if dir == Path::new(".") {
+            out.push(if dir == Path::new(".") {
                 PathBuf::from(p.file_name().unwrap_or_default())
             } else {
                 p
-            }
-        })
-        .collect();
+            });
+        }
+    }
     out.sort();
-    out
+    (out, refused)
 }
 
 /// Where a key is written directly (no variable or parameter in between), offsets inside the

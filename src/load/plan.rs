@@ -311,6 +311,8 @@ impl<'a> Plan<'a> {
             shard_count: int(self.val(r, &[Seg::Key("shard_count")])),
             shards: None,
             shards_span: None,
+            retention_hours: int(self.val(r, &[Seg::Key("retention_period")])),
+            record_distribution: Val::absent(join(&r.address, "record_distribution_strategy")),
         }
     }
 
@@ -385,6 +387,16 @@ impl<'a> Plan<'a> {
         };
         EventSourceMapping {
             source_ref: None,
+            source_type_hint: crate::load::event_source::KIND_SETTINGS_TF
+                .iter()
+                .find(|k| {
+                    r.values.get(k).is_some_and(|n| match &n.kind {
+                        Kind::Seq(v) => !v.is_empty(),
+                        Kind::Str(_) => true,
+                        _ => false,
+                    })
+                })
+                .and_then(|k| crate::load::event_source::of_setting(k)),
             function_ref: None,
             origin: self.origin(r),
             source_arn: self.link(r, &[Seg::Key("event_source_arn")]),

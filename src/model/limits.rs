@@ -1,5 +1,15 @@
 //! Every AWS limit and default shardlint codes against, each written once with its source
 //! (see `../shared/reference/aws-facts.md`). Rules and the simulator read them from here.
+//!
+//! Sources, cited below by their tag:
+//! - [botocore-lambda]: boto/botocore `botocore/data/lambda/2015-03-31/service-2.json`
+//!   (commit 308fc613b66c03dc755d1cca27c30269919a380b): `CreateEventSourceMappingRequest` member
+//!   docs and shapes (`BatchSize` per source type, `MaximumRecordAgeInSeconds`, `OnFailure`).
+//! - [botocore-kinesis]: `botocore/data/kinesis/2013-12-02/service-2.json`: `MaxRecordSizeInKiB`,
+//!   `RetentionPeriodHours`, `RegisterStreamConsumer`, `RecordDistributionStrategy`.
+//! - [tf-kinesis]: hashicorp/terraform-provider-aws `internal/service/kinesis/stream.go`
+//!   (commit 03aadd4385481a5bb0e26d7eec2a2d75ea30c9a0): `retention_period` 24..8760, default 24;
+//!   no attribute for the record distribution strategy.
 
 /// An inclusive integer range that a setting accepts.
 #[derive(Copy, Clone, Debug)]
@@ -35,7 +45,7 @@ pub struct EsmParam {
 pub const ESM_DOC: &str =
     "https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html";
 
-/// Kinesis / DynamoDB stream ranges (aws-facts §3.1, botocore lambda model).
+/// Kinesis / DynamoDB stream ranges (aws-facts §3.1, [botocore-lambda]).
 pub const BATCH_SIZE: EsmParam = EsmParam {
     api: "BatchSize",
     range: Range {
@@ -100,6 +110,88 @@ pub const TUMBLING_WINDOW: EsmParam = EsmParam {
     doc: ESM_DOC,
 };
 
+/// `BatchSize` for an SQS standard queue: default 10, max 10,000 ([botocore-lambda] `BatchSize`).
+pub const BATCH_SIZE_SQS: EsmParam = EsmParam {
+    api: "BatchSize",
+    range: Range {
+        min: 1,
+        max: 10_000,
+        also: None,
+    },
+    default: 10,
+    doc: ESM_DOC,
+};
+/// `BatchSize` for an SQS FIFO queue: default 10, max 10 ([botocore-lambda] `BatchSize`).
+pub const BATCH_SIZE_SQS_FIFO: EsmParam = EsmParam {
+    api: "BatchSize",
+    range: Range {
+        min: 1,
+        max: 10,
+        also: None,
+    },
+    default: 10,
+    doc: ESM_DOC,
+};
+
+/// The `BatchSize` range and default for a source kind; `None` (unknown source) gives the range
+/// every kind accepts (1..10,000: only values invalid for every source are reported).
+/// Kinesis, DynamoDB Streams, MSK, self-managed Kafka, MQ and DocumentDB: default 100, max
+/// 10,000 ([botocore-lambda] `CreateEventSourceMappingRequest.BatchSize`).
+pub fn batch_size_for(source: Option<crate::model::EventSourceType>) -> EsmParam {
+    use crate::model::EventSourceType as T;
+    match source {
+        Some(T::Sqs) => BATCH_SIZE_SQS,
+        Some(T::SqsFifo) => BATCH_SIZE_SQS_FIFO,
+        _ => BATCH_SIZE,
+    }
+}
+
+/// Kinesis stream retention in hours: default 24, 24..8760 ([botocore-kinesis]
+/// `RetentionPeriodHours`; [tf-kinesis] `retention_period`). A poison record with unbounded
+/// retries and age blocks its shard this long.
+pub const RETENTION_HOURS: EsmParam = EsmParam {
+    api: "RetentionPeriodHours",
+    range: Range {
+        min: 24,
+        max: 8_760,
+        also: None,
+    },
+    default: 24,
+    doc: "https://docs.aws.amazon.com/kinesis/latest/APIReference/API_IncreaseStreamRetentionPeriod.html",
+};
+/// DynamoDB Streams keep records 24 hours, fixed.
+pub const DYNAMODB_STREAM_RETENTION_HOURS: i64 = 24;
+pub const DYNAMODB_STREAMS_DOC: &str =
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html";
+
+/// Maximum record size: 1 MiB by default, configurable per stream up to 10 MiB
+/// (`MaxRecordSizeInKiB` 1024..10240, [botocore-kinesis]); per-shard write stays 1 MiB/s.
+pub const MAX_RECORD_SIZE_KIB_DEFAULT: i64 = 1_024;
+pub const MAX_RECORD_SIZE_KIB_MAX: i64 = 10_240;
+pub const LARGE_RECORDS_DOC: &str =
+    "https://docs.aws.amazon.com/streams/latest/dev/large-records.html";
+
+/// Enhanced fan-out consumers per stream: 20, or 50 with On-demand Advantage ([botocore-kinesis]
+/// `RegisterStreamConsumer`).
+pub const EFO_CONSUMERS_PER_STREAM: u32 = 20;
+pub const EFO_CONSUMERS_ON_DEMAND_ADVANTAGE: u32 = 50;
+
+/// On-failure destinations a stream mapping accepts: SNS topic, SQS queue or S3 bucket (S3 keeps
+/// the records, the others only their metadata); a Kafka topic for Kafka sources
+/// ([botocore-lambda] `OnFailure.Destination`).
+pub const ON_FAILURE_DESTINATIONS: &str = "an SQS queue, SNS topic or S3 bucket ARN";
+pub const ON_FAILURE_DOC: &str =
+    "https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html";
+
+/// `FilterCriteria`: up to 5 filters by default; filtered-out records are not invoked
+/// ([botocore-lambda] `FilterCriteria`).
+pub const FILTER_CRITERIA_DOC: &str =
+    "https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html";
+
+/// Service-managed record distribution (`RecordDistributionStrategy = AUTO`, October 2026,
+/// on-demand streams; [botocore-kinesis] `UpdateStreamRecordDistributionStrategy`).
+pub const RECORD_DISTRIBUTION_DOC: &str = "https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UpdateStreamRecordDistributionStrategy.html";
+
 /// Legacy CLI outputs show these instead of -1 for "unbounded" (aws-facts §3.1, CONFLICT).
 pub const LEGACY_UNBOUNDED_RETRIES: i64 = 10_000;
 pub const LEGACY_UNBOUNDED_AGE: i64 = 604_800;
@@ -121,7 +213,8 @@ pub const SHARD_LIMITS_DOC: &str =
 pub const PARTITION_KEY_MIN: usize = 1;
 pub const PARTITION_KEY_MAX: usize = 256;
 
-/// Synchronous invocation payload limit (aws-facts §3.5).
+/// Synchronous invocation payload limit (aws-facts §3.5, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html):
+/// a record larger than this (possible with 10 MiB records) cannot fit one invocation.
 pub const INVOKE_PAYLOAD_BYTES: u64 = 6 * 1024 * 1024;
 
 /// IoT SQL versions (aws-facts §2.4); CloudFormation's default when omitted.

@@ -3,6 +3,7 @@
 //! (event source mappings and functions). Every value is a [`Val`]: known, absent (AWS default
 //! applies) or unknown with a reason, with the span where it is written and where it came from.
 
+pub mod blocking;
 pub mod limits;
 
 use crate::source::{Escapes, Span};
@@ -32,8 +33,9 @@ pub struct Dialect {
     pub key_example: fn(&str) -> String,
     /// How to add an on-failure destination (a sentence fragment starting with a verb).
     pub add_destination: &'static str,
-    /// How to bound retries, bisect failing batches and add an on-failure destination.
-    pub bound_retries: &'static str,
+    /// How to bound retries, bisect failing batches and add an on-failure destination, for the
+    /// mapping at this address (an export's command names its UUID).
+    pub bound_retries: fn(&str) -> String,
     /// The input describes deployed resources as AWS reports them (an export), not configuration.
     pub deployed_state: bool,
     /// What the format's own substitution does to `${expr}` in a key: (message, label, help),
@@ -157,6 +159,26 @@ pub enum StreamMode {
     OnDemand,
 }
 
+/// How Kinesis places records on shards (`RecordDistributionStrategy`, October 2026).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RecordDistribution {
+    /// `USER_PARTITION_KEY`, the default: the MD5 of the partition key picks the shard.
+    UserPartitionKey,
+    /// `AUTO` (on-demand streams only): Kinesis ignores partition keys and `ExplicitHashKey` and
+    /// spreads records evenly; per-key order is not kept.
+    Auto,
+}
+
+impl RecordDistribution {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "USER_PARTITION_KEY" => Some(RecordDistribution::UserPartitionKey),
+            "AUTO" => Some(RecordDistribution::Auto),
+            _ => None,
+        }
+    }
+}
+
 /// One shard as an export lists it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShardRecord {
@@ -182,12 +204,21 @@ pub struct Stream {
     pub shards: Option<Vec<ShardRecord>>,
     /// Where the shard list lives (for findings about the map as a whole).
     pub shards_span: Option<Span>,
+    /// `retention_period` / `RetentionPeriodHours`: how long a record stays readable, and so how
+    /// long a poison record can block its shard.
+    pub retention_hours: Val<i64>,
+    /// `RecordDistributionStrategy`; absent means the default, `USER_PARTITION_KEY`.
+    pub record_distribution: Val<RecordDistribution>,
 }
 
 impl Stream {
     /// PROVISIONED unless written otherwise (Terraform and CloudFormation both default to it).
     pub fn effective_mode(&self) -> Option<StreamMode> {
         self.mode.or_default(StreamMode::Provisioned)
+    }
+    /// The stream spreads records itself (`AUTO`): partition keys do not pick shards.
+    pub fn is_auto_distribution(&self) -> bool {
+        self.record_distribution.get() == Some(&RecordDistribution::Auto)
     }
     pub fn display_name(&self) -> String {
         self.name
@@ -290,7 +321,49 @@ pub struct EventSourceMapping {
     pub function_idx: Option<usize>,
     /// The stream and function resources the IaC refers to, if any (`aws_kinesis_stream.x`).
     pub source_ref: Option<String>,
+    /// The source's kind as the loader saw it (referenced resource type, SAM/Serverless event
+    /// type, a Kafka/MQ/DocumentDB-only block); the ARN, when known, takes precedence.
+    pub source_type_hint: Option<EventSourceType>,
     pub function_ref: Option<String>,
+}
+
+/// The kind of source an event source mapping reads. Lambda's settings and their ranges differ
+/// per kind (see `limits`); only Kinesis and DynamoDB streams have shards, bisect, retries by
+/// record age and ParallelizationFactor.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum EventSourceType {
+    Kinesis,
+    DynamoDbStreams,
+    Sqs,
+    /// An SQS FIFO queue (name ends in `.fifo`): BatchSize at most 10.
+    SqsFifo,
+    Msk,
+    SelfManagedKafka,
+    Mq,
+    DocumentDb,
+}
+
+impl EventSourceType {
+    /// `a Kinesis stream`, `an SQS queue`: for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventSourceType::Kinesis => "a Kinesis stream",
+            EventSourceType::DynamoDbStreams => "a DynamoDB stream",
+            EventSourceType::Sqs => "an SQS queue",
+            EventSourceType::SqsFifo => "an SQS FIFO queue",
+            EventSourceType::Msk => "an Amazon MSK cluster",
+            EventSourceType::SelfManagedKafka => "a self-managed Kafka cluster",
+            EventSourceType::Mq => "an Amazon MQ broker",
+            EventSourceType::DocumentDb => "a DocumentDB change stream",
+        }
+    }
+    /// Kinesis and DynamoDB streams: shards, poison-record blocking, the stream-only settings.
+    pub fn is_stream(self) -> bool {
+        matches!(
+            self,
+            EventSourceType::Kinesis | EventSourceType::DynamoDbStreams
+        )
+    }
 }
 
 /// What an event source ARN points at.
@@ -306,7 +379,21 @@ pub enum SourceTarget {
         consumer: String,
     },
     DynamoDbStream,
+    /// Any other event source whose kind the ARN tells (SQS, MSK, MQ, DocumentDB).
+    Source(EventSourceType),
     Other,
+}
+
+/// What the mapping's settings and source say about its kind.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SourceKindGuess {
+    Known(EventSourceType),
+    /// Unknown source, but a Kinesis/DynamoDB-only setting is written.
+    Stream,
+    /// Unknown source with `StartingPosition`: a stream or a Kafka cluster.
+    StreamOrKafka,
+    /// Unknown source without `StartingPosition`: a queue, broker or unknown.
+    Unknown,
 }
 
 impl EventSourceMapping {
@@ -316,11 +403,52 @@ impl EventSourceMapping {
             Some(SourceTarget::KinesisConsumer { .. })
         )
     }
+    /// The source's kind: from the ARN, then what the loader saw (the referenced resource's type,
+    /// the SAM/Serverless event type, Kafka/MQ/DocumentDB-only blocks), then a linked stream, then
+    /// the settings present.
+    pub fn source_kind(&self) -> SourceKindGuess {
+        if let Some(arn) = self.source_arn.get() {
+            match classify_source_arn(arn) {
+                SourceTarget::KinesisStream { .. } | SourceTarget::KinesisConsumer { .. } => {
+                    return SourceKindGuess::Known(EventSourceType::Kinesis);
+                }
+                SourceTarget::DynamoDbStream => {
+                    return SourceKindGuess::Known(EventSourceType::DynamoDbStreams);
+                }
+                SourceTarget::Source(t) => return SourceKindGuess::Known(t),
+                SourceTarget::Other => {}
+            }
+        }
+        if let Some(t) = self.source_type_hint {
+            return SourceKindGuess::Known(t);
+        }
+        if self.stream.is_some() {
+            return SourceKindGuess::Known(EventSourceType::Kinesis);
+        }
+        let written = |v: &Val<i64>| !v.is_absent();
+        if written(&self.parallelization_factor)
+            || written(&self.max_record_age)
+            || !self.bisect_on_error.is_absent()
+        {
+            return SourceKindGuess::Stream;
+        }
+        if !self.starting_position.is_absent() {
+            return SourceKindGuess::StreamOrKafka;
+        }
+        SourceKindGuess::Unknown
+    }
+    pub fn source_type(&self) -> Option<EventSourceType> {
+        match self.source_kind() {
+            SourceKindGuess::Known(t) => Some(t),
+            _ => None,
+        }
+    }
     /// Whether this mapping reads a Kinesis or DynamoDB stream (the stream parameters apply).
     pub fn is_stream_source(&self) -> bool {
-        match self.source_arn.get() {
-            Some(a) => !matches!(classify_source_arn(a), SourceTarget::Other),
-            None => self.stream.is_some() || !self.starting_position.is_absent(),
+        match self.source_kind() {
+            SourceKindGuess::Known(t) => t.is_stream(),
+            SourceKindGuess::Stream => true,
+            SourceKindGuess::StreamOrKafka | SourceKindGuess::Unknown => false,
         }
     }
 }
@@ -346,6 +474,13 @@ pub fn classify_source_arn(arn: &str) -> SourceTarget {
                 SourceTarget::Other
             }
             "dynamodb" if resource.contains("/stream/") => SourceTarget::DynamoDbStream,
+            "sqs" if resource.ends_with(".fifo") => SourceTarget::Source(EventSourceType::SqsFifo),
+            "sqs" => SourceTarget::Source(EventSourceType::Sqs),
+            "kafka" => SourceTarget::Source(EventSourceType::Msk),
+            "mq" => SourceTarget::Source(EventSourceType::Mq),
+            "rds" if resource.starts_with("cluster:") => {
+                SourceTarget::Source(EventSourceType::DocumentDb)
+            }
             _ => SourceTarget::Other,
         }
     } else {
@@ -417,6 +552,26 @@ mod tests {
         );
         assert_eq!(
             classify_source_arn("arn:aws:sqs:us-east-1:123:q"),
+            SourceTarget::Source(EventSourceType::Sqs)
+        );
+        assert_eq!(
+            classify_source_arn("arn:aws:sqs:us-east-1:123:q.fifo"),
+            SourceTarget::Source(EventSourceType::SqsFifo)
+        );
+        assert_eq!(
+            classify_source_arn("arn:aws:kafka:us-east-1:123:cluster/c/abc-1"),
+            SourceTarget::Source(EventSourceType::Msk)
+        );
+        assert_eq!(
+            classify_source_arn("arn:aws:mq:us-east-1:123:broker:b:b-1"),
+            SourceTarget::Source(EventSourceType::Mq)
+        );
+        assert_eq!(
+            classify_source_arn("arn:aws:rds:us-east-1:123:cluster:docs"),
+            SourceTarget::Source(EventSourceType::DocumentDb)
+        );
+        assert_eq!(
+            classify_source_arn("arn:aws:s3:::bucket"),
             SourceTarget::Other
         );
     }

@@ -4,6 +4,7 @@
 
 use super::{Ctx, RuleMeta, describe_stream, key_example, related};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
+use crate::model::limits;
 use crate::template::KeyClass;
 
 pub static META: RuleMeta = RuleMeta {
@@ -28,6 +29,33 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             let written = action.partition_key.get().cloned().unwrap_or_default();
             let stream = describe_stream(ctx.model, action.stream);
             let has_template = written.contains("${");
+            let too_long = value
+                .as_deref()
+                .map(|v| v.chars().count())
+                .filter(|&n| n > limits::PARTITION_KEY_MAX);
+            if let Some(n) = too_long {
+                // Not one hot shard: Kinesis rejects every record.
+                let mut f = ctx.finding(
+                    &META,
+                    span,
+                    action.partition_key.path.clone(),
+                    format!(
+                        "partition key is a constant of {} characters: Kinesis accepts keys of {}..{} characters, so every record written to {stream} is rejected",
+                        super::thousands(n as u64),
+                        limits::PARTITION_KEY_MIN,
+                        limits::PARTITION_KEY_MAX
+                    ),
+                    format!("{} characters", super::thousands(n as u64)),
+                    format!(
+                        "key by something short that varies per device, e.g. `{}`, or spread load evenly with `{}`",
+                        key_example(rule.origin.kind, "${clientid()}"),
+                        key_example(rule.origin.kind, "${newuuid()}")
+                    ),
+                );
+                f.related = related(&action.partition_key.via);
+                out.push(f);
+                continue;
+            }
             let message = if has_template {
                 format!(
                     "partition key `{written}` is constant (`{}`): every record goes to one shard of {stream}",

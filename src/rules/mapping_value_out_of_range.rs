@@ -1,6 +1,8 @@
-//! SL301 mapping-value-out-of-range: an event source mapping stream parameter outside the range
-//! Lambda accepts for Kinesis and DynamoDB streams (BatchSize 1..10000, window 0..300, ...). The
-//! deploy fails, or a console value like the seed's BatchSize 100000 never took effect.
+//! SL301 mapping-value-out-of-range: an event source mapping parameter outside the range Lambda
+//! accepts for its kind of source (BatchSize 1..10000 for streams, at most 10 for SQS FIFO,
+//! window 0..300, ...). The deploy fails, or a console value like the seed's BatchSize 100000
+//! never took effect. A value invalid for every source (`BatchSize = 0`) is reported whatever the
+//! source; the stream-only settings only on stream sources.
 
 use super::{Ctx, RuleMeta, param_name};
 use crate::diagnostic::{Finding, Severity};
@@ -10,28 +12,36 @@ use crate::model::{EventSourceMapping, Val};
 pub static META: RuleMeta = RuleMeta {
     code: "SL301",
     name: "mapping-value-out-of-range",
-    summary: "Event source mapping setting outside the range AWS accepts for streams",
+    summary: "Event source mapping setting outside the range AWS accepts for its kind of source",
     severity: Severity::Error,
     group: super::Group::Consumer,
     doc: include_str!("../../rules/SL301.md"),
 };
 
-fn params(m: &EventSourceMapping) -> [(&Val<i64>, EsmParam); 6] {
-    [
-        (&m.batch_size, limits::BATCH_SIZE),
+/// The settings to check and their ranges for this mapping's source kind.
+fn params(m: &EventSourceMapping) -> Vec<(&Val<i64>, EsmParam)> {
+    let mut out = vec![
+        (&m.batch_size, limits::batch_size_for(m.source_type())),
         (&m.batching_window, limits::BATCHING_WINDOW),
-        (&m.parallelization_factor, limits::PARALLELIZATION_FACTOR),
-        (&m.max_retry_attempts, limits::MAX_RETRY_ATTEMPTS),
-        (&m.max_record_age, limits::MAX_RECORD_AGE),
-        (&m.tumbling_window, limits::TUMBLING_WINDOW),
-    ]
+    ];
+    if m.is_stream_source() {
+        out.extend([
+            (&m.parallelization_factor, limits::PARALLELIZATION_FACTOR),
+            (&m.max_retry_attempts, limits::MAX_RETRY_ATTEMPTS),
+            (&m.max_record_age, limits::MAX_RECORD_AGE),
+            (&m.tumbling_window, limits::TUMBLING_WINDOW),
+        ]);
+    }
+    out
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for m in &ctx.model.mappings {
-        if !m.is_stream_source() {
-            continue;
-        }
+        let sources = match m.source_type() {
+            Some(t) => format!("this source ({})", t.label()),
+            None if m.is_stream_source() => "stream sources".to_string(),
+            None => "every kind of event source".to_string(),
+        };
         for (val, p) in params(m) {
             let (Some(&v), Some(span)) = (val.get(), val.span) else {
                 continue;
@@ -57,7 +67,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 span,
                 val.path.clone(),
                 format!(
-                    "`{name}` is `{v}`; Lambda accepts {} for stream sources",
+                    "`{name}` is `{v}`; Lambda accepts {} for {sources}",
                     p.range.describe()
                 ),
                 format!("outside {}", p.range.describe()),

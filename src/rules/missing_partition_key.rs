@@ -1,5 +1,7 @@
-//! SL103 missing-partition-key: a Kinesis action without a partition key. AWS documents no
-//! default for IoT's Kinesis action, so the distribution of records over shards is unknown.
+//! SL103 missing-partition-key: a Kinesis action without a partition key, or with an empty one
+//! (the Terraform provider drops `partition_key = ""` like a missing value, and Kinesis rejects
+//! an empty key). AWS documents no default for IoT's Kinesis action, so the distribution of
+//! records over shards is unknown.
 
 use super::{Ctx, RuleMeta, key_example};
 use crate::diagnostic::{Finding, Severity};
@@ -16,19 +18,35 @@ pub static META: RuleMeta = RuleMeta {
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for rule in &ctx.model.rules {
         for action in &rule.actions {
-            if !action.partition_key.is_absent() {
+            let empty = action.partition_key.get().is_some_and(|k| k.is_empty());
+            if !action.partition_key.is_absent() && !empty {
                 continue;
             }
+            let name = rule.origin.kind.dialect().key_param;
+            let stream = super::describe_stream(ctx.model, action.stream);
+            let (span, message, label) = if empty {
+                (
+                    action.partition_key.span.unwrap_or(action.span),
+                    format!(
+                        "Kinesis action to {stream} has an empty `{name}`: it is dropped like a missing key (Kinesis accepts keys of 1..256 characters), and AWS documents no default for it"
+                    ),
+                    "empty partition key",
+                )
+            } else {
+                (
+                    action.span,
+                    format!(
+                        "Kinesis action to {stream} has no `{name}`; AWS documents no default for it"
+                    ),
+                    "no partition key",
+                )
+            };
             out.push(ctx.finding(
                 &META,
-                action.span,
+                span,
                 action.partition_key.path.clone(),
-                format!(
-                    "Kinesis action to {} has no `{}`; AWS documents no default for it",
-                    super::describe_stream(ctx.model, action.stream),
-                    rule.origin.kind.dialect().key_param
-                ),
-                "no partition key",
+                message,
+                label,
                 format!(
                     "set the key explicitly: `{}` keeps per-device order, `{}` spreads load evenly",
                     key_example(rule.origin.kind, "${clientid()}"),

@@ -289,6 +289,11 @@ pub fn pct(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
 
+/// `1 open shard`, `8 open shards`, `1,000 keys`: a count with its noun, digits grouped.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 /// `3,000,000`: the one digit grouping every output uses.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();

@@ -18,7 +18,10 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for m in &ctx.model.mappings {
-        if !m.is_stream_source() || blocks_on_poison(m) || !m.on_failure_destination.is_absent() {
+        if !m.is_stream_source()
+            || blocks_on_poison(ctx, m).is_some()
+            || !m.on_failure_destination.is_absent()
+        {
             continue;
         }
         let (val, api) = if !retries_unbounded(m) && m.max_retry_attempts.get().is_some() {

@@ -1,16 +1,18 @@
-//! SL302 unbounded-retry-without-destination: with the default retry settings (retry until the
-//! record expires) and neither bisect-on-error nor an on-failure destination, one poison record
-//! blocks its shard (or its ordering group under ParallelizationFactor) until it expires.
+//! SL302 unbounded-retry-without-destination: with retries and record age both unbounded (the
+//! defaults), one poison record blocks its shard (or its ordering group under
+//! ParallelizationFactor) until it expires from the stream, whatever bisect and on-failure
+//! destinations say: bisecting does not consume retries, and a destination receives a batch only
+//! once a bound is reached. How long is decided in `model::blocking`, as for `simulate`.
 
-use super::{Ctx, RuleMeta, param_name};
+use super::{Ctx, RuleMeta, param_name, thousands};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::limits::{LEGACY_UNBOUNDED_AGE, LEGACY_UNBOUNDED_RETRIES};
+use crate::model::blocking::{self, ExpiryBy, describe_seconds, mapping_poison_block};
 use crate::model::{EventSourceMapping, SourceKind, ValState};
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL302",
     name: "unbounded-retry-without-destination",
-    summary: "A poison record blocks the shard: unbounded retries, no bisect, no on-failure destination",
+    summary: "A poison record blocks its shard until it expires: retries and record age are both unbounded",
     severity: Severity::Warning,
     group: super::Group::Consumer,
     doc: include_str!("../../rules/SL302.md"),
@@ -20,7 +22,7 @@ pub static META: RuleMeta = RuleMeta {
 pub(super) fn retries_unbounded(m: &EventSourceMapping) -> bool {
     match m.max_retry_attempts.state {
         ValState::Absent => true,
-        ValState::Known(v) => v == -1 || v >= LEGACY_UNBOUNDED_RETRIES,
+        ValState::Known(v) => blocking::retries_unbounded(v),
         ValState::Unknown(_) => false,
     }
 }
@@ -28,56 +30,95 @@ pub(super) fn retries_unbounded(m: &EventSourceMapping) -> bool {
 pub(super) fn age_unbounded(m: &EventSourceMapping) -> bool {
     match m.max_record_age.state {
         ValState::Absent => true,
-        ValState::Known(v) => v == -1 || v >= LEGACY_UNBOUNDED_AGE,
+        ValState::Known(v) => blocking::age_unbounded(v),
         ValState::Unknown(_) => false,
     }
 }
 
-/// The mapping blocks on a poison record: SL302's condition.
-pub(super) fn blocks_on_poison(m: &EventSourceMapping) -> bool {
-    m.is_stream_source()
-        && retries_unbounded(m)
-        && m.bisect_on_error.get() != Some(&true)
-        && !m.bisect_on_error.is_unknown()
-        && m.on_failure_destination.is_absent()
+/// The mapping blocks on a poison record until it expires: SL302's condition.
+pub(super) fn blocks_on_poison(ctx: &Ctx, m: &EventSourceMapping) -> Option<blocking::PoisonBlock> {
+    if !m.is_stream_source() {
+        return None;
+    }
+    let stream = m.stream.map(|i| &ctx.model.streams[i]);
+    mapping_poison_block(m, stream).filter(|b| b.unbounded)
 }
 
-pub(super) fn fix_help(kind: SourceKind) -> String {
-    kind.dialect().bound_retries.to_string()
+/// The fix in the mapping's own syntax; an exported mapping's command names its UUID.
+pub(super) fn fix_help(kind: SourceKind, address: &str) -> String {
+    (kind.dialect().bound_retries)(address)
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for m in &ctx.model.mappings {
-        if !blocks_on_poison(m) {
+        let Some(block) = blocks_on_poison(ctx, m) else {
             continue;
-        }
-        let until = if age_unbounded(m) {
-            "until it expires (the stream's retention, 24 h by default)".to_string()
-        } else {
-            format!(
-                "for up to `{}` s",
-                m.max_record_age.get().copied().unwrap_or_default()
-            )
+        };
+        let kind = m.origin.kind;
+        let how_long = describe_seconds(block.seconds);
+        let until = match block.by {
+            ExpiryBy::Retention { hours, written } => {
+                if m.source_type() == Some(crate::model::EventSourceType::DynamoDbStreams) {
+                    "it expires from the stream (DynamoDB streams keep records 24 h)".to_string()
+                } else if written {
+                    format!(
+                        "it expires from the stream (`{}` = `{hours}`)",
+                        retention_name(kind)
+                    )
+                } else {
+                    "it expires from the stream (retention 24 h by default)".to_string()
+                }
+            }
+            ExpiryBy::RecordAge { seconds } => format!(
+                "it is older than `{}` = `{}`",
+                param_name(kind, "MaximumRecordAgeInSeconds"),
+                thousands(seconds.max(0) as u64)
+            ),
         };
         let scope = match m.parallelization_factor.get() {
             Some(&pf) if pf > 1 => "its ordering group (all keys sharing its batch)",
             _ => "its whole shard",
         };
         let span = m.max_retry_attempts.span.unwrap_or(m.origin.span);
-        let retries = param_name(m.origin.kind, "MaximumRetryAttempts");
+        let retries = param_name(kind, "MaximumRetryAttempts");
+        let mut despite = Vec::new();
+        if m.bisect_on_error.get() == Some(&true) {
+            despite.push("bisecting does not consume retries");
+        }
+        if !m.on_failure_destination.is_absent() {
+            despite.push(
+                "the on-failure destination receives the batch only after retries or age run out",
+            );
+        }
+        let despite = if despite.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", despite.join(", and "))
+        };
         out.push(ctx.finding(
             &META,
             span,
             m.origin.address.clone(),
             format!(
-                "a failing record is retried {until}, blocking {scope}: `{retries}` is {}, with no bisect and no on-failure destination",
+                "a failing record is retried until {until}, blocking {scope} for up to {how_long} ({} s): `{retries}` is {} and `{}` is {}{despite}",
+                thousands(block.seconds),
                 match m.max_retry_attempts.get() {
                     Some(v) => format!("`{v}`"),
                     None => "not set (default `-1`, unbounded)".into(),
-                }
+                },
+                param_name(kind, "MaximumRecordAgeInSeconds"),
+                match m.max_record_age.get() {
+                    Some(v) => format!("`{v}`"),
+                    None => "not set (default `-1`, unbounded)".into(),
+                },
             ),
-            "a poison record blocks this mapping",
-            fix_help(m.origin.kind),
+            format!("a poison record blocks this mapping for up to {how_long}"),
+            fix_help(kind, &m.origin.address),
         ));
     }
+}
+
+/// The stream's retention setting as the user's format spells it.
+fn retention_name(kind: SourceKind) -> String {
+    param_name(kind, "RetentionPeriodHours")
 }

@@ -76,8 +76,9 @@ pub struct SimulateArgs {
     #[arg(long, default_value = "-1", allow_negative_numbers = true)]
     pub max_record_age: String,
     /// Stream retention: how long a record can block its group when nothing else bounds it
-    #[arg(long, default_value = "24h")]
-    pub retention: String,
+    /// [default: the `--mapping`'s stream retention, else 24h]
+    #[arg(long)]
+    pub retention: Option<String>,
     /// BisectBatchOnFunctionError
     #[arg(long)]
     pub bisect: bool,
@@ -161,6 +162,11 @@ pub fn run(args: &SimulateArgs) -> Result<i32, String> {
         cfg.report_batch_item_failures = m.report_batch_item_failures;
         if found.function_timeout_s.is_some() {
             cfg.timeout_ms = m.timeout_ms;
+        }
+        if args.retention.is_none()
+            && let Some(h) = found.retention_hours
+        {
+            cfg.retention_ms = h as u64 * 3_600_000;
         }
         from_config = found.stream.map(|(_, map)| map);
     }
@@ -307,11 +313,11 @@ pub fn config(a: &SimulateArgs) -> Result<SimConfig, String> {
         )?;
         Some(ms)
     };
-    let retention_ms = flag_duration("retention", &a.retention, None)?;
+    let retention = a.retention.as_deref().unwrap_or("24h");
+    let retention_ms = flag_duration("retention", retention, None)?;
     if !(3_600_000..=8760 * 3_600_000).contains(&retention_ms) {
         return Err(format!(
-            "`--retention {}` is outside Kinesis retention `24h..8760h` (at least `1h` accepted here)",
-            a.retention
+            "`--retention {retention}` is outside Kinesis retention `24h..8760h` (at least `1h` accepted here)"
         ));
     }
     let timeout_ms = flag_duration("timeout", &a.timeout, None)?;

@@ -443,8 +443,9 @@ fn run_group(
                 queue.push_front(Batch { hi: mid, ..rem });
                 Some(Action::Bisect)
             } else {
-                let exhausted =
-                    cfg.max_retry_attempts >= 0 && rem.retries as i64 >= cfg.max_retry_attempts;
+                // Legacy 10,000 means "unbounded" as for SL302 (`model::blocking`).
+                let exhausted = !crate::model::blocking::retries_unbounded(cfg.max_retry_attempts)
+                    && rem.retries as i64 >= cfg.max_retry_attempts;
                 let next = end.saturating_add(cfg.backoff.delay_ms(rem.retries + 1));
                 let expires = recs[rem.lo].arrival.saturating_add(age_limit);
                 if exhausted || next > expires {

@@ -95,7 +95,7 @@ impl Backoff {
 }
 
 /// Kinesis default retention (24 h): what `MaximumRecordAgeInSeconds = -1` means in the model.
-pub const DEFAULT_RETENTION_MS: u64 = 24 * 3_600_000;
+pub const DEFAULT_RETENTION_MS: u64 = limits::RETENTION_HOURS.default as u64 * 3_600_000;
 /// Lambda polls a shard about once per second (aws-facts §3.3).
 pub const DEFAULT_POLL_INTERVAL_MS: u64 = 1_000;
 /// Named assumption: each record costs its base64 data plus this much JSON envelope in the event
@@ -243,11 +243,9 @@ impl SimConfig {
 
     /// The age after which a failing batch is given up and an unread record is skipped:
     /// `MaximumRecordAgeInSeconds`, never beyond the stream's retention (records expire there).
+    /// Decided in `model::blocking`, the same place SL302 takes its figure from.
     pub fn age_limit_ms(&self) -> u64 {
-        match self.max_record_age_ms {
-            Some(a) => a.min(self.retention_ms),
-            None => self.retention_ms,
-        }
+        crate::model::blocking::expiry_ms(self.max_record_age_ms, self.retention_ms)
     }
 }
 

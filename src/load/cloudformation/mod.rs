@@ -18,10 +18,11 @@ mod resolve;
 mod yaml;
 
 use crate::diagnostic::InputError;
+use crate::load::event_source;
 use crate::load::json_span::{self, Kind, Node, index, join};
 use crate::model::{
-    EventSourceMapping, Function, IacInterpolation, KinesisAction, Model, Origin, Related,
-    SourceKind, Stream, StreamMode, TopicRule, Val, ValState,
+    EventSourceMapping, EventSourceType, Function, IacInterpolation, KinesisAction, Model, Origin,
+    RecordDistribution, Related, SourceKind, Stream, StreamMode, TopicRule, Val, ValState,
 };
 use crate::source::{FileId, SourceDb, Span};
 
@@ -41,8 +42,10 @@ pub static DIALECT: crate::model::Dialect = crate::model::Dialect {
     param: |api| api.to_string(),
     key_param: "PartitionKey",
     key_example: |t| format!("PartitionKey: \"{t}\""),
-    add_destination: "add `DestinationConfig: {OnFailure: {Destination: <SQS queue or SNS topic ARN>}}`",
-    bound_retries: "set `MaximumRetryAttempts` (e.g. `3`) and `BisectBatchOnFunctionError: true`, and add `DestinationConfig: {OnFailure: {Destination: <SQS queue or SNS topic ARN>}}`",
+    add_destination: "add `DestinationConfig: {OnFailure: {Destination: <SQS queue, SNS topic or S3 bucket ARN>}}`",
+    bound_retries: |_| {
+        "set `MaximumRetryAttempts` (e.g. `3`) or `MaximumRecordAgeInSeconds`, with `BisectBatchOnFunctionError: true` and `DestinationConfig: {OnFailure: {Destination: <SQS queue, SNS topic or S3 bucket ARN>}}` to keep the failed batch (S3 keeps the records themselves)".into()
+    },
     deployed_state: false,
     interpolation: sub_interpolation,
 };
@@ -223,9 +226,16 @@ fn extract(t: &Tpl) -> Model {
                 let events = join(&pp, "Events");
                 for (ek, ev) in props.get("Events").map(Node::entries).unwrap_or(&[]) {
                     let kind = ev.get("Type").and_then(Node::as_str);
-                    if !matches!(kind, Some("Kinesis" | "DynamoDB")) {
+                    let Some(source_type) = kind.and_then(event_source::of_event_type) else {
                         continue;
-                    }
+                    };
+                    // The property that names the source, per SAM event type.
+                    let source_key = match source_type {
+                        EventSourceType::Sqs | EventSourceType::SqsFifo => "Queue",
+                        EventSourceType::Mq => "Broker",
+                        EventSourceType::DocumentDb => "Cluster",
+                        _ => "Stream",
+                    };
                     let ep = join(&events, &ek.name);
                     let evprops = ev.get("Properties").unwrap_or(&empty);
                     let o = Origin {
@@ -240,14 +250,9 @@ fn extract(t: &Tpl) -> Model {
                     }
                     fv.span = Some(ek.span);
                     fv.path = join(&ep, "Function");
-                    m.mappings.push(mapping(
-                        t,
-                        evprops,
-                        &join(&ep, "Properties"),
-                        o,
-                        fv,
-                        "Stream",
-                    ));
+                    let mut esm = mapping(t, evprops, &join(&ep, "Properties"), o, fv, source_key);
+                    esm.source_type_hint = Some(source_type);
+                    m.mappings.push(esm);
                 }
                 m.functions.push(f);
             }
@@ -291,6 +296,15 @@ fn stream(t: &Tpl, id: &str, key_span: Span, props: &Node, pp: &str, origin: Ori
         );
     }
     let arn_name = name.get().cloned().unwrap_or_else(|| id.to_string());
+    let record_distribution = parse_val(
+        t.str_val(props, "RecordDistributionStrategy", pp, Ctx::NAME)
+            .0,
+        |s| {
+            RecordDistribution::parse(s).ok_or_else(|| {
+                format!("`{s}` is not a record distribution strategy (USER_PARTITION_KEY or AUTO)")
+            })
+        },
+    );
     Stream {
         origin,
         name,
@@ -299,6 +313,8 @@ fn stream(t: &Tpl, id: &str, key_span: Span, props: &Node, pp: &str, origin: Ori
         shard_count,
         shards: None,
         shards_span: None,
+        retention_hours: t.int_val(props, "RetentionPeriodHours", pp),
+        record_distribution,
     }
 }
 
@@ -399,9 +415,18 @@ fn mapping(
         }
         None => Val::absent(join(pp, "DestinationConfig.OnFailure.Destination")),
     };
+    let source_type_hint = event_source::KIND_SETTINGS_CFN
+        .iter()
+        .find(|k| p.get(k).is_some())
+        .and_then(|k| event_source::of_setting(k))
+        .or_else(|| {
+            let ty = t.referenced_type(p.get(source_key)?)?;
+            event_source::of_resource_type(ty)
+        });
     EventSourceMapping {
         origin,
         source_ref: None,
+        source_type_hint,
         function_ref: None,
         source_arn: t.str_val(p, source_key, pp, Ctx::ARN).0,
         function,

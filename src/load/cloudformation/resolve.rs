@@ -166,6 +166,21 @@ impl<'a> Tpl<'a> {
         self.resources().get(id)?.get("Type")?.as_str()
     }
 
+    /// The type of the resource a `!Ref X` / `!GetAtt X.Attr` points at, if it is in the template.
+    pub fn referenced_type(&self, n: &Node) -> Option<&'a str> {
+        let (f, arg) = intrinsic(n)?;
+        let id = match (f, &arg.kind) {
+            ("Ref", _) => arg.scalar_text()?,
+            ("GetAtt", Kind::Seq(v)) => v.first()?.scalar_text()?,
+            ("GetAtt", _) => {
+                let s = arg.scalar_text()?;
+                s.split_once('.').map(|(a, _)| a.to_string()).unwrap_or(s)
+            }
+            _ => return None,
+        };
+        self.resource_type(&id)
+    }
+
     /// A resource's logical id standing in for a name CloudFormation generates.
     pub fn logical_name(&self, id: &str, key_span: Span, prop: &str) -> crate::model::Val<String> {
         let mut v = crate::model::Val::known(id.to_string(), Some(key_span), "");

@@ -39,7 +39,13 @@ pub fn parse(text: &str, file: FileId) -> Result<Option<Node>, SyntaxError> {
                     && quoted.len() < 1000
                     && src.chars().nth(m) == Some('-');
                 if !lone_dash {
-                    let at = chars.byte(unpatch(&quoted, m));
+                    let mut at = chars.byte(unpatch(&quoted, m));
+                    // saphyr marks the char after an offending tab: point at the tab(s).
+                    if e.info().contains("tab") {
+                        while at > 0 && text.as_bytes().get(at - 1) == Some(&b'\t') {
+                            at -= 1;
+                        }
+                    }
                     return Err(SyntaxError {
                         span: Span::new(file, at, at),
                         message: e.info().to_string(),
@@ -422,6 +428,14 @@ mod tests {
         // A few small aliases are fine.
         let ok = "A: &a {k: v}\nB: *a\nC: *a\n";
         assert!(parse(ok, FileId(0)).is_ok());
+    }
+
+    #[test]
+    fn a_tab_is_reported_at_its_own_column() {
+        let text = "Resources:\n\tS:\n    Type: x\n";
+        let e = parse(text, FileId(0)).unwrap_err();
+        assert!(e.message.contains("tab"), "{}", e.message);
+        assert_eq!(e.span.start, text.find('\t').unwrap());
     }
 
     #[test]

@@ -37,8 +37,10 @@ pub static DIALECT: Dialect = Dialect {
     param: param_name,
     key_param: "PartitionKey",
     key_example: |t| format!("PartitionKey: '{}'", variables::escape(t)),
-    add_destination: "add `destinations: {onFailure: <SQS queue or SNS topic ARN>}` to the stream event",
-    bound_retries: "set `maximumRetryAttempts` (e.g. `3`) and `bisectBatchOnFunctionError: true` on the stream event, and add `destinations: {onFailure: <SQS queue or SNS topic ARN>}`",
+    add_destination: "add `destinations: {onFailure: <SQS queue, SNS topic or S3 bucket ARN>}` to the stream event",
+    bound_retries: |_| {
+        "set `maximumRetryAttempts` (e.g. `3`) or `maximumRecordAgeInSeconds` on the stream event, with `bisectBatchOnFunctionError: true` and `destinations: {onFailure: <SQS queue, SNS topic or S3 bucket ARN>}` to keep the failed batch (S3 keeps the records themselves)".into()
+    },
     deployed_state: false,
     interpolation,
 };
@@ -48,6 +50,8 @@ fn param_name(api: &str) -> String {
         "MaximumBatchingWindowInSeconds" => "batchWindow".into(),
         "DestinationConfig" => "destinations".into(),
         "FunctionResponseTypes" => "functionResponseType".into(),
+        // Streams are declared under `resources.Resources`, in CloudFormation's names.
+        "RetentionPeriodHours" => api.into(),
         other => {
             let mut c = other.chars();
             match c.next() {

@@ -38,8 +38,10 @@ pub static DIALECT: crate::model::Dialect = crate::model::Dialect {
     param: param_name,
     key_param: "partition_key",
     key_example: |t| format!("partition_key = \"{}\"", t.replace("${", "$${")),
-    add_destination: "add `destination_config { on_failure { destination_arn = <SQS queue or SNS topic ARN> } }`",
-    bound_retries: "set `maximum_retry_attempts` (e.g. `3`) and `bisect_batch_on_function_error = true`, and add `destination_config { on_failure { destination_arn = <SQS queue or SNS topic ARN> } }`",
+    add_destination: "add `destination_config { on_failure { destination_arn = <SQS queue, SNS topic or S3 bucket ARN> } }`",
+    bound_retries: |_| {
+        "set `maximum_retry_attempts` (e.g. `3`) or `maximum_record_age_in_seconds`, with `bisect_batch_on_function_error = true` and `destination_config { on_failure { destination_arn = <SQS queue, SNS topic or S3 bucket ARN> } }` to keep the failed batch (S3 keeps the records themselves)".into()
+    },
     deployed_state: false,
     interpolation,
 };
@@ -49,8 +51,10 @@ pub static JSON_DIALECT: crate::model::Dialect = crate::model::Dialect {
     param: param_name,
     key_param: "partition_key",
     key_example: |t| format!("\"partition_key\": \"{}\"", t.replace("${", "$${")),
-    add_destination: "add `\"destination_config\": {\"on_failure\": {\"destination_arn\": \"<SQS queue or SNS topic ARN>\"}}`",
-    bound_retries: "set `\"maximum_retry_attempts\": 3` and `\"bisect_batch_on_function_error\": true`, and add `\"destination_config\": {\"on_failure\": {\"destination_arn\": \"<SQS queue or SNS topic ARN>\"}}`",
+    add_destination: "add `\"destination_config\": {\"on_failure\": {\"destination_arn\": \"<SQS queue, SNS topic or S3 bucket ARN>\"}}`",
+    bound_retries: |_| {
+        "set `\"maximum_retry_attempts\": 3` or `\"maximum_record_age_in_seconds\"`, with `\"bisect_batch_on_function_error\": true` and `\"destination_config\": {\"on_failure\": {\"destination_arn\": \"<SQS queue, SNS topic or S3 bucket ARN>\"}}` to keep the failed batch (S3 keeps the records themselves)".into()
+    },
     deployed_state: false,
     interpolation,
 };
@@ -62,6 +66,7 @@ fn param_name(api: &str) -> String {
         "TumblingWindowInSeconds" => "tumbling_window_in_seconds".into(),
         "BisectBatchOnFunctionError" => "bisect_batch_on_function_error".into(),
         "DestinationConfig" => "destination_config".into(),
+        "RetentionPeriodHours" => "retention_period".into(),
         other => {
             let mut out = String::new();
             for (i, c) in other.chars().enumerate() {

@@ -185,6 +185,7 @@ pub(super) fn known_module(inst: &Instance, call: &CallDecl, model: &mut Model) 
                 stream: None,
                 function_idx: None,
                 source_ref: None,
+                source_type_hint: None,
                 function_ref: Some(format!("{address}.aws_lambda_function.this[0]")),
             });
         }

@@ -221,6 +221,15 @@ impl<'a, 'i> ResourceCtx<'a, 'i> {
             shard_count,
             shards: None,
             shards_span: None,
+            retention_hours: self.val_int(
+                body,
+                "retention_period",
+                &format!("{a}.retention_period"),
+                env,
+            ),
+            // The provider has no attribute for it (see `model::limits`): the default applies
+            // unless `shardlint.toml` says otherwise.
+            record_distribution: Val::absent(format!("{a}.record_distribution_strategy")),
         }
     }
 
@@ -387,6 +396,14 @@ impl<'a, 'i> ResourceCtx<'a, 'i> {
             enabled: self.val_bool(body, "enabled", &p("enabled"), env),
             stream: None,
             function_idx: None,
+            source_type_hint: crate::load::event_source::KIND_SETTINGS_TF
+                .iter()
+                .find(|k| body.get_blocks(k).next().is_some() || body.get_attribute(k).is_some())
+                .and_then(|k| crate::load::event_source::of_setting(k))
+                .or_else(|| {
+                    let r = source_res.reference.as_deref()?;
+                    crate::load::event_source::of_resource_type(resource_type_of_ref(r)?)
+                }),
             source_ref: source_res.reference,
             function_ref: function_res.reference,
             origin,
@@ -456,4 +473,17 @@ pub(super) fn to_val<T>(
         val.escapes = esc;
     }
     val
+}
+
+/// `aws_sqs_queue` in `aws_sqs_queue.q`, `module.m.aws_sqs_queue.q[0]`.
+fn resource_type_of_ref(r: &str) -> Option<&str> {
+    let mut parts = r.split('.');
+    loop {
+        match parts.next()? {
+            "module" => {
+                parts.next()?;
+            }
+            ty => return Some(ty),
+        }
+    }
 }
