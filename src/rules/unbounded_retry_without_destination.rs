@@ -46,15 +46,7 @@ pub(super) fn blocks_on_poison(ctx: &Ctx, m: &EventSourceMapping) -> Option<bloc
 
 /// The fix in the mapping's own syntax; an exported mapping's command names its UUID.
 pub(super) fn fix_help(kind: SourceKind, address: &str) -> String {
-    let uuid = address
-        .strip_prefix("esm/")
-        .filter(|u| !u.is_empty())
-        .unwrap_or("<UUID>");
-    match kind {
-        SourceKind::Terraform | SourceKind::TerraformPlan => "set `maximum_retry_attempts` (e.g. `3`) or `maximum_record_age_in_seconds`, with `bisect_batch_on_function_error = true` and `destination_config { on_failure { destination_arn = <SQS queue, SNS topic or S3 bucket ARN> } }` to keep the failed batch (S3 keeps the records themselves)".into(),
-        SourceKind::CloudFormation => "set `MaximumRetryAttempts` (e.g. `3`) or `MaximumRecordAgeInSeconds`, with `BisectBatchOnFunctionError: true` and `DestinationConfig: {OnFailure: {Destination: <SQS queue, SNS topic or S3 bucket ARN>}}` to keep the failed batch (S3 keeps the records themselves)".into(),
-        SourceKind::Export => format!("run `aws lambda update-event-source-mapping --uuid {uuid} --maximum-retry-attempts 3 --bisect-batch-on-function-error --destination-config '{{\"OnFailure\":{{\"Destination\":\"<SQS queue, SNS topic or S3 bucket ARN>\"}}}}'`"),
-    }
+    (kind.dialect().bound_retries)(address)
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -126,9 +118,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     }
 }
 
-fn retention_name(kind: SourceKind) -> &'static str {
-    match kind {
-        SourceKind::Terraform | SourceKind::TerraformPlan => "retention_period",
-        _ => "RetentionPeriodHours",
-    }
+/// The stream's retention setting as the user's format spells it.
+fn retention_name(kind: SourceKind) -> String {
+    param_name(kind, "RetentionPeriodHours")
 }
