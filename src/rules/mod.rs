@@ -224,6 +224,7 @@ impl Ctx<'_> {
             label: label.into(),
             path: path.into(),
             related: Vec::new(),
+            fixes: Vec::new(),
         }
     }
 }
