@@ -1,26 +1,107 @@
 //! Command-line interface: raw arguments are parsed here and resolved into one
 //! [`Config`](crate::config::Config); the subcommands call the library and return an exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::render;
 use crate::rules::RULES;
 
+/// Cargo features compiled in, for `--version`.
+pub const FEATURES: &[&str] = &[
+    #[cfg(feature = "fast-md5")]
+    "fast-md5",
+];
+
+/// `0.1.0 (abc123def 2026-11-30)`: the version and the git commit it was built from.
+pub fn version_line() -> String {
+    format!(
+        "{} ({})",
+        env!("CARGO_PKG_VERSION"),
+        env!("SHARDLINT_COMMIT")
+    )
+}
+
+/// `shardlint 0.1.0 (abc123def 2026-11-30)`, as SARIF's `tool.driver.fullName`.
+pub fn long_version_line() -> String {
+    format!("shardlint {}", version_line())
+}
+
+static VERSION: LazyLock<String> = LazyLock::new(version_line);
+static LONG_VERSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{}\nfeatures: {}\nrules: {}\n",
+        version_line(),
+        if FEATURES.is_empty() {
+            "none".to_string()
+        } else {
+            FEATURES.join(", ")
+        },
+        RULES.len()
+    )
+});
+
 #[derive(Parser, Debug)]
 #[command(
     name = "shardlint",
-    version,
+    version = VERSION.as_str(),
+    long_version = LONG_VERSION.as_str(),
     about = "Static analyzer for AWS Kinesis partition keys, hot shards and Lambda event source mappings",
     long_about = "Reads Terraform (.tf, .tfvars, plan JSON), CloudFormation/SAM (YAML, JSON) and AWS CLI exports, and reports partition keys that send every record to one shard, shard maps that skew load, and event source mapping settings that block or drop records.\n\nExit codes: 0 clean, 1 findings at or above --fail-on, 2 some input could not be read or the arguments are wrong."
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// Print findings only, no summary; `-qq` prints nothing (the exit code speaks)
+    #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "verbose")]
+    pub quiet: u8,
+    /// Also print, on stderr, which config governs which files and how long the run took
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Colour in text output [default: auto: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it]
+    #[arg(long, value_enum, global = true, value_name = "WHEN")]
+    pub color: Option<ColorWhen>,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl GlobalArgs {
+    /// Whether to colour output going to a terminal (`to_terminal`) or not.
+    pub fn color(&self, to_terminal: bool) -> bool {
+        let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+        match self.color {
+            Some(ColorWhen::Always) => true,
+            Some(ColorWhen::Never) => false,
+            _ if set("NO_COLOR") => false,
+            _ if set("FORCE_COLOR") => true,
+            _ => to_terminal,
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
 }
 
 #[derive(Subcommand, Debug)]
@@ -41,6 +122,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Print a shell completion script (`shardlint completions bash > ~/.local/share/bash-completion/completions/shardlint`)
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory
+    Man {
+        /// Write shardlint.1, shardlint-check.1, ... into this directory
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of `shardlint.toml`, for editor completion and validation
+    ConfigSchema,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -55,6 +149,12 @@ pub enum Format {
     Github,
     /// A self-contained HTML audit report (use with `-o report.html`)
     Html,
+    /// JUnit XML test report (Jenkins, GitLab, Azure Pipelines, CircleCI)
+    Junit,
+    /// GitLab Code Quality JSON (`artifacts:reports:codequality`)
+    Gitlab,
+    /// Checkstyle XML (Jenkins warnings-ng, reviewdog, Bitbucket)
+    Checkstyle,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -82,9 +182,30 @@ impl From<SeverityArg> for Severity {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Files or directories to check
+    /// Files or directories to check; `-` reads one file from stdin (see --stdin-filename)
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// The name of the file read from stdin (`check -`): picks its format and its shardlint.toml
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Report only findings not in this baseline file; overrides `baseline` of shardlint.toml
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record every current finding in this baseline file, then exit 0
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Exit 0 even when there are findings (2 still means some input could not be read)
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print how many findings each rule produced instead of the findings (text or json)
+    #[arg(long)]
+    pub statistics: bool,
+    /// Print the resolved settings governing FILE and exit
+    #[arg(long, value_name = "FILE")]
+    pub show_settings: Option<PathBuf>,
+    /// List the files that would be checked, each with the config governing it, and exit
+    #[arg(long)]
+    pub show_files: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -97,7 +218,7 @@ pub struct CheckArgs {
     /// Never run these rules (codes, prefixes or names); comma-separated; replaces `ignore` of shardlint.toml
     #[arg(long, value_delimiter = ',', value_parser = rule_pattern)]
     pub ignore: Vec<String>,
-    /// Read this config file instead of the `shardlint.toml` found by walking up from the first path
+    /// Use this config file for every path, instead of the closest `shardlint.toml` above each file
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Also read files excluded by .gitignore/.ignore and hidden files
@@ -147,8 +268,52 @@ fn rule_pattern(v: &str) -> Result<String, String> {
 
 /// Runs the CLI and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
+    let global = cli.global.clone();
     match cli.command {
-        Command::Check(args) => check(*args),
+        Command::Check(args) => check(*args, &global),
+        Command::Completions { shell } => {
+            let shell = match shell {
+                Shell::Bash => clap_complete::Shell::Bash,
+                Shell::Zsh => clap_complete::Shell::Zsh,
+                Shell::Fish => clap_complete::Shell::Fish,
+                Shell::Powershell => clap_complete::Shell::PowerShell,
+                Shell::Elvish => clap_complete::Shell::Elvish,
+            };
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "shardlint", &mut buf);
+            match write_output(None, &String::from_utf8_lossy(&buf)) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    2
+                }
+            }
+        }
+        Command::Man { dir } => {
+            let cmd = Cli::command();
+            let r = match dir {
+                Some(d) => {
+                    std::fs::create_dir_all(&d).and_then(|_| clap_mangen::generate_to(cmd, &d))
+                }
+                None => {
+                    let mut buf = Vec::new();
+                    clap_mangen::Man::new(cmd)
+                        .render(&mut buf)
+                        .and_then(|_| write_output(None, &String::from_utf8_lossy(&buf)))
+                }
+            };
+            match r {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    2
+                }
+            }
+        }
+        Command::ConfigSchema => {
+            print!("{}", crate::config_file::json_schema());
+            0
+        }
         Command::Distribute(args) => match crate::distribution::run(&args) {
             Ok(code) => code,
             Err(e) => {
@@ -219,49 +384,183 @@ pub fn list_rules(format: ListFormat) -> String {
     }
 }
 
-fn check(args: CheckArgs) -> i32 {
-    let config = match resolve_config(&args) {
-        Ok(c) => c,
+/// Most bytes read from stdin (`check -`), as for any file.
+const MAX_STDIN_BYTES: u64 = 64 << 20;
+
+fn check(mut args: CheckArgs, global: &GlobalArgs) -> i32 {
+    let started = std::time::Instant::now();
+    let overrides = crate::config_file::Overrides {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.fail_on.map(Into::into),
+        baseline: args.baseline.clone(),
+    };
+    let mut settings = match crate::config_file::Settings::new(args.config.as_deref(), overrides) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("{}", error_line(args.format, &e.to_string()));
             return 2;
         }
     };
+    if let Some(file) = &args.show_settings {
+        return match settings.for_path(file) {
+            Ok(c) => {
+                print!("{}", crate::config_file::describe(file, c));
+                0
+            }
+            Err(e) => {
+                eprintln!("{}", error_line(args.format, &e.to_string()));
+                2
+            }
+        };
+    }
+    // `check -`: the text goes to a scratch file named like --stdin-filename, so the loader picks
+    // its format from the name; findings and the config lookup use the given name.
+    let mut scratch: Option<(tempfile::TempDir, PathBuf, PathBuf)> = None;
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        if args.paths.len() != 1 {
+            eprintln!("error: `-` (stdin) cannot be combined with other paths");
+            return 2;
+        }
+        let Some(shown) = args.stdin_filename.clone() else {
+            eprintln!(
+                "error: `check -` needs `--stdin-filename PATH` to know the file's format (e.g. `main.tf`, `template.yaml`)"
+            );
+            return 2;
+        };
+        let mut text = Vec::new();
+        if let Err(e) = std::io::stdin()
+            .take(MAX_STDIN_BYTES + 1)
+            .read_to_end(&mut text)
+        {
+            eprintln!("error: cannot read stdin: {e}");
+            return 2;
+        }
+        if text.len() as u64 > MAX_STDIN_BYTES {
+            eprintln!(
+                "error: stdin is above the {} MiB limit",
+                MAX_STDIN_BYTES >> 20
+            );
+            return 2;
+        }
+        let made = tempfile::tempdir().and_then(|dir| {
+            let name = shown
+                .file_name()
+                .map(PathBuf::from)
+                .unwrap_or_else(|| "stdin".into());
+            let path = dir.path().join(name);
+            std::fs::write(&path, &text)?;
+            Ok((dir, path))
+        });
+        match made {
+            Ok((dir, path)) => {
+                args.paths = vec![path.clone()];
+                scratch = Some((dir, path, shown));
+            }
+            Err(e) => {
+                eprintln!("error: cannot hold stdin in a scratch file: {e}");
+                return 2;
+            }
+        }
+    }
     let opts = crate::load::LoadOptions {
         no_ignore: args.no_ignore,
         skip_unknown: args.skip_unknown,
     };
+    if args.show_files {
+        return show_files(&args.paths, &opts, &mut settings);
+    }
     let sample_opts = crate::samples::SampleOptions {
         files: args.samples.clone(),
         rule: args.rule.clone(),
         rate: args.rate,
         record_time: args.record_time,
         seed: args.seed,
-        progress: !args.no_progress && std::io::stderr().is_terminal(),
+        progress: !args.no_progress && global.quiet == 0 && std::io::stderr().is_terminal(),
     };
-    let report = crate::check_with_samples(&args.paths, &config, &opts, &sample_opts);
+    let alias = scratch.as_ref().map(|(_, p, s)| (p.as_path(), s.as_path()));
+    let report = match crate::check_settings(&args.paths, &mut settings, &opts, &sample_opts, alias)
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}", error_line(args.format, &e.to_string()));
+            return 2;
+        }
+    };
+    if global.verbose > 0 {
+        verbose_notes(&report, &mut settings);
+        eprintln!("shardlint: checked in {:.2?}", started.elapsed());
+    }
+    if let Some(path) = &args.write_baseline {
+        let all: Vec<_> = report
+            .findings
+            .iter()
+            .chain(&report.baselined)
+            .cloned()
+            .collect();
+        let text = crate::baseline::render(&report.db, path, &all);
+        if let Err(e) = write_output(Some(path), &text) {
+            eprintln!("{}", error_line(args.format, &e.to_string()));
+            return 2;
+        }
+        if global.quiet == 0 {
+            eprintln!(
+                "Wrote {} to {}",
+                render::human::plural(all.len(), "baseline entry", "baseline entries"),
+                path.display()
+            );
+        }
+        return if report.errors.is_empty() { 0 } else { 2 };
+    }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let text = match args.format {
-        Format::Json => render::json::render(&report),
-        Format::Sarif => render::sarif::render_with(
-            &report,
-            &render::sarif::SarifOptions {
-                srcroot_uri: render::sarif::cwd_uri(),
-            },
-        ),
-        Format::Github => render::github::render(&report),
-        Format::Html => render::html::render(
-            &report,
-            &render::html::HtmlInput::from_report(&report, &config),
-            &config,
-        ),
-        Format::Text => render::human::render(
-            &report,
-            render::human::HumanOptions {
-                color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-                width: terminal_width(to_terminal),
-            },
-        ),
+    let root = render::repo_root();
+    let text = if args.statistics {
+        match args.format {
+            Format::Text => render::human::statistics(&report),
+            Format::Json => render::json::statistics(&report),
+            other => {
+                eprintln!(
+                    "error: --statistics prints text or json, not {}",
+                    other
+                        .to_possible_value()
+                        .map_or(String::new(), |v| v.get_name().to_string())
+                );
+                return 2;
+            }
+        }
+    } else {
+        match args.format {
+            Format::Json => render::json::render(&report),
+            Format::Sarif => render::sarif::render_with(
+                &report,
+                &render::sarif::SarifOptions {
+                    srcroot_uri: render::sarif::dir_uri(&root),
+                    root: Some(root.clone()),
+                },
+            ),
+            Format::Github => render::github::render(&report),
+            Format::Junit => render::junit::render(&report, &root),
+            Format::Gitlab => render::gitlab::render(&report, &root),
+            Format::Checkstyle => render::checkstyle::render(&report, &root),
+            Format::Html => {
+                // The HTML report shows the figures of the config governing the first path.
+                let first = args.paths.first().cloned().unwrap_or_else(|| ".".into());
+                let config = settings.for_path(&first).cloned().unwrap_or_default();
+                render::html::render(
+                    &report,
+                    &render::html::HtmlInput::from_report(&report, &config),
+                    &config,
+                )
+            }
+            Format::Text => render::human::render(
+                &report,
+                render::human::HumanOptions {
+                    color: global.color(to_terminal),
+                    width: terminal_width(to_terminal),
+                    summary: global.quiet == 0,
+                },
+            ),
+        }
     };
     if let Some(out) = &args.output
         && let Some(input) = output_is_input(out, &args, &report)
@@ -279,26 +578,114 @@ fn check(args: CheckArgs) -> i32 {
         );
         return 2;
     }
-    if let Err(e) = write_output(args.output.as_deref(), &text) {
+    if global.quiet < 2
+        && let Err(e) = write_output(args.output.as_deref(), &text)
+    {
         eprintln!("{}", error_line(args.format, &e.to_string()));
         return 2;
     }
-    for note in &report.notes {
-        eprintln!("note: {note}");
-    }
-    if let Some(out) = &args.output {
-        // Progress and notes go to stderr only, never into the report.
-        let note = format!(
-            "{}; report written to {}",
-            render::human::summary_line(&report),
-            out.display()
-        );
-        match args.format {
-            Format::Github => eprintln!("{}", render::github::escape_data(&note)),
-            _ => eprintln!("{}", render::visible(&note)),
+    if global.quiet == 0 {
+        for note in &report.notes {
+            match args.format {
+                Format::Github => eprintln!("note: {}", render::github::escape_data(note)),
+                _ => eprintln!("note: {}", render::visible(note)),
+            }
+        }
+        if let Some(out) = &args.output {
+            // Progress and notes go to stderr only, never into the report.
+            let note = format!(
+                "{}; report written to {}",
+                render::human::summary_line(&report),
+                out.display()
+            );
+            match args.format {
+                Format::Github => eprintln!("{}", render::github::escape_data(&note)),
+                _ => eprintln!("{}", render::visible(&note)),
+            }
         }
     }
-    report.exit_code(config.fail_on)
+    let mut code = report.exit_code();
+    // Pre-commit hands over every changed .json/.yaml: when none is ours there is nothing to
+    // check, and that is fine there.
+    if code == 2 && report.summary.files == 0 && report.errors.is_empty() && args.skip_unknown {
+        code = 0;
+    }
+    if code == 1 && args.exit_zero {
+        code = 0;
+    }
+    code
+}
+
+/// `-v`: which config governs how many files.
+fn verbose_notes(report: &crate::Report, settings: &mut crate::config_file::Settings) {
+    let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+    for (id, f) in report.db.files() {
+        if report.skipped.contains(&id) {
+            continue;
+        }
+        if let Ok(i) = settings.index_for(&f.path) {
+            *counts.entry(i).or_default() += 1;
+        }
+    }
+    for (i, n) in counts {
+        let name = settings.configs[i]
+            .source
+            .as_ref()
+            .map_or("the defaults".into(), |s| {
+                crate::source::display_path(&s.path)
+            });
+        eprintln!(
+            "shardlint: {name} governs {}",
+            render::human::plural(n, "file", "files")
+        );
+    }
+}
+
+/// `--show-files`: what would be checked, and under which config.
+fn show_files(
+    paths: &[PathBuf],
+    opts: &crate::load::LoadOptions,
+    settings: &mut crate::config_file::Settings,
+) -> i32 {
+    let loaded = crate::load::load_paths(paths, opts);
+    let mut lines = Vec::new();
+    for (id, f) in loaded.db.files() {
+        if loaded.skipped.contains(&id) {
+            continue;
+        }
+        let config = match settings.for_path(&f.path) {
+            Ok(c) => c.source.as_ref().map_or("(defaults)".to_string(), |s| {
+                crate::source::display_path(&s.path)
+            }),
+            Err(e) => {
+                eprintln!("error: {}", render::visible(&e.to_string()));
+                return 2;
+            }
+        };
+        lines.push(format!("{}  {config}", f.display_name()));
+    }
+    lines.sort();
+    lines.dedup();
+    let mut out = lines.join("\n");
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    if let Err(e) = write_output(None, &out) {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    for e in &loaded.errors {
+        eprintln!(
+            "error: {}: {}",
+            render::visible(&e.file),
+            render::visible(&e.message)
+        );
+    }
+    if !loaded.errors.is_empty() || lines.is_empty() {
+        2
+    } else {
+        0
+    }
 }
 
 /// The input that `out` would overwrite: a path given, a sample or a file read.
@@ -327,29 +714,19 @@ fn error_line(format: Format, message: &str) -> String {
     }
 }
 
-/// `shardlint.toml` (found or `--config`), then the CLI flags over it.
-pub fn resolve_config(args: &CheckArgs) -> Result<Config, crate::config_file::ConfigError> {
-    let mut config = crate::config_file::resolve(args.config.as_deref(), &args.paths)?;
-    if !args.select.is_empty() {
-        config.select = args.select.clone();
-    }
-    if !args.ignore.is_empty() {
-        config.ignore = args.ignore.clone();
-    }
-    if let Some(f) = args.fail_on {
-        config.fail_on = f.into();
-    }
-    Ok(config)
-}
-
+/// `COLUMNS` if set, else the terminal's width, else 80; never below 40.
 fn terminal_width(to_terminal: bool) -> usize {
-    if !to_terminal {
-        return 80;
-    }
-    std::env::var("COLUMNS")
+    let columns = std::env::var("COLUMNS")
         .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(100)
+        .and_then(|c| c.parse::<usize>().ok());
+    let width = match columns {
+        Some(c) => c,
+        None if to_terminal => terminal_size::terminal_size()
+            .map(|(w, _)| w.0 as usize)
+            .unwrap_or(80),
+        None => 80,
+    };
+    width.max(40)
 }
 
 pub fn write_output(path: Option<&std::path::Path>, text: &str) -> std::io::Result<()> {

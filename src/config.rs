@@ -32,6 +32,10 @@ pub struct Config {
     pub streams: Vec<StreamRate>,
     /// The `shardlint.toml` this config came from, so findings can point into it.
     pub source: Option<ConfigSource>,
+    /// Files this one inherits from through `extend`, nearest last.
+    pub extends: Vec<PathBuf>,
+    /// Baseline of accepted findings (`baseline = "…"`, relative to the config's directory).
+    pub baseline: Option<PathBuf>,
 }
 
 /// The text of the config file, kept so that a finding can name one of its entries as a related
@@ -66,6 +70,8 @@ impl Default for Config {
             group_model: GroupModel::default(),
             streams: Vec::new(),
             source: None,
+            extends: Vec::new(),
+            baseline: None,
         }
     }
 }

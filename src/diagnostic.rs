@@ -82,4 +82,14 @@ pub struct Summary {
     pub infos: usize,
     pub input_errors: usize,
     pub suppressed: usize,
+    /// Findings accepted by the baseline (in JSON only when a baseline accepted some).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub baselined: usize,
+    /// Baseline entries that matched no finding (in JSON only when there are some).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub stale_baseline: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

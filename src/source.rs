@@ -154,6 +154,10 @@ impl SourceDb {
         self.files.push(SourceFile::new(path, text));
         FileId((self.files.len() - 1) as u32)
     }
+    /// Renames a file (text read from stdin is shown under `--stdin-filename`).
+    pub fn set_path(&mut self, id: FileId, path: PathBuf) {
+        self.files[id.0 as usize].path = path;
+    }
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

@@ -302,20 +302,21 @@ fn covers(db: &SourceDb, s: &Suppression, f: &Finding) -> bool {
 }
 
 /// Removes suppressed findings, appends SL003/SL004 findings for unused and malformed
-/// suppressions in `files`, and returns how many findings were suppressed.
+/// suppressions in `files`, and returns the suppressed findings.
 pub fn apply(
     db: &SourceDb,
     files: &[FileId],
     config: &Config,
     findings: &mut Vec<Finding>,
-) -> usize {
+) -> Vec<Finding> {
     let (sups, invalid) = collect(db, files);
     let mut used: HashSet<(usize, usize)> = HashSet::new();
-    let before = findings.len();
-    findings.retain(|f| {
+    let mut suppressed_findings = Vec::new();
+    let mut kept = Vec::with_capacity(findings.len());
+    for f in findings.drain(..) {
         let mut suppressed = false;
         for (si, s) in sups.iter().enumerate() {
-            if !covers(db, s, f) {
+            if !covers(db, s, &f) {
                 continue;
             }
             for (ri, r) in s.rules.iter().enumerate() {
@@ -325,9 +326,13 @@ pub fn apply(
                 }
             }
         }
-        !suppressed
-    });
-    let suppressed = before - findings.len();
+        if suppressed {
+            suppressed_findings.push(f);
+        } else {
+            kept.push(f);
+        }
+    }
+    *findings = kept;
 
     let unused_meta = &rules::unused_suppression::META;
     if config.rule_enabled(unused_meta) {
@@ -387,7 +392,7 @@ pub fn apply(
             ));
         }
     }
-    suppressed
+    suppressed_findings
 }
 
 fn finding(

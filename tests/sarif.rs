@@ -107,7 +107,7 @@ fn seed_result_has_locations_rules_and_levels() {
     );
     assert_eq!(run["results"][1]["level"], "warning");
     assert!(
-        r["partialFingerprints"]["shardlintFinding/v1"]
+        r["partialFingerprints"]["shardlintFinding/v2"]
             .as_str()
             .is_some_and(|f| f.len() == 32)
     );

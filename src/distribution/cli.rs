@@ -180,7 +180,7 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
     bar.finish_and_clear();
 
     let text = match args.format {
-        OutputFormat::Json => report.to_json() + "\n",
+        OutputFormat::Json => crate::render::json_ascii_controls(report.to_json()) + "\n",
         OutputFormat::Text => render::text(&report),
     };
     let written = match &args.output {

@@ -17,10 +17,12 @@ fn num(x: Option<f64>) -> String {
     }
 }
 
-/// Cuts a key for display; the JSON keeps it whole.
+/// Cuts a key for display, control characters visible (a key may hold a newline or an
+/// escape sequence); the JSON keeps it whole.
 fn short(key: &str, max: usize) -> String {
+    let key = crate::render::visible(key);
     if key.chars().count() <= max {
-        key.to_string()
+        key.into_owned()
     } else {
         let mut s: String = key.chars().take(max - 1).collect();
         s.push('…');
@@ -100,12 +102,16 @@ pub fn text(r: &DistributionReport) -> String {
     if !r.hot_keys.is_empty() {
         let kc = &r.key_counts;
         if kc.method == "exact" {
-            let _ = writeln!(o, "top {} keys (exact counts):", r.hot_keys.len());
+            let _ = writeln!(
+                o,
+                "top {} (exact counts):",
+                crate::rules::plural(r.hot_keys.len() as u64, "key", "keys")
+            );
         } else {
             let _ = writeln!(
                 o,
-                "top {} keys (Space-Saving: counts overestimate by at most {}, bound {}):",
-                r.hot_keys.len(),
+                "top {} (Space-Saving: counts overestimate by at most {}, bound {}):",
+                crate::rules::plural(r.hot_keys.len() as u64, "key", "keys"),
                 kc.max_error,
                 kc.error_bound
             );
@@ -188,10 +194,10 @@ pub fn text(r: &DistributionReport) -> String {
                 let more = gr.keys.saturating_sub(gr.top_keys.len() as u64);
                 let _ = writeln!(
                     o,
-                    "    group {}: {} records, {} keys: {}{}",
+                    "    group {}: {}, {}: {}{}",
                     gr.group,
-                    gr.records,
-                    gr.keys,
+                    crate::rules::plural(gr.records, "record", "records"),
+                    crate::rules::plural(gr.keys, "key", "keys"),
                     keys.join(", "),
                     if more > 0 {
                         format!(", … {more} more")
@@ -241,7 +247,9 @@ pub fn text(r: &DistributionReport) -> String {
         }
     }
     for e in &r.input_errors {
-        let _ = writeln!(o, "input error: {e}");
+        let _ = writeln!(o, "input error: {}", crate::render::visible(e));
     }
-    o
+    // Shard IDs, file names and reasons come from inputs too: no control character but our
+    // own line ends reaches the terminal.
+    crate::render::visible_except(&o, &['\n']).into_owned()
 }

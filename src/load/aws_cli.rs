@@ -35,6 +35,32 @@ const MARKERS: &[&str] = &[
 /// The file-name suffix that names the stream of a `list-shards` export.
 pub const LIST_SHARDS_SUFFIX: &str = ".list-shards.json";
 
+/// How the Lambda and IoT APIs spell parameters and fixes: an export is deployed state, fixed
+/// with the AWS CLI.
+pub static DIALECT: crate::model::Dialect = crate::model::Dialect {
+    param: |api| api.to_string(),
+    key_param: "partitionKey",
+    key_example: |t| format!("\"partitionKey\": \"{t}\""),
+    add_destination: "add an on-failure destination with `aws lambda update-event-source-mapping --destination-config`",
+    bound_retries: |address| {
+        let uuid = address
+            .strip_prefix("esm/")
+            .filter(|u| !u.is_empty())
+            .unwrap_or("<UUID>");
+        format!(
+            "run `aws lambda update-event-source-mapping --uuid {uuid} --maximum-retry-attempts 3 --bisect-batch-on-function-error --destination-config '{{\"OnFailure\":{{\"Destination\":\"<SQS queue, SNS topic or S3 bucket ARN>\"}}}}'`"
+        )
+    },
+    deployed_state: true,
+    interpolation: |_, expr, _| {
+        (
+            format!("`${{{expr}}}` is substituted before IoT sees the key"),
+            "substituted",
+            "write the template as IoT should see it".into(),
+        )
+    },
+};
+
 pub static FORMAT: json_span::Format = json_span::Format {
     markers: MARKERS,
     what: "AWS CLI export",

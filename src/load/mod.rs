@@ -8,6 +8,7 @@ pub mod cloudformation;
 pub mod event_source;
 pub mod json_span;
 pub mod plan;
+pub mod serverless;
 pub mod terraform;
 
 use std::collections::{BTreeMap, HashSet};
@@ -18,6 +19,31 @@ use rayon::prelude::*;
 use crate::diagnostic::InputError;
 use crate::model::Model;
 use crate::source::{FileId, SourceDb, Span, display_path};
+
+/// The formats' dialects, registered here: how each spells parameters, keys and fixes.
+impl crate::model::SourceKind {
+    pub fn dialect(self) -> &'static crate::model::Dialect {
+        use crate::model::SourceKind as K;
+        match self {
+            K::Terraform | K::TerraformPlan => &terraform::DIALECT,
+            K::TerraformJson => &terraform::JSON_DIALECT,
+            K::CloudFormation => &cloudformation::DIALECT,
+            K::Serverless => &serverless::DIALECT,
+            K::Export => &aws_cli::DIALECT,
+        }
+    }
+}
+
+impl crate::model::IacTool {
+    pub fn dialect(self) -> &'static crate::model::Dialect {
+        use crate::model::IacTool as T;
+        match self {
+            T::Terraform => &terraform::DIALECT,
+            T::CloudFormationSub => &cloudformation::DIALECT,
+            T::Serverless => &serverless::DIALECT,
+        }
+    }
+}
 
 /// Larger files are reported rather than read (CloudFormation caps templates at 1 MB; exports of
 /// thousands of shards stay far below this).
@@ -372,25 +398,38 @@ fn load_structured(
     kind: Kind,
     explicit: bool,
 ) -> Result<Option<Model>, InputError> {
-    let result = match kind {
-        // Parsed once, then offered to each JSON format in turn.
-        Kind::Json => {
-            match json_span::parse_for(
-                db,
-                id,
-                &[&plan::FORMAT, &aws_cli::FORMAT, &cloudformation::FORMAT],
-            )? {
-                None => Ok(None),
-                Some(root) => match plan::from_root(db, id, &root)? {
+    // Parsed once, then offered to each format's recogniser in turn.
+    let text = &db.get(id).text;
+    let result = if matches!(kind, Kind::Json) || text.trim_start().starts_with('{') {
+        match json_span::parse_for(
+            db,
+            id,
+            &[
+                &plan::FORMAT,
+                &aws_cli::FORMAT,
+                &serverless::FORMAT,
+                &cloudformation::FORMAT,
+            ],
+        )? {
+            None => Ok(None),
+            Some(root) => match plan::from_root(db, id, &root)? {
+                Some(m) => Ok(Some(m)),
+                None => match aws_cli::from_root(db, id, &root)? {
                     Some(m) => Ok(Some(m)),
-                    None => match aws_cli::from_root(db, id, &root)? {
-                        Some(m) => Ok(Some(m)),
-                        None => Ok(cloudformation::from_root(db, id, &root)),
-                    },
+                    None => Ok(serverless::from_root(db, id, &root)
+                        .or_else(|| cloudformation::from_root(db, id, &root))),
                 },
-            }
+            },
         }
-        _ => cloudformation::load(db, id),
+    } else {
+        cloudformation::parse_yaml(db, id, &[&serverless::FORMAT, &cloudformation::FORMAT]).map(
+            |root| {
+                root.and_then(|root| {
+                    serverless::from_root(db, id, &root)
+                        .or_else(|| cloudformation::from_root(db, id, &root))
+                })
+            },
+        )
     };
     match result {
         Ok(None) if explicit => Err(InputError {
@@ -398,7 +437,7 @@ fn load_structured(
             file: db.get(id).display_name(),
             span: None,
             message:
-                "not a Terraform plan, AWS CLI export or CloudFormation template shardlint reads"
+                "not a Terraform plan, AWS CLI export, Serverless file or CloudFormation template shardlint reads"
                     .into(),
             help: Some("see `shardlint --help` for the formats shardlint reads".into()),
         }),
@@ -681,5 +720,28 @@ fn fill_key_literals(db: &SourceDb, model: &mut Model) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::SourceKind;
+
+    #[test]
+    fn each_format_spells_parameters_its_way() {
+        let p = |k: SourceKind, api| (k.dialect().param)(api);
+        assert_eq!(p(SourceKind::Terraform, "BatchSize"), "batch_size");
+        assert_eq!(
+            p(SourceKind::Terraform, "MaximumRetryAttempts"),
+            "maximum_retry_attempts"
+        );
+        assert_eq!(p(SourceKind::TerraformJson, "BatchSize"), "batch_size");
+        assert_eq!(p(SourceKind::CloudFormation, "BatchSize"), "BatchSize");
+        assert_eq!(p(SourceKind::Serverless, "BatchSize"), "batchSize");
+        assert_eq!(
+            p(SourceKind::Serverless, "MaximumBatchingWindowInSeconds"),
+            "batchWindow"
+        );
+        assert_eq!(p(SourceKind::Export, "BatchSize"), "BatchSize");
     }
 }

@@ -8,13 +8,39 @@ pub mod limits;
 
 use crate::source::{Escapes, Span};
 
-/// Which kind of input a resource came from; rules use it only for wording.
+/// Which kind of input a resource came from; rules use it only through its [`Dialect`]
+/// (`kind.dialect()`, registered in `crate::load`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum SourceKind {
     Terraform,
+    /// Terraform JSON syntax (`*.tf.json`).
+    TerraformJson,
     TerraformPlan,
     CloudFormation,
+    Serverless,
     Export,
+}
+
+/// How one input format spells what help text names: parameters, the partition key, fixes, and
+/// what the format's own `${...}` substitution does to an IoT template. Each loader defines one;
+/// rules build their help from it and never name a format.
+pub struct Dialect {
+    /// A mapping parameter by its API name (`BatchSize`) as this format writes it.
+    pub param: fn(&str) -> String,
+    /// The partition key's attribute name.
+    pub key_param: &'static str,
+    /// The partition key set to an IoT template, in this format's syntax.
+    pub key_example: fn(&str) -> String,
+    /// How to add an on-failure destination (a sentence fragment starting with a verb).
+    pub add_destination: &'static str,
+    /// How to bound retries, bisect failing batches and add an on-failure destination, for the
+    /// mapping at this address (an export's command names its UUID).
+    pub bound_retries: fn(&str) -> String,
+    /// The input describes deployed resources as AWS reports them (an export), not configuration.
+    pub deployed_state: bool,
+    /// What the format's own substitution does to `${expr}` in a key: (message, label, help),
+    /// given the effect, the expression and its escaped form.
+    pub interpolation: fn(IacEffect, &str, &str) -> (String, &'static str, String),
 }
 
 /// A location that explains a value: e.g. the variable default that a key resolved from.
@@ -232,7 +258,7 @@ pub struct KinesisAction {
     pub key_literal: Option<(Span, Escapes)>,
 }
 
-/// A `${...}` in a key that Terraform or CloudFormation `!Sub` substitutes at deploy time.
+/// A `${...}` in a key that the IaC tool (Terraform, `!Sub`, Serverless) substitutes at deploy time.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IacInterpolation {
     pub tool: IacTool,
@@ -248,6 +274,8 @@ pub struct IacInterpolation {
 pub enum IacTool {
     Terraform,
     CloudFormationSub,
+    /// The Serverless Framework's variable resolver (`${self:...}`, and `${name(...)}` it rejects).
+    Serverless,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -306,10 +306,17 @@ fn predict(
         used.dedup();
         return Some(Prediction {
             text: format!(
-                "Static prediction: {} constant partition keys; every record goes to one of {} shard{} ({}).",
-                markers.len(),
-                used.len(),
-                if used.len() == 1 { "" } else { "s" },
+                "Static prediction: {}; every record goes to {} ({}).",
+                crate::rules::plural(
+                    markers.len() as u64,
+                    "constant partition key",
+                    "constant partition keys"
+                ),
+                if used.len() == 1 {
+                    "one shard".to_string()
+                } else {
+                    format!("one of {} shards", used.len())
+                },
                 used.join(", ")
             ),
             shares: None,

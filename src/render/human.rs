@@ -222,6 +222,8 @@ fn ceil_char(s: &str, mut i: usize) -> usize {
 pub struct HumanOptions {
     pub color: bool,
     pub width: usize,
+    /// The closing summary line (`-q` drops it).
+    pub summary: bool,
 }
 
 impl Default for HumanOptions {
@@ -229,6 +231,7 @@ impl Default for HumanOptions {
         HumanOptions {
             color: false,
             width: 80,
+            summary: true,
         }
     }
 }
@@ -245,6 +248,8 @@ pub fn render(report: &Report, opts: HumanOptions) -> String {
         // Never split `$${vin}` or an ARN across lines: it must stay copyable.
         .with_break_words(false)
         .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        // Nor at a hyphen: UUIDs, flags and rule names stay whole.
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .without_syntax_highlighting();
     let db = &report.db;
     let mut out = String::new();
@@ -310,9 +315,56 @@ pub fn render(report: &Report, opts: HumanOptions) -> String {
             }),
         }
     }
-    out.push_str(&summary_line(report));
-    out.push('\n');
+    for (baseline, e) in &report.stale_baseline {
+        out.push_str(&format!(
+            "stale baseline entry in {}: {} at `{}` in {} no longer matches a finding ({}); `--write-baseline` drops it\n",
+            crate::source::display_path(baseline),
+            e.code,
+            e.path,
+            e.file,
+            e.message
+        ));
+    }
+    if !report.stale_baseline.is_empty() {
+        out.push('\n');
+    }
+    if opts.summary {
+        out.push_str(&summary_line(report));
+        out.push('\n');
+    }
     out
+}
+
+/// `--statistics`: findings per rule, most frequent first, then by code.
+pub fn statistics(report: &Report) -> String {
+    let mut out = String::new();
+    for (code, name, n) in rule_counts(report) {
+        out.push_str(&format!(
+            "{:>6}  {code}  {name}\n",
+            crate::rules::thousands(n as u64)
+        ));
+    }
+    out
+}
+
+/// (code, name, count) per rule that fired, most frequent first.
+pub fn rule_counts(report: &Report) -> Vec<(&'static str, &'static str, usize)> {
+    let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for f in &report.findings {
+        *counts.entry((f.code, f.rule)).or_default() += 1;
+    }
+    let mut v: Vec<_> = counts.into_iter().map(|((c, r), n)| (c, r, n)).collect();
+    v.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+    v
+}
+
+/// `1 file`, `2 files`, with digits grouped.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        crate::rules::thousands(n as u64),
+        if n == 1 { one } else { many }
+    )
 }
 
 /// An input-derived string on one line: control characters visible.
@@ -320,13 +372,12 @@ fn v(s: &str) -> String {
     crate::render::visible(s).into_owned()
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
-    let mut line = if report.findings.is_empty() {
+    let mut line = if s.files == 0 {
+        "Nothing checked: no Terraform, CloudFormation/SAM, plan or export file was read"
+            .to_string()
+    } else if report.findings.is_empty() {
         format!("No findings in {}", plural(s.files, "file", "files"))
     } else {
         format!(
@@ -338,8 +389,32 @@ pub fn summary_line(report: &Report) -> String {
             plural(s.files, "file", "files"),
         )
     };
+    let mut hidden = Vec::new();
     if s.suppressed > 0 {
-        line.push_str(&format!(" ({} suppressed)", s.suppressed));
+        hidden.push(format!(
+            "{} suppressed",
+            crate::rules::thousands(s.suppressed as u64)
+        ));
+    }
+    if s.baselined > 0 {
+        hidden.push(format!(
+            "{} baselined",
+            crate::rules::thousands(s.baselined as u64)
+        ));
+    }
+    if !hidden.is_empty() {
+        line.push_str(&format!(" ({})", hidden.join(", ")));
+    }
+    if s.stale_baseline > 0 {
+        line.push_str(&format!(
+            "; {} no longer {}",
+            plural(s.stale_baseline, "baseline entry", "baseline entries"),
+            if s.stale_baseline == 1 {
+                "matches"
+            } else {
+                "match"
+            }
+        ));
     }
     if s.input_errors > 0 {
         line.push_str(&format!(

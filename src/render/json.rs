@@ -64,7 +64,17 @@ struct JsonReport<'a> {
     version: u32,
     findings: Vec<JsonFinding>,
     errors: Vec<JsonError>,
+    /// Baseline entries that matched no finding (`--baseline`); absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    stale_baseline: Vec<JsonStale>,
     summary: &'a crate::diagnostic::Summary,
+}
+
+#[derive(Serialize)]
+struct JsonStale {
+    baseline: String,
+    #[serde(flatten)]
+    entry: crate::baseline::Entry,
 }
 
 pub fn render(report: &Report) -> String {
@@ -108,9 +118,28 @@ pub fn render(report: &Report) -> String {
                 }
             })
             .collect(),
+        stale_baseline: report
+            .stale_baseline
+            .iter()
+            .map(|(b, e)| JsonStale {
+                baseline: crate::source::display_path(b),
+                entry: e.clone(),
+            })
+            .collect(),
         summary: &report.summary,
     };
     let mut s = super::json_ascii_controls(serde_json::to_string_pretty(&doc).unwrap_or_default());
+    s.push('\n');
+    s
+}
+
+/// `--statistics --format json`: `[{"code", "name", "count"}]`, most frequent first.
+pub fn statistics(report: &Report) -> String {
+    let rows: Vec<serde_json::Value> = super::human::rule_counts(report)
+        .into_iter()
+        .map(|(code, name, count)| serde_json::json!({"code": code, "name": name, "count": count}))
+        .collect();
+    let mut s = serde_json::to_string_pretty(&rows).unwrap_or_default();
     s.push('\n');
     s
 }

@@ -6,12 +6,11 @@
 //! notifications, not results. Checked against the vendored schema in `tests/sarif.rs` and with
 //! Microsoft's validator by `scripts/validate-sarif.sh`.
 
-use md5::{Digest, Md5};
 use serde_json::{Value, json};
 
 use super::positions;
 use crate::Report;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Finding, Severity};
 use crate::rules::{RULES, RuleMeta};
 use crate::source::{SourceDb, Span};
 
@@ -24,6 +23,9 @@ pub struct SarifOptions {
     /// Absolute `file://` URI (ending in `/`) of the directory relative paths start from; omitted
     /// when `None` so that output does not depend on the machine.
     pub srcroot_uri: Option<String>,
+    /// The repository root: artifact URIs and fingerprints are relative to it, so the output is
+    /// the same from any working directory. `None`: paths as given.
+    pub root: Option<std::path::PathBuf>,
 }
 
 fn level(s: Severity) -> &'static str {
@@ -86,7 +88,19 @@ fn artifact(file: &str) -> Value {
     }
 }
 
-fn physical(db: &SourceDb, span: Span) -> Value {
+fn file_name(db: &SourceDb, span: Span, root: Option<&std::path::Path>) -> String {
+    match root {
+        Some(r) => super::rel_path(r, &db.get(span.file).path),
+        None => db.get(span.file).display_name(),
+    }
+}
+
+/// Escapes `[` and `]` in SARIF message text, where an unescaped pair would be read as a link.
+fn escape_text(s: &str) -> String {
+    s.replace('[', "\\[").replace(']', "\\]")
+}
+
+fn physical(db: &SourceDb, span: Span, root: Option<&std::path::Path>) -> Value {
     let (line, column, end_line, end_column) = positions(db, span);
     let file = db.get(span.file);
     let mut region = json!({
@@ -101,7 +115,7 @@ fn physical(db: &SourceDb, span: Span) -> Value {
         region["snippet"] = json!({ "text": db.text(span) });
     }
     let mut location = json!({
-        "artifactLocation": artifact(&file.display_name()),
+        "artifactLocation": artifact(&file_name(db, span, root)),
         "region": region,
     });
     // The whole lines the region is on, so viewers can show it without the file.
@@ -129,27 +143,21 @@ fn rule_descriptor(meta: &RuleMeta) -> Value {
         "name": meta.name,
         "shortDescription": { "text": meta.summary },
         "fullDescription": { "text": if full.is_empty() { meta.summary.to_string() } else { full } },
-        "helpUri": meta.doc_url(),
+        "helpUri": versioned_doc_url(meta),
         "help": { "text": meta.doc, "markdown": meta.doc },
         "defaultConfiguration": { "level": level(meta.severity) },
         "properties": { "tags": [meta.group.name()] },
     })
 }
 
-/// A stable fingerprint of a finding that survives lines moving: rule, file and logical path
-/// (or the flagged text when there is no path).
-fn fingerprint(db: &SourceDb, code: &str, file: &str, path: &str, span: Span) -> String {
-    let mut h = Md5::new();
-    h.update(code.as_bytes());
-    h.update([0]);
-    h.update(file.as_bytes());
-    h.update([0]);
-    if path.is_empty() {
-        h.update(db.text(span).as_bytes());
-    } else {
-        h.update(path.as_bytes());
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+/// The rule's doc at the tag of the running version, so the help matches the binary.
+pub fn versioned_doc_url(meta: &RuleMeta) -> String {
+    format!(
+        "{}/blob/v{}/rules/{}.md",
+        env!("CARGO_PKG_REPOSITORY"),
+        env!("CARGO_PKG_VERSION"),
+        meta.code
+    )
 }
 
 pub fn render(report: &Report) -> String {
@@ -159,55 +167,103 @@ pub fn render(report: &Report) -> String {
 pub fn render_with(report: &Report, opts: &SarifOptions) -> String {
     let db = &report.db;
     let rules: Vec<Value> = RULES.iter().map(|r| rule_descriptor(r.meta)).collect();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let file = db.get(f.span.file).display_name();
-            let mut location = json!({ "physicalLocation": physical(db, f.span) });
-            if !f.path.is_empty() {
-                location["logicalLocations"] = json!([{ "fullyQualifiedName": f.path }]);
-            }
-            let mut result = json!({
-                "ruleId": f.code,
-                "level": level(f.severity),
-                "message": { "text": format!("{}. Help: {}", f.message, f.help) },
-                "locations": [location],
-                "partialFingerprints": {
-                    "shardlintFinding/v1": fingerprint(db, f.code, &file, &f.path, f.span),
-                },
-            });
-            if let Some(i) = RULES.iter().position(|r| r.meta.code == f.code) {
-                result["ruleIndex"] = json!(i);
-            }
-            if !f.related.is_empty() {
-                result["relatedLocations"] = f
-                    .related
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| {
-                        let mut loc = json!({
-                            "id": i + 1,
-                            "physicalLocation": physical(db, r.span),
-                            "message": { "text": r.message },
-                        });
-                        if !r.path.is_empty() {
-                            loc["logicalLocations"] = json!([{ "fullyQualifiedName": r.path }]);
-                        }
-                        loc
-                    })
-                    .collect();
-            }
-            result
-        })
-        .collect();
+    let root = opts.root.as_deref();
+    let result = |f: &Finding, suppression: Option<Value>| {
+        let mut location = json!({ "physicalLocation": physical(db, f.span, root) });
+        if !f.path.is_empty() {
+            location["logicalLocations"] = json!([{ "fullyQualifiedName": f.path }]);
+        }
+        // Code scanning links `[text](id)` in the message to the related location `id`.
+        let mut text = format!(
+            "{}. Help: {}",
+            escape_text(&f.message),
+            escape_text(&f.help)
+        );
+        if !f.related.is_empty() {
+            let links: Vec<String> = f
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, r)| format!("[{}]({})", escape_text(&r.message), i + 1))
+                .collect();
+            text.push_str(&format!(" Related: {}.", links.join("; ")));
+        }
+        let fp = match root {
+            Some(r) => super::fingerprint(db, r, f),
+            None => crate::baseline::fingerprint(
+                f.code,
+                &db.get(f.span.file).display_name(),
+                &f.path,
+                db.text(f.span).trim(),
+            ),
+        };
+        let mut result = json!({
+            "ruleId": f.code,
+            "level": level(f.severity),
+            "message": { "text": text },
+            "locations": [location],
+            "partialFingerprints": { "shardlintFinding/v2": fp },
+        });
+        if let Some(i) = RULES.iter().position(|r| r.meta.code == f.code) {
+            result["ruleIndex"] = json!(i);
+        }
+        if !f.related.is_empty() {
+            result["relatedLocations"] = f
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let mut loc = json!({
+                        "id": i + 1,
+                        "physicalLocation": physical(db, r.span, root),
+                        "message": { "text": escape_text(&r.message) },
+                    });
+                    if !r.path.is_empty() {
+                        loc["logicalLocations"] = json!([{ "fullyQualifiedName": r.path }]);
+                    }
+                    loc
+                })
+                .collect();
+        }
+        if let Some(s) = suppression {
+            result["suppressions"] = json!([s]);
+        }
+        result
+    };
+    let mut results: Vec<Value> = report.findings.iter().map(|f| result(f, None)).collect();
+    results.extend(report.suppressed.iter().map(|f| {
+        result(
+            f,
+            Some(json!({
+                "kind": "inSource",
+                "status": "accepted",
+                "justification": "a `shardlint:ignore` comment or CloudFormation Metadata",
+            })),
+        )
+    }));
+    results.extend(report.baselined.iter().map(|f| {
+        result(
+            f,
+            Some(json!({
+                "kind": "external",
+                "status": "accepted",
+                "justification": "listed in the baseline",
+            })),
+        )
+    }));
     let notifications: Vec<Value> = report
         .errors
         .iter()
         .map(|e| {
             let location = match e.span {
-                Some(span) => json!({ "physicalLocation": physical(db, span) }),
-                None => json!({ "physicalLocation": { "artifactLocation": artifact(&e.file) } }),
+                Some(span) => json!({ "physicalLocation": physical(db, span, root) }),
+                None => {
+                    let file = match root {
+                        Some(r) => super::rel_path(r, std::path::Path::new(&e.file)),
+                        None => e.file.clone(),
+                    };
+                    json!({ "physicalLocation": { "artifactLocation": artifact(&file) } })
+                }
             };
             let text = match &e.help {
                 Some(h) => format!("{}: {}. Help: {h}", e.file, e.message),
@@ -226,7 +282,7 @@ pub fn render_with(report: &Report, opts: &SarifOptions) -> String {
         invocation["toolExecutionNotifications"] = Value::Array(notifications);
     }
     let mut srcroot = json!({
-        "description": { "text": "The directory shardlint was run from; file paths are relative to it." },
+        "description": { "text": "The repository root; file paths are relative to it." },
     });
     if let Some(uri) = &opts.srcroot_uri {
         srcroot["uri"] = json!(uri);
@@ -238,12 +294,14 @@ pub fn render_with(report: &Report, opts: &SarifOptions) -> String {
             "tool": {
                 "driver": {
                     "name": "shardlint",
+                    "fullName": crate::cli::long_version_line(),
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "informationUri": env!("CARGO_PKG_REPOSITORY"),
                     "rules": rules,
                 },
             },
+            "automationDetails": { "id": "shardlint/" },
             "invocations": [invocation],
             "originalUriBaseIds": { SRCROOT: srcroot },
             "columnKind": "unicodeCodePoints",
@@ -255,10 +313,9 @@ pub fn render_with(report: &Report, opts: &SarifOptions) -> String {
     s
 }
 
-/// `file:///abs/dir/` for the current directory, for `originalUriBaseIds`.
-pub fn cwd_uri() -> Option<String> {
-    let cwd = std::env::current_dir().ok()?;
-    let s = cwd.to_string_lossy().replace('\\', "/");
+/// `file:///abs/dir/` for a directory, for `originalUriBaseIds`.
+pub fn dir_uri(dir: &std::path::Path) -> Option<String> {
+    let s = dir.to_string_lossy().replace('\\', "/");
     let s = s.trim_start_matches('/');
     let mut uri = format!("file:///{}", uri_path(s));
     if !uri.ends_with('/') {

@@ -3,7 +3,7 @@
 
 use super::{Ctx, RuleMeta};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::{SourceKind, StreamMode, ValState};
+use crate::model::{StreamMode, ValState};
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL201",
@@ -17,7 +17,7 @@ pub static META: RuleMeta = RuleMeta {
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for s in &ctx.model.streams {
         // Exports report the current shard count of an on-demand stream; that is not a contradiction.
-        if s.origin.kind == SourceKind::Export || s.mode.get() != Some(&StreamMode::OnDemand) {
+        if s.origin.kind.dialect().deployed_state || s.mode.get() != Some(&StreamMode::OnDemand) {
             continue;
         }
         let Some(span) = s.shard_count.span else {

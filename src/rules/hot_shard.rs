@@ -63,7 +63,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         f.related.push(RelatedSpan {
             span: stream.origin.span,
             path: stream.origin.address.clone(),
-            message: format!("the stream: {n} open shards"),
+            message: format!(
+                "the stream: {}",
+                super::plural(n as u64, "open shard", "open shards")
+            ),
         });
         out.push(f);
     }

@@ -42,12 +42,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 span,
                 format!("{}.shards.{}", s.origin.address, shard.shard_id),
                 format!(
-                    "open shard `{}` of `{}` owns {:.1}% of the hash space, {:.1}× the mean of {} open shards; under uniform keys it takes {:.1}× the average load",
+                    "open shard `{}` of `{}` owns {:.1}% of the hash space, {:.1}× the mean of {}; under uniform keys it takes {:.1}× the average load",
                     shard.shard_id,
                     s.display_name(),
                     share * 100.0,
                     ratio,
-                    map.len(),
+                    super::plural(map.len() as u64, "open shard", "open shards"),
                     ratio
                 ),
                 format!("{:.1}% of the keyspace", share * 100.0),

@@ -5,7 +5,6 @@
 
 use super::{Ctx, RuleMeta, key_example};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::SourceKind;
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL103",
@@ -23,11 +22,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             if !action.partition_key.is_absent() && !empty {
                 continue;
             }
-            let name = match rule.origin.kind {
-                SourceKind::Terraform | SourceKind::TerraformPlan => "partition_key",
-                SourceKind::CloudFormation => "PartitionKey",
-                SourceKind::Export => "partitionKey",
-            };
+            let name = rule.origin.kind.dialect().key_param;
             let stream = super::describe_stream(ctx.model, action.stream);
             let (span, message, label) = if empty {
                 (

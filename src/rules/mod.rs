@@ -238,34 +238,9 @@ pub fn related(r: &[Related]) -> Vec<RelatedSpan> {
         .collect()
 }
 
-/// The name of a mapping parameter as the user wrote it, per source format.
+/// The name of a mapping parameter as the user wrote it, in the dialect of its source.
 pub fn param_name(kind: SourceKind, api: &str) -> String {
-    match kind {
-        SourceKind::Terraform | SourceKind::TerraformPlan => match api {
-            "MaximumBatchingWindowInSeconds" => "maximum_batching_window_in_seconds".into(),
-            "MaximumRecordAgeInSeconds" => "maximum_record_age_in_seconds".into(),
-            "TumblingWindowInSeconds" => "tumbling_window_in_seconds".into(),
-            "BisectBatchOnFunctionError" => "bisect_batch_on_function_error".into(),
-            "DestinationConfig" => "destination_config".into(),
-            other => snake(other),
-        },
-        _ => api.to_string(),
-    }
-}
-
-fn snake(s: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if c.is_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    (kind.dialect().param)(api)
 }
 
 /// Runs every selected rule.
@@ -297,14 +272,7 @@ pub fn describe_stream(model: &Model, stream: Option<usize>) -> String {
 
 /// How to write an IoT template as a partition key in the user's format.
 pub fn key_example(kind: SourceKind, template: &str) -> String {
-    match kind {
-        SourceKind::Terraform => format!("partition_key = \"{}\"", template.replace("${", "$${")),
-        SourceKind::TerraformPlan => {
-            format!("partition_key = \"{}\"", template.replace("${", "$${"))
-        }
-        SourceKind::CloudFormation => format!("PartitionKey: \"{template}\""),
-        SourceKind::Export => format!("\"partitionKey\": \"{template}\""),
-    }
+    (kind.dialect().key_example)(template)
 }
 
 /// Where a sample-driven finding about a Kinesis action points: its key, else the action.
@@ -319,6 +287,11 @@ pub fn key_span(model: &Model, rule: usize, action: usize) -> (Span, String) {
 /// `12.5%`
 pub fn pct(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
+}
+
+/// `1 open shard`, `8 open shards`, `1,000 keys`: a count with its noun, digits grouped.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 /// `3,000,000`: the one digit grouping every output uses.
@@ -375,18 +348,5 @@ mod tests {
             }
             assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
         }
-    }
-
-    #[test]
-    fn param_names_follow_the_format() {
-        assert_eq!(param_name(SourceKind::Terraform, "BatchSize"), "batch_size");
-        assert_eq!(
-            param_name(SourceKind::CloudFormation, "BatchSize"),
-            "BatchSize"
-        );
-        assert_eq!(
-            param_name(SourceKind::Terraform, "MaximumRetryAttempts"),
-            "maximum_retry_attempts"
-        );
     }
 }

@@ -6,7 +6,6 @@ use super::unbounded_retry_without_destination::{
 };
 use super::{Ctx, RuleMeta, param_name};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::SourceKind;
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL303",
@@ -34,11 +33,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         };
         let Some(span) = val.span else { continue };
         let name = param_name(m.origin.kind, api);
-        let help = match m.origin.kind {
-            SourceKind::Terraform | SourceKind::TerraformPlan => "add `destination_config { on_failure { destination_arn = <SQS queue, SNS topic or S3 bucket ARN> } }` to keep a record of discarded batches".to_string(),
-            SourceKind::CloudFormation => "add `DestinationConfig: {OnFailure: {Destination: <SQS queue, SNS topic or S3 bucket ARN>}}` to keep a record of discarded batches".to_string(),
-            SourceKind::Export => "add an on-failure destination with `aws lambda update-event-source-mapping --destination-config`".to_string(),
-        };
+        let help = format!(
+            "{} to keep a record of discarded batches",
+            m.origin.kind.dialect().add_destination
+        );
         out.push(ctx.finding(
             &META,
             span,

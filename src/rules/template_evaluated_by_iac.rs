@@ -5,7 +5,6 @@
 
 use super::{Ctx, RuleMeta};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::{IacEffect, IacTool};
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL106",
@@ -21,42 +20,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         for action in &rule.actions {
             for iac in &action.iac_interpolations {
                 let expr = &iac.expr;
-                let (message, label) = match (iac.tool, iac.effect) {
-                    (IacTool::Terraform, IacEffect::FixedPerDeploy) => (
-                        format!(
-                            "Terraform evaluates `${{{expr}}}` once per apply, so every record gets the same partition key"
-                        ),
-                        "Terraform's function, not IoT's",
-                    ),
-                    (IacTool::Terraform, _) => (
-                        format!(
-                            "Terraform tries to evaluate `${{{expr}}}` itself and rejects it; IoT never sees the template"
-                        ),
-                        "a Terraform interpolation",
-                    ),
-                    (IacTool::CloudFormationSub, IacEffect::Substituted) => (
-                        format!(
-                            "`!Sub` replaces `${{{expr}}}` at deploy time, so the key is the same for every record"
-                        ),
-                        "substituted by CloudFormation",
-                    ),
-                    (IacTool::CloudFormationSub, _) => (
-                        format!(
-                            "`!Sub` tries to substitute `${{{expr}}}`: there is no parameter or resource of that name, so the deploy fails"
-                        ),
-                        "substituted by CloudFormation",
-                    ),
-                };
-                let help = match iac.tool {
-                    IacTool::Terraform => format!(
-                        "escape it so IoT evaluates it per record: `{}`",
-                        iac.escaped_form
-                    ),
-                    IacTool::CloudFormationSub => format!(
-                        "escape it as `{}` inside `!Sub`, or drop `!Sub` and write the template as a plain string",
-                        iac.escaped_form
-                    ),
-                };
+                let (message, label, help) =
+                    (iac.tool.dialect().interpolation)(iac.effect, expr, &iac.escaped_form);
                 out.push(ctx.finding(
                     &META,
                     iac.span,

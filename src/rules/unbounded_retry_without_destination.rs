@@ -44,12 +44,9 @@ pub(super) fn blocks_on_poison(ctx: &Ctx, m: &EventSourceMapping) -> Option<bloc
     mapping_poison_block(m, stream).filter(|b| b.unbounded)
 }
 
-pub(super) fn fix_help(kind: SourceKind) -> String {
-    match kind {
-        SourceKind::Terraform | SourceKind::TerraformPlan => "set `maximum_retry_attempts` (e.g. `3`) or `maximum_record_age_in_seconds`, with `bisect_batch_on_function_error = true` and `destination_config { on_failure { destination_arn = <SQS queue, SNS topic or S3 bucket ARN> } }` to keep the failed batch (S3 keeps the records themselves)".into(),
-        SourceKind::CloudFormation => "set `MaximumRetryAttempts` (e.g. `3`) or `MaximumRecordAgeInSeconds`, with `BisectBatchOnFunctionError: true` and `DestinationConfig: {OnFailure: {Destination: <SQS queue, SNS topic or S3 bucket ARN>}}` to keep the failed batch (S3 keeps the records themselves)".into(),
-        SourceKind::Export => "run `aws lambda update-event-source-mapping --uuid <UUID> --maximum-retry-attempts 3 --bisect-batch-on-function-error --destination-config '{\"OnFailure\":{\"Destination\":\"<SQS queue, SNS topic or S3 bucket ARN>\"}}'`".into(),
-    }
+/// The fix in the mapping's own syntax; an exported mapping's command names its UUID.
+pub(super) fn fix_help(kind: SourceKind, address: &str) -> String {
+    (kind.dialect().bound_retries)(address)
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -116,14 +113,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 },
             ),
             format!("a poison record blocks this mapping for up to {how_long}"),
-            fix_help(kind),
+            fix_help(kind, &m.origin.address),
         ));
     }
 }
 
-fn retention_name(kind: SourceKind) -> &'static str {
-    match kind {
-        SourceKind::Terraform | SourceKind::TerraformPlan => "retention_period",
-        _ => "RetentionPeriodHours",
-    }
+/// The stream's retention setting as the user's format spells it.
+fn retention_name(kind: SourceKind) -> String {
+    param_name(kind, "RetentionPeriodHours")
 }

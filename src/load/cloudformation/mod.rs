@@ -27,7 +27,7 @@ use crate::model::{
 use crate::source::{FileId, SourceDb, Span};
 
 use resolve::{Ctx, Resolved, Tpl};
-pub use resolve::{function_arn, stream_arn};
+pub use resolve::{UNKNOWN_TAG, function_arn, stream_arn};
 
 /// Text that only a template contains; a file that fails to parse is reported only when it has one.
 const MARKERS: &[&str] = &[
@@ -36,6 +36,45 @@ const MARKERS: &[&str] = &[
     "Type: AWS::",
     "\"Type\": \"AWS::",
 ];
+
+/// How CloudFormation spells parameters (the API names), keys and fixes.
+pub static DIALECT: crate::model::Dialect = crate::model::Dialect {
+    param: |api| api.to_string(),
+    key_param: "PartitionKey",
+    key_example: |t| format!("PartitionKey: \"{t}\""),
+    add_destination: "add `DestinationConfig: {OnFailure: {Destination: <SQS queue, SNS topic or S3 bucket ARN>}}`",
+    bound_retries: |_| {
+        "set `MaximumRetryAttempts` (e.g. `3`) or `MaximumRecordAgeInSeconds`, with `BisectBatchOnFunctionError: true` and `DestinationConfig: {OnFailure: {Destination: <SQS queue, SNS topic or S3 bucket ARN>}}` to keep the failed batch (S3 keeps the records themselves)".into()
+    },
+    deployed_state: false,
+    interpolation: sub_interpolation,
+};
+
+fn sub_interpolation(
+    effect: crate::model::IacEffect,
+    expr: &str,
+    escaped: &str,
+) -> (String, &'static str, String) {
+    let help = format!(
+        "escape it as `{escaped}` inside `!Sub`, or drop `!Sub` and write the template as a plain string"
+    );
+    match effect {
+        crate::model::IacEffect::Substituted => (
+            format!(
+                "`!Sub` replaces `${{{expr}}}` at deploy time, so the key is the same for every record"
+            ),
+            "substituted by CloudFormation",
+            help,
+        ),
+        _ => (
+            format!(
+                "`!Sub` tries to substitute `${{{expr}}}`: there is no parameter or resource of that name, so the deploy fails"
+            ),
+            "substituted by CloudFormation",
+            help,
+        ),
+    }
+}
 
 /// Loads a YAML or JSON CloudFormation/SAM template. `Ok(None)`: not a template (skipped).
 pub static FORMAT: json_span::Format = json_span::Format {
@@ -52,21 +91,78 @@ pub fn load(db: &SourceDb, file: FileId) -> Result<Option<Model>, InputError> {
             None => Ok(None),
         };
     }
-    let root = match yaml::parse(text, file) {
-        Ok(Some(root)) => root,
-        Ok(None) => return Ok(None),
-        Err(e) if json_span::mentions_any(text, MARKERS) => {
-            return Err(json_span::input_error(
+    match parse_yaml(db, file, &[&FORMAT])? {
+        Some(root) => Ok(from_root(db, file, &root)),
+        None => Ok(None),
+    }
+}
+
+/// Parses a YAML file once for every YAML loader (with CloudFormation's short-form tags, which
+/// Serverless also accepts). A syntax error is reported for the first format whose markers the
+/// text mentions; otherwise the file is not ours and is skipped.
+pub fn parse_yaml(
+    db: &SourceDb,
+    file: FileId,
+    formats: &[&json_span::Format],
+) -> Result<Option<Node>, InputError> {
+    let text = &db.get(file).text;
+    match yaml::parse(text, file) {
+        Ok(root) => Ok(root),
+        Err(e) => match formats
+            .iter()
+            .find(|f| json_span::mentions_any(text, f.markers))
+        {
+            Some(f) => Err(json_span::input_error(
                 db,
                 file,
                 Some(e.span),
-                format!("cannot parse {}: {}", FORMAT.what, e.message),
-                Some(FORMAT.help),
-            ));
-        }
-        Err(_) => return Ok(None),
-    };
-    Ok(from_root(db, file, &root))
+                format!("cannot parse {}: {}", f.what, e.message),
+                Some(f.help),
+            )),
+            None => Ok(None),
+        },
+    }
+}
+
+/// Parses YAML text that is not a file of the run (a Serverless `file(...)` variable); `None`
+/// when it does not parse.
+pub fn parse_yaml_text(text: &str, file: FileId) -> Option<Node> {
+    yaml::parse(text, file).ok().flatten()
+}
+
+/// Reads `root` as a template whatever it holds (the `resources` section of a Serverless file).
+pub fn from_template(db: &SourceDb, file: FileId, root: &Node) -> Model {
+    extract(&Tpl::new(db, file, root))
+}
+
+/// An event source mapping from CloudFormation-named properties (`BatchSize`, ...), resolved
+/// against the template `root` (for `Fn::GetAtt` of its streams): for formats that compile to
+/// CloudFormation (Serverless).
+pub fn mapping_from_properties(
+    db: &SourceDb,
+    file: FileId,
+    root: &Node,
+    props: &Node,
+    path: &str,
+    origin: Origin,
+    function: Val<String>,
+) -> EventSourceMapping {
+    let t = Tpl::new(db, file, root);
+    mapping(&t, props, path, origin, function, "EventSourceArn")
+}
+
+/// A string value resolved against the template `root`: (value, `!Sub` interpolations).
+pub fn string_value(
+    db: &SourceDb,
+    file: FileId,
+    root: &Node,
+    parent: &Node,
+    key: &str,
+    path: &str,
+) -> Val<String> {
+    Tpl::new(db, file, root)
+        .str_val(parent, key, path, Ctx::NAME)
+        .0
 }
 
 /// Reads an already parsed document; `None` when it is not a template.

@@ -7,6 +7,10 @@ use crate::load::json_span::{Kind, Node};
 use crate::model::{IacEffect, IacInterpolation, IacTool, Related, ValState};
 use crate::source::{Escapes, FileId, SourceDb, Span};
 
+/// The tag of a node whose value is unknown, with the reason as its string (set by loaders that
+/// pre-process a tree, such as Serverless variable resolution).
+pub const UNKNOWN_TAG: &str = "shardlint.unknown";
+
 /// References deeper than this are a cycle (`Name: !Ref Other` ↔ `Name: !Ref This`).
 const MAX_HOPS: usize = 32;
 
@@ -203,6 +207,10 @@ impl<'a> Tpl<'a> {
                 },
                 Kind::Seq(_) => Resolved::unknown("expected a single value, found a list"),
                 Kind::Map(_) => Resolved::unknown("expected a single value, found a map"),
+                // A value another loader (Serverless variables) could not resolve: its reason.
+                Kind::Tagged(t, inner) if t == UNKNOWN_TAG => {
+                    Resolved::unknown(inner.scalar_text().unwrap_or_default())
+                }
                 Kind::Tagged(t, _) => {
                     Resolved::unknown(format!("`!{t}` is not a CloudFormation intrinsic function"))
                 }

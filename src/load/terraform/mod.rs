@@ -32,6 +32,82 @@ use module::{CallDecl, ModuleDecl, normalize};
 
 pub use module::parse;
 
+/// How Terraform spells parameters, keys and fixes (also used for plans: they show the same
+/// attribute names).
+pub static DIALECT: crate::model::Dialect = crate::model::Dialect {
+    param: param_name,
+    key_param: "partition_key",
+    key_example: |t| format!("partition_key = \"{}\"", t.replace("${", "$${")),
+    add_destination: "add `destination_config { on_failure { destination_arn = <SQS queue, SNS topic or S3 bucket ARN> } }`",
+    bound_retries: |_| {
+        "set `maximum_retry_attempts` (e.g. `3`) or `maximum_record_age_in_seconds`, with `bisect_batch_on_function_error = true` and `destination_config { on_failure { destination_arn = <SQS queue, SNS topic or S3 bucket ARN> } }` to keep the failed batch (S3 keeps the records themselves)".into()
+    },
+    deployed_state: false,
+    interpolation,
+};
+
+/// Terraform JSON syntax: the same names, written as JSON.
+pub static JSON_DIALECT: crate::model::Dialect = crate::model::Dialect {
+    param: param_name,
+    key_param: "partition_key",
+    key_example: |t| format!("\"partition_key\": \"{}\"", t.replace("${", "$${")),
+    add_destination: "add `\"destination_config\": {\"on_failure\": {\"destination_arn\": \"<SQS queue, SNS topic or S3 bucket ARN>\"}}`",
+    bound_retries: |_| {
+        "set `\"maximum_retry_attempts\": 3` or `\"maximum_record_age_in_seconds\"`, with `\"bisect_batch_on_function_error\": true` and `\"destination_config\": {\"on_failure\": {\"destination_arn\": \"<SQS queue, SNS topic or S3 bucket ARN>\"}}` to keep the failed batch (S3 keeps the records themselves)".into()
+    },
+    deployed_state: false,
+    interpolation,
+};
+
+fn param_name(api: &str) -> String {
+    match api {
+        "MaximumBatchingWindowInSeconds" => "maximum_batching_window_in_seconds".into(),
+        "MaximumRecordAgeInSeconds" => "maximum_record_age_in_seconds".into(),
+        "TumblingWindowInSeconds" => "tumbling_window_in_seconds".into(),
+        "BisectBatchOnFunctionError" => "bisect_batch_on_function_error".into(),
+        "DestinationConfig" => "destination_config".into(),
+        "RetentionPeriodHours" => "retention_period".into(),
+        other => {
+            let mut out = String::new();
+            for (i, c) in other.chars().enumerate() {
+                if c.is_uppercase() {
+                    if i > 0 {
+                        out.push('_');
+                    }
+                    out.extend(c.to_lowercase());
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+    }
+}
+
+fn interpolation(
+    effect: crate::model::IacEffect,
+    expr: &str,
+    escaped: &str,
+) -> (String, &'static str, String) {
+    let help = format!("escape it so IoT evaluates it per record: `{escaped}`");
+    match effect {
+        crate::model::IacEffect::FixedPerDeploy => (
+            format!(
+                "Terraform evaluates `${{{expr}}}` once per apply, so every record gets the same partition key"
+            ),
+            "Terraform's function, not IoT's",
+            help,
+        ),
+        _ => (
+            format!(
+                "Terraform tries to evaluate `${{{expr}}}` itself and rejects it; IoT never sees the template"
+            ),
+            "a Terraform interpolation",
+            help,
+        ),
+    }
+}
+
 /// Directories read only because a module call points at them (beyond those given).
 const MAX_EXTRA_DIRS: usize = 1000;
 

@@ -35,7 +35,11 @@ pub(super) fn emit(inst: &Instance, model: &mut Model) {
             });
             let address = format!("{}{}.{}{suffix}", inst.prefix, res.ty, res.name);
             let origin = Origin {
-                kind: SourceKind::Terraform,
+                kind: if inst.decl.maps.contains_key(&res.file) {
+                    SourceKind::TerraformJson
+                } else {
+                    SourceKind::Terraform
+                },
                 address: address.clone(),
                 span: inst.decl.header_span(inst.db, res.file, &res.block),
                 module: inst.root.clone(),
