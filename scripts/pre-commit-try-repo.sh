@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Proves the pre-commit hook with the real `pre-commit` tool (from PyPI):
-#   1. a scratch git repository holding fixtures/tf-seed-hot-shard: `pre-commit try-repo` must
-#      FAIL and print the constant-partition-key finding (SL101);
-#   2. one holding fixtures/tf-seed-fixed: it must PASS.
-# try-repo builds the hook from this repository's git state (`language: rust` runs
-# `cargo install --path`, a few minutes on 2 cores; later runs reuse PRE_COMMIT_HOME).
+# Proves the pre-commit hooks with the real `pre-commit` tool (from PyPI), as a user's repository
+# would run them:
+#   1. a scratch git repository holding fixtures/tf-seed-hot-shard: `pre-commit try-repo` with
+#      the `shardlint` hook (`language: python`: pip installs this repository, maturin builds the
+#      binary) must FAIL and print the constant-partition-key finding (SL101);
+#   2. one holding fixtures/tf-seed-fixed: it must PASS, and must not build again (the hook's
+#      environment is reused: no "Installing environment" line);
+#   3. a commit that changes only variables.tf's default to a constant: the staged-files run
+#      must FAIL with SL101, reported at the key in the unchanged main.tf;
+#   4. the `shardlint-system` hook with the binary just built on the PATH: fails on the seed.
+# Prints how long each run took. The first run builds shardlint from source (minutes on 2
+# cores; from a published wheel it is seconds); later runs reuse PRE_COMMIT_HOME.
 # Commit first: uncommitted changes go into a temporary shadow commit, but what you test should be
 # what you ship.
 set -euo pipefail
@@ -34,35 +40,86 @@ scratch() { # fixture → a new git repo with its files staged
 }
 
 fail=0
+last_out=""
+last_status=0
+last_secs=0
+try() { # dir hook [extra args...] → sets last_out, last_status, last_secs
+  local dir="$1" hook="$2"
+  shift 2
+  local start end
+  start=$(date +%s.%N)
+  set +e
+  last_out="$(cd "$dir" && "$pc" try-repo "$repo" "$hook" --color never "$@" 2>&1)"
+  last_status=$?
+  set -e
+  end=$(date +%s.%N)
+  last_secs=$(python3 -c "print(f'{$end - $start:.1f}')")
+  echo "$last_out"
+}
+
 hot="$(scratch tf-seed-hot-shard)"
-echo "== try-repo on tf-seed-hot-shard (must fail with SL101)"
-set +e
-out="$(cd "$hot" && "$pc" try-repo "$repo" shardlint --all-files --color never 2>&1)"
-status=$?
-set -e
-echo "$out"
-if [ "$status" -eq 0 ]; then
+echo "== 1. try-repo shardlint on tf-seed-hot-shard (must fail with SL101)"
+try "$hot" shardlint --all-files
+first_secs=$last_secs
+built=no
+grep -q "Installing environment" <<<"$last_out" && built=yes
+if [ "$last_status" -eq 0 ]; then
   echo "FAIL: the hook passed on the hot-shard fixture" >&2
   fail=1
-elif ! grep -q "SL101 constant-partition-key" <<<"$out"; then
+elif ! grep -q "SL101 constant-partition-key" <<<"$last_out"; then
   echo "FAIL: the hook failed but did not print SL101" >&2
   fail=1
 else
-  echo "ok: failed with SL101 (exit $status)"
+  echo "ok: failed with SL101 (exit $last_status) in ${first_secs} s (environment built: $built)"
 fi
 
 fixed="$(scratch tf-seed-fixed)"
-echo "== try-repo on tf-seed-fixed (must pass)"
-set +e
-out="$(cd "$fixed" && "$pc" try-repo "$repo" shardlint --all-files --color never 2>&1)"
-status=$?
-set -e
-echo "$out"
-if [ "$status" -ne 0 ]; then
-  echo "FAIL: the hook failed on the fixed fixture (exit $status)" >&2
+echo "== 2. try-repo shardlint on tf-seed-fixed (must pass, without building again)"
+try "$fixed" shardlint --all-files
+second_secs=$last_secs
+if [ "$last_status" -ne 0 ]; then
+  echo "FAIL: the hook failed on the fixed fixture (exit $last_status)" >&2
+  fail=1
+elif grep -q "Installing environment" <<<"$last_out"; then
+  echo "FAIL: the second run built the hook's environment again" >&2
   fail=1
 else
-  echo "ok: passed"
+  echo "ok: passed in ${second_secs} s, no rebuild"
 fi
-rm -rf "$hot" "$fixed"
+
+vars="$(scratch tf-variable-constant)"
+echo "== 3. a commit changing only variables.tf to a constant default (must fail with SL101)"
+# Start from a per-record key, committed; then make the default a constant and stage only that.
+sed -i 's/default     = "vin"/default     = "$${vin}"/' "$vars/variables.tf"
+git -C "$vars" add -A
+git -C "$vars" -c user.name=t -c user.email=t@example.com commit --quiet -m base
+sed -i 's/default     = "$${vin}"/default     = "vin"/' "$vars/variables.tf"
+git -C "$vars" add variables.tf
+try "$vars" shardlint
+if [ "$last_status" -eq 0 ]; then
+  echo "FAIL: the commit of variables.tf passed" >&2
+  fail=1
+elif ! grep -q "SL101 constant-partition-key" <<<"$last_out" || ! grep -q "main.tf" <<<"$last_out"; then
+  echo "FAIL: no SL101 at main.tf" >&2
+  fail=1
+else
+  echo "ok: failed with SL101 at the key in main.tf (${last_secs} s)"
+fi
+
+echo "== 4. try-repo shardlint-system with the hook's binary on the PATH (must fail with SL101)"
+bin="$(find "$PRE_COMMIT_HOME" -path '*/bin/shardlint' -type f | head -1)"
+if [ -z "$bin" ]; then
+  echo "FAIL: no shardlint binary in the hook environment" >&2
+  fail=1
+else
+  PATH="$(dirname "$bin"):$PATH" try "$hot" shardlint-system --all-files
+  if [ "$last_status" -ne 0 ] && grep -q "SL101" <<<"$last_out"; then
+    echo "ok: failed with SL101 (${last_secs} s)"
+  else
+    echo "FAIL: shardlint-system did not fail with SL101" >&2
+    fail=1
+  fi
+fi
+rm -rf "$hot" "$fixed" "$vars"
+echo "figures: first run ${first_secs} s (built: $built), second run ${second_secs} s"
 exit "$fail"
