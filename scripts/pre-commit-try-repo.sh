@@ -4,13 +4,16 @@
 #   1. a scratch git repository holding fixtures/tf-seed-hot-shard: `pre-commit try-repo` with
 #      the `shardlint` hook (`language: python`: pip installs this repository, maturin builds the
 #      binary) must FAIL and print the constant-partition-key finding (SL101);
-#   2. one holding fixtures/tf-seed-fixed: it must PASS, and must not build again (the hook's
-#      environment is reused: no "Installing environment" line);
+#   2. one holding fixtures/tf-seed-fixed: it must PASS;
 #   3. a commit that changes only variables.tf's default to a constant: the staged-files run
 #      must FAIL with SL101, reported at the key in the unchanged main.tf;
-#   4. the `shardlint-system` hook with the binary just built on the PATH: fails on the seed.
-# Prints how long each run took. The first run builds shardlint from source (minutes on 2
-# cores; from a published wheel it is seconds); later runs reuse PRE_COMMIT_HOME.
+#   4. `pre-commit run` with a `.pre-commit-config.yaml` naming this repository at HEAD, twice:
+#      the first run installs the hook's environment, the second must reuse it (no "Installing
+#      environment" line, no build);
+#   5. the `shardlint-system` hook with that environment's binary on the PATH: fails on the seed.
+# Prints how long each run took. `try-repo` uses a throwaway store by design, so each try-repo
+# run installs the hook again (a cargo build from source; set CARGO_TARGET_DIR to share the
+# compiled dependencies between runs); a published wheel installs in seconds instead.
 # Commit first: uncommitted changes go into a temporary shadow commit, but what you test should be
 # what you ship.
 set -euo pipefail
@@ -106,7 +109,34 @@ else
   echo "ok: failed with SL101 at the key in main.tf (${last_secs} s)"
 fi
 
-echo "== 4. try-repo shardlint-system with the hook's binary on the PATH (must fail with SL101)"
+echo "== 4. pre-commit run twice with a config naming this repository (the second must not build)"
+cfg="$(scratch tf-seed-fixed)"
+head_rev="$(git -C "$repo" rev-parse HEAD)"
+printf 'repos:\n  - repo: %s\n    rev: %s\n    hooks:\n      - id: shardlint\n' "$repo" "$head_rev" >"$cfg/.pre-commit-config.yaml"
+git -C "$cfg" add -A
+run_secs=()
+for i in 1 2; do
+  start=$(date +%s.%N)
+  set +e
+  out="$(cd "$cfg" && "$pc" run --all-files --color never 2>&1)"
+  status=$?
+  set -e
+  end=$(date +%s.%N)
+  secs=$(python3 -c "print(f'{$end - $start:.1f}')")
+  run_secs+=("$secs")
+  echo "$out"
+  if [ "$status" -ne 0 ]; then
+    echo "FAIL: pre-commit run $i failed on the fixed fixture" >&2
+    fail=1
+  elif [ "$i" -eq 2 ] && grep -q "Installing environment" <<<"$out"; then
+    echo "FAIL: the second pre-commit run installed the environment again" >&2
+    fail=1
+  else
+    echo "ok: run $i passed in $secs s$( [ "$i" -eq 2 ] && echo ', environment reused (no build)')"
+  fi
+done
+
+echo "== 5. try-repo shardlint-system with the hook's binary on the PATH (must fail with SL101)"
 bin="$(find "$PRE_COMMIT_HOME" -path '*/bin/shardlint' -type f | head -1)"
 if [ -z "$bin" ]; then
   echo "FAIL: no shardlint binary in the hook environment" >&2
@@ -120,6 +150,6 @@ else
     fail=1
   fi
 fi
-rm -rf "$hot" "$fixed" "$vars"
-echo "figures: first run ${first_secs} s (built: $built), second run ${second_secs} s"
+rm -rf "$hot" "$fixed" "$vars" "$cfg"
+echo "figures: try-repo (builds each time): ${first_secs} s (built: $built), ${second_secs} s; pre-commit run: first ${run_secs[0]:-?} s (installs), second ${run_secs[1]:-?} s (reuses)"
 exit "$fail"
