@@ -586,7 +586,10 @@ fn check(mut args: CheckArgs, global: &GlobalArgs) -> i32 {
     }
     if global.quiet == 0 {
         for note in &report.notes {
-            eprintln!("note: {note}");
+            match args.format {
+                Format::Github => eprintln!("note: {}", render::github::escape_data(note)),
+                _ => eprintln!("note: {}", render::visible(note)),
+            }
         }
         if let Some(out) = &args.output {
             // Progress and notes go to stderr only, never into the report.

@@ -140,7 +140,7 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
         }
     };
     let src = if let Some(r) = &rule {
-        KeySource::template(&r.template)?
+        KeySource::template_with_vars(&r.template, &r.vars)?
     } else if let Some(t) = &args.partition_key {
         KeySource::template(t)?
     } else if let Some(p) = &args.key_path {
@@ -180,7 +180,7 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
     bar.finish_and_clear();
 
     let text = match args.format {
-        OutputFormat::Json => report.to_json() + "\n",
+        OutputFormat::Json => crate::render::json_ascii_controls(report.to_json()) + "\n",
         OutputFormat::Text => render::text(&report),
     };
     let written = match &args.output {

@@ -17,10 +17,12 @@ fn num(x: Option<f64>) -> String {
     }
 }
 
-/// Cuts a key for display; the JSON keeps it whole.
+/// Cuts a key for display, control characters visible (a key may hold a newline or an
+/// escape sequence); the JSON keeps it whole.
 fn short(key: &str, max: usize) -> String {
+    let key = crate::render::visible(key);
     if key.chars().count() <= max {
-        key.to_string()
+        key.into_owned()
     } else {
         let mut s: String = key.chars().take(max - 1).collect();
         s.push('…');
@@ -138,6 +140,19 @@ pub fn text(r: &DistributionReport) -> String {
             let _ = writeln!(o, "    {}", short(&e.record, 72));
         }
     }
+    let u = &r.unknown_keys;
+    if u.count > 0 {
+        let _ = writeln!(
+            o,
+            "unknown keys: {} ({} of records): IoT forms a key shardlint cannot compute",
+            u.count,
+            pct(u.share)
+        );
+        if let Some(e) = &u.example {
+            let _ = writeln!(o, "  e.g. {}: {}", e.at, e.reason);
+            let _ = writeln!(o, "    {}", short(&e.record, 72));
+        }
+    }
     let m = &r.multiple_matches;
     if m.count > 0 {
         let _ = writeln!(o, "key path matched several values: {} records", m.count);
@@ -232,7 +247,9 @@ pub fn text(r: &DistributionReport) -> String {
         }
     }
     for e in &r.input_errors {
-        let _ = writeln!(o, "input error: {e}");
+        let _ = writeln!(o, "input error: {}", crate::render::visible(e));
     }
-    o
+    // Shard IDs, file names and reasons come from inputs too: no control character but our
+    // own line ends reaches the terminal.
+    crate::render::visible_except(&o, &['\n']).into_owned()
 }

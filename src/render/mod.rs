@@ -113,7 +113,14 @@ pub fn xml_escape(s: &str) -> String {
             '\n' => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
             '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            // C0, DEL and C1 controls are not allowed in XML 1.0 (or are terminal escapes).
+            c if (c as u32) < 0x20
+                || matches!(c as u32, 0x7f..=0x9f | 0x2028 | 0x2029)
+                || c == '\u{FFFE}'
+                || c == '\u{FFFF}' =>
+            {
+                out.push('\u{FFFD}')
+            }
             c => out.push(c),
         }
     }

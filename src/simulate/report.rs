@@ -129,8 +129,10 @@ pub fn fmt_s(x: f64) -> String {
 
 impl SimReport {
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self)
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        let mut s = crate::render::json_ascii_controls(
+            serde_json::to_string_pretty(self)
+                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
+        );
         s.push('\n');
         s
     }
@@ -224,7 +226,8 @@ impl SimReport {
                 self.invocations.len()
             );
         }
-        o
+        // Names come from inputs: no control character but our own line ends.
+        crate::render::visible_except(&o, &['\n']).into_owned()
     }
 
     pub fn to_timeline_csv(&self) -> String {

@@ -1,0 +1,7 @@
+//! One AWS CLI export file through `check`: load, link, every rule.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = shardlint_fuzz::check_one("s.list-shards.json", data);
+});

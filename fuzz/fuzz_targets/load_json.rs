@@ -1,0 +1,7 @@
+//! One JSON (CloudFormation, plan) file through `check`: load, link, every rule.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = shardlint_fuzz::check_one("template.json", data);
+});
