@@ -2,6 +2,8 @@
 # Runs Microsoft's SARIF validator (`sarif-multitool validate`, npm package
 # @microsoft/sarif-multitool) on the SARIF output of every fixture and fails unless it reports
 # 0 errors and 0 warnings. Notes (SARIF2xxx style suggestions) are counted and listed, not fatal.
+# Each fixture is also checked from its parent directory (`cd fixtures && shardlint check NAME`):
+# the results (URIs relative to the repository root, fingerprints) must be identical.
 #
 # The tool is installed with npm into target/sarif-multitool (override with
 # SARIF_MULTITOOL_PREFIX); node and npm must be on the PATH.
@@ -31,8 +33,30 @@ for case in fixtures/*/; do
     echo "shardlint failed on $case (exit $status)" >&2
     exit 2
   fi
+  # The same check from a subdirectory: identical results.
+  sub=0
+  (cd fixtures && ../target/debug/shardlint check "$name" --format sarif -o "$out/$name.sub.json" 2>/dev/null) || sub=$?
+  if [ "$sub" -ne "$status" ]; then
+    echo "exit $status from the root but $sub from fixtures/ on $case" >&2
+    exit 2
+  fi
   n=$((n + 1))
 done
+node - "$out" <<'JS'
+const fs = require('fs');
+const path = require('path');
+const dir = process.argv[2];
+let same = 0, differ = 0;
+for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.sub.json'))) {
+  const sub = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).runs[0];
+  const root = JSON.parse(fs.readFileSync(path.join(dir, f.replace('.sub.json', '.sarif')), 'utf8')).runs[0];
+  const a = JSON.stringify([root.results, root.originalUriBaseIds, root.invocations]);
+  const b = JSON.stringify([sub.results, sub.originalUriBaseIds, sub.invocations]);
+  if (a === b) same += 1; else { differ += 1; console.log(`differs from a subdirectory: ${f.replace('.sub.json', '')}`); }
+}
+console.log(`from the root and from fixtures/: ${same} identical, ${differ} different`);
+process.exit(differ === 0 ? 0 : 1);
+JS
 
 # The npm bin wrapper runs the tool through a shell, which would split `Error;Warning;Note`:
 # call the platform binary it resolves to directly.

@@ -61,7 +61,14 @@ pub fn analyse(model: &Model) -> Analysis {
                     .partition_key
                     .get()
                     .filter(|k| !k.is_empty())
-                    .map(|k| template::parse(k));
+                    .map(|k| {
+                        let mut t = template::parse(k)?;
+                        // `${@v}` reads the rule's `SET @v = ...`.
+                        if let Some(sql) = &sql {
+                            template::bind_vars(&mut t, &sql.vars);
+                        }
+                        Ok(t)
+                    });
                 let class = match &parsed {
                     Some(Ok(t)) => Some(template::classify(
                         t,

@@ -79,7 +79,12 @@ pub fn analyse(
             let Some(map) = analysis.shard_maps.get(si).and_then(|m| m.map()) else {
                 continue;
             };
-            let Ok(source) = KeySource::template(key) else {
+            let vars = analysis
+                .sql
+                .get(ri)
+                .and_then(|s| s.as_ref())
+                .map_or(&[][..], |s| s.vars.as_slice());
+            let Ok(source) = KeySource::template_with_vars(key, vars) else {
                 continue; // SL105 reports the template itself
             };
             routed_any = true;
@@ -233,6 +238,8 @@ fn progress_bar(label: &str) -> indicatif::ProgressBar {
 #[derive(Debug)]
 pub struct RuleKey {
     pub template: String,
+    /// The rule's `SET` variables, for `${@name}`.
+    pub vars: Vec<(String, crate::template::Expr)>,
     pub topic_filter: Option<String>,
     pub stream: Option<(String, crate::keyspace::ShardMap)>,
 }
@@ -300,6 +307,12 @@ pub fn rule_key(config_path: &std::path::Path, name: &str) -> Result<RuleKey, St
         .and_then(|s| s.as_ref())
         .and_then(|s| s.topic_filter.as_ref())
         .map(|(f, _)| f.clone());
+    let vars = analysis
+        .sql
+        .get(ri)
+        .and_then(|s| s.as_ref())
+        .map(|s| s.vars.clone())
+        .unwrap_or_default();
     let stream = action.stream.and_then(|si| {
         analysis.shard_maps[si]
             .map()
@@ -307,6 +320,7 @@ pub fn rule_key(config_path: &std::path::Path, name: &str) -> Result<RuleKey, St
     });
     Ok(RuleKey {
         template,
+        vars,
         topic_filter,
         stream,
     })

@@ -618,6 +618,15 @@ fn sarif_is_the_same_from_any_working_directory() {
         help_uri.contains(&format!("/blob/v{}/rules/", env!("CARGO_PKG_VERSION"))),
         "{help_uri}"
     );
+    // Input errors too: their notifications name the file from the repository root.
+    let bad = repo(&[("bad-input-syntax", "infra/bad")]);
+    let a = sarif_from(bad.path(), "infra/bad");
+    let b = sarif_from(&bad.path().join("infra"), "bad");
+    assert_eq!(a["runs"][0]["invocations"], b["runs"][0]["invocations"]);
+    let text = a["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(text.starts_with("infra/bad/main.tf: "), "{text}");
     // The related location is linked from the message text.
     let result = &run0["results"][0];
     assert!(

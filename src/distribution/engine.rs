@@ -87,6 +87,9 @@ pub(crate) struct Tally {
     pub keyed: u64,
     pub undefined: u64,
     pub undefined_example: Option<Example>,
+    /// Keys IoT would form but shardlint cannot compute (`sha256()`, a missing `principal()`).
+    pub unknown: u64,
+    pub unknown_example: Option<Example>,
     pub multi: u64,
     pub multi_example: Option<Example>,
     pub bad: u64,
@@ -128,6 +131,10 @@ impl Tally {
         self.undefined += other.undefined;
         if self.undefined_example.is_none() {
             self.undefined_example = other.undefined_example.clone();
+        }
+        self.unknown += other.unknown;
+        if self.unknown_example.is_none() {
+            self.unknown_example = other.unknown_example.clone();
         }
         self.multi += other.multi;
         if self.multi_example.is_none() {
@@ -361,6 +368,15 @@ impl State {
                                     Some(example(&path, chunk.unit, it.no, raw, reason));
                             }
                         }
+                        Extracted::Unknown { reason, ts_ms } => {
+                            s.tally.unknown += 1;
+                            s.tally.ts_min = min_opt(s.tally.ts_min, ts_ms);
+                            s.tally.ts_max = max_opt(s.tally.ts_max, ts_ms);
+                            if s.tally.unknown_example.is_none() {
+                                s.tally.unknown_example =
+                                    Some(example(&path, chunk.unit, it.no, raw, reason));
+                            }
+                        }
                         Extracted::Bad { reason } => {
                             s.tally.bad += 1;
                             if s.tally.bad_examples.len() < MAX_EXAMPLES {
@@ -473,7 +489,7 @@ pub fn distribute_with_progress(
                 ReadEvent::Chunk(c) => {
                     if !skipped[c.input] {
                         st.process(&c, src, &lookup, opts.seed, opts.topic_filter.as_deref());
-                        progress(st.tally.keyed + st.tally.undefined);
+                        progress(st.tally.keyed + st.tally.undefined + st.tally.unknown);
                     }
                 }
                 ReadEvent::Broken {

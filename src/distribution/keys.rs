@@ -45,12 +45,24 @@ impl std::fmt::Debug for KeySource {
 impl KeySource {
     /// Parses an IoT template once.
     pub fn template(text: &str) -> Result<KeySource, String> {
-        let template = template::parse(text).map_err(|e| {
+        Self::template_with_vars(text, &[])
+    }
+
+    /// A rule's template, with `@variables` bound to the rule's `SET` clause.
+    pub fn template_with_vars(
+        text: &str,
+        vars: &[(String, template::Expr)],
+    ) -> Result<KeySource, String> {
+        let mut template = template::parse(text).map_err(|e| {
+            // A hostile template can be megabytes long: quote only its start.
+            let shown: String = text.chars().take(80).collect();
+            let more = if shown.len() < text.len() { "…" } else { "" };
             format!(
-                "invalid partition key template `{text}` at bytes {}..{}: {}",
+                "invalid partition key template `{shown}{more}` at bytes {}..{}: {}",
                 e.range.start, e.range.end, e.message
             )
         })?;
+        template::bind_vars(&mut template, vars);
         let fields = template_fields(&template);
         let fast = PathKey::compile(&template);
         Ok(KeySource::Template {
@@ -106,7 +118,8 @@ fn template_fields(t: &Template) -> Option<Vec<String>> {
                 _ => false,
             },
             Expr::Add { lhs, rhs, .. } => walk(lhs, out) && walk(rhs, out),
-            Expr::Call { args, .. } => args.iter().all(|a| walk(a, out)),
+            Expr::Call { args, .. } | Expr::Op { args, .. } => args.iter().all(|a| walk(a, out)),
+            Expr::Var { value, .. } => value.as_deref().is_none_or(|v| walk(v, out)),
             Expr::Str { .. } | Expr::Num { .. } | Expr::Bool { .. } => true,
         }
     }
@@ -140,6 +153,9 @@ pub enum Extracted<'a> {
     /// No key could be formed (IoT Undefined, empty key, path without match): Kinesis would
     /// not accept the record.
     Undefined { reason: String, ts_ms: Option<i64> },
+    /// IoT would form a key that shardlint cannot compute (a function it does not evaluate, a
+    /// value the sample lacks): counted as unknown, not as a failure.
+    Unknown { reason: String, ts_ms: Option<i64> },
     /// The item itself is malformed.
     Bad { reason: String },
 }
@@ -241,6 +257,9 @@ pub fn extract<'a>(
                         },
                         Extracted::Undefined { reason, ts_ms } => {
                             Extracted::Undefined { reason, ts_ms }
+                        }
+                        Extracted::Unknown { reason, ts_ms } => {
+                            Extracted::Unknown { reason, ts_ms }
                         }
                         Extracted::Bad { reason } => Extracted::Bad {
                             reason: format!("`Data`: {reason}"),
@@ -373,6 +392,7 @@ fn from_payload<'a>(
                     },
                 },
                 Evaluated::Undefined { reason } => Extracted::Undefined { reason, ts_ms },
+                Evaluated::Unknown { reason } => Extracted::Unknown { reason, ts_ms },
             }
         }
         KeySource::KeyPath { text, path } => {

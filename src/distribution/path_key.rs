@@ -143,6 +143,7 @@ impl PathKey {
             Expr::Call { name, args, .. } if name == "clientid" && args.is_empty() => {
                 Term::ClientId
             }
+            Expr::Op { .. } | Expr::Var { .. } => return None,
             Expr::Field { .. } | Expr::Call { .. } => {
                 let mut steps = Vec::new();
                 path(e, &mut steps)?;

@@ -385,18 +385,26 @@ fn read_lines_max(
                             crate::rules::thousands(max_line as u64)
                         ),
                     };
-                    if !sink(ReadEvent::Broken {
-                        input,
-                        unit: Unit::Line,
-                        no: next_no,
-                        reason,
-                    }) {
+                    // A line skipped is a bad line; an input given up on could not be read.
+                    let found = matches!(outcome, Skip::Found);
+                    let event = match outcome {
+                        Skip::Found | Skip::End => ReadEvent::Broken {
+                            input,
+                            unit: Unit::Line,
+                            no: next_no,
+                            reason,
+                        },
+                        Skip::TooFar | Skip::Failed(_) => ReadEvent::Failed {
+                            input,
+                            message: format!("line {next_no}: {reason}"),
+                        },
+                    };
+                    if !sink(event) {
                         return false;
                     }
                     next_no += 1;
-                    match outcome {
-                        Skip::Found => {}
-                        Skip::End | Skip::TooFar | Skip::Failed(_) => return true,
+                    if !found {
+                        return true;
                     }
                     target = chunk_bytes.max(1024);
                     continue;
@@ -449,7 +457,7 @@ fn read_lines_max(
                 input,
                 message: format!(
                     "cannot read input after line {}: {e}; the {} before it are counted{partial}",
-                    next_no - 1,
+                    crate::rules::thousands(next_no - 1),
                     if next_no == 2 { "line" } else { "lines" }
                 ),
             });
@@ -771,7 +779,10 @@ d",
             .collect();
         assert_eq!(failed.len(), 1);
         assert!(
-            failed[0].contains(&format!("after line {}", it.len())),
+            failed[0].contains(&format!(
+                "after line {}",
+                crate::rules::thousands(it.len() as u64)
+            )),
             "{}",
             failed[0]
         );

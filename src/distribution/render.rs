@@ -140,6 +140,19 @@ pub fn text(r: &DistributionReport) -> String {
             let _ = writeln!(o, "    {}", short(&e.record, 72));
         }
     }
+    let u = &r.unknown_keys;
+    if u.count > 0 {
+        let _ = writeln!(
+            o,
+            "unknown keys: {} ({} of records): IoT forms a key shardlint cannot compute",
+            u.count,
+            pct(u.share)
+        );
+        if let Some(e) = &u.example {
+            let _ = writeln!(o, "  e.g. {}: {}", e.at, e.reason);
+            let _ = writeln!(o, "    {}", short(&e.record, 72));
+        }
+    }
     let m = &r.multiple_matches;
     if m.count > 0 {
         let _ = writeln!(o, "key path matched several values: {} records", m.count);

@@ -18,6 +18,9 @@ pub struct DistributionReport {
     pub key_counts: KeyCountAccuracy,
     pub distinct_keys: DistinctKeys,
     pub undefined_keys: UndefinedKeys,
+    /// Records whose key IoT computes but shardlint cannot (same shape as `undefined_keys`);
+    /// not placed on shards and never counted as Undefined.
+    pub unknown_keys: UndefinedKeys,
     pub multiple_matches: MultipleMatches,
     pub bad_lines: BadLines,
     pub groups: Vec<ShardGroups>,
@@ -37,7 +40,7 @@ pub struct InputSummary {
     pub parallelization_factor: u32,
     pub group_model: &'static str,
     pub seed: u64,
-    /// Records read: keyed + undefined (bad lines and blank lines are not records).
+    /// Records read: keyed + undefined + unknown (bad lines and blank lines are not records).
     pub records: u64,
     /// Records with a key, i.e. what Kinesis would accept.
     pub keyed_records: u64,
@@ -247,7 +250,7 @@ pub(crate) fn build(
     opts: &Options,
 ) -> DistributionReport {
     let keyed = st.tally.keyed;
-    let records = keyed + st.tally.undefined;
+    let records = keyed + st.tally.undefined + st.tally.unknown;
     let frac = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
 
     // Time basis: `--rate` wins over the sample's own time span.
@@ -413,6 +416,11 @@ pub(crate) fn build(
             count: st.tally.undefined,
             share: frac(st.tally.undefined, records),
             example: st.tally.undefined_example.clone(),
+        },
+        unknown_keys: UndefinedKeys {
+            count: st.tally.unknown,
+            share: frac(st.tally.unknown, records),
+            example: st.tally.unknown_example.clone(),
         },
         multiple_matches: MultipleMatches {
             count: st.tally.multi,

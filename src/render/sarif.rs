@@ -296,19 +296,19 @@ pub fn render_with(report: &Report, opts: &SarifOptions) -> String {
         .errors
         .iter()
         .map(|e| {
+            // Named relative to the repository root, like the locations, so that the message
+            // does not depend on the working directory either.
+            let file = match root {
+                Some(r) => super::rel_path(r, std::path::Path::new(&e.file)),
+                None => e.file.clone(),
+            };
             let location = match e.span {
                 Some(span) => json!({ "physicalLocation": physical(db, span, root) }),
-                None => {
-                    let file = match root {
-                        Some(r) => super::rel_path(r, std::path::Path::new(&e.file)),
-                        None => e.file.clone(),
-                    };
-                    json!({ "physicalLocation": { "artifactLocation": artifact(&file) } })
-                }
+                None => json!({ "physicalLocation": { "artifactLocation": artifact(&file) } }),
             };
             let text = match &e.help {
-                Some(h) => format!("{}: {}. Help: {h}", e.file, e.message),
-                None => format!("{}: {}", e.file, e.message),
+                Some(h) => format!("{file}: {}. Help: {h}", e.message),
+                None => format!("{file}: {}", e.message),
             };
             json!({
                 "level": "error",

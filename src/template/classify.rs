@@ -80,6 +80,7 @@ pub fn classify(t: &Template, ctx: &ClassifyCtx) -> KeyClass {
                 Evaluated::Undefined { reason } => {
                     format!("the key is the same for every record but always Undefined ({reason})")
                 }
+                Evaluated::Unknown { reason } => reason,
                 Evaluated::Key(_) => "the key could not be computed".into(),
             },
         },
@@ -105,7 +106,7 @@ fn evaluate_constant(t: &Template, ctx: &ClassifyCtx) -> Evaluated {
 fn fold(t: &Template, ctx: &ClassifyCtx) -> Option<String> {
     match evaluate_constant(t, ctx) {
         Evaluated::Key(k) => Some(k),
-        Evaluated::Undefined { .. } => None,
+        Evaluated::Undefined { .. } | Evaluated::Unknown { .. } => None,
     }
 }
 
@@ -116,6 +117,18 @@ fn walk(e: &Expr, ctx: &ClassifyCtx, acc: &mut Acc) {
         Expr::Add { lhs, rhs, .. } => {
             walk(lhs, ctx, acc);
             walk(rhs, ctx, acc);
+        }
+        // Operators are evaluated: they vary with what their operands vary with.
+        Expr::Op { args, .. } => args.iter().for_each(|a| walk(a, ctx, acc)),
+        Expr::Var { name, value, .. } => {
+            match value {
+                Some(v) => walk(v, ctx, acc),
+                None => {
+                    acc.opaque.get_or_insert_with(|| {
+                    format!("`@{name}` is not defined by the rule's `SET` clause as shardlint read it")
+                });
+                }
+            }
         }
         Expr::Call { name, args, .. } => {
             // A `get()` chain on a field is one source: `get(get(list, 0), 'vin')`.

@@ -11,12 +11,20 @@
 //!   Undefined "serialized by itself"; `dev-${missing}` therefore gives the key `dev-`. A key that
 //!   ends up empty is reported as Undefined, since Kinesis rejects a 0-length partition key.
 //! - JSON `null` converts to Undefined (data-types table: Null → String is Undefined).
-//! - `timestamp()` without `timestamp_ms`, `sourceip()`, `accountid()` and `sql_version()` are
-//!   Undefined: the record or the rule does not tell us their value.
+//! - `timestamp()` without `timestamp_ms` is Undefined (a sample without a time); `principal()`
+//!   the sample lacks, `sourceip()`, `accountid()` and `sql_version()` are *unknown*: IoT knows
+//!   them, the sample does not tell us.
 //! - `traceid()` is a random UUID like `newuuid()` (a per-message id; samples are not MQTT
 //!   messages we could read it from).
-//! - Functions that call other services (`aws_lambda()`, `get_dynamodb()`, ...) and those we do
-//!   not implement (`sha256()`, regexps, trig, ...) evaluate to Undefined with a reason saying so.
+//! - Functions that call other services (`aws_lambda()`, `get_dynamodb()`, ...), those we do
+//!   not implement (`sha256()`, `encode()`, regexps, `parse_time()`, trig, ...) and an unbound
+//!   `@variable` are *unknown* ([`Evaluated::Unknown`]): IoT computes a key we cannot. Unknown
+//!   wins over everything but an Undefined argument, for which IoT documents Undefined.
+//! - Operators follow iot-sql-operators.md: `-`, `*`, `/` on Int give Int (`/` truncates, as
+//!   `timestamp() / 1000` is used for seconds), with a Decimal side Decimal; numeric strings
+//!   convert; division by zero is Undefined. Comparisons need two numbers, two strings or two
+//!   Booleans; `AND`/`OR`/`NOT` need Booleans; anything else is Undefined. A `CASE` without a
+//!   matching arm or `ELSE` is Undefined.
 //! - String indices (`substring`, `get(string, i)`, `lpad`) count Unicode scalar values; IoT
 //!   (Java) counts UTF-16 units, which differs only outside the Basic Multilingual Plane.
 
@@ -26,12 +34,14 @@ use md5::{Digest, Md5};
 use serde_json::Value as Json;
 
 use super::parser::render;
-use super::{EvalInput, Evaluated, Expr, Part, Template};
+use super::{EvalInput, Evaluated, Expr, Op, Part, Template};
 
 /// An IoT SQL value during evaluation.
 #[derive(Clone, Debug)]
 enum V<'a> {
     Undef(String),
+    /// IoT computes a value here that shardlint cannot (see the module notes).
+    Unknown(String),
     Null,
     Bool(bool),
     Int(i64),
@@ -68,7 +78,11 @@ pub fn evaluate(t: &Template, input: &mut EvalInput) -> Evaluated {
     };
     // The common case `${vin}`: one lookup, one String.
     if let [Part::Expr { expr, .. }] = t.parts.as_slice() {
-        return match to_text(eval(expr, &mut ctx)) {
+        let v = eval(expr, &mut ctx);
+        if let V::Unknown(reason) = v {
+            return Evaluated::Unknown { reason };
+        }
+        return match to_text(v) {
             Ok(s) if s.is_empty() => Evaluated::Undefined {
                 reason: format!("empty key: `{}` is an empty string", render(expr)),
             },
@@ -84,9 +98,12 @@ pub fn evaluate(t: &Template, input: &mut EvalInput) -> Evaluated {
     for part in &t.parts {
         match part {
             Part::Lit { text, .. } => key.push_str(text),
-            Part::Expr { expr, .. } => match to_text(eval(expr, &mut ctx)) {
-                Ok(s) => key.push_str(&s),
-                Err(reason) => last_undefined = Some(reason),
+            Part::Expr { expr, .. } => match eval(expr, &mut ctx) {
+                V::Unknown(reason) => return Evaluated::Unknown { reason },
+                v => match to_text(v) {
+                    Ok(s) => key.push_str(&s),
+                    Err(reason) => last_undefined = Some(reason),
+                },
             },
         }
     }
@@ -103,7 +120,7 @@ pub fn evaluate(t: &Template, input: &mut EvalInput) -> Evaluated {
 /// Standard conversion to String (data-types table), or the Undefined reason.
 fn to_text(v: V<'_>) -> Result<Cow<'_, str>, String> {
     match v {
-        V::Undef(r) => Err(r),
+        V::Undef(r) | V::Unknown(r) => Err(r),
         V::Null => Err("the value is JSON `null`".into()),
         V::Bool(b) => Ok(Cow::Borrowed(if b { "true" } else { "false" })),
         V::Int(i) => Ok(Cow::Owned(i.to_string())),
@@ -162,6 +179,136 @@ fn eval<'a>(e: &'a Expr, ctx: &mut Ctx<'a, '_>) -> V<'a> {
             add(l, r)
         }
         Expr::Call { name, args, .. } => call(name, args, ctx),
+        Expr::Var { name, value, .. } => match value {
+            Some(v) => eval(v, ctx),
+            None => V::Unknown(format!(
+                "`@{name}` is not defined by the rule's `SET` clause as shardlint read it"
+            )),
+        },
+        Expr::Op { op, args, .. } => operator(*op, args, ctx),
+    }
+}
+
+/// Arithmetic on two numbers (numeric strings convert); `None` = not numbers.
+fn arith<'a>(op: Op, l: &V<'a>, r: &V<'a>) -> V<'a> {
+    let sym = op.symbol();
+    if let (V::Int(a), V::Int(b)) = (l, r) {
+        let v = match op {
+            Op::Sub => a.checked_sub(*b),
+            Op::Mul => a.checked_mul(*b),
+            _ if *b == 0 => return undef(format!("`{sym}` by zero is Undefined")),
+            _ => a.checked_div(*b),
+        };
+        return match v {
+            Some(v) => V::Int(v),
+            None => arith(op, &V::Float(*a as f64), &V::Float(*b as f64)),
+        };
+    }
+    let (Some(a), Some(b)) = (to_f64(l), to_f64(r)) else {
+        return undef(format!(
+            "`{sym}` of {} and {} is Undefined",
+            type_name(l),
+            type_name(r)
+        ));
+    };
+    match op {
+        Op::Sub => V::Float(a - b),
+        Op::Mul => V::Float(a * b),
+        _ if b == 0.0 => undef(format!("`{sym}` by zero is Undefined")),
+        _ => V::Float(a / b),
+    }
+}
+
+fn compare(op: Op, l: &V, r: &V) -> V<'static> {
+    use std::cmp::Ordering;
+    let ord: Option<Ordering> = match (l, r) {
+        (V::Str(a), V::Str(b)) => Some(a.as_ref().cmp(b.as_ref())),
+        (V::Bool(a), V::Bool(b)) if matches!(op, Op::Eq | Op::Ne) => Some(a.cmp(b)),
+        (V::Int(a), V::Int(b)) => Some(a.cmp(b)),
+        (a, b) if !matches!(a, V::Str(_)) && !matches!(b, V::Str(_)) => {
+            match (to_f64(a), to_f64(b)) {
+                (Some(x), Some(y)) => x.partial_cmp(&y),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let Some(o) = ord else {
+        return undef(format!(
+            "`{}` of {} and {} is Undefined",
+            op.symbol(),
+            type_name(l),
+            type_name(r)
+        ));
+    };
+    V::Bool(match op {
+        Op::Eq => o == Ordering::Equal,
+        Op::Ne => o != Ordering::Equal,
+        Op::Lt => o == Ordering::Less,
+        Op::Le => o != Ordering::Greater,
+        Op::Gt => o == Ordering::Greater,
+        _ => o != Ordering::Less,
+    })
+}
+
+fn operator<'a>(op: Op, args: &'a [Expr], ctx: &mut Ctx<'a, '_>) -> V<'a> {
+    if let Op::Case { operand, default } = op {
+        return case(operand, default, args, ctx);
+    }
+    let mut vals: Vec<V<'a>> = args.iter().map(|a| eval(a, ctx)).collect();
+    if let Some(pos) = vals.iter().position(|v| matches!(v, V::Undef(_))) {
+        return vals.swap_remove(pos);
+    }
+    if let Some(pos) = vals.iter().position(|v| matches!(v, V::Unknown(_))) {
+        return vals.swap_remove(pos);
+    }
+    match (op, vals.as_slice()) {
+        (Op::Sub | Op::Mul | Op::Div, [l, r]) => arith(op, l, r),
+        (Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge, [l, r]) => compare(op, l, r),
+        (Op::And, [V::Bool(a), V::Bool(b)]) => V::Bool(*a && *b),
+        (Op::Or, [V::Bool(a), V::Bool(b)]) => V::Bool(*a || *b),
+        (Op::Not, [V::Bool(a)]) => V::Bool(!*a),
+        (Op::Neg, [V::Int(i)]) => i.checked_neg().map_or(V::Float(-(*i as f64)), V::Int),
+        (Op::Neg, [v]) => match to_f64(v) {
+            Some(f) => V::Float(-f),
+            None => undef(format!("`-` of {} is Undefined", type_name(v))),
+        },
+        (op, vals) => undef(format!(
+            "`{}` of {} is Undefined",
+            op.symbol(),
+            vals.iter().map(type_name).collect::<Vec<_>>().join(" and ")
+        )),
+    }
+}
+
+fn case<'a>(operand: bool, default: bool, args: &'a [Expr], ctx: &mut Ctx<'a, '_>) -> V<'a> {
+    let (subject, rest) = match (operand, args.split_first()) {
+        (true, Some((o, rest))) => (Some(eval(o, ctx)), rest),
+        _ => (None, args),
+    };
+    if let Some(V::Unknown(r)) = &subject {
+        return V::Unknown(r.clone());
+    }
+    let (arms, tail) = if default && !rest.is_empty() {
+        rest.split_at(rest.len() - 1)
+    } else {
+        (rest, &[][..])
+    };
+    for pair in arms.chunks(2) {
+        let [when, then] = pair else { break };
+        let w = eval(when, ctx);
+        let hit = match (&subject, w) {
+            (_, V::Unknown(r)) => return V::Unknown(r),
+            (Some(s), w) => matches!(compare(Op::Eq, s, &w), V::Bool(true)),
+            (None, w) => matches!(w, V::Bool(true)),
+        };
+        if hit {
+            return eval(then, ctx);
+        }
+    }
+    match tail.first() {
+        Some(e) => eval(e, ctx),
+        None => undef("no `CASE` arm matches and there is no `ELSE`"),
     }
 }
 
@@ -195,6 +342,7 @@ fn field<'a>(payload: &'a Json, path: &[String]) -> V<'a> {
 fn add<'a>(l: V<'a>, r: V<'a>) -> V<'a> {
     match (l, r) {
         (V::Undef(r), _) | (_, V::Undef(r)) => V::Undef(r),
+        (V::Unknown(r), _) | (_, V::Unknown(r)) => V::Unknown(r),
         (V::Str(a), b) => match to_text(b) {
             Ok(b) => V::Str(Cow::Owned(a.into_owned() + &b)),
             Err(r) => V::Undef(r),
@@ -221,6 +369,7 @@ fn add<'a>(l: V<'a>, r: V<'a>) -> V<'a> {
 fn type_name(v: &V) -> &'static str {
     match v {
         V::Undef(_) => "Undefined",
+        V::Unknown(_) => "an unknown value",
         V::Null => "Null",
         V::Bool(_) => "a Boolean",
         V::Int(_) => "an Int",
@@ -389,7 +538,7 @@ fn call<'a>(name: &str, args: &'a [Expr], ctx: &mut Ctx<'a, '_>) -> V<'a> {
         "principal" => {
             return match ctx.principal {
                 Some(p) => V::Str(Cow::Borrowed(p)),
-                None => undef("`principal()` is not known for this record"),
+                None => V::Unknown("`principal()` is not in the sample".into()),
             };
         }
         "timestamp" => {
@@ -405,7 +554,7 @@ fn call<'a>(name: &str, args: &'a [Expr], ctx: &mut Ctx<'a, '_>) -> V<'a> {
             return V::Float(bits as f64 / (1u64 << 53) as f64);
         }
         "accountid" | "sql_version" | "sourceip" => {
-            return undef(format!("`{name}()` is not known to shardlint"));
+            return V::Unknown(format!("`{name}()` is not known to shardlint"));
         }
         _ => {}
     }
@@ -415,10 +564,19 @@ fn call<'a>(name: &str, args: &'a [Expr], ctx: &mut Ctx<'a, '_>) -> V<'a> {
         let key = eval(&args[1], ctx);
         return match (coll, key) {
             (V::Undef(r), _) | (_, V::Undef(r)) => V::Undef(r),
+            (V::Unknown(r), _) | (_, V::Unknown(r)) => V::Unknown(r),
             (coll, key) => get(coll, &key),
         };
     }
     let mut vals: Vec<V<'a>> = args.iter().map(|a| eval(a, ctx)).collect();
+    // An unknown argument makes the result unknown, except that an Undefined one makes every
+    // function but these four Undefined whatever the rest is.
+    let looks_at_undefined = matches!(name, "isundefined" | "isnull" | "get_or_default" | "nanvl");
+    if (looks_at_undefined || !vals.iter().any(|v| matches!(v, V::Undef(_))))
+        && let Some(pos) = vals.iter().position(|v| matches!(v, V::Unknown(_)))
+    {
+        return vals.swap_remove(pos);
+    }
     // isUndefined / get_or_default / nanvl look at Undefined arguments themselves.
     match name {
         "isundefined" => return V::Bool(matches!(vals[0], V::Undef(_))),
@@ -561,7 +719,7 @@ fn call<'a>(name: &str, args: &'a [Expr], ctx: &mut Ctx<'a, '_>) -> V<'a> {
                 Some(super::functions::Effect::External) => "calls another AWS service",
                 _ => "is not evaluated",
             };
-            Err(format!("`{name}()` {why} by shardlint"))
+            Ok(V::Unknown(format!("`{name}()` {why} by shardlint")))
         }
     })();
     result.unwrap_or_else(V::Undef)
@@ -665,7 +823,7 @@ fn owned_json<'a>(j: Json) -> V<'a> {
 
 fn to_json(v: V) -> Option<Json> {
     Some(match v {
-        V::Undef(_) => return None,
+        V::Undef(_) | V::Unknown(_) => return None,
         V::Null => Json::Null,
         V::Bool(b) => Json::Bool(b),
         V::Int(i) => Json::from(i),

@@ -66,6 +66,90 @@ pub enum Expr {
         args: Vec<Expr>,
         range: Range<usize>,
     },
+    /// Every other IoT SQL operator (`-`, `*`, `/`, comparisons, `AND`/`OR`/`NOT`, unary `-`,
+    /// `CASE`); `a % b` is stored as `mod(a, b)` and `a.b` after a call or `a[i]` as `get()`.
+    Op {
+        op: Op,
+        args: Vec<Expr>,
+        range: Range<usize>,
+    },
+    /// `@name`: a variable from the rule's `SET` clause; `value` is its expression once bound
+    /// ([`bind_vars`]), `None` while the SQL is not known.
+    Var {
+        name: String,
+        value: Option<Box<Expr>>,
+        range: Range<usize>,
+    },
+}
+
+/// IoT SQL operators besides `+` (iot-sql-operators.md).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    Sub,
+    Mul,
+    Div,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    Not,
+    Neg,
+    /// `CASE [operand] WHEN w THEN t ... [ELSE e] END`: `args` = [operand,] w1, t1, ... [, e].
+    Case {
+        operand: bool,
+        default: bool,
+    },
+}
+
+impl Op {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Sub | Op::Neg => "-",
+            Op::Mul => "*",
+            Op::Div => "/",
+            Op::Eq => "=",
+            Op::Ne => "<>",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::And => "AND",
+            Op::Or => "OR",
+            Op::Not => "NOT",
+            Op::Case { .. } => "CASE",
+        }
+    }
+}
+
+/// Binds `@name` references to the rule's `SET` variables (name, expression), in place. A
+/// variable the clause does not define stays unbound (its key part is unknown).
+pub fn bind_vars(t: &mut Template, vars: &[(String, Expr)]) {
+    fn walk(e: &mut Expr, vars: &[(String, Expr)]) {
+        match e {
+            Expr::Var { name, value, .. } => {
+                if let Some((_, v)) = vars.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                    *value = Some(Box::new(v.clone()));
+                }
+            }
+            Expr::Add { lhs, rhs, .. } => {
+                walk(lhs, vars);
+                walk(rhs, vars);
+            }
+            Expr::Call { args, .. } | Expr::Op { args, .. } => {
+                args.iter_mut().for_each(|a| walk(a, vars))
+            }
+            Expr::Field { .. } | Expr::Str { .. } | Expr::Num { .. } | Expr::Bool { .. } => {}
+        }
+    }
+    for part in &mut t.parts {
+        if let Part::Expr { expr, .. } = part {
+            walk(expr, vars);
+        }
+    }
 }
 
 /// A malformed template; `range` is in bytes of the template text.
@@ -124,8 +208,11 @@ pub fn fields(t: &Template) -> Vec<(Vec<String>, Range<usize>)> {
                 walk(lhs, out);
                 walk(rhs, out);
             }
-            Expr::Call { args, .. } => args.iter().for_each(|a| walk(a, out)),
-            Expr::Str { .. } | Expr::Num { .. } | Expr::Bool { .. } => {}
+            Expr::Call { args, .. } | Expr::Op { args, .. } => {
+                args.iter().for_each(|a| walk(a, out))
+            }
+            // A variable's fields are written in the SQL, not in the key: no range here.
+            Expr::Var { .. } | Expr::Str { .. } | Expr::Num { .. } | Expr::Bool { .. } => {}
         }
     }
     let mut out = Vec::new();
@@ -144,6 +231,8 @@ pub struct SqlInfo {
     pub topic_filter: Option<(String, Range<usize>)>,
     /// `SELECT x AS name` aliases, with the alias's byte range.
     pub aliases: Vec<(String, Range<usize>)>,
+    /// `SET @name = expr` variables, in order (ranges are relative to each expression).
+    pub vars: Vec<(String, Expr)>,
 }
 
 pub fn parse_sql(sql: &str) -> SqlInfo {
@@ -161,6 +250,12 @@ pub enum Evaluated {
     Key(String),
     /// IoT's Undefined (a missing field, a bad argument); `reason` names the cause.
     Undefined {
+        reason: String,
+    },
+    /// IoT would compute a key, but shardlint cannot from this record: a function it does not
+    /// evaluate (`sha256()`, `encode()`, an external call), a value the sample lacks
+    /// (`principal()`), an unbound `SET` variable. Counted as unknown, never as Undefined.
+    Unknown {
         reason: String,
     },
 }

@@ -1,11 +1,17 @@
 //! Template text → [`Template`]: splits literal text from `${...}` parts and parses each
-//! expression (fields, literals, `+`, calls) with byte ranges into the original text, checking
-//! calls against the IoT function table so a typo is reported where it was typed.
+//! expression (the IoT SQL expression language: fields, literals, arithmetic, comparisons,
+//! `AND`/`OR`/`NOT`, `CASE`, `@variables`, `.key` and `[index]` access, calls) with byte ranges
+//! into the original text, checking calls against the IoT function table so a typo is reported
+//! where it was typed.
+//!
+//! Bounded: parentheses and calls nest at most [`MAX_DEPTH`] levels and one `${...}` holds at
+//! most [`MAX_NODES`] nodes, so every recursive walk over an [`Expr`] (classification,
+//! evaluation, rendering, dropping) is at most that deep; a longer expression is a located error.
 
 use std::ops::Range;
 
 use super::functions::{self, arity_text};
-use super::{Expr, Part, Template, TemplateError};
+use super::{Expr, Op, Part, Template, TemplateError};
 
 pub fn parse(text: &str) -> Result<Template, TemplateError> {
     let bytes = text.as_bytes();
@@ -25,6 +31,7 @@ pub fn parse(text: &str) -> Result<Template, TemplateError> {
                 pos: i + 2,
                 open: i,
                 depth: 0,
+                nodes: 0,
             };
             let expr = p.template_expr()?;
             let end = p.pos; // just past `}`
@@ -47,6 +54,26 @@ pub fn parse(text: &str) -> Result<Template, TemplateError> {
     Ok(Template { parts })
 }
 
+/// One expression on its own (a `SET` clause's right-hand side), with the same limits.
+pub fn parse_expr(text: &str) -> Result<Expr, TemplateError> {
+    let mut p = Parser {
+        text,
+        pos: 0,
+        open: 0,
+        depth: 0,
+        nodes: 0,
+    };
+    let e = p.expr()?;
+    match p.peek()? {
+        (Tok::End, _) => Ok(e),
+        (tok, r) => Err(err(
+            r.clone(),
+            format!("unexpected {}", describe(&tok, &text[r])),
+            None,
+        )),
+    }
+}
+
 /// Types `cast(x AS type)` accepts (SQL 2015-10-08 and 2016-03-23 keywords).
 const CAST_TYPES: &[&str] = &[
     "string", "nvarchar", "text", "ntext", "varchar", "int", "integer", "double", "decimal",
@@ -59,6 +86,8 @@ enum Tok {
     Str(String),
     Num(f64),
     Punct(char),
+    /// `<>`, `!=`, `<=`, `>=`.
+    Op2(&'static str),
     End,
 }
 
@@ -69,9 +98,20 @@ struct Parser<'t> {
     open: usize,
     /// Nesting of parentheses and calls, bounded so hostile input cannot overflow the stack.
     depth: usize,
+    /// Nodes built for this `${...}`, bounded likewise (a chain `a+a+...` is as deep as long).
+    nodes: usize,
 }
 
-const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 64;
+/// Real keys use a handful of terms; 500 keeps every walk shallow on any thread's stack.
+pub const MAX_NODES: usize = 500;
+
+/// Keywords that end an operand; never field names.
+const KEYWORDS: &[&str] = &["and", "or", "not", "case", "when", "then", "else", "end"];
+
+fn is_kw(tok: &Tok, kw: &str) -> bool {
+    matches!(tok, Tok::Ident(w) if w.eq_ignore_ascii_case(kw))
+}
 
 fn err(range: Range<usize>, message: String, help: Option<String>) -> TemplateError {
     TemplateError {
@@ -129,7 +169,12 @@ impl<'t> Parser<'t> {
         if c == '\'' || c == '"' {
             return self.string(c, start);
         }
-        if "+-*/%(),.}".contains(c) {
+        for op in ["<>", "!=", "<=", ">="] {
+            if rest.starts_with(op) {
+                return Ok((Tok::Op2(op), start..start + 2));
+            }
+        }
+        if "+-*/%(),.}=<>@[]".contains(c) {
             return Ok((Tok::Punct(c), start..start + 1));
         }
         let end = start + c.len_utf8();
@@ -198,7 +243,7 @@ impl<'t> Parser<'t> {
             other => Err(err(
                 r.clone(),
                 format!(
-                    "expected `}}` or `+`, found {}",
+                    "expected `}}` or an operator, found {}",
                     describe(&other, &self.text[r])
                 ),
                 Some("close the substitution with `}` or join values with `+`".into()),
@@ -206,8 +251,102 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// `sum := product ('+' product)*`
+    /// Counts one more node; past [`MAX_NODES`] the expression is refused where it grew.
+    fn grow(&mut self, at: &Range<usize>) -> Result<(), TemplateError> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(err(
+                at.clone(),
+                format!("expression has more than {MAX_NODES} terms"),
+                Some("compute the value in the rule's SELECT and key by the result".into()),
+            ));
+        }
+        Ok(())
+    }
+
+    fn op(&mut self, op: Op, args: Vec<Expr>, start: usize) -> Result<Expr, TemplateError> {
+        let end = args.last().map_or(start, |a| expr_range(a).end);
+        let range = start..end.max(start);
+        // Point at the operand that went over, not the whole chain.
+        let at = args.last().map_or(range.clone(), expr_range);
+        self.grow(&at)?;
+        Ok(Expr::Op { op, args, range })
+    }
+
+    /// `or := and (OR and)*` — the whole expression inside `${...}`, a call argument or `(...)`.
     fn expr(&mut self) -> Result<Expr, TemplateError> {
+        let mut lhs = self.and()?;
+        loop {
+            let (tok, r) = self.peek()?;
+            if !is_kw(&tok, "or") {
+                return Ok(lhs);
+            }
+            self.bump(&r);
+            let rhs = self.and()?;
+            let start = expr_range(&lhs).start;
+            lhs = self.op(Op::Or, vec![lhs, rhs], start)?;
+        }
+    }
+
+    fn and(&mut self) -> Result<Expr, TemplateError> {
+        let mut lhs = self.not()?;
+        loop {
+            let (tok, r) = self.peek()?;
+            if !is_kw(&tok, "and") {
+                return Ok(lhs);
+            }
+            self.bump(&r);
+            let rhs = self.not()?;
+            let start = expr_range(&lhs).start;
+            lhs = self.op(Op::And, vec![lhs, rhs], start)?;
+        }
+    }
+
+    /// `not := NOT* comparison` (a run of `NOT`s is counted, not recursed).
+    fn not(&mut self) -> Result<Expr, TemplateError> {
+        let mut nots = Vec::new();
+        loop {
+            let (tok, r) = self.peek()?;
+            if !is_kw(&tok, "not") {
+                break;
+            }
+            self.bump(&r);
+            self.grow(&r)?;
+            nots.push(r.start);
+        }
+        let mut e = self.comparison()?;
+        while let Some(start) = nots.pop() {
+            let range = start..expr_range(&e).end;
+            e = Expr::Op {
+                op: Op::Not,
+                args: vec![e],
+                range,
+            };
+        }
+        Ok(e)
+    }
+
+    /// `comparison := sum (cmp sum)?`
+    fn comparison(&mut self) -> Result<Expr, TemplateError> {
+        let lhs = self.sum()?;
+        let (tok, r) = self.peek()?;
+        let op = match tok {
+            Tok::Punct('=') => Op::Eq,
+            Tok::Punct('<') => Op::Lt,
+            Tok::Punct('>') => Op::Gt,
+            Tok::Op2("<>" | "!=") => Op::Ne,
+            Tok::Op2("<=") => Op::Le,
+            Tok::Op2(">=") => Op::Ge,
+            _ => return Ok(lhs),
+        };
+        self.bump(&r);
+        let rhs = self.sum()?;
+        let start = expr_range(&lhs).start;
+        self.op(op, vec![lhs, rhs], start)
+    }
+
+    /// `sum := product (('+' | '-') product)*`
+    fn sum(&mut self) -> Result<Expr, TemplateError> {
         let mut lhs = self.product()?;
         loop {
             let (tok, r) = self.peek()?;
@@ -216,71 +355,133 @@ impl<'t> Parser<'t> {
                     self.bump(&r);
                     let rhs = self.product()?;
                     let range = expr_range(&lhs).start..expr_range(&rhs).end;
+                    self.grow(&expr_range(&rhs))?;
                     lhs = Expr::Add {
                         lhs: Box::new(lhs),
                         rhs: Box::new(rhs),
                         range,
                     };
                 }
-                Tok::Punct(op @ ('-' | '*' | '/')) => {
-                    // The fixed `Expr` has no node for these; rejecting them beats guessing.
-                    return Err(err(
-                        r,
-                        format!("operator `{op}` is not supported by shardlint"),
-                        Some("use `+` to build the key, or compute the value in the SELECT".into()),
-                    ));
+                Tok::Punct('-') => {
+                    self.bump(&r);
+                    let rhs = self.product()?;
+                    let start = expr_range(&lhs).start;
+                    lhs = self.op(Op::Sub, vec![lhs, rhs], start)?;
                 }
                 _ => return Ok(lhs),
             }
         }
     }
 
-    /// `product := postfix ('%' postfix)*`; `a % b` is documented as equivalent to `mod(a, b)`,
-    /// so it is stored as that call.
+    /// `product := unary (('*' | '/' | '%') unary)*`; `a % b` is documented as equivalent to
+    /// `mod(a, b)`, so it is stored as that call.
     fn product(&mut self) -> Result<Expr, TemplateError> {
-        let mut lhs = self.postfix()?;
+        let mut lhs = self.unary()?;
         loop {
             let (tok, r) = self.peek()?;
-            if tok != Tok::Punct('%') {
-                return Ok(lhs);
-            }
+            let op = match tok {
+                Tok::Punct('*') => Some(Op::Mul),
+                Tok::Punct('/') => Some(Op::Div),
+                Tok::Punct('%') => None,
+                _ => return Ok(lhs),
+            };
             self.bump(&r);
-            let rhs = self.postfix()?;
-            let range = expr_range(&lhs).start..expr_range(&rhs).end;
-            lhs = Expr::Call {
-                name: "mod".into(),
-                args: vec![lhs, rhs],
-                range,
+            let rhs = self.unary()?;
+            let start = expr_range(&lhs).start;
+            lhs = match op {
+                Some(op) => self.op(op, vec![lhs, rhs], start)?,
+                None => {
+                    let range = start..expr_range(&rhs).end;
+                    self.grow(&expr_range(&rhs))?;
+                    Expr::Call {
+                        name: "mod".into(),
+                        args: vec![lhs, rhs],
+                        range,
+                    }
+                }
             };
         }
     }
 
-    /// `postfix := primary ('.' ident)*`. After a call or parentheses, `.key` reads a key of the
-    /// resulting object (IoT documents `decode(...).temperature`); it is stored as
-    /// `get(value, 'key')`, which means the same for objects.
+    /// `unary := '-'* postfix`; `-2` stays a number literal.
+    fn unary(&mut self) -> Result<Expr, TemplateError> {
+        let mut negs = Vec::new();
+        loop {
+            let (tok, r) = self.peek()?;
+            if tok != Tok::Punct('-') {
+                break;
+            }
+            self.bump(&r);
+            self.grow(&r)?;
+            negs.push(r.start);
+        }
+        let mut e = self.postfix()?;
+        while let Some(start) = negs.pop() {
+            e = match e {
+                Expr::Num { value, range } => Expr::Num {
+                    value: -value,
+                    range: start..range.end,
+                },
+                other => {
+                    let range = start..expr_range(&other).end;
+                    Expr::Op {
+                        op: Op::Neg,
+                        args: vec![other],
+                        range,
+                    }
+                }
+            };
+        }
+        Ok(e)
+    }
+
+    /// `postfix := primary ('.' ident | '[' expr ']')*`. After a call, parentheses or an index,
+    /// `.key` reads a key of the resulting object (IoT documents `decode(...).temperature`); it
+    /// and `[i]` are stored as `get(value, key)`, which means the same.
     fn postfix(&mut self) -> Result<Expr, TemplateError> {
         let mut e = self.primary()?;
         loop {
             let (tok, r) = self.peek()?;
-            if tok != Tok::Punct('.') {
-                return Ok(e);
-            }
-            self.bump(&r);
-            let (tok, kr) = self.peek()?;
-            let Tok::Ident(key) = tok else {
-                return Err(self.expected_after(".", tok, kr, "a key name"));
-            };
-            self.bump(&kr);
-            let range = expr_range(&e).start..kr.end;
-            e = Expr::Call {
-                name: "get".into(),
-                args: vec![
-                    e,
+            let key = match tok {
+                Tok::Punct('.') => {
+                    self.bump(&r);
+                    let (tok, kr) = self.peek()?;
+                    let Tok::Ident(key) = tok else {
+                        return Err(self.expected_after(".", tok, kr, "a key name"));
+                    };
+                    self.bump(&kr);
                     Expr::Str {
                         value: key,
                         range: kr,
-                    },
-                ],
+                    }
+                }
+                Tok::Punct('[') => {
+                    self.bump(&r);
+                    if self.depth >= MAX_DEPTH {
+                        return Err(err(
+                            r,
+                            format!("expression nested deeper than {MAX_DEPTH} levels"),
+                            Some("simplify the expression".into()),
+                        ));
+                    }
+                    self.depth += 1;
+                    let index = self.expr();
+                    self.depth -= 1;
+                    let index = index?;
+                    let (tok, cr) = self.peek()?;
+                    if tok != Tok::Punct(']') {
+                        return Err(self.expected_after("[", tok, cr, "`]`"));
+                    }
+                    self.bump(&cr);
+                    index
+                }
+                _ => return Ok(e),
+            };
+            let range = expr_range(&e).start..self.pos;
+            self.grow(&(expr_range(&key).start..self.pos))?;
+            e = Expr::Call {
+                name: "get".into(),
+                args: vec![e, key],
                 range,
             };
         }
@@ -309,6 +510,7 @@ impl<'t> Parser<'t> {
                 Some("simplify the expression".into()),
             ));
         }
+        self.grow(&r)?;
         self.depth += 1;
         let e = self.primary_inner(tok, r);
         self.depth -= 1;
@@ -325,28 +527,30 @@ impl<'t> Parser<'t> {
                 self.bump(&r);
                 Ok(Expr::Str { value, range: r })
             }
-            Tok::Punct('-') => {
-                // A negative number literal (`substring(x, -1)`).
+            Tok::Punct('@') => {
                 self.bump(&r);
                 let (tok, nr) = self.peek()?;
                 match tok {
-                    Tok::Num(value) => {
+                    Tok::Ident(name) if nr.start == r.end => {
                         self.bump(&nr);
-                        Ok(Expr::Num {
-                            value: -value,
+                        Ok(Expr::Var {
+                            name,
+                            value: None,
                             range: r.start..nr.end,
                         })
                     }
-                    other => Err(err(
-                        r,
-                        format!(
-                            "operator `-` is not supported by shardlint before {}",
-                            describe(&other, &self.text[nr])
-                        ),
-                        Some("use `-` only in front of a number".into()),
-                    )),
+                    other => Err(self.expected_after("@", other, nr, "a variable name")),
                 }
             }
+            Tok::Ident(ref kw) if kw.eq_ignore_ascii_case("case") => {
+                self.bump(&r);
+                self.case(r.start)
+            }
+            Tok::Ident(ref kw) if KEYWORDS.contains(&kw.to_ascii_lowercase().as_str()) => Err(err(
+                r.clone(),
+                format!("expected a value, found the keyword `{kw}`"),
+                Some("write a field name, a quoted string, a number or a function call".into()),
+            )),
             Tok::Punct('(') => {
                 self.bump(&r);
                 let inner = self.expr()?;
@@ -402,6 +606,61 @@ impl<'t> Parser<'t> {
             path,
             range: first_range.start..end,
         })
+    }
+
+    /// After `CASE`: `[operand] (WHEN w THEN t)+ [ELSE e] END`.
+    fn case(&mut self, start: usize) -> Result<Expr, TemplateError> {
+        let mut args = Vec::new();
+        let (tok, _) = self.peek()?;
+        let operand = !is_kw(&tok, "when");
+        if operand {
+            args.push(self.expr()?);
+        }
+        let mut arms = 0;
+        let mut default = false;
+        loop {
+            let (tok, r) = self.peek()?;
+            if is_kw(&tok, "when") {
+                self.bump(&r);
+                args.push(self.expr()?);
+                let (tok, tr) = self.peek()?;
+                if !is_kw(&tok, "then") {
+                    return Err(self.expected_after("WHEN ...", tok, tr, "`THEN`"));
+                }
+                self.bump(&tr);
+                args.push(self.expr()?);
+                arms += 1;
+            } else if is_kw(&tok, "else") && arms > 0 && !default {
+                self.bump(&r);
+                args.push(self.expr()?);
+                default = true;
+            } else if is_kw(&tok, "end") && arms > 0 {
+                self.bump(&r);
+                let range = start..r.end;
+                self.grow(&range)?;
+                return Ok(Expr::Op {
+                    op: Op::Case { operand, default },
+                    args,
+                    range,
+                });
+            } else if tok == Tok::End {
+                return Err(self.unclosed());
+            } else {
+                let want = if arms == 0 {
+                    "`WHEN`"
+                } else {
+                    "`WHEN`, `ELSE` or `END`"
+                };
+                return Err(err(
+                    r.clone(),
+                    format!(
+                        "expected {want} in `CASE`, found {}",
+                        describe(&tok, &self.text[r])
+                    ),
+                    Some("write it as `CASE WHEN cond THEN value ELSE other END`".into()),
+                ));
+            }
+        }
     }
 
     fn expect_close_paren(&mut self, open: usize) -> Result<usize, TemplateError> {
@@ -561,7 +820,9 @@ pub fn expr_range(e: &Expr) -> Range<usize> {
         | Expr::Num { range, .. }
         | Expr::Bool { range, .. }
         | Expr::Add { range, .. }
-        | Expr::Call { range, .. } => range.clone(),
+        | Expr::Call { range, .. }
+        | Expr::Op { range, .. }
+        | Expr::Var { range, .. } => range.clone(),
     }
 }
 
@@ -600,6 +861,11 @@ fn render_into(e: &Expr, s: &mut String) {
                 render_into(rhs, s);
             }
         }
+        Expr::Var { name, .. } => {
+            s.push('@');
+            s.push_str(name);
+        }
+        Expr::Op { op, args, .. } => render_op(*op, args, s),
         Expr::Call { name, args, .. } if name == "cast" && args.len() == 2 => {
             s.push_str("cast(");
             render_into(&args[0], s);
@@ -621,5 +887,65 @@ fn render_into(e: &Expr, s: &mut String) {
             }
             s.push(')');
         }
+    }
+}
+
+/// Operators render fully parenthesised below the top, so precedence never changes meaning.
+fn render_op(op: Op, args: &[Expr], s: &mut String) {
+    let sub = |e: &Expr, s: &mut String| {
+        let wrap = matches!(e, Expr::Op { op, .. } if !matches!(op, Op::Case { .. }))
+            || matches!(e, Expr::Add { .. });
+        if wrap {
+            s.push('(');
+        }
+        render_into(e, s);
+        if wrap {
+            s.push(')');
+        }
+    };
+    match (op, args) {
+        (Op::Not, [a]) => {
+            s.push_str("NOT ");
+            sub(a, s);
+        }
+        (Op::Neg, [a]) => {
+            s.push('-');
+            sub(a, s);
+        }
+        (Op::Case { operand, default }, args) => {
+            s.push_str("CASE");
+            let mut rest = args;
+            if operand && let Some((o, r)) = rest.split_first() {
+                s.push(' ');
+                render_into(o, s);
+                rest = r;
+            }
+            let (arms, tail) = if default && !rest.is_empty() {
+                rest.split_at(rest.len() - 1)
+            } else {
+                (rest, &[][..])
+            };
+            for pair in arms.chunks(2) {
+                s.push_str(" WHEN ");
+                render_into(&pair[0], s);
+                if let Some(t) = pair.get(1) {
+                    s.push_str(" THEN ");
+                    render_into(t, s);
+                }
+            }
+            if let Some(e) = tail.first() {
+                s.push_str(" ELSE ");
+                render_into(e, s);
+            }
+            s.push_str(" END");
+        }
+        (op, [a, b]) => {
+            sub(a, s);
+            s.push(' ');
+            s.push_str(op.symbol());
+            s.push(' ');
+            sub(b, s);
+        }
+        (op, _) => s.push_str(op.symbol()),
     }
 }

@@ -90,7 +90,64 @@ pub fn parse_sql(sql: &str) -> SqlInfo {
     SqlInfo {
         topic_filter,
         aliases,
+        vars: set_clause(sql, &toks),
     }
+}
+
+/// `SET @a = expr [, @b = expr]` before `SELECT` (iot-sql-set.md): each variable with its parsed
+/// expression, in order. A variable may use earlier ones; they are bound as they are read. A
+/// malformed expression leaves its variable out (templates using it are then unknown).
+fn set_clause(sql: &str, toks: &[(Tok, Range<usize>)]) -> Vec<(String, super::Expr)> {
+    let mut vars: Vec<(String, super::Expr)> = Vec::new();
+    let Some(first) = toks.first() else {
+        return vars;
+    };
+    if !is_kw(sql, first, "set") {
+        return vars;
+    }
+    // Split the clause at top-level commas up to the top-level SELECT.
+    let mut depth = 0i32;
+    let mut items: Vec<Range<usize>> = Vec::new();
+    let mut start = first.1.end;
+    for tok in &toks[1..] {
+        match tok.0 {
+            Tok::Punct(b'(' | b'[' | b'{') => depth += 1,
+            Tok::Punct(b')' | b']' | b'}') => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 && is_kw(sql, tok, "select") {
+            items.push(start..tok.1.start);
+            break;
+        }
+        if depth == 0 && tok.0 == Tok::Punct(b',') {
+            items.push(start..tok.1.start);
+            start = tok.1.end;
+        }
+    }
+    for item in items {
+        let text = &sql[item];
+        let Some((name, expr)) = text.split_once('=') else {
+            continue;
+        };
+        let Some(name) = name.trim().strip_prefix('@') else {
+            continue;
+        };
+        let Ok(mut e) = super::parser::parse_expr(expr) else {
+            continue;
+        };
+        let mut t = super::Template {
+            parts: vec![super::Part::Expr {
+                expr: e,
+                range: 0..0,
+            }],
+        };
+        super::bind_vars(&mut t, &vars);
+        if let Some(super::Part::Expr { expr, .. }) = t.parts.pop() {
+            e = expr;
+            vars.push((name.to_string(), e));
+        }
+    }
+    vars
 }
 
 /// MQTT matching: `+` is exactly one level, `#` (last level only) is the rest, including no
@@ -116,6 +173,19 @@ pub fn topic_matches(filter: &str, topic: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_clause_variables_are_parsed_and_chained() {
+        let info = parse_sql(
+            "SET @v = get(devices, 0).vin, @k = @v + '-' + (temp - 32) * 5 / 9 SELECT @k AS key FROM 'a/+'",
+        );
+        let names: Vec<&str> = info.vars.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["v", "k"]);
+        // `@k` refers to `@v`, bound when read.
+        assert!(format!("{:?}", info.vars[1].1).contains("value: Some"));
+        assert_eq!(info.topic_filter.unwrap().0, "a/+");
+        assert!(parse_sql("SELECT * FROM 'a'").vars.is_empty());
+    }
 
     #[test]
     fn from_filter_with_single_and_double_quotes() {

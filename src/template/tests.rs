@@ -54,6 +54,13 @@ fn key(text: &str, payload: &Value) -> String {
     }
 }
 
+fn unknown(text: &str, payload: &Value) -> String {
+    match eval_with(text, payload, Some("fleet/car-7/telemetry")) {
+        Evaluated::Unknown { reason } => reason,
+        other => panic!("{text}: {other:?}"),
+    }
+}
+
 fn undefined(text: &str, payload: &Value) -> String {
     match eval_with(text, payload, Some("fleet/car-7/telemetry")) {
         Evaluated::Undefined { reason } => reason,
@@ -322,13 +329,17 @@ fn error_unexpected_character_and_empty() {
 fn error_other_syntax() {
     let e = perr("${vin vin}");
     assert_eq!(e.range, 6..9);
-    assert_eq!(e.message, "expected `}` or `+`, found `vin`");
+    assert_eq!(e.message, "expected `}` or an operator, found `vin`");
     let e = perr("${'abc}");
     assert_eq!(e.range, 2..3);
     assert_eq!(e.message, "unclosed string literal");
-    let e = perr("${a - b}");
-    assert_eq!(e.range, 4..5);
-    assert_eq!(e.message, "operator `-` is not supported by shardlint");
+    let e = perr("${CASE WHEN a THEN b}");
+    assert_eq!(
+        e.message,
+        "expected `WHEN`, `ELSE` or `END` in `CASE`, found `}`"
+    );
+    let e = perr("${@ vin}");
+    assert_eq!(e.message, "expected a variable name after `@`, found `vin`");
     let e = perr("${a.}");
     assert_eq!(e.range, 4..5);
     assert_eq!(e.message, "expected a key name after `.`, found `}`");
@@ -351,7 +362,8 @@ fn messages_follow_the_style_guide() {
         "${}",
         "${a b}",
         "${'x",
-        "${a - b}",
+        "${a - }",
+        "${CASE END}",
         "${a.}",
         "${cast(x as y)}",
         "${lower(x}",
@@ -650,8 +662,8 @@ fn evaluate_context_functions() {
     ));
     assert_eq!(key("${clientid()}", &p), "car-7");
     assert_eq!(key("${timestamp()}", &p), "1667265000000");
-    assert!(undefined("${principal()}", &p).contains("principal()"));
-    assert!(undefined("${accountid()}", &p).contains("accountid()"));
+    assert!(unknown("${principal()}", &p).contains("principal()"));
+    assert!(unknown("${accountid()}", &p).contains("accountid()"));
     let t = parse("${clientid()}").unwrap();
     let mut rng = || 0u128;
     let mut input = EvalInput {
@@ -748,11 +760,126 @@ fn evaluate_string_functions() {
     assert_eq!(key("${isUndefined(missing)}", &p), "true");
     assert_eq!(key("${n % 10}", &p), "3");
     assert!(undefined("${lower(missing)}", &p).contains("field `missing`"));
-    assert!(undefined("${sha256(v)}", &p).contains("`sha256()` is not evaluated by shardlint"));
+    assert!(unknown("${sha256(v)}", &p).contains("`sha256()` is not evaluated by shardlint"));
     assert!(
-        undefined("${aws_lambda('arn', v)}", &p)
-            .contains("`aws_lambda()` calls another AWS service")
+        unknown("${aws_lambda('arn', v)}", &p).contains("`aws_lambda()` calls another AWS service")
     );
+    // An Undefined argument still makes the call Undefined, as IoT documents.
+    assert!(undefined("${sha256(missing)}", &p).contains("field `missing`"));
+    assert!(unknown("${'k-' + encode(v, 'base64')}", &p).contains("encode()"));
+}
+
+#[test]
+fn operators_case_variables_and_indexing() {
+    let p = json!({"n": 7, "t": 1667265000123i64, "s": "10", "flag": true,
+                   "devices": [{"vin": "A1"}, {"vin": "B2"}], "temp": 212});
+    assert_eq!(key("${timestamp() / 1000}", &p), "1667265000");
+    assert_eq!(key("${t / 1000}", &p), "1667265000");
+    assert_eq!(key("${n - 2 * 3}", &p), "1");
+    assert_eq!(key("${(n - 2) * 3}", &p), "15");
+    assert_eq!(key("${-n}", &p), "-7");
+    assert_eq!(key("${n / 2.5}", &p), "2.8");
+    assert_eq!(key("${s * 2}", &p), "20.0");
+    assert!(undefined("${n / 0}", &p).contains("by zero"));
+    assert_eq!(key("${n > 5 AND NOT flag = false}", &p), "true");
+    assert_eq!(key("${n < 5 OR n <> 7}", &p), "false");
+    assert_eq!(
+        key("${CASE WHEN n > 5 THEN 'big' ELSE 'small' END}", &p),
+        "big"
+    );
+    assert_eq!(
+        key("${CASE n WHEN 1 THEN 'one' WHEN 7 THEN 'seven' END}", &p),
+        "seven"
+    );
+    assert!(undefined("${CASE n WHEN 1 THEN 'one' END}", &p).contains("no `CASE` arm"));
+    assert_eq!(key("${devices[1].vin}", &p), "B2");
+    assert_eq!(key("${get(devices, 0).vin + '-' + n % 4}", &p), "A1-3");
+    // `@v` from the SET clause; unbound it is unknown, never Undefined.
+    let sql = parse_sql("SET @v = devices[0].vin, @c = (temp - 32) * 5 / 9 SELECT * FROM 'a/+'");
+    let mut t = parse("${@v}-${@c}").unwrap();
+    bind_vars(&mut t, &sql.vars);
+    let mut zero = || 0u128;
+    let mut input = EvalInput {
+        payload: &p,
+        topic: None,
+        clientid: None,
+        principal: None,
+        timestamp_ms: None,
+        random: &mut zero,
+    };
+    assert_eq!(evaluate(&t, &mut input), Evaluated::Key("A1-100".into()));
+    assert!(unknown("${@v}", &p).contains("`@v`"));
+    // Classification follows the operands.
+    assert_eq!(class("${timestamp() / 1000}", None), KeyClass::TimeBased);
+    assert_eq!(
+        class("${CASE WHEN n > 5 THEN vin ELSE 'x' END}", None),
+        KeyClass::PerRecord {
+            sources: vec!["n".into(), "vin".into()]
+        }
+    );
+    assert!(matches!(class("${@vin}", None), KeyClass::Unknown { .. }));
+    assert_eq!(
+        classify(&t, &ClassifyCtx::default()),
+        KeyClass::PerRecord {
+            sources: vec!["get(get(devices, 0), 'vin')".into(), "temp".into()]
+        }
+    );
+    // Rendering keeps meaning with parentheses.
+    assert_eq!(render(&one_expr("${(a - b) * c}")), "(a - b) * c");
+    assert_eq!(
+        render(&one_expr("${case when a then 'x' else 'y' end}")),
+        "CASE WHEN a THEN 'x' ELSE 'y' END"
+    );
+}
+
+/// Issue 12: `${vin+vin+...}` with 40,000 terms overflowed the stack in `classify`. The parser
+/// now refuses more than `MAX_NODES` terms with a located error, so every walk stays shallow.
+#[test]
+fn over_long_expressions_are_a_located_error_not_a_stack_overflow() {
+    let long = format!("${{{}}}", vec!["vin"; 40_000].join("+"));
+    let e = perr(&long);
+    assert!(e.message.contains("more than 500 terms"), "{}", e.message);
+    assert!(
+        e.range.start > 2 && e.range.end <= long.len(),
+        "{:?}",
+        e.range
+    );
+    let nots = format!("${{{}vin}}", "NOT ".repeat(10_000));
+    assert!(perr(&nots).message.contains("terms"));
+    let negs = format!("${{{}vin}}", "-".repeat(10_000));
+    assert!(perr(&negs).message.contains("terms"));
+    let idx = format!("${{vin{}}}", "[0]".repeat(10_000));
+    assert!(perr(&idx).message.contains("terms"));
+    // Just under the limit: parses, classifies and evaluates on this thread and on a small
+    // worker stack (distribute runs templates on rayon threads).
+    let ok = format!("${{{}}}", vec!["vin"; 240].join("+"));
+    let t = parse(&ok).unwrap();
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            assert!(matches!(
+                classify(&t, &ClassifyCtx::default()),
+                KeyClass::PerRecord { .. }
+            ));
+            let p = json!({"vin": "x"});
+            let mut zero = || 0u128;
+            let mut input = EvalInput {
+                payload: &p,
+                topic: None,
+                clientid: None,
+                principal: None,
+                timestamp_ms: None,
+                random: &mut zero,
+            };
+            assert!(matches!(evaluate(&t, &mut input), Evaluated::Key(k) if k.len() == 240));
+            let _ = render(match &t.parts[0] {
+                Part::Expr { expr, .. } => expr,
+                _ => unreachable!(),
+            });
+        })
+        .unwrap()
+        .join()
+        .unwrap();
 }
 
 /// Rough throughput check: `cargo test --lib template::tests::throughput -- --ignored --nocapture`
