@@ -142,14 +142,15 @@ pub fn bound_retries(db: &SourceDb, m: &EventSourceMapping) -> Option<Fix> {
         ),
     ] {
         match val.get() {
-            None if val.is_absent() => insert.push((api, value.to_string())),
+            // Not written anywhere: a value from elsewhere (a caller's lookup) is not "not set".
+            None if val.is_absent() && val.span.is_none() => insert.push((api, value.to_string())),
             Some(-1) => edits.extend(
                 set_number(db, m.origin.kind, val, -1, value, &(dialect.param)(api))?.edits,
             ),
             _ => {}
         }
     }
-    if m.bisect_on_error.is_absent() {
+    if m.bisect_on_error.is_absent() && m.bisect_on_error.span.is_none() {
         insert.push(("BisectBatchOnFunctionError", "true".into()));
     }
     if !insert.is_empty() {
