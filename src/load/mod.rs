@@ -297,6 +297,12 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
     loaded.model.extend(evaluated.model);
     loaded.errors.extend(evaluated.errors);
     loaded.notes.extend(evaluated.notes);
+    // A file another one includes (Serverless `${file(...)}`) was read as part of it.
+    let included: HashSet<PathBuf> = other_results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok().and_then(|m| m.as_ref()))
+        .flat_map(|m| m.included.iter().map(|p| normalize_path(p)))
+        .collect();
     for (id, r) in other_results {
         let r = r.map(|m| {
             m.map(|mut m| {
@@ -305,6 +311,7 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
             })
         });
         match r {
+            Ok(Some(_)) if included.contains(&normalize_path(&db.get(id).path)) => {}
             Ok(Some(model)) => loaded.model.extend(model),
             Ok(None) => {
                 loaded.skipped.insert(id);
@@ -702,6 +709,11 @@ fn module_siblings(dir: &Path) -> (Vec<PathBuf>, Vec<InputError>) {
     }
     out.sort();
     (out, refused)
+}
+
+/// `a/./b/../c` → `a/c`, lexically (paths as given, no file system access).
+pub fn normalize_path(p: &Path) -> PathBuf {
+    terraform::normalize(p)
 }
 
 /// Where a key is written directly (no variable or parameter in between), offsets inside the

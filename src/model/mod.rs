@@ -515,6 +515,8 @@ pub struct Model {
     pub mappings: Vec<EventSourceMapping>,
     pub functions: Vec<Function>,
     pub unlinked: Vec<Unlinked>,
+    /// Files another file includes (a Serverless `${file(...)}`): read as part of it, not alone.
+    pub included: Vec<std::path::PathBuf>,
 }
 
 impl Model {
@@ -524,6 +526,7 @@ impl Model {
         self.mappings.extend(other.mappings);
         self.functions.extend(other.functions);
         self.unlinked.extend(other.unlinked);
+        self.included.extend(other.included);
     }
 }
 

@@ -100,6 +100,7 @@ fn pseudo_placeholder(name: &str) -> Option<&'static str> {
 /// An intrinsic call: the function name without `Fn::` (`Ref`, `Sub`, ...) and its argument.
 pub fn intrinsic(n: &Node) -> Option<(&str, &Node)> {
     match &n.kind {
+        Kind::Tagged(name, _) if name == UNKNOWN_TAG => None,
         Kind::Tagged(name, inner) => Some((name.strip_prefix("Fn::").unwrap_or(name), inner)),
         Kind::Map(m) if m.len() == 1 => {
             let (k, v) = &m[0];

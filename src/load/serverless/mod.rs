@@ -89,7 +89,10 @@ pub fn from_root(db: &SourceDb, file: FileId, root: &Node) -> Option<Model> {
     let src = db.get(file);
     let dir = src.path.parent().unwrap_or(Path::new("")).to_path_buf();
     let mut r = Resolver {
+        db,
         root,
+        included: Vec::new(),
+        inclusions: 0,
         dir,
         file,
         stage: None,
@@ -224,6 +227,7 @@ pub fn from_root(db: &SourceDb, file: FileId, root: &Node) -> Option<Model> {
         }
         m.functions.push(function);
     }
+    m.included = std::mem::take(&mut r.included);
     Some(m)
 }
 
@@ -331,6 +335,12 @@ fn stream_event(
             format!("{path}.startingPosition"),
         );
     }
+    // `type:` says what the stream is when the ARN does not (the framework requires it then).
+    m.source_type_hint = match get("type").and_then(Node::as_str) {
+        Some("kinesis") => Some(crate::model::EventSourceType::Kinesis),
+        Some("dynamodb") => Some(crate::model::EventSourceType::DynamoDbStreams),
+        _ => m.source_type_hint,
+    };
     // `consumer: true`: the framework creates a consumer of the stream and reads through it.
     if consumer.is_some_and(|c| matches!(c.kind, Kind::Bool(true)))
         && let ValState::Known(a) = &m.source_arn.state

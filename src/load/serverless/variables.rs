@@ -44,7 +44,12 @@ const KNOWN_SOURCES: &[&str] = &[
 ];
 
 pub(super) struct Resolver<'a> {
+    pub db: &'a crate::source::SourceDb,
     pub root: &'a Node,
+    /// Files included with `${file(...)}`.
+    pub included: Vec<PathBuf>,
+    /// Whole-node inclusions made so far (a file that includes itself stops here).
+    pub inclusions: usize,
     pub dir: PathBuf,
     pub file: FileId,
     pub stage: Option<String>,
@@ -64,8 +69,11 @@ impl<'a> Resolver<'a> {
         let kind = match &n.kind {
             Kind::Str(s) if s.contains("${") => {
                 // A string that is one `${self:...}` of a map or list takes that whole node.
-                if let Some(node) = self.whole_node(s, n.span) {
-                    return node;
+                if self.inclusions < 64
+                    && let Some(node) = self.whole_node(s, n.span)
+                {
+                    self.inclusions += 1;
+                    return self.tree(&node);
                 }
                 match self.string(s, n.span, n.escapes, 0) {
                     Out::Text(t) => Kind::Str(t),
@@ -98,7 +106,7 @@ impl<'a> Resolver<'a> {
 
     /// A string that is exactly one `${self:...}` or `${file(...)}` naming a map or list: that
     /// node (a file's node takes the span of the string that includes it).
-    fn whole_node(&self, s: &str, span: Span) -> Option<Node> {
+    fn whole_node(&mut self, s: &str, span: Span) -> Option<Node> {
         let inner = s.strip_prefix("${")?.strip_suffix('}')?;
         if inner.contains(['$', ',', '{']) {
             return None;
@@ -106,9 +114,7 @@ impl<'a> Resolver<'a> {
         let target = if let Some(addr) = inner.strip_prefix("self:") {
             self.lookup_self(addr, 0)?
         } else {
-            let mut n = self.file_node(inner)?;
-            respan(&mut n, span);
-            n
+            self.file_node_spanned(inner, span)?
         };
         matches!(target.kind, Kind::Map(_) | Kind::Seq(_)).then_some(target)
     }
@@ -149,6 +155,32 @@ impl<'a> Resolver<'a> {
             respan(&mut f, n.span);
             return Some(f);
         }
+        Some(n)
+    }
+
+    /// Like [`Self::file_node`], with the spans of the included file when it is one of the run's
+    /// files (so findings land in it), else the span of the string that includes it.
+    fn file_node_spanned(&mut self, inner: &str, span: Span) -> Option<Node> {
+        let rest = inner.strip_prefix("file(")?;
+        let close = rest.find(')')?;
+        let rel = rest[..close].trim().trim_matches(['\'', '"']);
+        let path = crate::load::normalize_path(&self.dir.join(rel));
+        let address = rest[close + 1..].strip_prefix(':').unwrap_or("");
+        if let Some((id, f)) = self
+            .db
+            .files()
+            .find(|(_, f)| crate::load::normalize_path(&f.path) == path)
+        {
+            let node = crate::load::cloudformation::parse_yaml_text(&f.text, id)?;
+            self.included.push(f.path.clone());
+            return if address.is_empty() {
+                Some(node)
+            } else {
+                lookup(&node, address).cloned()
+            };
+        }
+        let mut n = self.file_node(inner)?;
+        respan(&mut n, span);
         Some(n)
     }
 

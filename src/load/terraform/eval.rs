@@ -1042,6 +1042,17 @@ impl<'a> Instance<'a> {
             base.call = self.call.clone();
             return self.apply_ops(file, base, &t.operators, env);
         }
+        // `resource.aws_x.name.arn` (Terraform 1.x) is `aws_x.name.arn`.
+        if root == "resource"
+            && let Some(ty) = attr_at(0)
+            && let Ok(ident) = hcl_edit::Ident::try_new(ty)
+        {
+            let inner = hcl_edit::expr::Traversal::new(
+                Expression::Variable(ident.into()),
+                t.operators[1..].to_vec(),
+            );
+            return self.eval_traversal(file, &inner, env);
+        }
         match (root.as_str(), attr_at(0)) {
             ("var", Some(name)) => {
                 let base = self.var(&name);

@@ -28,7 +28,8 @@ use crate::model::Model;
 use crate::source::{FileId, SourceDb};
 
 use eval::Instance;
-use module::{CallDecl, ModuleDecl, normalize};
+pub use module::normalize;
+use module::{CallDecl, ModuleDecl};
 
 pub use module::parse;
 

@@ -291,7 +291,7 @@ pub(super) fn declare(
 }
 
 /// `dir/./x/../y` → `dir/y`, without touching the file system (the paths are as given).
-pub(super) fn normalize(p: &Path) -> PathBuf {
+pub fn normalize(p: &Path) -> PathBuf {
     let mut out: Vec<Component> = Vec::new();
     for c in p.components() {
         match c {

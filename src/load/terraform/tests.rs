@@ -471,3 +471,22 @@ fn syntax_error_in_one_file_keeps_others() {
     assert_eq!(m.rules.len(), 1);
     let _ = Span::new;
 }
+
+#[test]
+fn resource_prefixed_references_resolve() {
+    let (_, m, _) = load(&[(
+        "main.tf",
+        "resource \"aws_kinesis_stream\" \"s\" {\n  name = \"events\"\n}\nresource \"aws_lambda_event_source_mapping\" \"m\" {\n  event_source_arn = resource.aws_kinesis_stream.s.arn\n  function_name = \"f\"\n}\n",
+    )]);
+    assert!(
+        m.mappings[0]
+            .source_arn
+            .get()
+            .unwrap()
+            .ends_with(":stream/events")
+    );
+    assert_eq!(
+        m.mappings[0].source_ref.as_deref(),
+        Some("aws_kinesis_stream.s")
+    );
+}
