@@ -52,6 +52,9 @@ pub struct StreamRate {
     pub stream: String,
     pub records_per_second: Option<f64>,
     pub bytes_per_second: Option<f64>,
+    /// `record-distribution = "auto"`: the stream's `RecordDistributionStrategy` when the
+    /// configuration files cannot say it (the Terraform provider has no attribute for it).
+    pub record_distribution: Option<crate::model::RecordDistribution>,
     /// Byte range of the entry's table header (or key) in [`Config::source`].
     pub span: Option<std::ops::Range<usize>>,
 }

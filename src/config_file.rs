@@ -130,6 +130,9 @@ struct RawStream {
     records_per_second: Option<Spanned<f64>>,
     #[schemars(with = "Option<f64>", range(min = 0.0))]
     bytes_per_second: Option<Spanned<f64>>,
+    /// `auto` or `user-partition-key`: the stream's record distribution strategy.
+    #[schemars(with = "Option<String>")]
+    record_distribution: Option<Spanned<String>>,
 }
 
 /// The JSON Schema of `shardlint.toml`, pretty-printed (`shardlint config-schema`).
@@ -597,10 +600,26 @@ fn parse_chain(path: &Path, text: &str, seen: &mut Vec<PathBuf>) -> Result<Confi
                     )),
                 }
             };
+            let record_distribution = match &s.record_distribution {
+                None => None,
+                Some(v) => Some(match v.get_ref().as_str() {
+                    "auto" => crate::model::RecordDistribution::Auto,
+                    "user-partition-key" => crate::model::RecordDistribution::UserPartitionKey,
+                    other => {
+                        return Err(err(
+                            Some(v.span()),
+                            format!(
+                                "`record-distribution` is `auto` or `user-partition-key`, got `{other}`"
+                            ),
+                        ));
+                    }
+                }),
+            };
             config.streams.push(StreamRate {
                 stream: name.get_ref().clone(),
                 records_per_second: rate(&s.records_per_second, "records-per-second")?,
                 bytes_per_second: rate(&s.bytes_per_second, "bytes-per-second")?,
+                record_distribution,
                 span: Some(header_span(text, name.span())),
             });
         }

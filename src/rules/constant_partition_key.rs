@@ -62,6 +62,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             let Some(KeyClass::Constant { value }) = &ka.class else {
                 continue;
             };
+            // On an AUTO stream Kinesis ignores the key (an over-long key is still rejected).
+            let auto = ctx.auto_distribution(action.stream);
             let Some(span) = action.partition_key.span else {
                 continue;
             };
@@ -93,6 +95,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 );
                 f.related = related(&action.partition_key.via);
                 out.push(f);
+                continue;
+            }
+            if auto {
                 continue;
             }
             let message = if has_template {
@@ -127,6 +132,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                     key_example(rule.origin.kind, "${newuuid()}")
                 )
             };
+            // If no consumer needs per-key order, an on-demand stream can spread records itself.
+            let help = format!(
+                "{help}; or, if no consumer needs per-key order, make the stream on-demand with `RecordDistributionStrategy = AUTO` and Kinesis spreads records itself"
+            );
             let mut f = ctx.finding(
                 &META,
                 span,

@@ -16,6 +16,10 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for s in ctx.samples {
+        // On an AUTO stream keys do not pick shards: no key makes a shard hot.
+        if ctx.auto_distribution(Some(s.stream)) {
+            continue;
+        }
         let r = &s.report;
         // With one distinct key the whole stream is the problem: SL401/SL101 say it.
         if r.distinct_keys.count < 2 {

@@ -26,6 +26,10 @@ const NOISE_SIGMAS: f64 = 4.0;
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for s in ctx.samples {
+        // On an AUTO stream keys do not pick shards: no key makes a shard hot.
+        if ctx.auto_distribution(Some(s.stream)) {
+            continue;
+        }
         let r = &s.report;
         let stream = &ctx.model.streams[s.stream];
         let n = r.shards.len();

@@ -204,6 +204,23 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The stream spreads records itself (`RecordDistributionStrategy = AUTO`, from its
+    /// configuration or `[streams."name"] record-distribution` in `shardlint.toml`): partition
+    /// keys do not pick shards, so no key makes a shard hot.
+    pub fn auto_distribution(&self, stream: Option<usize>) -> bool {
+        let Some(s) = stream.and_then(|i| self.model.streams.get(i)) else {
+            return false;
+        };
+        if let Some(d) = self
+            .config
+            .stream_rate(&s.display_name())
+            .and_then(|r| r.record_distribution)
+        {
+            return d == crate::model::RecordDistribution::Auto;
+        }
+        s.is_auto_distribution()
+    }
+
     /// A finding at `span` with the rule's default severity.
     pub fn finding(
         &self,

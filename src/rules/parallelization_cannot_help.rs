@@ -16,6 +16,10 @@ pub static META: RuleMeta = RuleMeta {
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for s in ctx.samples {
+        // On an AUTO stream keys do not pick shards: no key makes a shard hot.
+        if ctx.auto_distribution(Some(s.stream)) {
+            continue;
+        }
         if s.factor < 2 {
             continue;
         }

@@ -20,6 +20,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             let Some(KeyClass::Random { sources }) = &ctx.analysis.keys[ri][ai].class else {
                 continue;
             };
+            // On an AUTO stream no key keeps per-device order: keying by device would not help.
+            if ctx.auto_distribution(action.stream) {
+                continue;
+            }
             let Some(span) = action.partition_key.span else {
                 continue;
             };
