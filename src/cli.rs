@@ -135,6 +135,8 @@ pub enum Command {
     },
     /// Print the JSON Schema of `shardlint.toml`, for editor completion and validation
     ConfigSchema,
+    /// Run the language server over stdio (diagnostics, quick fixes, rule docs on hover)
+    Server,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -281,6 +283,7 @@ pub fn run(cli: Cli) -> i32 {
     let global = cli.global.clone();
     match cli.command {
         Command::Check(args) => check(*args, &global),
+        Command::Server => crate::server::run(),
         Command::Completions { shell } => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,
@@ -476,6 +479,7 @@ fn check(mut args: CheckArgs, global: &GlobalArgs) -> i32 {
     let opts = crate::load::LoadOptions {
         no_ignore: args.no_ignore,
         skip_unknown: args.skip_unknown,
+        ..Default::default()
     };
     if args.show_files {
         return show_files(&args.paths, &opts, &mut settings);

@@ -33,6 +33,7 @@ pub mod ordering;
 pub mod render;
 pub mod rules;
 pub mod samples;
+pub mod server;
 pub mod simulate;
 pub mod source;
 pub mod suppress;

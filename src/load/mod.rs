@@ -99,6 +99,8 @@ pub struct LoadOptions {
     /// template, plan or export) instead of reporting them: pre-commit passes every changed file
     /// that matches the hook's pattern.
     pub skip_unknown: bool,
+    /// Text that replaces a file's content on disk (the language server's open buffers).
+    pub overlay: std::sync::Arc<std::collections::HashMap<PathBuf, String>>,
 }
 
 /// What loading produced.
@@ -221,7 +223,11 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
     // Read every file once.
     let mut files: Vec<(FileId, Kind, bool)> = Vec::new();
     for f in &found {
-        match read_file(&f.path, f.kind, f.explicit) {
+        let read = match opts.overlay.get(&f.path) {
+            Some(text) => Ok(Some(text.clone())),
+            None => read_file(&f.path, f.kind, f.explicit),
+        };
+        match read {
             Ok(Some(text)) => {
                 let id = loaded.db.add(f.path.clone(), text);
                 files.push((id, f.kind, f.explicit));
