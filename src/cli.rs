@@ -251,6 +251,16 @@ pub struct CheckArgs {
     /// No progress bar on stderr while reading samples
     #[arg(long)]
     pub no_progress: bool,
+    /// Apply the safe fixes in place, then report what remains
+    #[arg(long)]
+    pub fix: bool,
+    /// Also apply the unsafe fixes (a likely intent: review the result); implies --fix
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of writing them (with --fix or --unsafe-fixes;
+    /// alone, the safe ones)
+    #[arg(long)]
+    pub diff: bool,
 }
 
 /// A `--select`/`--ignore` value must name a rule, as in `shardlint.toml`: a typo would
@@ -479,14 +489,78 @@ fn check(mut args: CheckArgs, global: &GlobalArgs) -> i32 {
         progress: !args.no_progress && global.quiet == 0 && std::io::stderr().is_terminal(),
     };
     let alias = scratch.as_ref().map(|(_, p, s)| (p.as_path(), s.as_path()));
-    let report = match crate::check_settings(&args.paths, &mut settings, &opts, &sample_opts, alias)
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{}", error_line(args.format, &e.to_string()));
-            return 2;
+    let fixing = args.fix || args.unsafe_fixes || args.diff;
+    if fixing && scratch.is_some() && !args.diff {
+        eprintln!("error: `--fix` rewrites files; with `check -` use `--diff`");
+        return 2;
+    }
+    let mut report =
+        match crate::check_settings(&args.paths, &mut settings, &opts, &sample_opts, alias) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("{}", error_line(args.format, &e.to_string()));
+                return 2;
+            }
+        };
+    if fixing {
+        // Apply, re-check, and apply what overlapping fixes left for the next round.
+        let mut fixed = 0;
+        for _ in 0..crate::fix::MAX_ROUNDS {
+            let chosen = crate::fix::choose(&report.findings, args.unsafe_fixes);
+            if chosen.files.is_empty() {
+                break;
+            }
+            fixed += chosen.fixes;
+            for (file, edits) in &chosen.files {
+                let src = report.db.get(*file);
+                let new = crate::fix::apply(&src.text, edits);
+                if args.diff {
+                    print!(
+                        "{}",
+                        crate::fix::unified_diff(&src.display_name(), &src.text, &new)
+                    );
+                } else if let Err(e) = crate::fix::write_atomic(&src.path, &new) {
+                    eprintln!("error: cannot write {}: {e}", src.display_name());
+                    return 2;
+                }
+            }
+            if args.diff {
+                // Nothing written: one round shows what would change.
+                return i32::from(fixed > 0);
+            }
+            report =
+                match crate::check_settings(&args.paths, &mut settings, &opts, &sample_opts, alias)
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        eprintln!("{}", error_line(args.format, &e.to_string()));
+                        return 2;
+                    }
+                };
         }
-    };
+        if args.diff {
+            return 0;
+        }
+        if global.quiet == 0 {
+            let left = report
+                .findings
+                .iter()
+                .filter(|f| !f.fixes.is_empty())
+                .count();
+            eprintln!(
+                "Fixed {}{}",
+                render::human::plural(fixed, "finding", "findings"),
+                if left > 0 && !args.unsafe_fixes {
+                    format!(
+                        "; {} more with --unsafe-fixes",
+                        render::human::plural(left, "finding has a fix", "findings have fixes")
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
     if global.verbose > 0 {
         verbose_notes(&report, &mut settings);
         eprintln!("shardlint: checked in {:.2?}", started.elapsed());

@@ -55,6 +55,34 @@ pub struct Finding {
     /// Logical path of the offending value.
     pub path: String,
     pub related: Vec<RelatedSpan>,
+    /// Edits that would resolve the finding, best first (`check --fix`, code actions).
+    pub fixes: Vec<Fix>,
+}
+
+/// How sure a fix is, as ruff grades them.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// What the author evidently meant; nothing they relied on changes (`check --fix`).
+    Safe,
+    /// A likely intent that needs review (`check --unsafe-fixes`).
+    Unsafe,
+}
+
+/// Replace the bytes of `span` with `text` (an insertion when the span is empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub text: String,
+}
+
+/// One way to resolve a finding: edits in the syntax of the file they apply to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, for a code action's title and the JSON/SARIF description.
+    pub title: String,
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
 }
 
 /// A file that could not be read or parsed; the run goes on and exits 2.

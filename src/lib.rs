@@ -24,6 +24,7 @@ pub mod config;
 pub mod config_file;
 pub mod diagnostic;
 pub mod distribution;
+pub mod fix;
 pub mod keyspace;
 pub mod link;
 pub mod load;
@@ -205,6 +206,14 @@ pub fn check_settings(
             .copied()
             .filter(|id| governed.get(id) == Some(&g))
             .collect();
+        // Fixes edit what the author wrote, never a tool's installed copy of it.
+        for f in &mut group {
+            f.fixes.retain(|x| {
+                x.edits
+                    .iter()
+                    .all(|e| !load::is_installed_copy(&db.get(e.span.file).path))
+            });
+        }
         suppressed.extend(suppress::apply(&db, &files, config, &mut group));
         findings.extend(group.into_iter().map(|f| (g, f)));
     }

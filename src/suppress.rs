@@ -414,6 +414,7 @@ fn finding(
         label,
         path,
         related: Vec::new(),
+        fixes: Vec::new(),
     }
 }
 

@@ -44,6 +44,7 @@ fn finding(db: &SourceDb, code: &'static str, path: &str, needle: &str) -> Findi
         label: String::new(),
         path: path.into(),
         related: Vec::new(),
+        fixes: Vec::new(),
     }
 }
 

@@ -59,6 +59,10 @@ pub static DIALECT: crate::model::Dialect = crate::model::Dialect {
             "write the template as IoT should see it".into(),
         )
     },
+    // An export describes deployed resources: nothing to edit.
+    key_literal: |_, _| None,
+    setting_line: crate::model::no_setting,
+    line_comment: crate::model::no_comment,
 };
 
 pub static FORMAT: json_span::Format = json_span::Format {

@@ -20,8 +20,21 @@ use crate::diagnostic::InputError;
 use crate::model::Model;
 use crate::source::{FileId, SourceDb, Span, display_path};
 
+/// Whether a file is a tool's copy rather than the author's (an installed module under
+/// `.terraform/`, a package under `node_modules/`): fixes are not offered there.
+pub fn is_installed_copy(path: &Path) -> bool {
+    path.components()
+        .any(|c| SKIP_DIRS[1..].iter().any(|d| c.as_os_str() == *d))
+}
+
 /// The formats' dialects, registered here: how each spells parameters, keys and fixes.
 impl crate::model::SourceKind {
+    /// Configuration an author writes, so fixes can edit it (not a plan or an export, which
+    /// tools generate from it).
+    pub fn is_authored(self) -> bool {
+        use crate::model::SourceKind as K;
+        !matches!(self, K::TerraformPlan | K::Export)
+    }
     pub fn dialect(self) -> &'static crate::model::Dialect {
         use crate::model::SourceKind as K;
         match self {

@@ -41,6 +41,54 @@ pub struct Dialect {
     /// What the format's own substitution does to `${expr}` in a key: (message, label, help),
     /// given the effect, the expression and its escaped form.
     pub interpolation: fn(IacEffect, &str, &str) -> (String, &'static str, String),
+    /// Fixes: the partition key literal that holds this IoT template, quotes included, given the
+    /// literal as written now (its quoting); `None` when the format cannot be edited.
+    pub key_literal: fn(&str, &str) -> Option<String>,
+    /// Fixes: one setting line (indentation included, no newline) giving the parameter, as
+    /// [`Dialect::param`] names it, this value, next to the sibling line `anchor`.
+    pub setting_line: fn(&str, &str, &str) -> Option<String>,
+    /// The line comment that starts a suppression in a file with the line `anchor` (`#`), or
+    /// `None` when the syntax has no comments (JSON).
+    pub line_comment: fn(&str) -> Option<&'static str>,
+}
+
+/// The leading whitespace of a line.
+pub fn indentation(line: &str) -> &str {
+    &line[..line.len() - line.trim_start().len()]
+}
+
+/// A JSON-looking line (`"Key": ...`): such files have no comments and need commas.
+fn json_line(line: &str) -> bool {
+    line.trim_start().starts_with('"') || line.trim_start().starts_with('{')
+}
+
+/// `#` for YAML and HCL; nothing for JSON.
+pub fn hash_comment(anchor: &str) -> Option<&'static str> {
+    (!json_line(anchor)).then_some("#")
+}
+
+/// JSON has no comments.
+pub fn no_comment(_: &str) -> Option<&'static str> {
+    None
+}
+
+/// `Name: value` at the anchor's indentation, for YAML (not a JSON template).
+pub fn yaml_setting(name: &str, value: &str, anchor: &str) -> Option<String> {
+    let t = anchor.trim_start();
+    if json_line(anchor) || t.starts_with("- ") {
+        return None;
+    }
+    Some(format!("{}{name}: {value}", indentation(anchor)))
+}
+
+/// A YAML double-quoted scalar (valid JSON too).
+pub fn double_quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Formats that are not edited (exports, Terraform JSON settings).
+pub fn no_setting(_: &str, _: &str, _: &str) -> Option<String> {
+    None
 }
 
 /// A location that explains a value: e.g. the variable default that a key resolved from.

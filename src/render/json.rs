@@ -47,6 +47,26 @@ struct JsonFinding {
     loc: Location,
     path: String,
     related: Vec<JsonRelated>,
+    /// Ways to resolve the finding, best first; absent when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<JsonFix>,
+}
+
+#[derive(Serialize)]
+struct JsonFix {
+    title: String,
+    applicability: crate::diagnostic::Applicability,
+    edits: Vec<JsonEdit>,
+}
+
+/// Replace the bytes `byte_start..byte_end` (an insertion when equal) with `text`.
+#[derive(Serialize)]
+struct JsonEdit {
+    #[serde(flatten)]
+    loc: Location,
+    byte_start: usize,
+    byte_end: usize,
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -99,6 +119,24 @@ pub fn render(report: &Report) -> String {
                         loc: location(db, r.span),
                         path: r.path.clone(),
                         message: r.message.clone(),
+                    })
+                    .collect(),
+                fixes: f
+                    .fixes
+                    .iter()
+                    .map(|x| JsonFix {
+                        title: x.title.clone(),
+                        applicability: x.applicability,
+                        edits: x
+                            .edits
+                            .iter()
+                            .map(|e| JsonEdit {
+                                loc: location(db, e.span),
+                                byte_start: e.span.start,
+                                byte_end: e.span.end,
+                                text: e.text.clone(),
+                            })
+                            .collect(),
                     })
                     .collect(),
             })

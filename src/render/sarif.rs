@@ -100,6 +100,44 @@ fn escape_text(s: &str) -> String {
     s.replace('[', "\\[").replace(']', "\\]")
 }
 
+/// A SARIF `fix`: one artifact change per file, its replacements in line/column and bytes.
+fn fix(db: &SourceDb, x: &crate::diagnostic::Fix, root: Option<&std::path::Path>) -> Value {
+    let mut files: Vec<crate::source::FileId> = x.edits.iter().map(|e| e.span.file).collect();
+    files.dedup();
+    let changes: Vec<Value> = files
+        .into_iter()
+        .map(|file| {
+            let replacements: Vec<Value> = x
+                .edits
+                .iter()
+                .filter(|e| e.span.file == file)
+                .map(|e| {
+                    let (line, column, end_line, end_column) = positions(db, e.span);
+                    json!({
+                        "deletedRegion": {
+                            "startLine": line,
+                            "startColumn": column,
+                            "endLine": end_line,
+                            "endColumn": end_column,
+                            "byteOffset": e.span.start,
+                            "byteLength": e.span.len(),
+                        },
+                        "insertedContent": { "text": e.text },
+                    })
+                })
+                .collect();
+            json!({
+                "artifactLocation": artifact(&file_name(db, Span::new(file, 0, 0), root)),
+                "replacements": replacements,
+            })
+        })
+        .collect();
+    json!({
+        "description": { "text": escape_text(&x.title) },
+        "artifactChanges": changes,
+    })
+}
+
 fn physical(db: &SourceDb, span: Span, root: Option<&std::path::Path>) -> Value {
     let (line, column, end_line, end_column) = positions(db, span);
     let file = db.get(span.file);
@@ -224,6 +262,9 @@ pub fn render_with(report: &Report, opts: &SarifOptions) -> String {
                     loc
                 })
                 .collect();
+        }
+        if !f.fixes.is_empty() {
+            result["fixes"] = f.fixes.iter().map(|x| fix(db, x, root)).collect();
         }
         if let Some(s) = suppression {
             result["suppressions"] = json!([s]);

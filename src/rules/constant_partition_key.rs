@@ -16,6 +16,45 @@ pub static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/SL101.md"),
 };
 
+/// Unsafe fixes for a bare word: key by the field it names, or by `newuuid()`; only where the
+/// literal holds exactly that word (not a value assembled elsewhere).
+fn key_fixes(
+    ctx: &Ctx,
+    kind: crate::model::SourceKind,
+    action: &crate::model::KinesisAction,
+    written: &str,
+) -> Vec<crate::diagnostic::Fix> {
+    let Some((span, _)) = action.key_literal.filter(|_| kind.is_authored()) else {
+        return Vec::new();
+    };
+    let now = ctx.db.text(span);
+    if now.trim_matches(['"', '\'']) != written {
+        return Vec::new();
+    }
+    let dialect = kind.dialect();
+    [
+        (
+            format!("${{{written}}}"),
+            format!("Key by the payload field `{written}`"),
+        ),
+        (
+            "${newuuid()}".to_string(),
+            "Spread records evenly with `newuuid()`".to_string(),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(template, title)| {
+        let text = (dialect.key_literal)(&template, now)?;
+        Some(crate::fix::replace(
+            title,
+            crate::diagnostic::Applicability::Unsafe,
+            span,
+            text,
+        ))
+    })
+    .collect()
+}
+
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for (ri, rule) in ctx.model.rules.iter().enumerate() {
         for (ai, action) in rule.actions.iter().enumerate() {
@@ -106,6 +145,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 help,
             );
             f.related = related(&action.partition_key.via);
+            if looks_like_field && !has_template {
+                f.fixes = key_fixes(ctx, rule.origin.kind, action, &written);
+            }
             // `${topic()}` is constant because of the FROM clause: show it.
             if has_template
                 && let (Some(Some(sql)), Some(sql_span)) = (ctx.analysis.sql.get(ri), rule.sql.span)

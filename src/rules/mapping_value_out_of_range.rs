@@ -75,6 +75,16 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             );
             // Where the value is used, when it is written elsewhere (a module call's argument).
             f.related = super::related(&val.via);
+            // The nearest value the range accepts: a likely intent, to review.
+            let nearest = v.clamp(p.range.min, p.range.max);
+            f.fixes.extend(crate::fix::set_number(
+                ctx.db,
+                m.origin.kind,
+                val,
+                v,
+                nearest,
+                &name,
+            ));
             out.push(f);
         }
     }

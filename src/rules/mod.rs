@@ -241,6 +241,7 @@ impl Ctx<'_> {
             label: label.into(),
             path: path.into(),
             related: Vec::new(),
+            fixes: Vec::new(),
         }
     }
 }

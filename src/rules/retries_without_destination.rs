@@ -37,13 +37,15 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             "{} to keep a record of discarded batches",
             m.origin.kind.dialect().add_destination
         );
-        out.push(ctx.finding(
+        let mut f = ctx.finding(
             &META,
             span,
             val.path.clone(),
             format!("batches that fail past `{name}` = `{}` are discarded with no trace: there is no on-failure destination", val.get().copied().unwrap_or_default()),
             "bounded, then dropped",
             help,
-        ));
+        );
+        f.fixes.extend(crate::fix::bound_retries(ctx.db, m));
+        out.push(f);
     }
 }

@@ -22,14 +22,31 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 let expr = &iac.expr;
                 let (message, label, help) =
                     (iac.tool.dialect().interpolation)(iac.effect, expr, &iac.escaped_form);
-                out.push(ctx.finding(
+                let mut f = ctx.finding(
                     &META,
                     iac.span,
                     action.partition_key.path.clone(),
                     message,
                     label,
                     help,
-                ));
+                );
+                // Escaping leaves the template to IoT, as its author evidently meant: safe; a
+                // function IoT lacks swapped for its IoT counterpart (`uuid()`) is to review.
+                let written = ctx.db.text(iac.span);
+                if written.starts_with("${") && written.ends_with('}') {
+                    let same = iac.escaped_form.contains(&format!("{{{expr}}}"));
+                    f.fixes.push(crate::fix::replace(
+                        format!("Escape as `{}`", iac.escaped_form),
+                        if same {
+                            crate::diagnostic::Applicability::Safe
+                        } else {
+                            crate::diagnostic::Applicability::Unsafe
+                        },
+                        iac.span,
+                        iac.escaped_form.clone(),
+                    ));
+                }
+                out.push(f);
             }
         }
     }

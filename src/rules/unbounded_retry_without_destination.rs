@@ -95,7 +95,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         } else {
             format!("; {}", despite.join(", and "))
         };
-        out.push(ctx.finding(
+        let mut f = ctx.finding(
             &META,
             span,
             m.origin.address.clone(),
@@ -114,7 +114,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             ),
             format!("a poison record blocks this mapping for up to {how_long}"),
             fix_help(kind, &m.origin.address),
-        ));
+        );
+        f.fixes.extend(crate::fix::bound_retries(ctx.db, m));
+        out.push(f);
     }
 }
 

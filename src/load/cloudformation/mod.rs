@@ -48,6 +48,10 @@ pub static DIALECT: crate::model::Dialect = crate::model::Dialect {
     },
     deployed_state: false,
     interpolation: sub_interpolation,
+    // Outside `!Sub`, CloudFormation passes `${...}` through to IoT unchanged.
+    key_literal: |t, _| Some(crate::model::double_quoted(t)),
+    setting_line: crate::model::yaml_setting,
+    line_comment: crate::model::hash_comment,
 };
 
 fn sub_interpolation(

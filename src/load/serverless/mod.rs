@@ -43,6 +43,9 @@ pub static DIALECT: Dialect = Dialect {
     },
     deployed_state: false,
     interpolation,
+    key_literal: |t, _| Some(format!("'{}'", variables::escape(t).replace('\'', "''"))),
+    setting_line: crate::model::yaml_setting,
+    line_comment: crate::model::hash_comment,
 };
 
 fn param_name(api: &str) -> String {

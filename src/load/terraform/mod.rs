@@ -45,7 +45,35 @@ pub static DIALECT: crate::model::Dialect = crate::model::Dialect {
     },
     deployed_state: false,
     interpolation,
+    key_literal: |t, _| Some(hcl_quoted(t)),
+    setting_line: hcl_setting,
+    line_comment: |_| Some("#"),
 };
+
+/// A quoted HCL string that Terraform leaves as `template` (`${` and `%{` escaped).
+fn hcl_quoted(template: &str) -> String {
+    let mut out = String::from('"');
+    for c in template.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out.replace("${", "$${").replace("%{", "%%{")
+}
+
+/// `name = value`, its `=` aligned with the anchor's when the name fits, as `terraform fmt` does.
+fn hcl_setting(name: &str, value: &str, anchor: &str) -> Option<String> {
+    let indent = crate::model::indentation(anchor);
+    let eq = anchor
+        .find('=')
+        .map_or(0, |i| i.saturating_sub(indent.len()));
+    let pad = eq.saturating_sub(name.len()).max(1);
+    Some(format!("{indent}{name}{}= {value}", " ".repeat(pad)))
+}
 
 /// Terraform JSON syntax: the same names, written as JSON.
 pub static JSON_DIALECT: crate::model::Dialect = crate::model::Dialect {
@@ -58,6 +86,14 @@ pub static JSON_DIALECT: crate::model::Dialect = crate::model::Dialect {
     },
     deployed_state: false,
     interpolation,
+    key_literal: |t, _| {
+        Some(crate::model::double_quoted(
+            &t.replace("${", "$${").replace("%{", "%%{"),
+        ))
+    },
+    // Adding a member needs commas around it: not offered.
+    setting_line: crate::model::no_setting,
+    line_comment: crate::model::no_comment,
 };
 
 fn param_name(api: &str) -> String {
