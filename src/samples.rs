@@ -102,6 +102,7 @@ pub fn analyse(
                 seed: opts.seed.unwrap_or(distribution::DEFAULT_SEED),
                 shard_map_label: model.streams[si].display_name(),
                 topic_filter: filter.clone(),
+                rule_name: rule.name.get().cloned(),
                 ..Options::default()
             };
             let report = if opts.progress {

@@ -163,6 +163,7 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
         exact_keys: args.exact_keys.max(16),
         shard_map_label: label,
         topic_filter: rule.as_ref().and_then(|r| r.topic_filter.clone()),
+        rule_name: args.rule.clone(),
         ..Options::default()
     };
 

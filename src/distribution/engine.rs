@@ -36,6 +36,8 @@ pub struct Options {
     pub shard_map_label: String,
     /// Keep only envelopes on topics matching this MQTT filter (a rule's `FROM`).
     pub topic_filter: Option<String>,
+    /// The rule being analysed: Basic Ingest envelopes (`$aws/rules/<rule>/...`) go to it only.
+    pub rule_name: Option<String>,
 }
 
 impl Default for Options {
@@ -51,6 +53,7 @@ impl Default for Options {
             chunk_bytes: reader::CHUNK_BYTES,
             shard_map_label: String::new(),
             topic_filter: None,
+            rule_name: None,
         }
     }
 }
@@ -276,6 +279,7 @@ impl State {
         lookup: &ShardLookup,
         seed: u64,
         topic_filter: Option<&str>,
+        rule_name: Option<&str>,
     ) {
         let seq_base = self.seq;
         self.seq += chunk.items.len() as u64;
@@ -330,6 +334,7 @@ impl State {
                                 seq,
                                 seed,
                                 topic_filter,
+                                rule_name,
                             },
                         ),
                     };
@@ -488,7 +493,14 @@ pub fn distribute_with_progress(
                 }
                 ReadEvent::Chunk(c) => {
                     if !skipped[c.input] {
-                        st.process(&c, src, &lookup, opts.seed, opts.topic_filter.as_deref());
+                        st.process(
+                            &c,
+                            src,
+                            &lookup,
+                            opts.seed,
+                            opts.topic_filter.as_deref(),
+                            opts.rule_name.as_deref(),
+                        );
                         progress(st.tally.keyed + st.tally.undefined + st.tally.unknown);
                     }
                 }

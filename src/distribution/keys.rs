@@ -168,6 +168,8 @@ pub struct Ctx<'c> {
     /// Only envelopes whose topic matches this MQTT filter belong to the rule being analysed
     /// (`check --samples` routes samples to rules by their `FROM` filter).
     pub topic_filter: Option<&'c str>,
+    /// The rule analysed: a Basic Ingest envelope (`$aws/rules/<rule>/...`) belongs to it only.
+    pub rule_name: Option<&'c str>,
 }
 
 pub fn extract<'a>(
@@ -195,13 +197,27 @@ pub fn extract<'a>(
                 Ok(e) => e,
                 Err(e) => return bad(json_error(&e)),
             };
-            if let (Some(filter), Some(topic)) = (ctx.topic_filter, env.topic.as_deref())
-                && !template::topic_matches(filter, topic)
-            {
-                return Extracted::Skip;
-            }
+            // Basic Ingest goes to the named rule, whatever its `FROM`, and the rule's
+            // `topic(n)` does not see the `$aws/rules/<rule>` prefix.
+            let ingest = env.topic.as_deref().and_then(template::basic_ingest);
+            let topic = match ingest {
+                Some((rule, rest)) => {
+                    if ctx.rule_name.is_some_and(|r| r != rule) {
+                        return Extracted::Skip;
+                    }
+                    Some(rest)
+                }
+                None => {
+                    if let (Some(filter), Some(topic)) = (ctx.topic_filter, env.topic.as_deref())
+                        && !template::topic_matches(filter, topic)
+                    {
+                        return Extracted::Skip;
+                    }
+                    env.topic.as_deref()
+                }
+            };
             let meta = Meta {
-                topic: env.topic.as_deref(),
+                topic,
                 clientid: env.clientid.as_deref(),
                 principal: env.principal.as_deref(),
                 ts_ms: env.timestamp.and_then(parse_ts),
@@ -596,6 +612,7 @@ mod tests {
             seq: 0,
             seed: 1,
             topic_filter: None,
+            rule_name: None,
         }
     }
 

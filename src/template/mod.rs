@@ -239,6 +239,15 @@ pub fn parse_sql(sql: &str) -> SqlInfo {
     sql::parse_sql(sql)
 }
 
+/// A Basic Ingest topic `$aws/rules/<rule>/<rest>`: the rule it goes to and the topic its
+/// `topic(n)` sees (IoT developer guide, "Reducing messaging costs with Basic Ingest": the
+/// `$aws/rules/<rule>` prefix is not part of the topic the rule's SQL sees).
+pub fn basic_ingest(topic: &str) -> Option<(&str, &str)> {
+    let rest = topic.strip_prefix("$aws/rules/")?;
+    let (rule, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    (!rule.is_empty()).then_some((rule, tail))
+}
+
 /// MQTT topic filter matching with `+` and `#`.
 pub fn topic_matches(filter: &str, topic: &str) -> bool {
     sql::topic_matches(filter, topic)
