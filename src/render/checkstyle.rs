@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{rel_path, xml_escape};
+use super::{error_place, place, xml_escape};
 use crate::Report;
 
 /// One `<error>`: line, column, severity, message, source.
@@ -15,37 +15,25 @@ pub fn render(report: &Report, root: &Path) -> String {
     let db = &report.db;
     let mut files: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
     for f in &report.findings {
-        let p = db.start(f.span);
+        let (file, line, column) = place(db, root, f.span);
         let mut message = format!("{} Help: {}", f.message, f.help);
         for r in &f.related {
-            let rp = db.start(r.span);
+            let (rfile, rline, rcolumn) = place(db, root, r.span);
             message.push_str(&format!(
-                " Related: {} ({}:{}:{})",
-                r.message,
-                rel_path(root, &db.get(r.span.file).path),
-                rp.line,
-                rp.column
+                " Related: {} ({rfile}:{rline}:{rcolumn})",
+                r.message
             ));
         }
-        files
-            .entry(rel_path(root, &db.get(f.span.file).path))
-            .or_default()
-            .push((
-                p.line,
-                p.column,
-                f.severity.as_str(),
-                message,
-                format!("shardlint.{}", f.code),
-            ));
+        files.entry(file).or_default().push((
+            line,
+            column,
+            f.severity.as_str(),
+            message,
+            format!("shardlint.{}", f.code),
+        ));
     }
     for e in &report.errors {
-        let (file, line, column) = match e.span {
-            Some(s) => {
-                let p = db.start(s);
-                (rel_path(root, &db.get(s.file).path), p.line, p.column)
-            }
-            None => (rel_path(root, Path::new(&e.file)), 1, 1),
-        };
+        let (file, line, column) = error_place(db, root, e);
         files.entry(file).or_default().push((
             line,
             column,

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::{fingerprint, positions, rel_path};
+use super::{error_place, fingerprint, place, positions, rel_path};
 use crate::Report;
 use crate::diagnostic::Severity;
 
@@ -35,13 +35,8 @@ pub fn render(report: &Report, root: &Path) -> String {
         let (line, _, end_line, _) = positions(db, f.span);
         let mut description = format!("{} {}: {}", f.code, f.rule, f.message);
         for r in &f.related {
-            let p = db.start(r.span);
-            description.push_str(&format!(
-                " (related: {} at {}:{})",
-                r.message,
-                rel_path(root, &db.get(r.span.file).path),
-                p.line
-            ));
+            let (rfile, rline, _) = place(db, root, r.span);
+            description.push_str(&format!(" (related: {} at {rfile}:{rline})", r.message));
         }
         issues.push(json!({
             "type": "issue",
@@ -58,11 +53,7 @@ pub fn render(report: &Report, root: &Path) -> String {
         }));
     }
     for e in &report.errors {
-        let line = e.span.map_or(1, |s| db.start(s).line);
-        let path = match e.span {
-            Some(s) => rel_path(root, &db.get(s.file).path),
-            None => rel_path(root, Path::new(&e.file)),
-        };
+        let (path, line, _) = error_place(db, root, e);
         let fp = crate::baseline::fingerprint(e.code, &path, "", &e.message);
         issues.push(json!({
             "type": "issue",

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{rel_path, xml_escape};
+use super::{error_place, place, rel_path, xml_escape};
 use crate::Report;
 
 struct Case {
@@ -41,24 +41,17 @@ pub fn render(report: &Report, root: &Path) -> String {
         }
     }
     for f in &report.findings {
-        let p = db.start(f.span);
-        let file = rel_path(root, &db.get(f.span.file).path);
-        let mut body = format!(
-            "{file}:{}:{}: {}\nhelp: {}",
-            p.line, p.column, f.message, f.help
-        );
+        let (file, line, column) = place(db, root, f.span);
+        let mut body = format!("{file}:{line}:{column}: {}\nhelp: {}", f.message, f.help);
         for r in &f.related {
-            let rp = db.start(r.span);
+            let (rfile, rline, rcolumn) = place(db, root, r.span);
             body.push_str(&format!(
-                "\nrelated: {} ({}:{}:{})",
-                r.message,
-                rel_path(root, &db.get(r.span.file).path),
-                rp.line,
-                rp.column
+                "\nrelated: {} ({rfile}:{rline}:{rcolumn})",
+                r.message
             ));
         }
         suites.entry(file).or_default().push(Case {
-            name: format!("{} {} (line {})", f.code, f.rule, p.line),
+            name: format!("{} {} (line {line})", f.code, f.rule),
             outcome: Some((
                 "failure",
                 f.message.clone(),
@@ -68,10 +61,7 @@ pub fn render(report: &Report, root: &Path) -> String {
         });
     }
     for e in &report.errors {
-        let (file, line) = match e.span {
-            Some(s) => (rel_path(root, &db.get(s.file).path), db.start(s).line),
-            None => (rel_path(root, Path::new(&e.file)), 1),
-        };
+        let (file, line, _) = error_place(db, root, e);
         let body = match &e.help {
             Some(h) => format!("{}\nhelp: {h}", e.message),
             None => e.message.clone(),

@@ -20,6 +20,29 @@ pub fn positions(
     (s.line, s.column, e.line, e.column)
 }
 
+/// Where a span is, as the CI formats name it: the file relative to `root`, 1-based line and
+/// column.
+pub fn place(
+    db: &crate::source::SourceDb,
+    root: &std::path::Path,
+    span: crate::source::Span,
+) -> (String, usize, usize) {
+    let p = db.start(span);
+    (rel_path(root, &db.get(span.file).path), p.line, p.column)
+}
+
+/// Where an input error is: its span's place, or the start of the file it names (I/O errors).
+pub fn error_place(
+    db: &crate::source::SourceDb,
+    root: &std::path::Path,
+    e: &crate::diagnostic::InputError,
+) -> (String, usize, usize) {
+    match e.span {
+        Some(s) => place(db, root, s),
+        None => (rel_path(root, std::path::Path::new(&e.file)), 1, 1),
+    }
+}
+
 /// A control character (C0, DEL, C1) or a Unicode line/paragraph separator, as one visible
 /// character of the same width: `\x1b` becomes `␛`, `\n` `␊`, C1 controls `�`. A terminal
 /// never sees an escape sequence or a line break that came from an input.
