@@ -29,7 +29,10 @@ pub mod keyspace;
 pub mod link;
 pub mod load;
 pub mod model;
+pub mod numbers;
 pub mod ordering;
+pub mod random;
+pub mod records;
 pub mod render;
 pub mod rules;
 pub mod samples;
@@ -38,7 +41,6 @@ pub mod simulate;
 pub mod source;
 pub mod suppress;
 pub mod template;
-pub mod timestamp;
 
 use std::path::PathBuf;
 

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::report::DistributionReport;
 
 fn pct(x: f64) -> String {
-    format!("{:.2}%", x * 100.0)
+    crate::numbers::percent(x, 2)
 }
 
 fn num(x: Option<f64>) -> String {
