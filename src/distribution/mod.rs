@@ -6,6 +6,7 @@
 //!   └─ keys (per item: key list / PartitionKey / IoT template / JSONPath → key, bytes, time;
 //!       path_key: pure-path templates walk the raw payload without building a Value)
 //!       └─ engine (rayon: batch MD5 → open shard → per-shard counters; key table partitions)
+//!           ├─ peaks (timestamped records per one-second window: peak, p99 per shard and key)
 //!           └─ sketch (exact key counts up to a cap, then Space-Saving; HyperLogLog)
 //!               └─ report (Serialize, JSON version 1) ─ render (text) ─ cli (`distribute`)
 //! ```
@@ -18,6 +19,7 @@ pub mod engine;
 pub mod hashing;
 pub mod keys;
 mod path_key;
+pub mod peaks;
 pub mod reader;
 pub mod render;
 pub mod report;
