@@ -333,8 +333,13 @@ impl<'a, 'i> ResourceCtx<'a, 'i> {
         let key = match (kt.unknown, kt.items.first()) {
             (Some(why), _) => Val::unknown(why, None, key_path),
             (None, Some((b, benv))) => {
-                self.val_str(&b.body, "partition_key_path", &key_path, benv.as_ref().or(env))
-                    .0
+                self.val_str(
+                    &b.body,
+                    "partition_key_path",
+                    &key_path,
+                    benv.as_ref().or(env),
+                )
+                .0
             }
             (None, None) => Val::absent(key_path),
         };
