@@ -182,7 +182,7 @@ fn check_producers(ctx: &Ctx, out: &mut Vec<Finding>) {
         };
         let stream = super::producer_stream(ctx.model, p);
         let n = value.chars().count();
-        if n > limits::PARTITION_KEY_MAX || n < limits::PARTITION_KEY_MIN {
+        if !(limits::PARTITION_KEY_MIN..=limits::PARTITION_KEY_MAX).contains(&n) {
             out.push(ctx.finding(
                 &META,
                 span,
