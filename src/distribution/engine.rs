@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use super::hashing::hash_batch;
 use super::keys::{Ctx, Extracted, KeySource, extract, given_key};
+use super::peaks::{PeakBatch, Peaks};
 use super::report::{Example, Location};
 use super::sketch::{HyperLogLog, KeyCounter, KeyUpdate};
 use crate::keyspace::{ShardMap, placement_hash};
@@ -160,6 +161,8 @@ pub(crate) struct State {
     pub tally: Tally,
     pub hll: HyperLogLog,
     pub parts: Vec<KeyCounter>,
+    /// Per-second windows from sample timestamps.
+    pub peaks: Peaks,
     pub files: Vec<(String, InputFormat)>,
     pub input_errors: Vec<String>,
     /// Global index of the next item.
@@ -207,11 +210,15 @@ impl<'m> ShardLookup<'m> {
     }
 }
 
+/// A keyed record before hashing: (key, data bytes, explicit hash, seq, time in Unix ms).
+type Keyed<'a> = (Cow<'a, str>, u64, Option<u128>, u64, Option<i64>);
+
 /// One rayon task's results over a slice of a chunk.
 struct Sub<'a> {
     tally: Tally,
     hll: Option<HyperLogLog>,
     buckets: Vec<Vec<KeyUpdate<'a>>>,
+    peaks: PeakBatch,
 }
 
 fn example(path: &str, unit: Unit, no: u64, raw: &[u8], reason: String) -> Example {
@@ -260,6 +267,7 @@ impl State {
             tally: Tally::new(n, factor as usize),
             hll: HyperLogLog::default(),
             parts: (0..PARTITIONS).map(|_| KeyCounter::new(cap)).collect(),
+            peaks: Peaks::new(n),
             files: Vec::new(),
             input_errors: Vec::new(),
             seq: 0,
@@ -292,7 +300,7 @@ impl State {
             .len()
             .div_ceil(MIN_SUBS)
             .clamp(MIN_SUB_ITEMS, SUB_ITEMS);
-        let subs: Vec<Sub> = chunk
+        let mut subs: Vec<Sub> = chunk
             .items
             .par_chunks(sub_items)
             .enumerate()
@@ -304,10 +312,9 @@ impl State {
                     buckets: (0..PARTITIONS)
                         .map(|_| Vec::with_capacity(items.len() / PARTITIONS * 5 / 4 + 8))
                         .collect(),
+                    peaks: PeakBatch::default(),
                 };
-                // (key, data bytes, explicit hash, seq)
-                let mut keyed: Vec<(Cow<str>, u64, Option<u128>, u64)> =
-                    Vec::with_capacity(items.len());
+                let mut keyed: Vec<Keyed> = Vec::with_capacity(items.len());
                 // Key lists: one UTF-8 check over the slice's lines instead of one per line.
                 let text = match (chunk.format, items.first(), items.last()) {
                     (InputFormat::Keys, Some(a), Some(b)) => {
@@ -362,7 +369,7 @@ impl State {
                             }
                             s.tally.ts_min = min_opt(s.tally.ts_min, ts_ms);
                             s.tally.ts_max = max_opt(s.tally.ts_max, ts_ms);
-                            keyed.push((key, data_bytes, explicit, seq));
+                            keyed.push((key, data_bytes, explicit, seq, ts_ms));
                         }
                         Extracted::Undefined { reason, ts_ms } => {
                             s.tally.undefined += 1;
@@ -398,11 +405,14 @@ impl State {
                 drop(refs);
                 let mut hll = HyperLogLog::default();
                 s.tally.keyed = keyed.len() as u64;
-                for ((key, data, explicit, seq), h) in keyed.into_iter().zip(hashes) {
+                for ((key, data, explicit, seq, ts), h) in keyed.into_iter().zip(hashes) {
                     let shard = lookup.index(placement_hash(explicit, || h));
                     let bytes = data + key.len() as u64;
                     s.tally.shard_records[shard] += 1;
                     s.tally.shard_bytes[shard] += bytes;
+                    if let Some(t) = ts {
+                        s.peaks.add(t, shard as u32, h as u64, bytes);
+                    }
                     if hash_mod {
                         // = ordering::hash_group(key, factor), without hashing again.
                         s.tally.hash_groups[shard * factor as usize + (h % factor) as usize] += 1;
@@ -422,11 +432,12 @@ impl State {
             })
             .collect();
 
-        for s in &subs {
+        for s in &mut subs {
             self.tally.merge(&s.tally);
             if let Some(h) = &s.hll {
                 self.hll.merge(h);
             }
+            self.peaks.merge(std::mem::take(&mut s.peaks));
         }
         // Each partition applies its updates in input order (subs are in order).
         self.parts.par_iter_mut().enumerate().for_each(|(p, part)| {

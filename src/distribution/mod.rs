@@ -8,6 +8,7 @@
 //!       path_key: pure-path templates walk the raw payload without building a Value)
 //!       └─ engine (rayon: batch MD5 → keyspace::placement_hash → open shard → per-shard
 //!          counters; key table partitions; several jobs share one pass over the inputs)
+//!           ├─ peaks (timestamped records per one-second window: peak, p99 per shard and key)
 //!           └─ sketch (exact key counts up to a cap, then Space-Saving; HyperLogLog)
 //!               └─ report (Serialize, JSON version 1) ─ render (text) ─ cli (`distribute`)
 //! ```
@@ -20,6 +21,7 @@ pub mod engine;
 pub mod hashing;
 pub mod keys;
 mod path_key;
+pub mod peaks;
 pub mod render;
 pub mod report;
 pub mod sketch;
