@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use crate::diagnostic::Severity;
 use crate::ordering::GroupModel;
-use crate::rules::RuleMeta;
+use crate::diagnostic::RuleMeta;
 
 #[derive(Clone, Debug)]
 pub struct Config {

@@ -41,8 +41,54 @@ pub struct RelatedSpan {
     pub message: String,
 }
 
+/// Where a rule belongs (the code's hundreds digit).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Group {
+    Input,
+    PartitionKey,
+    Stream,
+    Consumer,
+    Samples,
+}
+
+impl Group {
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Input => "input",
+            Group::PartitionKey => "partition-key",
+            Group::Stream => "stream",
+            Group::Consumer => "consumer",
+            Group::Samples => "samples",
+        }
+    }
+}
+
+/// A rule's identity and documentation: what a finding carries so that renderers never look
+/// a rule up again.
+#[derive(Debug, PartialEq)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub group: Group,
+    /// The user doc (`rules/<CODE>.md`), compiled in.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    pub fn doc_url(&self) -> String {
+        format!(
+            "https://github.com/shardlint/shardlint/blob/main/rules/{}.md",
+            self.code
+        )
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
+    /// The rule that fired, with its name, summary, group and doc.
+    pub meta: &'static RuleMeta,
     pub code: &'static str,
     pub rule: &'static str,
     pub severity: Severity,

@@ -6,6 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The directive, after a comment marker.
+pub const DIRECTIVE: &str = "shardlint:ignore";
+
 use crate::diagnostic::{Applicability, Edit, Finding, Fix};
 use crate::model::{Dialect, EventSourceMapping, SourceKind, Val};
 use crate::source::{FileId, SourceDb, Span};
@@ -187,7 +190,7 @@ pub fn suppression(db: &SourceDb, dialect: &Dialect, f: &Finding) -> Option<Fix>
             text: format!(
                 "{}{comment} {} {} -- <reason>\n",
                 crate::model::indentation(line),
-                crate::suppress::DIRECTIVE,
+                DIRECTIVE,
                 f.code
             ),
         }],
@@ -307,6 +310,7 @@ mod tests {
     fn overlapping_fixes_wait_for_the_next_round() {
         let f = FileId(0);
         let finding = |start, end| Finding {
+            meta: crate::rules::find("SL101").unwrap().meta,
             code: "SL101",
             rule: "r",
             severity: crate::diagnostic::Severity::Error,
@@ -336,6 +340,7 @@ mod tests {
     fn unsafe_fixes_need_the_flag() {
         let f = FileId(0);
         let mut finding = Finding {
+            meta: crate::rules::find("SL301").unwrap().meta,
             code: "SL301",
             rule: "r",
             severity: crate::diagnostic::Severity::Error,

@@ -31,6 +31,7 @@ pub mod load;
 pub mod model;
 pub mod numbers;
 pub mod ordering;
+pub mod project;
 pub mod random;
 pub mod records;
 pub mod render;
@@ -41,6 +42,7 @@ pub mod simulate;
 pub mod source;
 pub mod suppress;
 pub mod template;
+pub mod version;
 
 use std::path::PathBuf;
 
@@ -118,10 +120,12 @@ pub fn check_settings(
     sample_opts: &samples::SampleOptions,
     stdin_alias: Option<(&std::path::Path, &std::path::Path)>,
 ) -> Result<Report, config_file::ConfigError> {
-    let loaded = load::load_paths(paths, opts);
+    let project::Project {
+        loaded, analysis, ..
+    } = project::open(paths, opts);
     let load::Loaded {
         mut db,
-        mut model,
+        model,
         mut errors,
         report_only,
         mut skipped,
@@ -172,8 +176,6 @@ pub fn check_settings(
             config_files.insert(g, id);
         }
     }
-    link::link(&mut model);
-    let analysis = analysis::analyse(&model);
     let root_config = &settings.configs[root_index];
     let (sampled, sample_errors) = samples::analyse(&model, &analysis, root_config, sample_opts);
     errors.extend(sample_errors);
@@ -199,10 +201,9 @@ pub fn check_settings(
                 .get(&f.span.file)
                 .map_or(g == first_group, |&i| i == g)
         });
+        // The final severity, under the config governing the finding's file.
         for f in &mut group {
-            if let Some(rule) = rules::find(f.code) {
-                f.severity = config.severity_of(rule.meta);
-            }
+            f.severity = config.severity_of(f.meta);
         }
         let files: Vec<source::FileId> = checked
             .iter()

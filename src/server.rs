@@ -285,7 +285,7 @@ fn diagnose(path: &Path, text: Option<String>) -> Vec<Published> {
 // lsp-types keys `WorkspaceEdit::changes` by `Uri`, whose cache clippy sees as mutable.
 #[allow(clippy::mutable_key_type)]
 fn finding(db: &SourceDb, f: &Finding) -> Published {
-    let meta = crate::rules::find(f.code).map(|r| r.meta);
+    let meta = Some(f.meta);
     let diagnostic = Diagnostic {
         range: range(db, f.span),
         severity: Some(match f.severity {

@@ -18,8 +18,7 @@ use crate::diagnostic::Finding;
 use crate::rules::{self, RuleMeta};
 use crate::source::{FileId, SourceDb, SourceFile, Span};
 
-/// The directive, after a comment marker.
-pub const DIRECTIVE: &str = "shardlint:ignore";
+pub use crate::fix::DIRECTIVE;
 
 /// What a suppression covers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -405,6 +404,7 @@ fn finding(
     help: String,
 ) -> Finding {
     Finding {
+        meta,
         code: meta.code,
         rule: meta.name,
         severity: config.severity_of(meta),

@@ -163,7 +163,8 @@ fn check_and_simulate_agree_on_blocking_time() {
             .filter(|f| f.code == "SL302")
             .collect();
         // The mapping as `simulate --mapping` would take it, with the stream's retention.
-        let found = shardlint::samples::find_mapping(&PathBuf::from(&case), "m").unwrap();
+        let project = shardlint::project::open(&[PathBuf::from(&case)], &LoadOptions::default());
+        let found = shardlint::project::find_mapping(&project, "m").unwrap();
         let mut cfg = SimConfig::from_mapping(&found.mapping, None).unwrap();
         cfg.retention_ms = found.retention_hours.unwrap() as u64 * 3_600_000;
         cfg.record_time = RecordTime::Fixed { ms: 10 };
@@ -181,7 +182,7 @@ fn check_and_simulate_agree_on_blocking_time() {
         match row.sl302 {
             Some(secs) => {
                 assert_eq!(sl302.len(), 1, "row {i}: SL302 expected");
-                let figure = format!("({} s)", shardlint::rules::thousands(secs));
+                let figure = format!("({} s)", shardlint::numbers::thousands(secs));
                 assert!(
                     sl302[0].message.contains(&figure),
                     "row {i}: {}",

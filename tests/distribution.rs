@@ -162,7 +162,7 @@ fn per_shard_counts_equal_python_hashlib() {
         "list-shards.json",
         &resharded_export().to_string(),
     );
-    let map = shardlint::distribution::load_shard_map(&export).unwrap();
+    let map = shardlint::load::aws_cli::read_shard_map(&export).unwrap();
     assert_eq!(map.len(), 4);
     let resharded = run_keys(&keys, &map, &opts);
     assert_eq!(resharded.input.keyed_records, 200_000);

@@ -34,9 +34,11 @@ const TEMPLATE: &str = r#"Resources:
 fn finding(db: &SourceDb, code: &'static str, path: &str, needle: &str) -> Finding {
     let (id, f) = db.files().next().unwrap();
     let start = f.text.find(needle).unwrap();
+    let meta = shardlint::rules::find(code).unwrap().meta;
     Finding {
+        meta,
         code,
-        rule: shardlint::rules::find(code).unwrap().meta.name,
+        rule: meta.name,
         severity: Severity::Error,
         message: "m".into(),
         help: "h".into(),

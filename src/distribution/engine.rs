@@ -4,19 +4,16 @@
 //! parallel. Everything but the bounded key table is a fixed-size counter, so memory stays flat.
 
 use std::borrow::Cow;
-use std::path::PathBuf;
-use std::sync::mpsc::sync_channel;
 
 use rayon::prelude::*;
 
 use super::hashing::hash_batch;
 use super::keys::{Ctx, Extracted, KeySource, extract, given_key};
 use super::peaks::{PeakBatch, Peaks};
-use super::report::{Example, Location};
 use super::sketch::{HyperLogLog, KeyCounter, KeyUpdate};
 use crate::keyspace::{ShardMap, placement_hash};
 use crate::ordering::GroupModel;
-use crate::records::reader::{self, Chunk, InputFormat, ReadEvent, Unit};
+use crate::records::reader::{self, Chunk, InputFormat, Unit};
 
 /// Engine settings; `Default` is what `shardlint distribute` uses without flags.
 #[derive(Clone, Debug)]
@@ -79,7 +76,29 @@ const MIN_SUB_ITEMS: usize = 256;
 pub(crate) const MAX_EXAMPLES: usize = 10;
 const EXAMPLE_BYTES: usize = 300;
 
-/// Everything counted so far; `report::build` turns it into the report.
+/// Where a record sits in the input.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Location {
+    pub input: String,
+    /// `line` or `element`.
+    pub unit: &'static str,
+    pub number: u64,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{} {}", self.input, self.unit, self.number)
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Example {
+    pub at: Location,
+    pub reason: String,
+    /// The record as read, cut at 300 bytes.
+    pub record: String,
+}
+
 /// The per-shard and per-outcome counts: kept by each parallel slice of a chunk, then added into
 /// the run's total, so both use one type and one merge.
 #[derive(Default)]
@@ -173,7 +192,7 @@ pub(crate) struct State {
 /// hash range holds no shard start maps to one shard, found without the binary search over
 /// `u128` starts; the other prefixes (and unsorted maps) ask the map itself, so the answer is
 /// always `map.shard_index(h)`.
-struct ShardLookup<'m> {
+pub(super) struct ShardLookup<'m> {
     map: &'m ShardMap,
     /// Per prefix: the shard, or `u32::MAX` when the prefix needs the binary search.
     direct: Vec<u32>,
@@ -182,7 +201,7 @@ struct ShardLookup<'m> {
 const LOOKUP_BITS: u32 = 12;
 
 impl<'m> ShardLookup<'m> {
-    fn new(map: &'m ShardMap) -> Self {
+    pub(super) fn new(map: &'m ShardMap) -> Self {
         let starts: Vec<u128> = map.shards().iter().map(|s| s.start).collect();
         let shift = 128 - LOOKUP_BITS;
         let direct = (0..1u128 << LOOKUP_BITS)
@@ -257,7 +276,7 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 }
 
 impl State {
-    fn new(map: &ShardMap, opts: &Options) -> State {
+    pub(super) fn new(map: &ShardMap, opts: &Options) -> State {
         let n = map.len();
         let factor = opts.parallelization_factor.clamp(1, 10);
         let cap = (opts.exact_keys / PARTITIONS).max(2);
@@ -274,13 +293,13 @@ impl State {
         }
     }
 
-    fn bad_line(&mut self, ex: Example) {
+    pub(super) fn bad_line(&mut self, ex: Example) {
         self.tally.bad_line(ex);
     }
 
     /// Counts one chunk: extraction and hashing in parallel slices, then key-table partitions
     /// in parallel.
-    fn process(
+    pub(super) fn process(
         &mut self,
         chunk: &Chunk,
         src: &KeySource,
@@ -448,155 +467,4 @@ impl State {
             }
         });
     }
-}
-
-/// Streams `inputs` through `src` onto `map` and reports the distribution.
-pub fn distribute(
-    inputs: &[PathBuf],
-    src: &KeySource,
-    map: &ShardMap,
-    opts: &Options,
-) -> Result<super::report::DistributionReport, String> {
-    distribute_with_progress(inputs, src, map, opts, &|_| {})
-}
-
-/// As [`distribute`], calling `progress(records so far)` after each chunk.
-pub fn distribute_with_progress(
-    inputs: &[PathBuf],
-    src: &KeySource,
-    map: &ShardMap,
-    opts: &Options,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<super::report::DistributionReport, String> {
-    let job = Job { src, map, opts };
-    distribute_jobs(inputs, std::slice::from_ref(&job), progress)
-        .pop()
-        .unwrap_or_else(|| Err("no distribution was run".into()))
-}
-
-/// One distribution over shared inputs: a key source on a shard map with its options (a
-/// producer of `check --samples`, or the one of `distribute`).
-pub struct Job<'a> {
-    pub src: &'a KeySource,
-    pub map: &'a ShardMap,
-    pub opts: &'a Options,
-}
-
-/// Runs every job over one pass of `inputs`: the records layer reads each file once and each
-/// chunk is counted by every job (one report per job, in order). The jobs' input format and
-/// chunk size are the first job's.
-pub fn distribute_jobs(
-    inputs: &[PathBuf],
-    jobs: &[Job],
-    progress: &(dyn Fn(u64) + Sync),
-) -> Vec<Result<super::report::DistributionReport, String>> {
-    let Some(first) = jobs.first() else {
-        return Vec::new();
-    };
-    if inputs.is_empty() {
-        return jobs
-            .iter()
-            .map(|_| Err("no input: give `--keys FILE` or `--samples FILE`".into()))
-            .collect();
-    }
-    struct Run<'a> {
-        job: &'a Job<'a>,
-        st: State,
-        lookup: ShardLookup<'a>,
-        /// Inputs whose records cannot yield keys are skipped after one error.
-        skipped: Vec<bool>,
-    }
-    let mut runs: Vec<Option<Run>> = jobs
-        .iter()
-        .map(|job| {
-            if job.map.is_empty() {
-                return None;
-            }
-            let mut st = State::new(job.map, job.opts);
-            st.files = inputs
-                .iter()
-                .map(|p| (p.display().to_string(), InputFormat::Auto))
-                .collect();
-            Some(Run {
-                job,
-                st,
-                lookup: ShardLookup::new(job.map),
-                skipped: vec![false; inputs.len()],
-            })
-        })
-        .collect();
-    let (tx, rx) = sync_channel::<ReadEvent>(2);
-    let forced = first.opts.format;
-    let chunk_bytes = first.opts.chunk_bytes;
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            reader::read_inputs(inputs, forced, chunk_bytes, &mut |ev| tx.send(ev).is_ok());
-        });
-        for ev in rx {
-            for run in runs.iter_mut().flatten() {
-                let st = &mut run.st;
-                match &ev {
-                    ReadEvent::Started { input, format } => {
-                        let (input, format) = (*input, *format);
-                        st.files[input].1 = format;
-                        if !run.job.src.fits(format) {
-                            run.skipped[input] = true;
-                            st.input_errors.push(format!(
-                                "`{}` holds {} records: give `--partition-key TEMPLATE` or `--key-path JSONPATH` to form keys",
-                                st.files[input].0,
-                                format.name()
-                            ));
-                        }
-                    }
-                    ReadEvent::Chunk(c) => {
-                        if !run.skipped[c.input] {
-                            let o = run.job.opts;
-                            st.process(
-                                c,
-                                run.job.src,
-                                &run.lookup,
-                                o.seed,
-                                o.topic_filter.as_deref(),
-                                o.rule_name.as_deref(),
-                            );
-                        }
-                    }
-                    ReadEvent::Broken {
-                        input,
-                        unit,
-                        no,
-                        reason,
-                    } => {
-                        let ex = Example {
-                            at: Location {
-                                input: st.files[*input].0.clone(),
-                                unit: unit.name(),
-                                number: *no,
-                            },
-                            reason: reason.clone(),
-                            record: String::new(),
-                        };
-                        st.bad_line(ex);
-                    }
-                    ReadEvent::Failed { message, .. } => st.input_errors.push(message.clone()),
-                }
-            }
-            if matches!(ev, ReadEvent::Chunk(_)) {
-                let seen = runs
-                    .iter()
-                    .flatten()
-                    .map(|r| r.st.tally.keyed + r.st.tally.undefined + r.st.tally.unknown)
-                    .max()
-                    .unwrap_or(0);
-                progress(seen);
-            }
-        }
-    });
-    runs.into_iter()
-        .zip(jobs)
-        .map(|(run, job)| match run {
-            Some(run) => Ok(super::report::build(run.st, job.src, job.map, job.opts)),
-            None => Err("the shard map has no open shard".into()),
-        })
-        .collect()
 }

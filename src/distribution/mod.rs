@@ -10,26 +10,25 @@
 //!          counters; key table partitions; several jobs share one pass over the inputs)
 //!           ├─ peaks (timestamped records per one-second window: peak, p99 per shard and key)
 //!           └─ sketch (exact key counts up to a cap, then Space-Saving; HyperLogLog)
-//!               └─ report (Serialize, JSON version 1) ─ render (text) ─ cli (`distribute`)
+//!               └─ report (Serialize, JSON version 1: the engine's state → the report)
+//!                   └─ run (one pass over the inputs for every job; engine state → report)
 //! ```
 //!
-//! Library entry point for `check --samples`: [`distribute`] with a [`KeySource`], a
+//! Text output is in `render::distribution`, flags in `cli::distribute`. Library entry point
+//! for `check --samples`: [`distribute`] with a [`KeySource`], a
 //! [`ShardMap`](crate::keyspace::ShardMap) and [`Options`], giving a [`DistributionReport`].
 
-pub mod cli;
 pub mod engine;
 pub mod hashing;
 pub mod keys;
 mod path_key;
 pub mod peaks;
-pub mod render;
 pub mod report;
+pub mod run;
 pub mod sketch;
 
 pub use crate::records::InputFormat;
-pub use cli::{DistributeArgs, load_shard_map, parse_rate, run};
-pub use engine::{
-    DEFAULT_SEED, Job, Options, distribute, distribute_jobs, distribute_with_progress,
-};
+pub use engine::{DEFAULT_SEED, Options};
+pub use run::{Job, distribute, distribute_jobs, distribute_with_progress};
 pub use keys::KeySource;
 pub use report::DistributionReport;

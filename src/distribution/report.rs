@@ -178,29 +178,6 @@ pub struct DistinctKeys {
     pub method: &'static str,
 }
 
-/// Where a record sits in the input.
-#[derive(Clone, Debug, Serialize)]
-pub struct Location {
-    pub input: String,
-    /// `line` or `element`.
-    pub unit: &'static str,
-    pub number: u64,
-}
-
-impl std::fmt::Display for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{} {}", self.input, self.unit, self.number)
-    }
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Example {
-    pub at: Location,
-    pub reason: String,
-    /// The record as read, cut at 300 bytes.
-    pub record: String,
-}
-
 #[derive(Clone, Debug, Serialize)]
 pub struct UndefinedKeys {
     pub count: u64,
@@ -292,6 +269,7 @@ impl DistributionReport {
     }
 }
 
+pub use super::engine::{Example, Location};
 use super::engine::{Options, State};
 use super::keys::KeySource;
 use super::sketch::KeyView;

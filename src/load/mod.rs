@@ -359,7 +359,7 @@ fn nothing_found(root: &Path, recognised: usize, opts: &LoadOptions) -> InputErr
     if recognised > 0 {
         message.push_str(&format!(
             ": {} JSON/YAML {} read, none of them a template, plan or export",
-            crate::rules::thousands(recognised as u64),
+            crate::numbers::thousands(recognised as u64),
             if recognised == 1 {
                 "file was"
             } else {
@@ -382,7 +382,7 @@ fn nothing_found(root: &Path, recognised: usize, opts: &LoadOptions) -> InputErr
         if let Some(first) = ignored.first() {
             message.push_str(&format!(
                 ": {} {} skipped by `.gitignore`/`.ignore` rules (also those of parent directories) or as hidden, e.g. `{}`",
-                crate::rules::thousands(ignored.len() as u64),
+                crate::numbers::thousands(ignored.len() as u64),
                 if ignored.len() == 1 { "file was" } else { "files were" },
                 display_path(first)
             ));

@@ -46,9 +46,7 @@ pub fn render(report: &Report) -> String {
                 p.column
             ));
         }
-        if let Some(rule) = crate::rules::find(f.code) {
-            message.push_str(&format!("\ndocs: {}", rule.meta.doc_url()));
-        }
+        message.push_str(&format!("\ndocs: {}", f.meta.doc_url()));
         out.push_str(&format!(
             "::{} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
             command(f.severity),

@@ -307,7 +307,7 @@ fn predict(
         return Some(Prediction {
             text: format!(
                 "Static prediction: {}; every record goes to {} ({}).",
-                crate::rules::plural(
+                crate::numbers::plural(
                     markers.len() as u64,
                     "constant partition key",
                     "constant partition keys"
@@ -901,7 +901,7 @@ pub fn render(report: &Report, input: &HtmlInput, config: &Config) -> String {
         h.push_str(r#"<table class="findings"><thead><tr><th>Severity</th><th>Rule</th><th>Location</th><th>Finding</th></tr></thead><tbody>"#);
         for f in &report.findings {
             let p = db.start(f.span);
-            let url = crate::rules::find(f.code).map(|r| r.meta.doc_url());
+            let url = Some(f.meta.doc_url());
             let rule = match url {
                 Some(u) => format!(
                     r#"<a href="{}"><b>{}</b></a><br><span class="muted">{}</span>"#,

@@ -275,7 +275,7 @@ pub fn render(report: &Report, opts: HumanOptions) -> String {
                 }
             })
             .collect();
-        let rule = crate::rules::find(f.code).map(|r| r.meta);
+        let rule = Some(f.meta);
         let (window, label) = source(db, f.span, &f.label);
         emit(&Rendered {
             code: format!("{} {}", f.code, f.rule),
@@ -341,7 +341,7 @@ pub fn statistics(report: &Report) -> String {
     for (code, name, n) in rule_counts(report) {
         out.push_str(&format!(
             "{:>6}  {code}  {name}\n",
-            crate::rules::thousands(n as u64)
+            crate::numbers::thousands(n as u64)
         ));
     }
     out
@@ -362,7 +362,7 @@ pub fn rule_counts(report: &Report) -> Vec<(&'static str, &'static str, usize)> 
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!(
         "{} {}",
-        crate::rules::thousands(n as u64),
+        crate::numbers::thousands(n as u64),
         if n == 1 { one } else { many }
     )
 }
@@ -393,13 +393,13 @@ pub fn summary_line(report: &Report) -> String {
     if s.suppressed > 0 {
         hidden.push(format!(
             "{} suppressed",
-            crate::rules::thousands(s.suppressed as u64)
+            crate::numbers::thousands(s.suppressed as u64)
         ));
     }
     if s.baselined > 0 {
         hidden.push(format!(
             "{} baselined",
-            crate::rules::thousands(s.baselined as u64)
+            crate::numbers::thousands(s.baselined as u64)
         ));
     }
     if !hidden.is_empty() {

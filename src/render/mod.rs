@@ -2,6 +2,7 @@
 //! what to report and how severe it is was settled by the rules and the config.
 
 pub mod checkstyle;
+pub mod distribution;
 pub mod github;
 pub mod gitlab;
 pub mod html;
@@ -9,6 +10,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+pub mod simulate;
 
 /// 1-based start and end positions of a span, as every output format wants them.
 pub fn positions(

@@ -335,7 +335,7 @@ pub fn render_with(report: &Report, opts: &SarifOptions) -> String {
             "tool": {
                 "driver": {
                     "name": "shardlint",
-                    "fullName": crate::cli::long_version_line(),
+                    "fullName": crate::version::long_version_line(),
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "informationUri": env!("CARGO_PKG_REPOSITORY"),

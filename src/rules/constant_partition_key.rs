@@ -85,11 +85,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                     action.partition_key.path.clone(),
                     format!(
                         "partition key is a constant of {} characters: Kinesis accepts keys of {}..{} characters, so every record written to {stream} is rejected",
-                        super::thousands(n as u64),
+                        crate::numbers::thousands(n as u64),
                         limits::PARTITION_KEY_MIN,
                         limits::PARTITION_KEY_MAX
                     ),
-                    format!("{} characters", super::thousands(n as u64)),
+                    format!("{} characters", crate::numbers::thousands(n as u64)),
                     format!(
                         "key by something short that varies per device, e.g. `{}`, or spread load evenly with `{}`",
                         key_example(rule.origin.kind, "${clientid()}"),
@@ -189,12 +189,12 @@ fn check_producers(ctx: &Ctx, out: &mut Vec<Finding>) {
                 p.key.path.clone(),
                 format!(
                     "partition key is a constant of {}: Kinesis accepts keys of {}..{} characters, so every record the {} writes to {stream} is rejected",
-                    super::plural(n as u64, "character", "characters"),
+                    crate::numbers::plural(n as u64, "character", "characters"),
                     limits::PARTITION_KEY_MIN,
                     limits::PARTITION_KEY_MAX,
                     p.kind.label()
                 ),
-                super::plural(n as u64, "character", "characters"),
+                crate::numbers::plural(n as u64, "character", "characters"),
                 format!(
                     "key by something short that varies per record, e.g. `{}`",
                     p.per_record_example

@@ -2,7 +2,8 @@
 //! (more than `hot-key-share`, default 50%). A key never splits across shards or ordering groups,
 //! so neither more shards nor ParallelizationFactor help that key.
 
-use super::{Ctx, RuleMeta, key_span, pct, thousands};
+use super::{Ctx, RuleMeta, key_span};
+use crate::numbers::{pct, thousands};
 use crate::diagnostic::{Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {

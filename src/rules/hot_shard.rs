@@ -9,7 +9,8 @@
 //! unlucky. Two shards fed `${newuuid()}` over 10,000 records stay below 52.0%. A sample whose
 //! records all carry one key needs no test: every record of that key lands on one shard.
 
-use super::{Ctx, RuleMeta, key_span, pct, thousands};
+use super::{Ctx, RuleMeta, key_span};
+use crate::numbers::{pct, thousands};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -61,7 +62,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 thousands(keyed),
                 hot.shard_id,
                 stream.display_name(),
-                super::plural(n as u64, "shard", "shards"),
+                crate::numbers::plural(n as u64, "shard", "shards"),
                 pct(1.0 / n as f64),
                 r.skew.effective_shards
             ));
@@ -107,7 +108,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             path: stream.origin.address.clone(),
             message: format!(
                 "the stream: {}",
-                super::plural(n as u64, "open shard", "open shards")
+                crate::numbers::plural(n as u64, "open shard", "open shards")
             ),
         });
         out.push(f);

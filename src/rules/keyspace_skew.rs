@@ -47,7 +47,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                     s.display_name(),
                     share * 100.0,
                     ratio,
-                    super::plural(map.len() as u64, "open shard", "open shards"),
+                    crate::numbers::plural(map.len() as u64, "open shard", "open shards"),
                     ratio
                 ),
                 format!("{:.1}% of the keyspace", share * 100.0),

@@ -2,7 +2,8 @@
 //! EventBridge event's `source`, `str(random.randint(0, 3))`), so at most that many shards of the
 //! stream ever receive records while the rest idle.
 
-use super::{Ctx, RuleMeta, plural, producer_stream};
+use super::{Ctx, RuleMeta, producer_stream};
+use crate::numbers::{plural};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::KeyExpr;
 

@@ -30,50 +30,11 @@ pub mod unused_suppression;
 
 use crate::analysis::Analysis;
 use crate::config::Config;
-use crate::diagnostic::{Finding, RelatedSpan, Severity};
+use crate::diagnostic::{Finding, RelatedSpan};
 use crate::model::{Model, Related, SourceKind};
 use crate::source::{SourceDb, Span};
 
-/// Where a rule belongs (the code's hundreds digit).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Group {
-    Input,
-    PartitionKey,
-    Stream,
-    Consumer,
-    Samples,
-}
-
-impl Group {
-    pub fn name(self) -> &'static str {
-        match self {
-            Group::Input => "input",
-            Group::PartitionKey => "partition-key",
-            Group::Stream => "stream",
-            Group::Consumer => "consumer",
-            Group::Samples => "samples",
-        }
-    }
-}
-
-pub struct RuleMeta {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub summary: &'static str,
-    pub severity: Severity,
-    pub group: Group,
-    /// The user doc (`rules/<CODE>.md`), compiled in.
-    pub doc: &'static str,
-}
-
-impl RuleMeta {
-    pub fn doc_url(&self) -> String {
-        format!(
-            "https://github.com/shardlint/shardlint/blob/main/rules/{}.md",
-            self.code
-        )
-    }
-}
+pub use crate::diagnostic::{Group, RuleMeta};
 
 pub type CheckFn = fn(&Ctx, &mut Vec<Finding>);
 
@@ -237,6 +198,7 @@ impl Ctx<'_> {
         help: String,
     ) -> Finding {
         Finding {
+            meta,
             code: meta.code,
             rule: meta.name,
             severity: meta.severity,
@@ -319,7 +281,6 @@ pub fn key_span(model: &Model, rule: usize, action: usize) -> (Span, String) {
     )
 }
 
-pub use crate::numbers::{pct, plural, thousands};
 
 /// The first occurrence of `needle` inside `span` (e.g. one hash key in a shard list), or `span`.
 pub fn narrow(db: &SourceDb, span: Span, needle: &str) -> Span {

@@ -94,7 +94,7 @@ fn fmt_num(x: f64) -> String {
     if x.fract() != 0.0 {
         return format!("{x:.1}");
     }
-    super::thousands(x as u64)
+    crate::numbers::thousands(x as u64)
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! destinations say: bisecting does not consume retries, and a destination receives a batch only
 //! once a bound is reached. How long is decided in `model::blocking`, as for `simulate`.
 
-use super::{Ctx, RuleMeta, param_name, thousands};
+use super::{Ctx, RuleMeta, param_name};
+use crate::numbers::{thousands};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::blocking::{self, ExpiryBy, describe_seconds, mapping_poison_block};
 use crate::model::{EventSourceMapping, SourceKind, ValState};

@@ -2,7 +2,8 @@
 //! an empty string (a field that is not where the template looks, e.g. `${vin}` when `vin` sits in
 //! an array). Kinesis rejects an empty key, so those records never reach the stream.
 
-use super::{Ctx, RuleMeta, key_example, pct, thousands};
+use super::{Ctx, RuleMeta, key_example};
+use crate::numbers::{pct, thousands};
 use crate::diagnostic::{Finding, Severity};
 use crate::template;
 

@@ -13,13 +13,11 @@
 //! Every modelling assumption is named in `docs/simulate.md`.
 
 pub mod arrivals;
-pub mod cli;
 pub mod engine;
 pub mod model;
 pub mod recommend;
 pub mod report;
 
-pub use cli::{SimulateArgs, run};
 pub use engine::simulate;
 pub use model::{Arrival, Backoff, Poison, RecordTime, SimConfig};
 pub use recommend::{Assessment, Workload, assess, recommend};

@@ -135,7 +135,7 @@ fn alias_bomb(src: &str) -> Option<(usize, String)> {
                         format!(
                             "YAML aliases expand this document past {} MiB of text or {} nodes (a billion-laughs pattern); shardlint does not expand it",
                             MAX_ALIAS_BYTES >> 20,
-                            crate::rules::thousands(MAX_ALIAS_NODES)
+                            crate::numbers::thousands(MAX_ALIAS_NODES)
                         ),
                     ));
                 }

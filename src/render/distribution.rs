@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use super::report::DistributionReport;
-use crate::rules::thousands;
+use crate::distribution::report::DistributionReport;
+use crate::numbers::thousands;
 
 fn pct(x: f64) -> String {
     crate::numbers::percent(x, 2)
@@ -42,7 +42,7 @@ pub fn text(r: &DistributionReport) -> String {
     let _ = writeln!(
         o,
         "{} ({} keyed) from {} onto {} open shards ({})",
-        crate::rules::plural(i.records, "record", "records"),
+        crate::numbers::plural(i.records, "record", "records"),
         thousands(i.keyed_records),
         files.join(", "),
         i.open_shards,
@@ -101,7 +101,7 @@ pub fn text(r: &DistributionReport) -> String {
                 o,
                 "  busiest: `{}` with {} in the second from {}",
                 s.shard_id,
-                crate::rules::plural(p.peak_records, "record", "records"),
+                crate::numbers::plural(p.peak_records, "record", "records"),
                 p.peak_records_at
             );
         }
@@ -109,7 +109,7 @@ pub fn text(r: &DistributionReport) -> String {
             let _ = writeln!(
                 o,
                 "  {} arrived after their window closed (input out of time order): peaks are lower bounds",
-                crate::rules::plural(w.late_records, "record", "records")
+                crate::numbers::plural(w.late_records, "record", "records")
             );
         }
     } else {
@@ -161,13 +161,13 @@ pub fn text(r: &DistributionReport) -> String {
             let _ = writeln!(
                 o,
                 "top {} (exact counts):",
-                crate::rules::plural(r.hot_keys.len() as u64, "key", "keys")
+                crate::numbers::plural(r.hot_keys.len() as u64, "key", "keys")
             );
         } else {
             let _ = writeln!(
                 o,
                 "top {} (Space-Saving: counts overestimate by at most {}, bound {}):",
-                crate::rules::plural(r.hot_keys.len() as u64, "key", "keys"),
+                crate::numbers::plural(r.hot_keys.len() as u64, "key", "keys"),
                 kc.max_error,
                 kc.error_bound
             );
@@ -252,8 +252,8 @@ pub fn text(r: &DistributionReport) -> String {
                     o,
                     "    group {}: {}, {}: {}{}",
                     gr.group,
-                    crate::rules::plural(gr.records, "record", "records"),
-                    crate::rules::plural(gr.keys, "key", "keys"),
+                    crate::numbers::plural(gr.records, "record", "records"),
+                    crate::numbers::plural(gr.keys, "key", "keys"),
                     keys.join(", "),
                     if more > 0 {
                         format!(", … {more} more")

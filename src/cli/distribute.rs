@@ -1,14 +1,14 @@
-//! The `shardlint distribute` command: raw flags → key source, shard map and engine options,
-//! one engine run, the report written as text or JSON. Exit codes: 0 when the report is
+//! `shardlint distribute`: clap's flags, resolved once (with `shardlint.toml`: the group model
+//! and the stream's write rate when the flags do not give them) into [`DistributeSettings`];
+//! then one engine run and the report written as text or JSON. Exit codes: 0 when the report is
 //! written (bad lines and limit breaches are in the report, not the exit code); 2 for a usage
 //! error or an input that could not be read at all.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use super::engine::{DEFAULT_SEED, Options, distribute_with_progress};
-use super::keys::KeySource;
-use super::render;
+use crate::distribution::engine::{DEFAULT_EXACT_KEYS, DEFAULT_SEED};
+use crate::distribution::{KeySource, Options, distribute_with_progress};
 use crate::keyspace::ShardMap;
 use crate::model::limits;
 use crate::ordering::GroupModel;
@@ -21,13 +21,44 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `--input-format`: what the records of an input are (see [`InputFormat`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum InputFormatArg {
+    /// Detect from the first non-empty line
+    #[default]
+    Auto,
+    /// One UTF-8 partition key per line
+    Keys,
+    /// JSON payloads, one per line or a JSON array
+    Payloads,
+    /// MQTT envelopes `{"topic","clientid","timestamp","payload"}`
+    Envelopes,
+    /// `aws kinesis get-records` output
+    GetRecords,
+    /// EventBridge events (the whole event is the payload)
+    Events,
+}
+
+impl From<InputFormatArg> for InputFormat {
+    fn from(a: InputFormatArg) -> InputFormat {
+        match a {
+            InputFormatArg::Auto => InputFormat::Auto,
+            InputFormatArg::Keys => InputFormat::Keys,
+            InputFormatArg::Payloads => InputFormat::Payloads,
+            InputFormatArg::Envelopes => InputFormat::Envelopes,
+            InputFormatArg::GetRecords => InputFormat::GetRecords,
+            InputFormatArg::Events => InputFormat::Events,
+        }
+    }
+}
+
 /// Flags of `shardlint distribute`.
 #[derive(clap::Args, Clone, Debug)]
 pub struct DistributeArgs {
     /// Key list: one UTF-8 partition key per line (`.gz` ok, `-` = stdin)
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "samples")]
     pub keys: Vec<PathBuf>,
-    /// Sample records: JSON payloads, MQTT envelopes or `aws kinesis get-records` output
+    /// Sample records: JSON payloads, MQTT envelopes, EventBridge events or `aws kinesis get-records` output
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub samples: Vec<PathBuf>,
     /// Shard map from `aws kinesis list-shards` or `describe-stream` JSON (closed shards skipped)
@@ -48,13 +79,18 @@ pub struct DistributeArgs {
     /// Configuration (files or directories) to find `--rule` in; default `.`
     #[arg(long, value_name = "PATH", requires = "rule")]
     pub config_path: Option<PathBuf>,
+    /// `shardlint.toml` to use (default: found by walking up from `--config-path`, else `.`)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Lambda ParallelizationFactor (1..10) for the ordering groups
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
     pub parallelization_factor: u32,
     /// How keys are assigned to concurrent batches: `first-seen-round-robin` or `hash-mod`
-    #[arg(long, value_name = "MODEL", default_value = "first-seen-round-robin", value_parser = parse_group_model)]
-    pub group_model: GroupModel,
-    /// Records per second of the whole stream, e.g. `5000/s` (else from sample timestamps)
+    /// [default: `group-model` of shardlint.toml, else first-seen-round-robin]
+    #[arg(long, value_name = "MODEL", value_parser = parse_group_model)]
+    pub group_model: Option<GroupModel>,
+    /// Records per second of the whole stream, e.g. `5000/s` [default: the `--rule` stream's
+    /// `records-per-second` in shardlint.toml, else from sample timestamps]
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
     pub rate: Option<f64>,
     /// Hot keys to list
@@ -63,13 +99,13 @@ pub struct DistributeArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// Input format; `auto` detects it from the first non-empty line
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = InputFormat::Auto)]
-    pub input_format: InputFormat,
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = InputFormatArg::Auto)]
+    pub input_format: InputFormatArg,
     /// Seed for `newuuid()`, so the report is reproducible
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
     pub seed: u64,
     /// Distinct keys counted exactly before hot-key counts become a Space-Saving sketch
-    #[arg(long, value_name = "N", default_value_t = super::engine::DEFAULT_EXACT_KEYS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_EXACT_KEYS)]
     pub exact_keys: usize,
     /// No progress bar (it is only shown when stderr is a terminal)
     #[arg(long)]
@@ -79,7 +115,7 @@ pub struct DistributeArgs {
     pub output: Option<PathBuf>,
 }
 
-fn parse_group_model(s: &str) -> Result<GroupModel, String> {
+pub fn parse_group_model(s: &str) -> Result<GroupModel, String> {
     GroupModel::parse(s).ok_or_else(|| {
         format!("unknown group model `{s}`: use `first-seen-round-robin` or `hash-mod`")
     })
@@ -96,8 +132,21 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
-/// Runs the command; `Err` is a usage or input error to print, exit code 2.
-pub fn run(args: &DistributeArgs) -> Result<i32, String> {
+/// Everything one `distribute` run needs, resolved from the flags, the configuration and
+/// `shardlint.toml`.
+pub struct DistributeSettings {
+    pub inputs: Vec<PathBuf>,
+    pub src: KeySource,
+    pub map: ShardMap,
+    pub opts: Options,
+    pub format: OutputFormat,
+    pub output: Option<PathBuf>,
+    pub progress: bool,
+}
+
+/// Raw flags + `shardlint.toml` (+ the configuration, for `--rule`) → settings; `Err` is a
+/// usage or input error.
+pub fn resolve(args: &DistributeArgs) -> Result<DistributeSettings, String> {
     let inputs: Vec<PathBuf> = if !args.keys.is_empty() {
         args.keys.clone()
     } else if !args.samples.is_empty() {
@@ -105,14 +154,17 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
     } else {
         return Err("no input: give `--keys FILE` or `--samples FILE...`".into());
     };
+    let config_path = args
+        .config_path
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let toml = crate::config_file::resolve(args.config.as_deref(), std::slice::from_ref(&config_path))
+        .map_err(|e| e.to_string())?;
     // `--rule NAME`: the key template (and, unless given, the shard map) come from the rule.
     let rule = match &args.rule {
         Some(name) => {
-            let path = args
-                .config_path
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("."));
-            Some(crate::samples::rule_key(&path, name)?)
+            let project = crate::project::open(std::slice::from_ref(&config_path), &Default::default());
+            Some(crate::project::rule_key(&project, name)?)
         }
         None if args.config_path.is_some() => {
             return Err("`--config-path` needs `--rule NAME`".into());
@@ -124,12 +176,15 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
         args.shards,
         rule.as_ref().and_then(|r| r.stream.as_ref()),
     ) {
-        (Some(p), _, _) => (load_shard_map(p)?, p.display().to_string()),
+        (Some(p), _, _) => (
+            crate::load::aws_cli::read_shard_map(p)?,
+            p.display().to_string(),
+        ),
         (None, Some(0), _) => return Err("`--shards` must be at least `1`".into()),
         (None, Some(n), _) if n > limits::MAX_SHARDS => {
             return Err(format!(
                 "`--shards {n}` is more than shardlint models ({}): Kinesis's default shard quota is at most 20,000 per account ({})",
-                crate::rules::thousands(limits::MAX_SHARDS as u64),
+                crate::numbers::thousands(limits::MAX_SHARDS as u64),
                 limits::SHARD_QUOTA_DOC
             ));
         }
@@ -151,14 +206,20 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
     let format = if !args.keys.is_empty() {
         InputFormat::Keys
     } else {
-        args.input_format
+        args.input_format.into()
     };
+    // The rule's stream rate from shardlint.toml, when the flag does not give one.
+    let stream_rate = rule
+        .as_ref()
+        .and_then(|r| r.stream.as_ref())
+        .and_then(|(name, _)| toml.streams.iter().find(|s| &s.stream == name))
+        .and_then(|s| s.records_per_second);
     let opts = Options {
         format,
         seed: args.seed,
         parallelization_factor: args.parallelization_factor,
-        group_model: args.group_model,
-        rate: args.rate,
+        group_model: args.group_model.unwrap_or(toml.group_model),
+        rate: args.rate.or(stream_rate),
         top: args.top,
         exact_keys: args.exact_keys.max(16),
         shard_map_label: label,
@@ -166,8 +227,21 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
         rule_name: args.rule.clone(),
         ..Options::default()
     };
+    Ok(DistributeSettings {
+        inputs,
+        src,
+        map,
+        opts,
+        format: args.format,
+        output: args.output.clone(),
+        progress: !args.no_progress && std::io::stderr().is_terminal(),
+    })
+}
 
-    let bar = if !args.no_progress && std::io::stderr().is_terminal() {
+/// Runs the command; `Err` is a usage or input error to print, exit code 2.
+pub fn run(args: &DistributeArgs) -> Result<i32, String> {
+    let s = resolve(args)?;
+    let bar = if s.progress {
         let b = indicatif::ProgressBar::new_spinner();
         b.set_style(
             indicatif::ProgressStyle::with_template("{spinner} {human_pos} records ({per_sec})")
@@ -177,14 +251,15 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let report = distribute_with_progress(&inputs, &src, &map, &opts, &|n| bar.set_position(n))?;
+    let report =
+        distribute_with_progress(&s.inputs, &s.src, &s.map, &s.opts, &|n| bar.set_position(n))?;
     bar.finish_and_clear();
 
-    let text = match args.format {
+    let text = match s.format {
         OutputFormat::Json => crate::render::json_ascii_controls(report.to_json()) + "\n",
-        OutputFormat::Text => render::text(&report),
+        OutputFormat::Text => crate::render::distribution::text(&report),
     };
-    let written = match &args.output {
+    let written = match &s.output {
         Some(p) => std::fs::write(p, text.as_bytes())
             .map_err(|e| format!("cannot write `{}`: {e}", p.display())),
         None => std::io::stdout()
@@ -201,12 +276,6 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
         }
         Ok(2)
     }
-}
-
-/// Reads an `aws kinesis list-shards` / `describe-stream` JSON export into the map of its open
-/// shards: the AWS CLI loader's reader, so `--shard-map` and `check` accept the same files.
-pub fn load_shard_map(path: &std::path::Path) -> Result<ShardMap, String> {
-    crate::load::aws_cli::read_shard_map(path)
 }
 
 #[cfg(test)]
@@ -238,7 +307,7 @@ mod tests {
              "SequenceNumberRange": {"StartingSequenceNumber": "3", "EndingSequenceNumber": null}}
         ]}});
         std::fs::write(&p, doc.to_string()).unwrap();
-        let m = load_shard_map(&p).unwrap();
+        let m = crate::load::aws_cli::read_shard_map(&p).unwrap();
         assert_eq!(m.len(), 2);
         assert_eq!(m.shards()[1].shard_id, "shardId-000000000002");
 
@@ -247,7 +316,7 @@ mod tests {
             {"ShardId": "b", "HashKeyRange": {"StartingHashKey": "20", "EndingHashKey": u128::MAX.to_string()}}
         ]});
         std::fs::write(&p, gap.to_string()).unwrap();
-        let e = load_shard_map(&p).unwrap_err();
+        let e = crate::load::aws_cli::read_shard_map(&p).unwrap_err();
         assert!(e.contains("`11`..`19`"), "{e}");
     }
 }

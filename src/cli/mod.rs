@@ -7,29 +7,14 @@ use std::sync::LazyLock;
 
 use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+pub mod distribute;
+pub mod simulate;
+
 use crate::diagnostic::Severity;
 use crate::render;
 use crate::rules::RULES;
 
-/// Cargo features compiled in, for `--version`.
-pub const FEATURES: &[&str] = &[
-    #[cfg(feature = "fast-md5")]
-    "fast-md5",
-];
-
-/// `0.1.0 (abc123def 2026-11-30)`: the version and the git commit it was built from.
-pub fn version_line() -> String {
-    format!(
-        "{} ({})",
-        env!("CARGO_PKG_VERSION"),
-        env!("SHARDLINT_COMMIT")
-    )
-}
-
-/// `shardlint 0.1.0 (abc123def 2026-11-30)`, as SARIF's `tool.driver.fullName`.
-pub fn long_version_line() -> String {
-    format!("shardlint {}", version_line())
-}
+pub use crate::version::{FEATURES, long_version_line, version_line};
 
 static VERSION: LazyLock<String> = LazyLock::new(version_line);
 static LONG_VERSION: LazyLock<String> = LazyLock::new(|| {
@@ -109,9 +94,9 @@ pub enum Command {
     /// Check configuration files and directories (default: `.`)
     Check(Box<CheckArgs>),
     /// Map sampled keys or records onto shards: per-shard load, skew, hot keys, ordering groups
-    Distribute(Box<crate::distribution::DistributeArgs>),
+    Distribute(Box<distribute::DistributeArgs>),
     /// Simulate one event source mapping draining a stream: drain time, IteratorAge, retries
-    Simulate(Box<crate::simulate::SimulateArgs>),
+    Simulate(Box<simulate::SimulateArgs>),
     /// Print a rule's documentation
     Explain {
         /// Rule code (`SL101`) or name (`constant-partition-key`)
@@ -241,7 +226,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "NAME", requires = "samples")]
     pub rule: Option<String>,
     /// Records per second on the stream, when the samples carry no timestamps (e.g. `5000/s`)
-    #[arg(long, value_name = "N/s", value_parser = crate::distribution::parse_rate, requires = "samples")]
+    #[arg(long, value_name = "N/s", value_parser = distribute::parse_rate, requires = "samples")]
     pub rate: Option<f64>,
     /// The consumer's processing time per record (`3s`, `p50=20ms,p99=400ms`): checks whether the
     /// mapping keeps up (SL405)
@@ -327,14 +312,14 @@ pub fn run(cli: Cli) -> i32 {
             print!("{}", crate::config_file::json_schema());
             0
         }
-        Command::Distribute(args) => match crate::distribution::run(&args) {
+        Command::Distribute(args) => match distribute::run(&args) {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("error: {}", render::visible(&e));
                 2
             }
         },
-        Command::Simulate(args) => match crate::simulate::run(&args) {
+        Command::Simulate(args) => match simulate::run(&args) {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("error: {}", render::visible(&e));

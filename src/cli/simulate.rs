@@ -1,6 +1,8 @@
-//! The `simulate` subcommand: raw flags → one checked [`SimConfig`], arrivals and shard map;
-//! then the engine, the optional sweep, and the renderers. Every bad flag is an `Err` with the
-//! offending value in backticks (exit code 2 in the main CLI); nothing here panics on input.
+//! `shardlint simulate`: clap's flags, resolved once (with the `--mapping`'s settings from the
+//! configuration and `shardlint.toml`'s group model) into one checked [`SimConfig`], arrivals
+//! and shard map; then the engine, the optional sweep, and the renderers
+//! ([`render::simulate`](crate::render::simulate)). Every bad flag is an `Err` with the
+//! offending value in backticks (exit code 2); nothing here panics on input.
 
 use std::path::PathBuf;
 
@@ -10,13 +12,13 @@ use crate::keyspace::ShardMap;
 use crate::model::limits;
 use crate::ordering::GroupModel;
 
-use super::arrivals;
-use super::engine::simulate;
-use super::model::{
+use crate::render::simulate as show;
+use crate::simulate::arrivals;
+use crate::simulate::engine::simulate;
+use crate::simulate::model::{
     Arrival, Backoff, SimConfig, format_duration, parse_duration, parse_poison, parse_record_time,
 };
-use super::recommend::recommend;
-use super::report::fmt_s;
+use crate::simulate::recommend::recommend;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SimFormat {
@@ -108,9 +110,13 @@ pub struct SimulateArgs {
     /// Seed of the PRNG for `--fail-rate` and record-time distributions
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Key → ordering group model: `first-seen-round-robin` or `hash-mod`
-    #[arg(long, default_value = "first-seen-round-robin")]
-    pub group_model: String,
+    /// Key → ordering group model: `first-seen-round-robin` or `hash-mod` [default: `group-model`
+    /// of shardlint.toml, else first-seen-round-robin]
+    #[arg(long)]
+    pub group_model: Option<String>,
+    /// `shardlint.toml` to use (default: found by walking up from `--config-path`, else `.`)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Lambda's shard poll interval (modelling assumption)
     #[arg(long, default_value = "1s")]
@@ -149,7 +155,8 @@ pub fn run(args: &SimulateArgs) -> Result<i32, String> {
             .config_path
             .clone()
             .unwrap_or_else(|| PathBuf::from("."));
-        let found = crate::samples::find_mapping(&path, name)?;
+        let project = crate::project::open(std::slice::from_ref(&path), &Default::default());
+        let found = crate::project::find_mapping(&project, name)?;
         // The mapping's own settings; the function-side flags (record time, faults, ...) stay.
         let m = SimConfig::from_mapping(&found.mapping, found.function_timeout_s)?;
         cfg.batch_size = m.batch_size;
@@ -202,30 +209,16 @@ pub fn run(args: &SimulateArgs) -> Result<i32, String> {
         }
         SimFormat::Text => {
             let mut s = format!("settings: {}\n", describe(&cfg));
-            s.push_str(&report.to_text());
+            s.push_str(&show::text(&report));
             if let Some(r) = &rec {
                 s.push('\n');
-                match &r.chosen {
-                    Some(t) => s.push_str(&format!(
-                        "recommended: ParallelizationFactor {} with BatchSize {} keeps IteratorAge (at finish) at {} (under {}; drains in {})\n",
-                        t.parallelization_factor,
-                        t.batch_size,
-                        fmt_s(t.max_iterator_age_at_finish_seconds),
-                        fmt_s(r.max_lag_seconds),
-                        fmt_s(t.drain_seconds)
-                    )),
-                    None => s.push_str(&format!(
-                        "no ParallelizationFactor 1..10 with BatchSize {:?} keeps IteratorAge under {}: a single key or the function itself is too slow\n",
-                        r.trials.iter().map(|t| t.batch_size).take(6).collect::<Vec<_>>(),
-                        fmt_s(r.max_lag_seconds)
-                    )),
-                }
+                s.push_str(&show::recommendation(r));
             }
             s
         }
     };
     if let Some(path) = &args.timeline {
-        std::fs::write(path, report.to_timeline_csv())
+        std::fs::write(path, show::timeline_csv(&report))
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
     }
     match &args.output {
@@ -327,12 +320,17 @@ pub fn config(a: &SimulateArgs) -> Result<SimConfig, String> {
     let record_time =
         parse_record_time(&a.record_time).map_err(|e| format!("`--record-time`: {e}"))?;
     let fail_rate = parse_rate(&a.fail_rate)?;
-    let group_model = GroupModel::parse(&a.group_model).ok_or_else(|| {
-        format!(
-            "`--group-model {}` is not a model: use `first-seen-round-robin` or `hash-mod`",
-            a.group_model
-        )
-    })?;
+    let group_model = match &a.group_model {
+        Some(m) => GroupModel::parse(m).ok_or_else(|| {
+            format!("`--group-model {m}` is not a model: use `first-seen-round-robin` or `hash-mod`")
+        })?,
+        None => {
+            let at = a.config_path.clone().unwrap_or_else(|| PathBuf::from("."));
+            crate::config_file::resolve(a.config.as_deref(), std::slice::from_ref(&at))
+                .map_err(|e| e.to_string())?
+                .group_model
+        }
+    };
     let poison = a
         .poison
         .iter()
