@@ -53,6 +53,21 @@ pub fn seconds(x: f64) -> String {
     format!("{x:.1}s")
 }
 
+/// A float as JSON writes it (`2.5`, `1e300`), or `None` for NaN and infinities: how IoT SQL
+/// turns a decimal into text.
+pub fn json_float(f: f64) -> Option<String> {
+    serde_json::Number::from_f64(f).map(|n| n.to_string())
+}
+
+/// A number literal as written in a template: whole numbers without `.0`.
+pub fn literal_float(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 9.0e15 {
+        format!("{}", f as i64)
+    } else {
+        json_float(f).unwrap_or_else(|| f.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,3 +88,4 @@ mod tests {
         assert_eq!(seconds(1.25), "1.2s");
     }
 }
+

@@ -124,7 +124,7 @@ fn to_text(v: V<'_>) -> Result<Cow<'_, str>, String> {
         V::Null => Err("the value is JSON `null`".into()),
         V::Bool(b) => Ok(Cow::Borrowed(if b { "true" } else { "false" })),
         V::Int(i) => Ok(Cow::Owned(i.to_string())),
-        V::Float(f) => format_f64(f)
+        V::Float(f) => crate::numbers::json_float(f)
             .map(Cow::Owned)
             .ok_or_else(|| "the number is not finite".to_string()),
         V::Str(s) => Ok(s),
@@ -134,19 +134,6 @@ fn to_text(v: V<'_>) -> Result<Cow<'_, str>, String> {
 }
 
 /// Shortest round-trip form, as JSON writes it (`35.658278`, `3.0`, `1e21`).
-fn format_f64(f: f64) -> Option<String> {
-    serde_json::Number::from_f64(f).map(|n| n.to_string())
-}
-
-/// A number literal as written in a template: whole numbers without `.0`.
-pub fn format_f64_literal(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 9.0e15 {
-        format!("{}", f as i64)
-    } else {
-        format_f64(f).unwrap_or_else(|| f.to_string())
-    }
-}
-
 fn from_json(j: &Json) -> V<'_> {
     match j {
         Json::Null => V::Null,

@@ -846,7 +846,7 @@ fn render_into(e: &Expr, s: &mut String) {
             }
             s.push('\'');
         }
-        Expr::Num { value, .. } => s.push_str(&super::eval::format_f64_literal(*value)),
+        Expr::Num { value, .. } => s.push_str(&crate::numbers::literal_float(*value)),
         Expr::Bool { value, .. } => s.push_str(if *value { "true" } else { "false" }),
         Expr::Add { lhs, rhs, .. } => {
             render_into(lhs, s);

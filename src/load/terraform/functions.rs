@@ -3,7 +3,7 @@
 //! `lookup`, `try`, `coalesce`, `merge`, …). Called by the expression evaluator ([`super::eval`]);
 //! a function shardlint does not evaluate yields an unknown value, never a guess.
 
-use super::eval::{Budget, V};
+use super::value::{Budget, V};
 
 /// Terraform built-in functions that return a new value on every plan/apply.
 pub(super) const TF_VOLATILE: [&str; 4] = ["uuid", "timestamp", "plantimestamp", "bcrypt"];

@@ -16,6 +16,7 @@ mod json;
 mod module;
 mod remote;
 mod resources;
+mod value;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
