@@ -24,6 +24,7 @@ pub mod config;
 pub mod config_file;
 pub mod diagnostic;
 pub mod distribution;
+pub mod export;
 pub mod fix;
 pub mod keyspace;
 pub mod link;
