@@ -30,6 +30,7 @@ pub mod keyspace;
 pub mod link;
 pub mod load;
 pub mod model;
+pub mod observed;
 pub mod ordering;
 pub mod render;
 pub mod rules;

@@ -43,7 +43,7 @@ fn json(path: &Path) -> Value {
 fn export_records_failures_and_goes_on() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("export");
-    let (code, stderr, log) = export(&out, &["--sample-records", "500", "--since", "1h"]);
+    let (code, stderr, log) = export(&out, &["--sample-records", "500", "--since", "30m"]);
     assert_eq!(code, 2, "some calls failed: exit 2\n{stderr}");
     assert!(stderr.contains("2 calls failed"), "{stderr}");
 
@@ -54,7 +54,7 @@ fn export_records_failures_and_goes_on() {
     assert_eq!(m["window"]["period_s"], 60);
     let start = shardlint::timestamp::parse_rfc3339_ms(m["window"]["start"].as_str().unwrap());
     let end = shardlint::timestamp::parse_rfc3339_ms(m["window"]["end"].as_str().unwrap());
-    assert_eq!(end.unwrap() - start.unwrap(), 3_600_000);
+    assert_eq!(end.unwrap() - start.unwrap(), 1_800_000);
     let failures = m["failures"].as_array().unwrap();
     assert_eq!(failures.len(), 2, "{failures:#?}");
     let kinds: Vec<(&str, &str, u64)> = failures
@@ -220,4 +220,42 @@ fn a_missing_cli_is_a_clear_error() {
         .code(2);
     let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(err.contains("cannot run the AWS CLI"), "{err}");
+}
+
+#[test]
+fn check_on_the_export_reports_what_was_observed_against_what_was_predicted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("export");
+    export(&out, &["--since", "30m"]);
+    let assert = Command::cargo_bin("shardlint")
+        .unwrap()
+        .args(["check", out.to_str().unwrap(), "--format", "json"])
+        .assert();
+    let v: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    let codes: Vec<&str> = findings.iter().map(|f| f["code"].as_str().unwrap()).collect();
+    for c in ["SL101", "SL501", "SL502", "SL503"] {
+        assert!(codes.contains(&c), "{c} missing: {codes:?}");
+    }
+    let throttled: Vec<&Value> = findings.iter().filter(|f| f["code"] == "SL501").collect();
+    // Only the seed stream was throttled; `audit-stream` is the near miss.
+    assert_eq!(throttled.len(), 1);
+    let m = throttled[0]["message"].as_str().unwrap();
+    assert!(m.contains("`location-stream` was throttled on write in `14` of `30` minutes"), "{m}");
+    assert!(
+        m.contains("predicted: the constant partition key `vin` sends every record to `shardId-000000000003`"),
+        "{m}"
+    );
+    assert!(m.contains("the metrics confirm it"), "{m}");
+    // The prediction's cause is a related location: the IoT rule's key.
+    let related = throttled[0]["related"].to_string();
+    assert!(related.contains("location_to_kinesis.get-topic-rule.json"), "{related}");
+    // The growing IteratorAge is the unqualified function's; the alias (age 0) is quiet.
+    let ages: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["code"] == "SL503")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(ages.len(), 1, "{ages:?}");
+    assert!(ages[0].contains("`location-writer` reading `location-stream`"));
 }

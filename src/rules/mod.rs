@@ -9,10 +9,13 @@ mod hot_key;
 mod hot_shard;
 mod input_parse_error;
 pub mod invalid_suppression;
+mod iterator_age_growing;
 mod keyspace_skew;
 mod malformed_key_template;
 mod mapping_value_out_of_range;
 mod missing_partition_key;
+mod observed_hot_shard;
+mod observed_write_throttling;
 mod parallelization_cannot_help;
 mod random_partition_key;
 mod retries_without_destination;
@@ -41,6 +44,8 @@ pub enum Group {
     Stream,
     Consumer,
     Samples,
+    /// Observed CloudWatch metrics of an export.
+    Observed,
 }
 
 impl Group {
@@ -51,6 +56,7 @@ impl Group {
             Group::Stream => "stream",
             Group::Consumer => "consumer",
             Group::Samples => "samples",
+            Group::Observed => "observed",
         }
     }
 }
@@ -180,6 +186,18 @@ pub static RULES: &[Rule] = &[
         meta: &consumer_falls_behind::META,
         check: Some(consumer_falls_behind::check),
     },
+    Rule {
+        meta: &observed_write_throttling::META,
+        check: Some(observed_write_throttling::check),
+    },
+    Rule {
+        meta: &observed_hot_shard::META,
+        check: Some(observed_hot_shard::check),
+    },
+    Rule {
+        meta: &iterator_age_growing::META,
+        check: Some(iterator_age_growing::check),
+    },
 ];
 
 /// Finds a rule by code (`SL101`) or name (`constant-partition-key`), case-insensitively.
@@ -300,6 +318,44 @@ pub fn key_span(model: &Model, rule: usize, action: usize) -> (Span, String) {
         a.partition_key.span.unwrap_or(a.span),
         a.partition_key.path.clone(),
     )
+}
+
+/// What the configuration predicts for a stream: a producer's constant key, and the open shard
+/// it hashes to.
+pub struct ConstantKeyPrediction {
+    pub value: String,
+    pub shard_id: String,
+    pub key_span: Span,
+    pub key_path: String,
+}
+
+/// The first constant-key Kinesis action writing to stream `si` whose shard is known (not on an
+/// AUTO stream, where keys do not pick shards).
+pub fn predicted_constant(ctx: &Ctx, si: usize) -> Option<ConstantKeyPrediction> {
+    if ctx.auto_distribution(Some(si)) {
+        return None;
+    }
+    let map = ctx.analysis.shard_maps.get(si)?.map()?;
+    for (ri, rule) in ctx.model.rules.iter().enumerate() {
+        for (ai, action) in rule.actions.iter().enumerate() {
+            if action.stream != Some(si) {
+                continue;
+            }
+            let Some(crate::template::KeyClass::Constant { value: Some(value) }) =
+                &ctx.analysis.keys[ri][ai].class
+            else {
+                continue;
+            };
+            let (key_span, key_path) = key_span(ctx.model, ri, ai);
+            return Some(ConstantKeyPrediction {
+                value: value.clone(),
+                shard_id: map.shard_for_key(value).shard_id.clone(),
+                key_span,
+                key_path,
+            });
+        }
+    }
+    None
 }
 
 /// `12.5%`

@@ -160,8 +160,9 @@ put(f"{R}/apigateway/get-resources.a1b2c3d4e5.json", {"items": [{"id": "r1", "pa
         "requestTemplates": {"application/json": "{\"StreamName\":\"audit-stream\",\"Data\":\"$util.base64Encode($input.body)\",\"PartitionKey\":\"$input.path('$.id')\"}"}}}}}]})
 put(f"{R}/apigatewayv2/get-apis.json", {"Items": []})
 
-# Metrics over one hour (22:00..23:00), 1-minute periods, as the export labels them.
-minutes = [f"2026-11-30T22:{m:02d}:00+00:00" for m in range(60)]
+# Metrics over half an hour (22:00..22:30), 1-minute periods, as the export labels them.
+N = 30
+minutes = [f"2026-11-30T22:{m:02d}:00+00:00" for m in range(N)]
 results = []
 
 
@@ -172,28 +173,28 @@ def series(label, values):
 
 # Offered load on the seed stream: 700..1,300 records/s in waves; everything lands on shard 3,
 # which accepts at most 1,000 records/s and throttles the rest.
-offered = [1000 + 300 * ((m * 7) % 13 - 6) / 6 for m in range(60)]
+offered = [1000 + 300 * ((m * 7) % 13 - 6) / 6 for m in range(N)]
 accepted = [min(o, 1000) * 60 for o in offered]
 throttled = [max(o - 1000, 0) * 60 for o in offered]
 p = "kinesis-stream ap-northeast-1 location-stream"
 series(f"{p} IncomingRecords Sum 60", accepted)
 series(f"{p} IncomingBytes Sum 60", [a * 180 for a in accepted])
 series(f"{p} WriteProvisionedThroughputExceeded Sum 60", throttled)
-series(f"{p} ReadProvisionedThroughputExceeded Sum 60", [0] * 60)
-series(f"{p} GetRecords.IteratorAgeMilliseconds Maximum 60", [2000 + m * 30000 for m in range(60)])
+series(f"{p} ReadProvisionedThroughputExceeded Sum 60", [0] * N)
+series(f"{p} GetRecords.IteratorAgeMilliseconds Maximum 60", [2000 + m * 60000 for m in range(N)])
 for i in range(8):
     sp = f"kinesis-shard ap-northeast-1 location-stream shardId-{i:012d}"
     on = i == 3
-    series(f"{sp} IncomingRecords Sum 60", accepted if on else [0] * 60)
-    series(f"{sp} IncomingBytes Sum 60", [a * 180 for a in accepted] if on else [0] * 60)
-    series(f"{sp} WriteProvisionedThroughputExceeded Sum 60", throttled if on else [0] * 60)
+    series(f"{sp} IncomingRecords Sum 60", accepted if on else [0] * N)
+    series(f"{sp} IncomingBytes Sum 60", [a * 180 for a in accepted] if on else [0] * N)
+    series(f"{sp} WriteProvisionedThroughputExceeded Sum 60", throttled if on else [0] * N)
 p = "kinesis-stream ap-northeast-1 audit-stream"
-series(f"{p} IncomingRecords Sum 60", [24000 + (m % 5) * 300 for m in range(60)])
-series(f"{p} IncomingBytes Sum 60", [24000 * 400] * 60)
-series(f"{p} WriteProvisionedThroughputExceeded Sum 60", [0] * 60)
-series(f"{p} ReadProvisionedThroughputExceeded Sum 60", [0] * 60)
-series(f"{p} GetRecords.IteratorAgeMilliseconds Maximum 60", [400 + (m % 3) * 100 for m in range(60)])
-series("lambda ap-northeast-1 audit-writer IteratorAge Maximum 60", [400 + (m % 3) * 100 for m in range(60)])
-series("lambda ap-northeast-1 location-writer IteratorAge Maximum 60", [2000 + m * 30000 for m in range(60)])
-series("lambda ap-northeast-1 location-writer:live IteratorAge Maximum 60", [0] * 60)
-put(f"{R}/cloudwatch/get-metric-data.json", {"MetricDataResults": results, "Messages": []}, indent=None)
+series(f"{p} IncomingRecords Sum 60", [24000 + (m % 5) * 300 for m in range(N)])
+series(f"{p} IncomingBytes Sum 60", [24000 * 400] * N)
+series(f"{p} WriteProvisionedThroughputExceeded Sum 60", [0] * N)
+series(f"{p} ReadProvisionedThroughputExceeded Sum 60", [0] * N)
+series(f"{p} GetRecords.IteratorAgeMilliseconds Maximum 60", [400 + (m % 3) * 100 for m in range(N)])
+series("lambda ap-northeast-1 audit-writer IteratorAge Maximum 60", [400 + (m % 3) * 100 for m in range(N)])
+series("lambda ap-northeast-1 location-writer IteratorAge Maximum 60", [2000 + m * 60000 for m in range(N)])
+series("lambda ap-northeast-1 location-writer:live IteratorAge Maximum 60", [0] * N)
+put(f"{R}/cloudwatch/get-metric-data.json", {"MetricDataResults": results, "Messages": []})
