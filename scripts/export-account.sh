@@ -13,4 +13,4 @@ done
 if command -v shardlint >/dev/null 2>&1; then
   exec shardlint export "${args[@]}"
 fi
-cd "$(dirname "$0")/.." && exec cargo run --quiet --release -- export "${args[@]}"
+exec cargo run --quiet --release --manifest-path "$(dirname "$0")/../Cargo.toml" -- export "${args[@]}"
