@@ -1,10 +1,14 @@
 //! The one format-free model that every loader fills and every rule reads: streams (with shard
-//! maps when an export gives them), producers (IoT rules and their Kinesis actions) and consumers
+//! maps when an export gives them), producers (IoT rules and their Kinesis actions; every other
+//! producer kind in [`producer`]) and consumers
 //! (event source mappings and functions). Every value is a [`Val`]: known, absent (AWS default
 //! applies) or unknown with a reason, with the span where it is written and where it came from.
 
 pub mod blocking;
 pub mod limits;
+pub mod producer;
+
+pub use producer::{KeyExpr, Producer, ProducerKind};
 
 use crate::source::{Escapes, Span};
 
@@ -588,6 +592,8 @@ pub struct Unlinked {
 pub struct Model {
     pub streams: Vec<Stream>,
     pub rules: Vec<TopicRule>,
+    /// Producers other than IoT rules (EventBridge, Pipes, API Gateway, Step Functions, code).
+    pub producers: Vec<Producer>,
     pub mappings: Vec<EventSourceMapping>,
     pub functions: Vec<Function>,
     pub unlinked: Vec<Unlinked>,
@@ -601,6 +607,7 @@ impl Model {
     pub fn extend(&mut self, other: Model) {
         self.streams.extend(other.streams);
         self.rules.extend(other.rules);
+        self.producers.extend(other.producers);
         self.mappings.extend(other.mappings);
         self.functions.extend(other.functions);
         self.unlinked.extend(other.unlinked);

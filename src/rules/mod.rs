@@ -11,6 +11,7 @@ mod input_parse_error;
 pub mod invalid_suppression;
 mod iterator_age_growing;
 mod keyspace_skew;
+mod low_cardinality_partition_key;
 mod malformed_key_template;
 mod mapping_value_out_of_range;
 mod missing_partition_key;
@@ -133,6 +134,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &template_evaluated_by_iac::META,
         check: Some(template_evaluated_by_iac::check),
+    },
+    Rule {
+        meta: &low_cardinality_partition_key::META,
+        check: Some(low_cardinality_partition_key::check),
     },
     Rule {
         meta: &contradictory_stream_mode::META,
@@ -303,6 +308,18 @@ pub fn describe_stream(model: &Model, stream: Option<usize>) -> String {
         (_, Some(1)) => format!("`{name}` (1 shard)"),
         (_, Some(n)) => format!("`{name}` ({n} shards)"),
         _ => format!("`{name}`"),
+    }
+}
+
+/// The stream a producer writes to, for messages: linked (with its shards), else the name or ARN
+/// as written, else "the target stream".
+pub fn producer_stream(model: &Model, p: &crate::model::Producer) -> String {
+    if p.stream.is_some() {
+        return describe_stream(model, p.stream);
+    }
+    match p.stream_name.get() {
+        Some(name) => format!("`{name}`"),
+        None => "the target stream".into(),
     }
 }
 
