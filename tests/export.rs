@@ -24,7 +24,14 @@ fn export(out: &Path, extra: &[&str]) -> (i32, String, PathBuf) {
         .unwrap()
         .env("PATH", fake_path())
         .env("FAKE_AWS_LOG", &log)
-        .args(["export", out.to_str().unwrap(), "--max-attempts", "3", "--backoff-ms", "10"])
+        .args([
+            "export",
+            out.to_str().unwrap(),
+            "--max-attempts",
+            "3",
+            "--backoff-ms",
+            "10",
+        ])
         .args(extra)
         .assert();
     let o = assert.get_output();
@@ -49,8 +56,16 @@ fn export_records_failures_and_goes_on() {
 
     let m = json(&out.join("manifest.json"));
     assert_eq!(m["account"], "123456789012");
-    assert_eq!(m["regions"], serde_json::json!(["ap-northeast-1", "us-east-1"]));
-    assert!(m["aws_cli_version"].as_str().unwrap().starts_with("aws-cli/2.22.35"));
+    assert_eq!(
+        m["regions"],
+        serde_json::json!(["ap-northeast-1", "us-east-1"])
+    );
+    assert!(
+        m["aws_cli_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("aws-cli/2.22.35")
+    );
     assert_eq!(m["window"]["period_s"], 60);
     let start = shardlint::timestamp::parse_rfc3339_ms(m["window"]["start"].as_str().unwrap());
     let end = shardlint::timestamp::parse_rfc3339_ms(m["window"]["end"].as_str().unwrap());
@@ -99,7 +114,8 @@ fn export_records_failures_and_goes_on() {
     // One file per function ARN: the alias is not overwritten by the unqualified function.
     for f in ["location-writer", "location-writer@live", "audit-writer"] {
         assert!(
-            r.join(format!("lambda/{f}.get-function-configuration.json")).is_file(),
+            r.join(format!("lambda/{f}.get-function-configuration.json"))
+                .is_file(),
             "{f}"
         );
     }
@@ -114,8 +130,12 @@ fn export_records_failures_and_goes_on() {
         .collect();
     // 2 streams x 5 + 8 shards x 3 enabled shard-level metrics + 3 functions.
     assert_eq!(labels.len(), 37, "{labels:#?}");
-    assert!(labels.contains(&"kinesis-stream ap-northeast-1 location-stream WriteProvisionedThroughputExceeded Sum 60"));
-    assert!(labels.contains(&"kinesis-shard ap-northeast-1 location-stream shardId-000000000003 IncomingRecords Sum 60"));
+    assert!(labels.contains(
+        &"kinesis-stream ap-northeast-1 location-stream WriteProvisionedThroughputExceeded Sum 60"
+    ));
+    assert!(labels.contains(
+        &"kinesis-shard ap-northeast-1 location-stream shardId-000000000003 IncomingRecords Sum 60"
+    ));
     assert!(labels.contains(&"lambda ap-northeast-1 location-writer:live IteratorAge Maximum 60"));
     // The fake answers exactly the series asked for.
     let data = json(&r.join("metrics/batch-0001.get-metric-data.json"));
@@ -136,7 +156,10 @@ fn export_records_failures_and_goes_on() {
     assert_eq!(recs.len(), 100);
     assert_eq!(recs[0]["PartitionKey"], "vin");
     assert!(recs[0].get("ApproximateArrivalTimestamp").is_some());
-    assert!(recs[0].get("Data").is_none(), "payloads are dropped by default");
+    assert!(
+        recs[0].get("Data").is_none(),
+        "payloads are dropped by default"
+    );
     assert_eq!(m["counts"]["sampled_records"], 100);
 
     // Every call is read-only.
@@ -144,7 +167,9 @@ fn export_records_failures_and_goes_on() {
     for line in calls.lines() {
         let op = line.split_whitespace().nth(2).unwrap_or("");
         assert!(
-            ["list-", "describe-", "get-"].iter().any(|p| op.starts_with(p)),
+            ["list-", "describe-", "get-"]
+                .iter()
+                .any(|p| op.starts_with(p)),
             "not read-only: {line}"
         );
     }
@@ -165,11 +190,17 @@ fn samples_only_when_asked_and_payloads_only_when_kept() {
     let out = tmp.path().join("payloads");
     export(
         &out,
-        &["--regions", "ap-northeast-1", "--sample-records", "10", "--keep-payloads"],
+        &[
+            "--regions",
+            "ap-northeast-1",
+            "--sample-records",
+            "10",
+            "--keep-payloads",
+        ],
     );
-    let recs = json(&out.join(
-        "ap-northeast-1/records/location-stream/shardId-000000000003.get-records.json",
-    ));
+    let recs = json(
+        &out.join("ap-northeast-1/records/location-stream/shardId-000000000003.get-records.json"),
+    );
     let recs = recs["Records"].as_array().unwrap();
     // Bounded per shard.
     assert_eq!(recs.len(), 10);
@@ -206,7 +237,11 @@ fn print_policy_needs_no_aws() {
     let policy: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
     let actions = policy["Statement"][0]["Action"].to_string();
     assert!(actions.contains("cloudwatch:GetMetricData"));
-    assert!(policy["Statement"][1]["Action"].to_string().contains("kinesis:GetRecords"));
+    assert!(
+        policy["Statement"][1]["Action"]
+            .to_string()
+            .contains("kinesis:GetRecords")
+    );
 }
 
 #[test]
@@ -233,7 +268,10 @@ fn check_on_the_export_reports_what_was_observed_against_what_was_predicted() {
         .assert();
     let v: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
     let findings = v["findings"].as_array().unwrap();
-    let codes: Vec<&str> = findings.iter().map(|f| f["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = findings
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
     for c in ["SL101", "SL501", "SL502", "SL503"] {
         assert!(codes.contains(&c), "{c} missing: {codes:?}");
     }
@@ -241,7 +279,10 @@ fn check_on_the_export_reports_what_was_observed_against_what_was_predicted() {
     // Only the seed stream was throttled; `audit-stream` is the near miss.
     assert_eq!(throttled.len(), 1);
     let m = throttled[0]["message"].as_str().unwrap();
-    assert!(m.contains("`location-stream` was throttled on write in `14` of `30` minutes"), "{m}");
+    assert!(
+        m.contains("`location-stream` was throttled on write in `14` of `30` minutes"),
+        "{m}"
+    );
     assert!(
         m.contains("predicted: the constant partition key `vin` sends every record to `shardId-000000000003`"),
         "{m}"
@@ -249,7 +290,10 @@ fn check_on_the_export_reports_what_was_observed_against_what_was_predicted() {
     assert!(m.contains("the metrics confirm it"), "{m}");
     // The prediction's cause is a related location: the IoT rule's key.
     let related = throttled[0]["related"].to_string();
-    assert!(related.contains("location_to_kinesis.get-topic-rule.json"), "{related}");
+    assert!(
+        related.contains("location_to_kinesis.get-topic-rule.json"),
+        "{related}"
+    );
     // The growing IteratorAge is the unqualified function's; the alias (age 0) is quiet.
     let ages: Vec<&str> = findings
         .iter()

@@ -459,7 +459,12 @@ pub fn run(args: &ExportArgs) -> Result<i32, String> {
             }
             "pipes" => {
                 if let Some(v) = aws.json(r, &["pipes", "list-pipes"]) {
-                    for p in v.get("Pipes").and_then(Value::as_array).into_iter().flatten() {
+                    for p in v
+                        .get("Pipes")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
                         if p.get("Target")
                             .and_then(Value::as_str)
                             .is_some_and(|t| t.contains(":kinesis:"))
@@ -491,10 +496,7 @@ pub fn run(args: &ExportArgs) -> Result<i32, String> {
         p.rest_apis.extend(found.rest_apis);
         p.http_apis.extend(found.http_apis);
     });
-    let mut plans: Vec<RegionPlan> = plans
-        .into_iter()
-        .map(|m| m.into_inner().unwrap())
-        .collect();
+    let mut plans: Vec<RegionPlan> = plans.into_iter().map(|m| m.into_inner().unwrap()).collect();
 
     // EventBridge rules per bus (a second listing level).
     let buses: Vec<(usize, String)> = plans
@@ -573,7 +575,10 @@ pub fn run(args: &ExportArgs) -> Result<i32, String> {
                         shard_metrics.extend(strings(m, "/ShardLevelMetrics", None));
                     }
                 }
-                save(dir.join(format!("{f}.describe-stream-summary.json")), &bytes);
+                save(
+                    dir.join(format!("{f}.describe-stream-summary.json")),
+                    &bytes,
+                );
             }
             let mut open_shards = Vec::new();
             if let Some(bytes) = aws.call(
@@ -581,7 +586,12 @@ pub fn run(args: &ExportArgs) -> Result<i32, String> {
                 &["kinesis", "list-shards", "--stream-name", name],
             ) {
                 if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
-                    for s in v.get("Shards").and_then(Value::as_array).into_iter().flatten() {
+                    for s in v
+                        .get("Shards")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
                         let closed = s
                             .pointer("/SequenceNumberRange/EndingSequenceNumber")
                             .is_some_and(|e| !e.is_null());
@@ -622,7 +632,12 @@ pub fn run(args: &ExportArgs) -> Result<i32, String> {
             let f = file_name(&tail.replacen(':', "@", 1));
             if let Some(bytes) = aws.call(
                 Some(region),
-                &["lambda", "get-function-configuration", "--function-name", arn],
+                &[
+                    "lambda",
+                    "get-function-configuration",
+                    "--function-name",
+                    arn,
+                ],
             ) {
                 save(
                     out.join(region)
@@ -658,8 +673,7 @@ pub fn run(args: &ExportArgs) -> Result<i32, String> {
         }
         Task::Pipe(ri, name) => {
             let region = regions[*ri].as_str();
-            if let Some(bytes) =
-                aws.call(Some(region), &["pipes", "describe-pipe", "--name", name])
+            if let Some(bytes) = aws.call(Some(region), &["pipes", "describe-pipe", "--name", name])
             {
                 save(
                     out.join(region)
@@ -718,7 +732,10 @@ pub fn run(args: &ExportArgs) -> Result<i32, String> {
         for s in streams.iter().filter(|s| &s.region == region) {
             for (metric, stat) in STREAM_METRICS {
                 queries.push(query(
-                    &format!("kinesis-stream {region} {} {metric} {stat} {period}", s.name),
+                    &format!(
+                        "kinesis-stream {region} {} {metric} {stat} {period}",
+                        s.name
+                    ),
                     "AWS/Kinesis",
                     metric,
                     &[("StreamName", &s.name)],
@@ -769,7 +786,11 @@ pub fn run(args: &ExportArgs) -> Result<i32, String> {
     progress(&format!(
         "reading {} in {}",
         plural(metric_series, "metric series", "metric series"),
-        plural(batches.len(), "get-metric-data call", "get-metric-data calls")
+        plural(
+            batches.len(),
+            "get-metric-data call",
+            "get-metric-data calls"
+        )
     ));
     let numbered: Vec<(usize, usize, Vec<Value>)> = {
         let mut per_region: BTreeMap<usize, usize> = BTreeMap::new();
@@ -814,7 +835,10 @@ pub fn run(args: &ExportArgs) -> Result<i32, String> {
                 "TimestampAscending",
             ],
         ) {
-            save(dir.join(format!("batch-{n:04}.get-metric-data.json")), &bytes);
+            save(
+                dir.join(format!("batch-{n:04}.get-metric-data.json")),
+                &bytes,
+            );
         }
     });
 

@@ -243,11 +243,7 @@ impl Export<'_> {
             let values = r.get("Values").map(Node::items).unwrap_or_default();
             if times.len() != values.len() {
                 return Err(bad(
-                    &format!(
-                        "{} timestamps but {} values",
-                        times.len(),
-                        values.len()
-                    ),
+                    &format!("{} timestamps but {} values", times.len(), values.len()),
                     r.span,
                 ));
             }
@@ -256,7 +252,12 @@ impl Export<'_> {
                 let ts = t
                     .as_str()
                     .and_then(crate::timestamp::parse_rfc3339_ms)
-                    .or_else(|| t.scalar_text()?.parse::<f64>().ok().map(|s| (s * 1000.0) as i64))
+                    .or_else(|| {
+                        t.scalar_text()?
+                            .parse::<f64>()
+                            .ok()
+                            .map(|s| (s * 1000.0) as i64)
+                    })
                     .ok_or_else(|| bad("a timestamp is not a date", t.span))?;
                 let val = v
                     .scalar_text()

@@ -552,10 +552,17 @@ pub struct Function {
 /// What a CloudWatch series measures, as the export's query label names it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MetricSubject {
-    Stream { name: String },
-    Shard { stream: String, shard: String },
+    Stream {
+        name: String,
+    },
+    Shard {
+        stream: String,
+        shard: String,
+    },
     /// A function as its mapping names it: `name` or `name:qualifier`.
-    Function { name: String },
+    Function {
+        name: String,
+    },
 }
 
 /// One observed metric series (`aws cloudwatch get-metric-data` output written by

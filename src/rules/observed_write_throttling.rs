@@ -41,7 +41,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             minute(last.0),
             thousands(thr.total() as u64),
             thousands(worst.1 as u64),
-            if period == 60 { "minute".to_string() } else { format!("{period} s") },
+            if period == 60 {
+                "minute".to_string()
+            } else {
+                format!("{period} s")
+            },
             minute(worst.0),
         );
         // Accepted rate at its peak, against what the open shards allow.
@@ -68,8 +72,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }];
         let help;
         if let Some(p) = &prediction {
-            let one_shard = peak_rate
-                .is_some_and(|r| r <= limits::SHARD_WRITE_RECORDS_PER_S * 1.05);
+            let one_shard =
+                peak_rate.is_some_and(|r| r <= limits::SHARD_WRITE_RECORDS_PER_S * 1.05);
             let shard_share = shard_share(so, &p.shard_id);
             let verdict = match (one_shard, shard_share) {
                 (_, Some(share)) if share >= 0.99 => format!(
@@ -92,7 +96,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             related.push(RelatedSpan {
                 span: p.key_span,
                 path: p.key_path.clone(),
-                message: format!("predicted cause: constant key `{}` → `{}`", p.value, p.shard_id),
+                message: format!(
+                    "predicted cause: constant key `{}` → `{}`",
+                    p.value, p.shard_id
+                ),
             });
             help = "fix the partition key (SL101): key by a per-device field with many values, or by `${newuuid()}` when per-device order does not matter; more shards do not help a constant key".to_string();
         } else if !so.shard_records.is_empty() {
