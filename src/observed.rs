@@ -235,6 +235,6 @@ mod tests {
         assert_eq!(duration_ms(41_500.0), "41.5 s");
         assert_eq!(duration_ms(1_772_000.0), "29 min 32 s");
         assert_eq!(duration_ms(11_100_000.0), "3 h 5 min");
-        assert_eq!(minute(1_796_076_420), "2026-12-01 00:07 UTC");
+        assert_eq!(minute(1_796_076_420), "2026-11-30 22:07 UTC");
     }
 }
