@@ -168,9 +168,14 @@ pub fn growing(s: &Series, min_ms: f64) -> bool {
     max >= min_ms && last > 2.0 * first && end >= max / 2.0
 }
 
+/// Unix seconds to `2026-11-30T22:07:00Z`.
+pub fn iso(secs: i64) -> String {
+    crate::records::timestamp::format_rfc3339_ms(secs * 1000).replace(".000Z", "Z")
+}
+
 /// `2026-11-30 22:07 UTC`
 pub fn minute(ts: i64) -> String {
-    let s = crate::timestamp::format_rfc3339(ts);
+    let s = crate::observed::iso(ts);
     format!("{} {} UTC", &s[..10], &s[11..16])
 }
 

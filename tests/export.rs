@@ -67,8 +67,9 @@ fn export_records_failures_and_goes_on() {
             .starts_with("aws-cli/2.22.35")
     );
     assert_eq!(m["window"]["period_s"], 60);
-    let start = shardlint::timestamp::parse_rfc3339_ms(m["window"]["start"].as_str().unwrap());
-    let end = shardlint::timestamp::parse_rfc3339_ms(m["window"]["end"].as_str().unwrap());
+    let start =
+        shardlint::records::timestamp::parse_rfc3339_ms(m["window"]["start"].as_str().unwrap());
+    let end = shardlint::records::timestamp::parse_rfc3339_ms(m["window"]["end"].as_str().unwrap());
     assert_eq!(end.unwrap() - start.unwrap(), 1_800_000);
     let failures = m["failures"].as_array().unwrap();
     assert_eq!(failures.len(), 2, "{failures:#?}");

@@ -803,10 +803,7 @@ pub fn run(args: &ExportArgs) -> Result<i32, String> {
             })
             .collect()
     };
-    let (start_s, end_s) = (
-        crate::timestamp::format_rfc3339(start),
-        crate::timestamp::format_rfc3339(end),
-    );
+    let (start_s, end_s) = (crate::observed::iso(start), crate::observed::iso(end));
     parallel(&numbered, jobs, |(ri, n, queries)| {
         let region = regions[*ri].as_str();
         let dir = out.join(region).join("metrics");
@@ -885,7 +882,7 @@ pub fn run(args: &ExportArgs) -> Result<i32, String> {
         "account": account,
         "profile": args.profile,
         "regions": regions,
-        "exported_at": crate::timestamp::format_rfc3339(finished),
+        "exported_at": crate::observed::iso(finished),
         "duration_s": finished - started,
         "window": {
             "start": start_s,
@@ -1003,7 +1000,7 @@ fn sample_shard(
     args: &ExportArgs,
 ) -> Option<Vec<Value>> {
     let region = Some(s.region.as_str());
-    let ts = crate::timestamp::format_rfc3339(start);
+    let ts = crate::observed::iso(start);
     let v = aws.json(
         region,
         &[

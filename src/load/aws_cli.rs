@@ -251,7 +251,7 @@ impl Export<'_> {
             for (t, v) in times.iter().zip(values) {
                 let ts = t
                     .as_str()
-                    .and_then(crate::timestamp::parse_rfc3339_ms)
+                    .and_then(crate::records::timestamp::parse_rfc3339_ms)
                     .or_else(|| {
                         t.scalar_text()?
                             .parse::<f64>()
@@ -303,7 +303,7 @@ impl Export<'_> {
         let mode = match sd.get("StreamModeDetails") {
             Some(d) => parse(
                 str_at(d, "StreamMode", &join(&base, "StreamModeDetails")),
-                stream_mode,
+                StreamMode::parse,
             ),
             None => Val::absent(join(&base, "StreamModeDetails.StreamMode")),
         };
@@ -593,25 +593,76 @@ fn kinesis(k: &Node, path: &str, in_error_action: bool) -> KinesisAction {
     }
 }
 
-fn stream_mode(s: &str) -> Result<StreamMode, String> {
-    match s {
-        "PROVISIONED" => Ok(StreamMode::Provisioned),
-        "ON_DEMAND" => Ok(StreamMode::OnDemand),
-        other => Err(format!(
-            "`{other}` is not a stream mode (PROVISIONED or ON_DEMAND)"
-        )),
+pub use crate::keyspace::parse_hash_key;
+
+/// The shard map of a `list-shards` / `describe-stream` export given as `--shard-map` (to
+/// `distribute` or `simulate`): read by this loader, with the same validation `check` applies to
+/// the export (hash keys, a partial listing, gaps and overlaps). `.gz` and `-` (stdin) are read
+/// as sample files are. Errors name the file, line and column.
+pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMap, String> {
+    use std::io::Read;
+    let shown = crate::source::display_path(path);
+    let mut bytes = Vec::new();
+    crate::records::reader::open(path)
+        .and_then(|r| {
+            // A shard map of 100,000 shards is about 30 MB: bound what one flag can make us hold.
+            r.take(MAX_SHARD_MAP_BYTES + 1).read_to_end(&mut bytes)
+        })
+        .map_err(|e| format!("cannot read shard map `{shown}`: {e}"))?;
+    if bytes.len() as u64 > MAX_SHARD_MAP_BYTES {
+        return Err(format!(
+            "shard map `{shown}` is larger than {} bytes: not a `list-shards` export",
+            crate::numbers::thousands(MAX_SHARD_MAP_BYTES)
+        ));
     }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "shard map `{shown}` is not UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let mut db = SourceDb::default();
+    let file = db.add(path.to_path_buf(), text);
+    let located = |db: &SourceDb, e: InputError| -> String {
+        match e.span {
+            Some(sp) => {
+                let lc = db.get(file).line_col(sp.start);
+                format!("{}:{}:{}: {}", e.file, lc.line, lc.column, e.message)
+            }
+            None => format!("{}: {}", e.file, e.message),
+        }
+    };
+    let not_export = || {
+        format!(
+            "shard map `{shown}` has no `Shards` or `StreamDescription.Shards` array: give `aws kinesis list-shards` or `describe-stream` output"
+        )
+    };
+    let model = match load(&db, file) {
+        Ok(Some(m)) => m,
+        Ok(None) => return Err(not_export()),
+        Err(e) => return Err(located(&db, e)),
+    };
+    let Some(stream) = model.streams.first() else {
+        return Err(not_export());
+    };
+    let Some(records) = &stream.shards else {
+        let why = match &stream.shard_count.state {
+            crate::model::ValState::Unknown(why) => why.clone(),
+            _ => "it lists no shards (a `describe-stream-summary`?)".to_string(),
+        };
+        return Err(format!("shard map `{shown}`: {why}"));
+    };
+    crate::keyspace::ShardMap::from_records(records).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        format!(
+            "shard map `{shown}` does not cover the keyspace with its open shards: {}",
+            list.join("; ")
+        )
+    })
 }
 
-/// A `HashKey`: a decimal string matching `0|[1-9]\d{0,38}` that fits in 128 bits.
-pub fn parse_hash_key(s: &str) -> Result<u128, String> {
-    let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits || (s.len() > 1 && s.starts_with('0')) {
-        return Err("is not a decimal integer".to_string());
-    }
-    s.parse::<u128>()
-        .map_err(|_| "is larger than 2^128 - 1".to_string())
-}
+/// Bytes of a `--shard-map` file read at most.
+const MAX_SHARD_MAP_BYTES: u64 = 256 << 20;
 
 /// A JSON value as a `Val<String>`: strings as written, numbers and booleans as text.
 fn str_at(parent: &Node, key: &str, base: &str) -> Val<String> {

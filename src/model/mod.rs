@@ -211,6 +211,20 @@ pub enum StreamMode {
     OnDemand,
 }
 
+impl StreamMode {
+    /// `PROVISIONED` or `ON_DEMAND`, as the API, CloudFormation, Terraform and plans spell it:
+    /// the one parser every loader uses.
+    pub fn parse(s: &str) -> Result<StreamMode, String> {
+        match s {
+            "PROVISIONED" => Ok(StreamMode::Provisioned),
+            "ON_DEMAND" => Ok(StreamMode::OnDemand),
+            other => Err(format!(
+                "`{other}` is not a stream mode (PROVISIONED or ON_DEMAND)"
+            )),
+        }
+    }
+}
+
 /// How Kinesis places records on shards (`RecordDistributionStrategy`, October 2026).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum RecordDistribution {

@@ -372,31 +372,21 @@ pub fn predicted_constant(ctx: &Ctx, si: usize) -> Option<ConstantKeyPrediction>
             });
         }
     }
-    None
+    // EventBridge targets, Pipes and the other producers with a constant key.
+    ctx.model.producers.iter().find_map(|p| {
+        let crate::model::producer::KeyExpr::Constant { value } = &p.class else {
+            return None;
+        };
+        (p.stream == Some(si)).then(|| ConstantKeyPrediction {
+            value: value.clone(),
+            shard_id: map.shard_for_key(value).shard_id.clone(),
+            key_span: p.key.span.unwrap_or(p.origin.span),
+            key_path: p.key.path.clone(),
+        })
+    })
 }
 
-/// `12.5%`
-pub fn pct(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
-}
-
-/// `1 open shard`, `8 open shards`, `1,000 keys`: a count with its noun, digits grouped.
-pub fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { one } else { many })
-}
-
-/// `3,000,000`: the one digit grouping every output uses.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::numbers::{pct, plural, thousands};
 
 /// The first occurrence of `needle` inside `span` (e.g. one hash key in a shard list), or `span`.
 pub fn narrow(db: &SourceDb, span: Span, needle: &str) -> Span {
