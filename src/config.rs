@@ -1,14 +1,14 @@
 //! The resolved configuration of one run: rule selection, severity overrides, `fail-on`, the
 //! thresholds rules read and the expected write rate of each stream. `shardlint.toml` is read by
-//! [`config_file`](crate::config_file); CLI flags are laid over it in [`cli`](crate::cli). Rules
+//! [`config_file`](crate::config_file); CLI flags are laid over it in `cli` (the command-line layer). Rules
 //! only ever see this resolved form.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use crate::diagnostic::RuleMeta;
 use crate::diagnostic::Severity;
 use crate::ordering::GroupModel;
-use crate::diagnostic::RuleMeta;
 
 #[derive(Clone, Debug)]
 pub struct Config {

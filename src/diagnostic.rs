@@ -49,6 +49,8 @@ pub enum Group {
     Stream,
     Consumer,
     Samples,
+    /// Observed CloudWatch metrics of an export.
+    Observed,
 }
 
 impl Group {
@@ -59,6 +61,7 @@ impl Group {
             Group::Stream => "stream",
             Group::Consumer => "consumer",
             Group::Samples => "samples",
+            Group::Observed => "observed",
         }
     }
 }

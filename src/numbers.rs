@@ -88,4 +88,3 @@ mod tests {
         assert_eq!(seconds(1.25), "1.2s");
     }
 }
-

@@ -10,19 +10,22 @@ use std::path::{Path, PathBuf};
 /// Top-level modules by layer, lowest first; a module may use modules of lower layers only.
 /// A new module goes in the lowest layer above everything it uses.
 const LAYERS: &[&[&str]] = &[
-    // Plain utilities: sources and spans, number formatting, the PRNG, version strings, and the
-    // IoT substitution-template language (parser, evaluator), which knows nothing of AWS resources.
-    &["source", "numbers", "random", "version", "template"],
-    // The format-free model of streams, producers and consumers; findings and input errors.
-    &["model", "diagnostic"],
+    // Plain utilities: sources and spans, number formatting, the PRNG, version strings.
+    &["source", "numbers", "random", "version"],
+    // The IoT substitution-template language (parser, evaluator), which knows nothing of AWS
+    // resources; the format-free model of streams, producers and consumers; findings and input
+    // errors.
+    &["template", "model", "diagnostic"],
     // Key → shard placement; cross-file linking; baselines; fix edits.
     &["keyspace", "link", "baseline", "fix"],
-    // Ordering groups; the records layer; static analyses; the resolved config of one file.
-    &["ordering", "records", "analysis", "config"],
-    // Loaders, the distribution engine, the consumer simulator, observed metrics.
-    &["load", "distribution", "simulate", "observed", "export"],
-    // The project step (load → link → analyse) and the sample-driven analyses.
-    &["project", "samples"],
+    // Ordering groups; the records layer; static analyses.
+    &["ordering", "records", "analysis"],
+    // The resolved config of one file; loaders, the distribution engine, the consumer simulator,
+    // observed CloudWatch metrics.
+    &["config", "load", "distribution", "simulate", "observed"],
+    // The account export (writes what `load` reads), the project step (load → link → analyse)
+    // and the sample-driven analyses.
+    &["export", "project", "samples"],
     // Rules read the model and analyses, and push findings.
     &["rules"],
     // `shardlint.toml` resolution (validates rule names), suppressions.
@@ -77,15 +80,76 @@ fn modules(src: &Path) -> BTreeMap<String, PathBuf> {
     out
 }
 
-/// The code of a file without comments and without its `#[cfg(test)]` module (by convention the
-/// last item of a file; the test below checks that nothing but the test module follows it).
+/// The end (exclusive) of the item starting at `from`: after its `;` or its balanced `{…}`,
+/// skipping string, raw string and char literals and comments, whose braces do not count.
+fn item_end(text: &str, from: usize) -> usize {
+    let b = text.as_bytes();
+    let (mut i, mut depth) = (from, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
+                continue;
+            }
+            b'r' if matches!(b.get(i + 1), Some(b'#') | Some(b'"'))
+                && (i == 0 || !is_ident(b[i - 1] as char)) =>
+            {
+                let hashes = text[i + 1..].bytes().take_while(|&c| c == b'#').count();
+                if b.get(i + 1 + hashes) == Some(&b'"') {
+                    let close = format!("\"{}", "#".repeat(hashes));
+                    let body = i + 2 + hashes;
+                    i = text[body..]
+                        .find(&close)
+                        .map_or(b.len(), |n| body + n + close.len());
+                    continue;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            // A char literal (`'{'`, `'\''`), not a lifetime (`'a`).
+            b'\'' if b.get(i + 2) == Some(&b'\'') => i += 2,
+            b'\'' if b.get(i + 1) == Some(&b'\\') => {
+                i += 2;
+                while i < b.len() && b[i] != b'\'' {
+                    i += 1;
+                }
+            }
+            b';' if depth == 0 => return i + 1,
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// The code of a file without comments and without `#[cfg(test)]` items (test modules and
+/// test-only helpers are not part of the build's graph).
 fn code(text: &str) -> String {
-    let text = match text.find("#[cfg(test)]") {
-        Some(i) => &text[..i],
-        None => text,
-    };
+    let mut kept = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("#[cfg(test)]") {
+        kept.push_str(&rest[..i]);
+        let after = i + "#[cfg(test)]".len();
+        rest = &rest[item_end(rest, after)..];
+    }
+    kept.push_str(rest);
     let mut out = String::new();
-    for line in text.lines() {
+    for line in kept.lines() {
         let t = line.trim_start();
         if t.starts_with("//") {
             continue;
@@ -221,10 +285,7 @@ fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
 }
 
 /// A cycle through `start`, if any (depth-first, the path as found).
-fn cycle_from(
-    start: &str,
-    edges: &BTreeMap<String, BTreeSet<String>>,
-) -> Option<Vec<String>> {
+fn cycle_from(start: &str, edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
     fn dfs(
         at: &str,
         start: &str,
@@ -326,62 +387,12 @@ fn clap_only_in_the_command_line_layer() {
     );
 }
 
-/// The graph is only as good as the reading of each file: what follows `#[cfg(test)]` must be
-/// the test module and nothing else, or edges after it would go unseen.
-#[test]
-fn test_modules_close_their_files() {
-    let mut problems = Vec::new();
-    for file in modules(&src()).values() {
-        let text = std::fs::read_to_string(file).unwrap();
-        let Some(i) = text.find("#[cfg(test)]") else {
-            continue;
-        };
-        let after = text[i + "#[cfg(test)]".len()..].trim_start();
-        let closes = after.starts_with("mod ") && {
-            // The module's closing brace is the file's last non-blank character.
-            let open = after.find('{');
-            let semi = after.find(';');
-            match (open, semi) {
-                (_, Some(s)) if open.is_none_or(|o| s < o) => after[s + 1..].trim().is_empty(),
-                (Some(_), _) => {
-                    // Balanced braces from the module's `{` to the end of the file.
-                    let body = &after[after.find('{').unwrap()..];
-                    let mut depth = 0i64;
-                    let mut end = None;
-                    for (j, c) in body.char_indices() {
-                        match c {
-                            '{' => depth += 1,
-                            '}' => {
-                                depth -= 1;
-                                if depth == 0 {
-                                    end = Some(j);
-                                    break;
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                    end.is_some_and(|e| body[e + 1..].trim().is_empty())
-                }
-                _ => false,
-            }
-        };
-        if !closes {
-            problems.push(file.display().to_string());
-        }
-    }
-    assert!(
-        problems.is_empty(),
-        "code follows the `#[cfg(test)]` module (move it above): {problems:?}"
-    );
-}
-
 #[test]
 fn the_reader_sees_uses_and_inline_paths() {
-    let code = code(
+    let uses = code(
         "use crate::{a::{b, c::D}, e};\nuse super::f::G;\n// crate::commented\nfn x() { crate::h::i(); }\n",
     );
-    let refs: BTreeSet<String> = references("m::n", &code)
+    let refs: BTreeSet<String> = references("m::n", &uses)
         .into_iter()
         .map(|p| p.join("::"))
         .collect();
@@ -390,6 +401,18 @@ fn the_reader_sees_uses_and_inline_paths() {
         .map(String::from)
         .collect();
     assert_eq!(refs, want);
+    // Test items are cut with their braces, even braces in literals; code after them is read.
+    let text = code(
+        "#[cfg(test)]\nmod tests { fn t() { let _ = ('{', \"}\", r#\"{\"#); crate::x::y(); } }\nfn z() { crate::after::w(); }\n#[cfg(test)]\nmod more;\nuse crate::last;\n",
+    );
+    let refs: BTreeSet<String> = references("m", &text)
+        .into_iter()
+        .map(|p| p.join("::"))
+        .collect();
+    assert_eq!(
+        refs,
+        BTreeSet::from(["after::w".to_string(), "last".to_string()])
+    );
     let cyclic: BTreeMap<String, BTreeSet<String>> = [
         ("a".to_string(), BTreeSet::from(["b".to_string()])),
         ("b".to_string(), BTreeSet::from(["a".to_string()])),

@@ -158,12 +158,14 @@ pub fn resolve(args: &DistributeArgs) -> Result<DistributeSettings, String> {
         .config_path
         .clone()
         .unwrap_or_else(|| PathBuf::from("."));
-    let toml = crate::config_file::resolve(args.config.as_deref(), std::slice::from_ref(&config_path))
-        .map_err(|e| e.to_string())?;
+    let toml =
+        crate::config_file::resolve(args.config.as_deref(), std::slice::from_ref(&config_path))
+            .map_err(|e| e.to_string())?;
     // `--rule NAME`: the key template (and, unless given, the shard map) come from the rule.
     let rule = match &args.rule {
         Some(name) => {
-            let project = crate::project::open(std::slice::from_ref(&config_path), &Default::default());
+            let project =
+                crate::project::open(std::slice::from_ref(&config_path), &Default::default());
             Some(crate::project::rule_key(&project, name)?)
         }
         None if args.config_path.is_some() => {

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 pub mod distribute;
+pub mod export;
 pub mod simulate;
 
 use crate::diagnostic::Severity;
@@ -97,6 +98,8 @@ pub enum Command {
     Distribute(Box<distribute::DistributeArgs>),
     /// Simulate one event source mapping draining a stream: drain time, IteratorAge, retries
     Simulate(Box<simulate::SimulateArgs>),
+    /// Export an AWS account read-only (configuration, CloudWatch metrics, sampled records) with the AWS CLI
+    Export(Box<export::ExportArgs>),
     /// Print a rule's documentation
     Explain {
         /// Rule code (`SL101`) or name (`constant-partition-key`)
@@ -313,6 +316,13 @@ pub fn run(cli: Cli) -> i32 {
             0
         }
         Command::Distribute(args) => match distribute::run(&args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {}", render::visible(&e));
+                2
+            }
+        },
+        Command::Export(args) => match crate::export::run(&args.resolve()) {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("error: {}", render::visible(&e));

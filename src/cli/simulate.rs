@@ -322,7 +322,9 @@ pub fn config(a: &SimulateArgs) -> Result<SimConfig, String> {
     let fail_rate = parse_rate(&a.fail_rate)?;
     let group_model = match &a.group_model {
         Some(m) => GroupModel::parse(m).ok_or_else(|| {
-            format!("`--group-model {m}` is not a model: use `first-seen-round-robin` or `hash-mod`")
+            format!(
+                "`--group-model {m}` is not a model: use `first-seen-round-robin` or `hash-mod`"
+            )
         })?,
         None => {
             let at = a.config_path.clone().unwrap_or_else(|| PathBuf::from("."));

@@ -29,6 +29,6 @@ pub mod sketch;
 
 pub use crate::records::InputFormat;
 pub use engine::{DEFAULT_SEED, Options};
-pub use run::{Job, distribute, distribute_jobs, distribute_with_progress};
 pub use keys::KeySource;
 pub use report::DistributionReport;
+pub use run::{Job, distribute, distribute_jobs, distribute_with_progress};

@@ -16,8 +16,8 @@
 use crate::diagnostic::InputError;
 use crate::load::json_span::{self, Kind, Node, index, join};
 use crate::model::{
-    EventSourceMapping, Function, KinesisAction, Model, Origin, ShardRecord, SourceKind, Stream,
-    StreamMode, TopicRule, Val, ValState,
+    EventSourceMapping, Function, KinesisAction, MetricSeries, MetricSubject, Model, Origin,
+    ShardRecord, SourceKind, Stream, StreamMode, TopicRule, Val, ValState,
 };
 use crate::source::{FileId, SourceDb, Span};
 
@@ -30,6 +30,7 @@ const MARKERS: &[&str] = &[
     "\"topicRulePayload\"",
     "\"ruleArn\"",
     "\"FunctionArn\"",
+    "\"MetricDataResults\"",
 ];
 
 /// The file-name suffix that names the stream of a `list-shards` export.
@@ -165,6 +166,11 @@ impl Export<'_> {
                 m.functions
                     .push(self.function(f, Some(index("Functions", i))));
             }
+        } else if let Some(list) = root
+            .get("MetricDataResults")
+            .filter(|n| matches!(n.kind, Kind::Seq(_)))
+        {
+            m.metrics = self.metrics(list)?;
         } else if root.get("FunctionName").is_some() && root.get("FunctionArn").is_some() {
             m.functions.push(self.function(root, None));
         } else if let Some(c) = root
@@ -177,6 +183,117 @@ impl Export<'_> {
             return Ok(None);
         }
         Ok(Some(m))
+    }
+
+    /// `get-metric-data` output as `shardlint export` asks for it: each series' `Label` says what
+    /// it measures (`kinesis-stream REGION STREAM METRIC STAT PERIOD`, `kinesis-shard REGION
+    /// STREAM SHARD ...`, `lambda REGION FUNCTION ...`). Series with other labels are not ours and
+    /// are skipped; a labelled series whose points do not parse is a located error. Pages of one
+    /// series (the CLI concatenates them) are merged.
+    fn metrics(&self, list: &Node) -> Result<Vec<MetricSeries>, InputError> {
+        let mut out: Vec<MetricSeries> = Vec::new();
+        for (i, r) in list.items().iter().enumerate() {
+            let path = index("MetricDataResults", i);
+            let Some(label) = r.get("Label").and_then(Node::as_str) else {
+                continue;
+            };
+            let span = r.get("Label").map(|n| n.span).unwrap_or(r.span);
+            let words: Vec<&str> = label.split(' ').collect();
+            let (region, subject, rest) = match words.as_slice() {
+                ["kinesis-stream", region, stream, rest @ ..] => (
+                    region,
+                    MetricSubject::Stream {
+                        name: stream.to_string(),
+                    },
+                    rest,
+                ),
+                ["kinesis-shard", region, stream, shard, rest @ ..] => (
+                    region,
+                    MetricSubject::Shard {
+                        stream: stream.to_string(),
+                        shard: shard.to_string(),
+                    },
+                    rest,
+                ),
+                ["lambda", region, function, rest @ ..] => (
+                    region,
+                    MetricSubject::Function {
+                        name: function.to_string(),
+                    },
+                    rest,
+                ),
+                _ => continue,
+            };
+            let [metric, stat, period] = rest else {
+                continue;
+            };
+            let bad = |what: &str, span: Span| {
+                json_span::input_error(
+                    self.db,
+                    self.file,
+                    Some(span),
+                    format!("metric series `{label}`: {what}"),
+                    Some(FORMAT.help),
+                )
+            };
+            let period_s: i64 = period
+                .parse()
+                .map_err(|_| bad("the period is not a number", span))?;
+            let times = r.get("Timestamps").map(Node::items).unwrap_or_default();
+            let values = r.get("Values").map(Node::items).unwrap_or_default();
+            if times.len() != values.len() {
+                return Err(bad(
+                    &format!("{} timestamps but {} values", times.len(), values.len()),
+                    r.span,
+                ));
+            }
+            let mut points = Vec::with_capacity(times.len());
+            for (t, v) in times.iter().zip(values) {
+                let ts = t
+                    .as_str()
+                    .and_then(crate::records::timestamp::parse_rfc3339_ms)
+                    .or_else(|| {
+                        t.scalar_text()?
+                            .parse::<f64>()
+                            .ok()
+                            .map(|s| (s * 1000.0) as i64)
+                    })
+                    .ok_or_else(|| bad("a timestamp is not a date", t.span))?;
+                let val = v
+                    .scalar_text()
+                    .and_then(|s| s.parse::<f64>().ok())
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| bad("a value is not a number", v.span))?;
+                points.push((ts.div_euclid(1000), val));
+            }
+            let region = region.to_string();
+            let (metric, stat) = (metric.to_string(), stat.to_string());
+            if let Some(prev) = out.iter_mut().find(|s| {
+                s.region == region
+                    && s.subject == subject
+                    && s.metric == metric
+                    && s.stat == stat
+                    && s.period_s == period_s
+            }) {
+                prev.points.extend(points);
+                continue;
+            }
+            out.push(MetricSeries {
+                region,
+                subject,
+                metric,
+                stat,
+                period_s,
+                points,
+                span,
+                path,
+            });
+        }
+        for s in &mut out {
+            s.points.sort_by_key(|p| p.0);
+            s.points.dedup_by_key(|p| p.0);
+        }
+        Ok(out)
     }
 
     /// `describe-stream` (with shards) or `describe-stream-summary` (with `OpenShardCount`).

@@ -3,8 +3,8 @@
 //! so neither more shards nor ParallelizationFactor help that key.
 
 use super::{Ctx, RuleMeta, key_span};
-use crate::numbers::{pct, thousands};
 use crate::diagnostic::{Finding, Severity};
+use crate::numbers::{pct, thousands};
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL402",

@@ -10,8 +10,8 @@
 //! records all carry one key needs no test: every record of that key lands on one shard.
 
 use super::{Ctx, RuleMeta, key_span};
-use crate::numbers::{pct, thousands};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
+use crate::numbers::{pct, thousands};
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL401",

@@ -3,9 +3,9 @@
 //! stream ever receive records while the rest idle.
 
 use super::{Ctx, RuleMeta, producer_stream};
-use crate::numbers::{plural};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::KeyExpr;
+use crate::numbers::plural;
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL107",

@@ -5,10 +5,10 @@
 //! once a bound is reached. How long is decided in `model::blocking`, as for `simulate`.
 
 use super::{Ctx, RuleMeta, param_name};
-use crate::numbers::{thousands};
 use crate::diagnostic::{Finding, Severity};
 use crate::model::blocking::{self, ExpiryBy, describe_seconds, mapping_poison_block};
 use crate::model::{EventSourceMapping, SourceKind, ValState};
+use crate::numbers::thousands;
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL302",

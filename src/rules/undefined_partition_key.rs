@@ -3,8 +3,8 @@
 //! an array). Kinesis rejects an empty key, so those records never reach the stream.
 
 use super::{Ctx, RuleMeta, key_example};
-use crate::numbers::{pct, thousands};
 use crate::diagnostic::{Finding, Severity};
+use crate::numbers::{pct, thousands};
 use crate::template;
 
 pub static META: RuleMeta = RuleMeta {

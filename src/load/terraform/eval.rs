@@ -19,9 +19,9 @@ use crate::model::{IacEffect, IacInterpolation, IacTool, Related};
 use crate::source::{Escapes, FileId, SourceDb, Span};
 
 use super::Project;
-pub(super) use super::value::{Budget, Field, V};
 use super::functions::{self, TF_FUNCTIONS, TF_VOLATILE};
 use super::module::{CallDecl, Def, ModuleDecl};
+pub(super) use super::value::{Budget, Field, V};
 
 /// Related locations kept per value: the nearest definitions explain it; a chain of thousands
 /// of locals must not copy thousands of entries into every value.
