@@ -1,13 +1,14 @@
 //! Ordering groups under Lambda's ParallelizationFactor: which of a shard's N concurrent batches a
 //! partition key belongs to. AWS documents only that records with the same partition key stay in
 //! order (Lambda developer guide, "Configuring ParallelizationFactor"); the assignment itself is
-//! not documented. So shardlint has three named models, one chosen in config (the default
-//! reproduces seed 1), and findings say when the others disagree; the distribution engine, the
-//! simulator and the rules all ask this module.
+//! not documented (aws-facts §3.2). So shardlint has three named models, one chosen in config (the
+//! default reproduces seed 1), and findings say when the others disagree. The distribution, the
+//! simulator, the recommender and the rules all ask this module: [`Router`] takes a record's key to
+//! its shard ([`keyspace::place`](crate::keyspace::place)) and ordering group in one step.
 
 use std::collections::HashMap;
 
-use crate::keyspace::hash_key;
+use crate::keyspace::{ShardMap, hash_key, place};
 
 /// How keys are assigned to the concurrent batches of one shard.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -92,9 +93,50 @@ impl GroupAssigner {
         let g = self
             .model
             .key_group(key, self.factor)
-            .unwrap_or((self.seen.len() as u32) % self.factor);
+            .unwrap_or_else(|| first_seen_group(self.seen.len(), self.factor));
         self.seen.insert(key.to_string(), g);
         g
+    }
+}
+
+/// The group of the shard's `rank`-th distinct key (0-based, in arrival order) under
+/// `first-seen-round-robin`: for callers that know ranks without replaying arrivals (the
+/// distribution counts keys, then ranks them by first record).
+pub fn first_seen_group(rank: usize, factor: u32) -> u32 {
+    (rank % factor.max(1) as usize) as u32
+}
+
+/// Where one record goes: its shard and its ordering group there.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    /// Index into the map's open shards.
+    pub shard: usize,
+    /// 0-based group within the shard.
+    pub group: u32,
+}
+
+/// Key → shard → ordering group, for records in arrival order: the one routing of the
+/// distribution, the simulator and the recommender.
+#[derive(Clone, Debug)]
+pub struct Router<'m> {
+    map: &'m ShardMap,
+    assigners: Vec<GroupAssigner>,
+}
+
+impl<'m> Router<'m> {
+    pub fn new(map: &'m ShardMap, model: GroupModel, factor: u32) -> Self {
+        Router {
+            map,
+            assigners: (0..map.len())
+                .map(|_| GroupAssigner::new(model, factor))
+                .collect(),
+        }
+    }
+    /// Routes the next record with `key` (and `explicit` hash key, if its producer set one).
+    pub fn route(&mut self, key: &str, explicit: Option<u128>) -> Route {
+        let shard = place(self.map, key, explicit);
+        let group = self.assigners[shard].group_of(key);
+        Route { shard, group }
     }
 }
 
@@ -155,14 +197,23 @@ mod tests {
     fn seed_one_cannot_tell_round_robin_from_java_hash_code() {
         for m in [GroupModel::FirstSeenRoundRobin, GroupModel::JavaHashMod] {
             let mut a = GroupAssigner::new(m, 3);
-            let g: Vec<u32> = ["1", "2", "3", "4", "5"].iter().map(|k| a.group_of(k)).collect();
+            let g: Vec<u32> = ["1", "2", "3", "4", "5"]
+                .iter()
+                .map(|k| a.group_of(k))
+                .collect();
             assert_eq!(g[0], g[3], "{m:?}");
             assert_eq!(g[1], g[4], "{m:?}");
             assert!(g[2] != g[0] && g[2] != g[1] && g[0] != g[1], "{m:?}");
         }
         // MD5 mod 3 does not form {1,4}, {2,5}, {3}.
-        let g: Vec<u32> = ["1", "2", "3", "4", "5"].iter().map(|k| hash_group(k, 3)).collect();
-        assert!(!(g[0] == g[3] && g[1] == g[4] && g[2] != g[0] && g[2] != g[1]), "{g:?}");
+        let g: Vec<u32> = ["1", "2", "3", "4", "5"]
+            .iter()
+            .map(|k| hash_group(k, 3))
+            .collect();
+        assert!(
+            !(g[0] == g[3] && g[1] == g[4] && g[2] != g[0] && g[2] != g[1]),
+            "{g:?}"
+        );
     }
 
     #[test]
@@ -173,6 +224,26 @@ mod tests {
             .map(|k| a.group_of(k))
             .collect();
         assert_eq!(groups, vec![0, 1, 2, 0, 1, 0, 0]);
+    }
+
+    #[test]
+    fn router_places_by_explicit_hash_key_then_groups() {
+        let map = ShardMap::even(2);
+        let mut r = Router::new(&map, GroupModel::FirstSeenRoundRobin, 2);
+        let md5 = crate::keyspace::place(&map, "k", None);
+        assert_eq!(
+            r.route("k", None),
+            Route {
+                shard: md5,
+                group: 0
+            }
+        );
+        assert_eq!(r.route("k", Some(0)).shard, 0);
+        assert_eq!(r.route("k", Some(u128::MAX)).shard, 1);
+        assert_eq!(
+            r.route("j", Some(u128::MAX)).group,
+            1 - r.route("k", Some(u128::MAX)).group
+        );
     }
 
     #[test]

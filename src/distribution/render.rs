@@ -7,7 +7,7 @@ use super::report::DistributionReport;
 use crate::rules::thousands;
 
 fn pct(x: f64) -> String {
-    format!("{:.2}%", x * 100.0)
+    crate::numbers::percent(x, 2)
 }
 
 fn num(x: Option<f64>) -> String {

@@ -330,7 +330,7 @@ use super::keys::KeySource;
 use super::sketch::KeyView;
 use crate::keyspace::ShardMap;
 use crate::model::limits::{SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S};
-use crate::ordering::{GroupModel, hash_group, java_hash_group};
+use crate::ordering::{GroupModel, first_seen_group, hash_group, java_hash_group};
 
 /// Keys listed per group.
 const GROUP_TOP_KEYS: usize = 5;
@@ -360,7 +360,7 @@ pub(crate) fn build(
         _ => ("none", None),
     };
     let use_peaks = opts.rate.is_none() && peaks.records > 0;
-    let at = |ms: i64| crate::timestamp::format_rfc3339_ms(ms);
+    let at = |ms: i64| crate::records::timestamp::format_rfc3339_ms(ms);
     // Records of the sample per second of real traffic.
     let per_record_rate = total_rps.map(|r| r / keyed.max(1) as f64);
 
@@ -725,14 +725,14 @@ fn groups<'a>(
         _ if f == 1 => all.for_each(|(e, _)| place(e, 0)),
         GroupModel::FirstSeenRoundRobin => {
             // Arrival order per shard = order of each key's first record. The k-th distinct key
-            // of a shard joins group k mod N: `ordering::GroupAssigner`'s rule, applied by rank
-            // here to avoid copying every key (a test checks both agree).
+            // of a shard joins group k mod N: `ordering::first_seen_group`, applied by rank here
+            // to avoid copying every key (a test checks it agrees with `ordering::Router`).
             let mut order: Vec<KeyView> = all.map(|(e, _)| e).collect();
             order.sort_unstable_by_key(|e| (e.shard, e.first_seq));
             let mut rank = vec![0usize; n];
             for e in order {
                 let r = &mut rank[e.shard as usize];
-                place(e, *r % f);
+                place(e, first_seen_group(*r, st.factor) as usize);
                 *r += 1;
             }
         }

@@ -69,7 +69,11 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             })
             .collect();
         let models = if behind.len() == GroupModel::ALL.len() {
-            format!("model `{}`, the same under all {} group models", cfg.group_model.name(), behind.len())
+            format!(
+                "model `{}`, the same under all {} group models",
+                cfg.group_model.name(),
+                behind.len()
+            )
         } else {
             let keeps_up: Vec<String> = GroupModel::ALL
                 .iter()
