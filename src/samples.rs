@@ -32,6 +32,9 @@ pub struct SampleOptions {
 pub struct ActionSamples {
     pub rule: usize,
     pub action: usize,
+    /// Set when the samples went to a producer other than an IoT rule (an EventBridge target
+    /// keyed by a JSONPath into each event); `rule` and `action` are then 0.
+    pub producer: Option<usize>,
     pub stream: usize,
     /// The event source mapping consuming that stream whose ParallelizationFactor was used.
     pub mapping: Option<usize>,
@@ -129,6 +132,7 @@ pub fn analyse(
                     out.push(ActionSamples {
                         rule: ri,
                         action: ai,
+                        producer: None,
                         stream: si,
                         mapping,
                         factor,
@@ -139,13 +143,69 @@ pub fn analyse(
             }
         }
     }
+    // Producers keyed by a JSONPath into each event (EventBridge targets, pipes): only when
+    // `--rule` names one, or when there is no IoT rule to route samples to.
+    for (pi, p) in model.producers.iter().enumerate() {
+        let named = opts
+            .rule
+            .as_deref()
+            .is_some_and(|r| p.origin.address == r || p.origin.address.ends_with(&format!(".{r}")));
+        if !(named || (opts.rule.is_none() && model.rules.is_empty())) {
+            continue;
+        }
+        let (Some(si), Some(path)) = (p.stream, p.sample_path.as_deref()) else {
+            continue;
+        };
+        let Some(map) = analysis.shard_maps.get(si).and_then(|m| m.map()) else {
+            continue;
+        };
+        let source = match KeySource::key_path(path) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.push(sample_error(&opts.files[0], e));
+                continue;
+            }
+        };
+        routed_any = true;
+        let mapping = model
+            .mappings
+            .iter()
+            .position(|m| m.stream == Some(si) && m.enabled.get() != Some(&false) && !m.is_efo());
+        let factor = mapping
+            .and_then(|i| model.mappings[i].parallelization_factor.get().copied())
+            .unwrap_or(1)
+            .clamp(1, 10) as u32;
+        let options = Options {
+            parallelization_factor: factor,
+            group_model: config.group_model,
+            rate: opts.rate,
+            seed: opts.seed.unwrap_or(distribution::DEFAULT_SEED),
+            shard_map_label: model.streams[si].display_name(),
+            ..Options::default()
+        };
+        match distribution::distribute(&opts.files, &source, map, &options) {
+            Ok(report) => {
+                collect_errors(&report, &mut errors);
+                out.push(ActionSamples {
+                    rule: 0,
+                    action: 0,
+                    producer: Some(pi),
+                    stream: si,
+                    mapping,
+                    factor,
+                    report,
+                });
+            }
+            Err(e) => errors.push(sample_error(&opts.files[0], e)),
+        }
+    }
     if !routed_any {
         errors.push(InputError {
             code: "SL001",
             file: opts.files[0].display().to_string(),
             span: None,
             message: match &opts.rule {
-                Some(r) => format!("no IoT rule `{r}` with a Kinesis action on a stream of known shard map to apply the samples to"),
+                Some(r) => format!("no IoT rule `{r}` with a Kinesis action, or EventBridge target or pipe `{r}`, on a stream of known shard map to apply the samples to"),
                 None => "no IoT rule with a Kinesis action on a stream of known shard map to apply the samples to".into(),
             },
             help: Some("check the configuration together with the samples, e.g. `shardlint check infra/ --samples samples.jsonl`, and make sure the stream's shard count is known".into()),

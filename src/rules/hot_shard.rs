@@ -9,7 +9,7 @@
 //! unlucky. Two shards fed `${newuuid()}` over 10,000 records stay below 52.0%. A sample whose
 //! records all carry one key needs no test: every record of that key lands on one shard.
 
-use super::{Ctx, RuleMeta, key_span, pct, thousands};
+use super::{Ctx, RuleMeta, pct, thousands};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -52,7 +52,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if !concentrated && breaches.is_empty() {
             continue;
         }
-        let (span, path) = key_span(ctx.model, s.rule, s.action);
+        let (span, path) = super::sample_key_span(ctx.model, s);
         let mut message = format!(
             "`{}` of `{}` sampled records go to `{}` of `{}` ({n} shards, fair share `{}`); effective shards `{:.1}`",
             pct(hot.share),
@@ -79,7 +79,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             path,
             message,
             format!("{} of the records land on one shard", pct(hot.share)),
-            "spread the key: key by a per-device field with many values, or by `${newuuid()}` when per-device order does not matter; add shards only if the keys are already spread".into(),
+            match s.producer.and_then(|i| ctx.model.producers.get(i)) {
+                // Other producers: their own syntax.
+                Some(p) => format!(
+                    "spread the key: key by a field with many values, e.g. `{}`; add shards only if the keys are already spread",
+                    p.per_record_example
+                ),
+                None => "spread the key: key by a per-device field with many values, or by `${newuuid()}` when per-device order does not matter; add shards only if the keys are already spread".into(),
+            },
         );
         f.related.push(RelatedSpan {
             span: stream.origin.span,
