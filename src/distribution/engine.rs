@@ -11,11 +11,12 @@ use rayon::prelude::*;
 
 use super::hashing::hash_batch;
 use super::keys::{Ctx, Extracted, KeySource, extract, given_key};
-use super::reader::{self, Chunk, InputFormat, ReadEvent, Unit};
+use super::peaks::{PeakBatch, Peaks};
 use super::report::{Example, Location};
 use super::sketch::{HyperLogLog, KeyCounter, KeyUpdate};
-use crate::keyspace::ShardMap;
+use crate::keyspace::{ShardMap, placement_hash};
 use crate::ordering::GroupModel;
+use crate::records::reader::{self, Chunk, InputFormat, ReadEvent, Unit};
 
 /// Engine settings; `Default` is what `shardlint distribute` uses without flags.
 #[derive(Clone, Debug)]
@@ -160,6 +161,8 @@ pub(crate) struct State {
     pub tally: Tally,
     pub hll: HyperLogLog,
     pub parts: Vec<KeyCounter>,
+    /// Per-second windows from sample timestamps.
+    pub peaks: Peaks,
     pub files: Vec<(String, InputFormat)>,
     pub input_errors: Vec<String>,
     /// Global index of the next item.
@@ -207,11 +210,15 @@ impl<'m> ShardLookup<'m> {
     }
 }
 
+/// A keyed record before hashing: (key, data bytes, explicit hash, seq, time in Unix ms).
+type Keyed<'a> = (Cow<'a, str>, u64, Option<u128>, u64, Option<i64>);
+
 /// One rayon task's results over a slice of a chunk.
 struct Sub<'a> {
     tally: Tally,
     hll: Option<HyperLogLog>,
     buckets: Vec<Vec<KeyUpdate<'a>>>,
+    peaks: PeakBatch,
 }
 
 fn example(path: &str, unit: Unit, no: u64, raw: &[u8], reason: String) -> Example {
@@ -260,6 +267,7 @@ impl State {
             tally: Tally::new(n, factor as usize),
             hll: HyperLogLog::default(),
             parts: (0..PARTITIONS).map(|_| KeyCounter::new(cap)).collect(),
+            peaks: Peaks::new(n),
             files: Vec::new(),
             input_errors: Vec::new(),
             seq: 0,
@@ -292,7 +300,7 @@ impl State {
             .len()
             .div_ceil(MIN_SUBS)
             .clamp(MIN_SUB_ITEMS, SUB_ITEMS);
-        let subs: Vec<Sub> = chunk
+        let mut subs: Vec<Sub> = chunk
             .items
             .par_chunks(sub_items)
             .enumerate()
@@ -304,10 +312,9 @@ impl State {
                     buckets: (0..PARTITIONS)
                         .map(|_| Vec::with_capacity(items.len() / PARTITIONS * 5 / 4 + 8))
                         .collect(),
+                    peaks: PeakBatch::default(),
                 };
-                // (key, data bytes, explicit hash, seq)
-                let mut keyed: Vec<(Cow<str>, u64, Option<u128>, u64)> =
-                    Vec::with_capacity(items.len());
+                let mut keyed: Vec<Keyed> = Vec::with_capacity(items.len());
                 // Key lists: one UTF-8 check over the slice's lines instead of one per line.
                 let text = match (chunk.format, items.first(), items.last()) {
                     (InputFormat::Keys, Some(a), Some(b)) => {
@@ -362,7 +369,7 @@ impl State {
                             }
                             s.tally.ts_min = min_opt(s.tally.ts_min, ts_ms);
                             s.tally.ts_max = max_opt(s.tally.ts_max, ts_ms);
-                            keyed.push((key, data_bytes, explicit, seq));
+                            keyed.push((key, data_bytes, explicit, seq, ts_ms));
                         }
                         Extracted::Undefined { reason, ts_ms } => {
                             s.tally.undefined += 1;
@@ -398,11 +405,14 @@ impl State {
                 drop(refs);
                 let mut hll = HyperLogLog::default();
                 s.tally.keyed = keyed.len() as u64;
-                for ((key, data, explicit, seq), h) in keyed.into_iter().zip(hashes) {
-                    let shard = lookup.index(explicit.unwrap_or(h));
+                for ((key, data, explicit, seq, ts), h) in keyed.into_iter().zip(hashes) {
+                    let shard = lookup.index(placement_hash(explicit, || h));
                     let bytes = data + key.len() as u64;
                     s.tally.shard_records[shard] += 1;
                     s.tally.shard_bytes[shard] += bytes;
+                    if let Some(t) = ts {
+                        s.peaks.add(t, shard as u32, h as u64, bytes);
+                    }
                     if hash_mod {
                         // = ordering::hash_group(key, factor), without hashing again.
                         s.tally.hash_groups[shard * factor as usize + (h % factor) as usize] += 1;
@@ -422,11 +432,12 @@ impl State {
             })
             .collect();
 
-        for s in &subs {
+        for s in &mut subs {
             self.tally.merge(&s.tally);
             if let Some(h) = &s.hll {
                 self.hll.merge(h);
             }
+            self.peaks.merge(std::mem::take(&mut s.peaks));
         }
         // Each partition applies its updates in input order (subs are in order).
         self.parts.par_iter_mut().enumerate().for_each(|(p, part)| {
@@ -457,73 +468,135 @@ pub fn distribute_with_progress(
     opts: &Options,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<super::report::DistributionReport, String> {
-    if map.is_empty() {
-        return Err("the shard map has no open shard".into());
-    }
+    let job = Job { src, map, opts };
+    distribute_jobs(inputs, std::slice::from_ref(&job), progress)
+        .pop()
+        .unwrap_or_else(|| Err("no distribution was run".into()))
+}
+
+/// One distribution over shared inputs: a key source on a shard map with its options (a
+/// producer of `check --samples`, or the one of `distribute`).
+pub struct Job<'a> {
+    pub src: &'a KeySource,
+    pub map: &'a ShardMap,
+    pub opts: &'a Options,
+}
+
+/// Runs every job over one pass of `inputs`: the records layer reads each file once and each
+/// chunk is counted by every job (one report per job, in order). The jobs' input format and
+/// chunk size are the first job's.
+pub fn distribute_jobs(
+    inputs: &[PathBuf],
+    jobs: &[Job],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<Result<super::report::DistributionReport, String>> {
+    let Some(first) = jobs.first() else {
+        return Vec::new();
+    };
     if inputs.is_empty() {
-        return Err("no input: give `--keys FILE` or `--samples FILE`".into());
+        return jobs
+            .iter()
+            .map(|_| Err("no input: give `--keys FILE` or `--samples FILE`".into()))
+            .collect();
     }
-    let mut st = State::new(map, opts);
-    let lookup = ShardLookup::new(map);
-    st.files = inputs
+    struct Run<'a> {
+        job: &'a Job<'a>,
+        st: State,
+        lookup: ShardLookup<'a>,
+        /// Inputs whose records cannot yield keys are skipped after one error.
+        skipped: Vec<bool>,
+    }
+    let mut runs: Vec<Option<Run>> = jobs
         .iter()
-        .map(|p| (p.display().to_string(), InputFormat::Auto))
+        .map(|job| {
+            if job.map.is_empty() {
+                return None;
+            }
+            let mut st = State::new(job.map, job.opts);
+            st.files = inputs
+                .iter()
+                .map(|p| (p.display().to_string(), InputFormat::Auto))
+                .collect();
+            Some(Run {
+                job,
+                st,
+                lookup: ShardLookup::new(job.map),
+                skipped: vec![false; inputs.len()],
+            })
+        })
         .collect();
     let (tx, rx) = sync_channel::<ReadEvent>(2);
-    let forced = opts.format;
-    let chunk_bytes = opts.chunk_bytes;
+    let forced = first.opts.format;
+    let chunk_bytes = first.opts.chunk_bytes;
     std::thread::scope(|scope| {
         scope.spawn(move || {
             reader::read_inputs(inputs, forced, chunk_bytes, &mut |ev| tx.send(ev).is_ok());
         });
-        // Inputs whose records cannot yield keys are skipped after one error.
-        let mut skipped = vec![false; inputs.len()];
         for ev in rx {
-            match ev {
-                ReadEvent::Started { input, format } => {
-                    st.files[input].1 = format;
-                    if !src.fits(format) {
-                        skipped[input] = true;
-                        st.input_errors.push(format!(
-                            "`{}` holds {} records: give `--partition-key TEMPLATE` or `--key-path JSONPATH` to form keys",
-                            st.files[input].0,
-                            format.name()
-                        ));
+            for run in runs.iter_mut().flatten() {
+                let st = &mut run.st;
+                match &ev {
+                    ReadEvent::Started { input, format } => {
+                        let (input, format) = (*input, *format);
+                        st.files[input].1 = format;
+                        if !run.job.src.fits(format) {
+                            run.skipped[input] = true;
+                            st.input_errors.push(format!(
+                                "`{}` holds {} records: give `--partition-key TEMPLATE` or `--key-path JSONPATH` to form keys",
+                                st.files[input].0,
+                                format.name()
+                            ));
+                        }
                     }
-                }
-                ReadEvent::Chunk(c) => {
-                    if !skipped[c.input] {
-                        st.process(
-                            &c,
-                            src,
-                            &lookup,
-                            opts.seed,
-                            opts.topic_filter.as_deref(),
-                            opts.rule_name.as_deref(),
-                        );
-                        progress(st.tally.keyed + st.tally.undefined + st.tally.unknown);
+                    ReadEvent::Chunk(c) => {
+                        if !run.skipped[c.input] {
+                            let o = run.job.opts;
+                            st.process(
+                                c,
+                                run.job.src,
+                                &run.lookup,
+                                o.seed,
+                                o.topic_filter.as_deref(),
+                                o.rule_name.as_deref(),
+                            );
+                        }
                     }
-                }
-                ReadEvent::Broken {
-                    input,
-                    unit,
-                    no,
-                    reason,
-                } => {
-                    let ex = Example {
-                        at: Location {
-                            input: st.files[input].0.clone(),
-                            unit: unit.name(),
-                            number: no,
-                        },
+                    ReadEvent::Broken {
+                        input,
+                        unit,
+                        no,
                         reason,
-                        record: String::new(),
-                    };
-                    st.bad_line(ex);
+                    } => {
+                        let ex = Example {
+                            at: Location {
+                                input: st.files[*input].0.clone(),
+                                unit: unit.name(),
+                                number: *no,
+                            },
+                            reason: reason.clone(),
+                            record: String::new(),
+                        };
+                        st.bad_line(ex);
+                    }
+                    ReadEvent::Failed { message, .. } => st.input_errors.push(message.clone()),
                 }
-                ReadEvent::Failed { message, .. } => st.input_errors.push(message),
+            }
+            if matches!(ev, ReadEvent::Chunk(_)) {
+                let seen = runs
+                    .iter()
+                    .flatten()
+                    .map(|r| r.st.tally.keyed + r.st.tally.undefined + r.st.tally.unknown)
+                    .max()
+                    .unwrap_or(0);
+                progress(seen);
             }
         }
     });
-    Ok(super::report::build(st, src, map, opts))
+    runs.into_iter()
+        .zip(jobs)
+        .map(|(run, job)| match run {
+            Some(run) => Ok(super::report::build(run.st, job.src, job.map, job.opts)),
+            None => Err("the shard map has no open shard".into()),
+        })
+        .collect()
 }

@@ -216,6 +216,20 @@ pub enum StreamMode {
     OnDemand,
 }
 
+impl StreamMode {
+    /// `PROVISIONED` or `ON_DEMAND`, as the API, CloudFormation, Terraform and plans spell it:
+    /// the one parser every loader uses.
+    pub fn parse(s: &str) -> Result<StreamMode, String> {
+        match s {
+            "PROVISIONED" => Ok(StreamMode::Provisioned),
+            "ON_DEMAND" => Ok(StreamMode::OnDemand),
+            other => Err(format!(
+                "`{other}` is not a stream mode (PROVISIONED or ON_DEMAND)"
+            )),
+        }
+    }
+}
+
 /// How Kinesis places records on shards (`RecordDistributionStrategy`, October 2026).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum RecordDistribution {
@@ -554,6 +568,41 @@ pub struct Function {
     pub memory_size: Val<i64>,
 }
 
+/// What a CloudWatch series measures, as the export's query label names it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MetricSubject {
+    Stream {
+        name: String,
+    },
+    Shard {
+        stream: String,
+        shard: String,
+    },
+    /// A function as its mapping names it: `name` or `name:qualifier`.
+    Function {
+        name: String,
+    },
+}
+
+/// One observed metric series (`aws cloudwatch get-metric-data` output written by
+/// `shardlint export`): what it measures, and its points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricSeries {
+    pub region: String,
+    pub subject: MetricSubject,
+    /// `IncomingRecords`, `GetRecords.IteratorAgeMilliseconds`, `IteratorAge`, ...
+    pub metric: String,
+    /// `Sum`, `Maximum`, ...
+    pub stat: String,
+    pub period_s: i64,
+    /// (Unix seconds, value), in time order.
+    pub points: Vec<(i64, f64)>,
+    /// The series' `Label` in the file.
+    pub span: Span,
+    /// `MetricDataResults[3]`.
+    pub path: String,
+}
+
 /// A reference from one resource to another that could not be linked; reported once.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unlinked {
@@ -574,6 +623,8 @@ pub struct Model {
     pub mappings: Vec<EventSourceMapping>,
     pub functions: Vec<Function>,
     pub unlinked: Vec<Unlinked>,
+    /// Observed CloudWatch metrics (exports only).
+    pub metrics: Vec<MetricSeries>,
     /// Files another file includes (a Serverless `${file(...)}`): read as part of it, not alone.
     pub included: Vec<std::path::PathBuf>,
 }
@@ -586,6 +637,7 @@ impl Model {
         self.mappings.extend(other.mappings);
         self.functions.extend(other.functions);
         self.unlinked.extend(other.unlinked);
+        self.metrics.extend(other.metrics);
         self.included.extend(other.included);
     }
 }

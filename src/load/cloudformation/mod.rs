@@ -287,13 +287,7 @@ fn stream(t: &Tpl, id: &str, key_span: Span, props: &Node, pp: &str, origin: Ori
         Some(_) => t.str_val(props, "StreamModeDetails", pp, Ctx::NAME).0,
         None => Val::absent(join(pp, "StreamModeDetails.StreamMode")),
     };
-    let mode = parse_val(mode, |s| match s {
-        "PROVISIONED" => Ok(StreamMode::Provisioned),
-        "ON_DEMAND" => Ok(StreamMode::OnDemand),
-        other => Err(format!(
-            "`{other}` is not a stream mode (PROVISIONED or ON_DEMAND)"
-        )),
-    });
+    let mode = parse_val(mode, StreamMode::parse);
     let mut shard_count = t.int_val(props, "ShardCount", pp);
     if shard_count.is_absent() && !matches!(mode.state, ValState::Known(StreamMode::OnDemand)) {
         shard_count = Val::unknown(

@@ -210,11 +210,7 @@ impl<'a, 'i> ResourceCtx<'a, 'i> {
                     "stream_mode",
                     &mode_path,
                     benv.as_ref().or(env),
-                    |v| match v.as_text()?.as_str() {
-                        "PROVISIONED" => Some(StreamMode::Provisioned),
-                        "ON_DEMAND" => Some(StreamMode::OnDemand),
-                        _ => None,
-                    },
+                    |v| StreamMode::parse(&v.as_text()?).ok(),
                 )
                 .0
             }
