@@ -136,9 +136,10 @@ pub fn analyse(
     // Producers keyed by a JSONPath into each event (EventBridge targets, pipes): only when
     // `--rule` names one, or when there is no IoT rule to route samples to.
     for (pi, p) in model.producers.iter().enumerate() {
-        let named = opts.rule.as_deref().is_some_and(|r| {
-            p.origin.address == r || p.origin.address.ends_with(&format!(".{r}"))
-        });
+        let named = opts
+            .rule
+            .as_deref()
+            .is_some_and(|r| p.origin.address == r || p.origin.address.ends_with(&format!(".{r}")));
         if !(named || (opts.rule.is_none() && model.rules.is_empty())) {
             continue;
         }
