@@ -4,7 +4,7 @@
 //! AWS does not document the assignment, so the message says how many of the three models
 //! (`ordering.rs`) agree and what the others give.
 
-use super::{Ctx, RuleMeta, key_span, param_name};
+use super::{Ctx, RuleMeta, param_name};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -61,7 +61,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             )
         };
         let span = m.parallelization_factor.span.unwrap_or(m.origin.span);
-        let (key_at, key_path) = key_span(ctx.model, s.rule, s.action);
+        let (key_at, key_path) = super::sample_key_span(ctx.model, s);
         let mut f = ctx.finding(
             &META,
             span,
