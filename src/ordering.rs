@@ -156,20 +156,6 @@ pub fn java_hash_group(key: &str, factor: u32) -> u32 {
     i64::from(java_hash_code(key)).rem_euclid(i64::from(factor.max(1))) as u32
 }
 
-/// How many of the models put two given keys in one group (keys sent in this order on one
-/// shard): what "collides under 2 of 3 models" counts.
-pub fn models_colliding(keys_in_order: &[&str], a: &str, b: &str, factor: u32) -> usize {
-    GroupModel::ALL
-        .iter()
-        .filter(|&&m| {
-            let mut g = GroupAssigner::new(m, factor);
-            let groups: HashMap<&str, u32> =
-                keys_in_order.iter().map(|k| (*k, g.group_of(k))).collect();
-            groups.get(a).is_some() && groups.get(a) == groups.get(b)
-        })
-        .count()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
