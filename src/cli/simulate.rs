@@ -110,8 +110,8 @@ pub struct SimulateArgs {
     /// Seed of the PRNG for `--fail-rate` and record-time distributions
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Key → ordering group model: `first-seen-round-robin` or `hash-mod` [default: `group-model`
-    /// of shardlint.toml, else first-seen-round-robin]
+    /// Key → ordering group model: `first-seen-round-robin`, `hash-mod` or `java-hash-mod`
+    /// [default: `group-model` of shardlint.toml, else first-seen-round-robin]
     #[arg(long)]
     pub group_model: Option<String>,
     /// `shardlint.toml` to use (default: found by walking up from `--config-path`, else `.`)
@@ -323,7 +323,8 @@ pub fn config(a: &SimulateArgs) -> Result<SimConfig, String> {
     let group_model = match &a.group_model {
         Some(m) => GroupModel::parse(m).ok_or_else(|| {
             format!(
-                "`--group-model {m}` is not a model: use `first-seen-round-robin` or `hash-mod`"
+                "`--group-model {m}` is not a model: use {}",
+                GroupModel::NAMES
             )
         })?,
         None => {
