@@ -4,7 +4,8 @@
 //!
 //! MD5 of one key is a serial chain of 64 dependent steps, so one core hashes one short key in
 //! about 40 ns whatever the instruction set; running 8 or 16 independent keys in the lanes of a
-//! vector register makes the same chain produce 8 or 16 digests. Keys are grouped by how many
+//! vector register makes the same chain produce 8 or 16 digests, and two such chains side by
+//! side keep the core's vector ports busy (32 keys per call with AVX-512, 16 with AVX2). Keys are grouped by how many
 //! 64-byte blocks their padded message takes, so every lane of a batch runs the same number of
 //! compressions; keys longer than `MAX_BLOCKS` blocks (over 503 bytes) go to md-5.
 
@@ -26,15 +27,15 @@ pub enum Backend {
 impl Backend {
     pub fn name(self) -> &'static str {
         match self {
-            Backend::Avx512 => "avx512 x16",
-            Backend::Avx2 => "avx2 x8",
+            Backend::Avx512 => "avx512 2x16",
+            Backend::Avx2 => "avx2 2x8",
             Backend::Scalar => "md-5",
         }
     }
     fn lanes(self) -> usize {
         match self {
-            Backend::Avx512 => 16,
-            Backend::Avx2 => 8,
+            Backend::Avx512 => 32,
+            Backend::Avx2 => 16,
             Backend::Scalar => 1,
         }
     }
@@ -72,9 +73,9 @@ pub fn backend() -> Backend {
 /// Longest padded message hashed in lanes, in 64-byte blocks; longer keys use md-5.
 const MAX_BLOCKS: usize = 8;
 /// Widest lane count.
-const MAX_LANES: usize = 16;
+const MAX_LANES: usize = 32;
 /// Below this many keys of one block count, a partly filled batch costs more than md-5 per key.
-const MIN_PARTIAL: usize = 3;
+const MIN_PARTIAL: usize = 4;
 
 /// Writes `u128::from_be_bytes(md5(key))` for each key into `out` (same length as `keys`).
 pub fn hash_batch(keys: &[&[u8]], out: &mut [u128]) {
@@ -122,47 +123,39 @@ pub fn hash_batch_with(backend: Backend, keys: &[&[u8]], out: &mut [u128]) {
 
 /// Hashes the keys at `idx` (at most the backend's lanes, each `nb` blocks once padded).
 fn run(backend: Backend, nb: usize, idx: &[u32], keys: &[&[u8]], out: &mut [u128]) {
-    let mut state = [INIT; MAX_LANES];
-    let mut msg = [[0u32; MAX_LANES]; 16];
+    // Structure of arrays: `state[r][lane]` is word r (A, B, C, D) of a lane.
+    let mut state = [[INIT[0]; MAX_LANES], [INIT[1]; MAX_LANES], [INIT[2]; MAX_LANES], [INIT[3]; MAX_LANES]];
+    // One padded block per lane, lane-major; the SIMD code gathers word w of every lane.
+    let mut blocks = [[0u8; 64]; MAX_LANES];
     for b in 0..nb {
         for (lane, &i) in idx.iter().enumerate() {
-            let block = padded_block(keys[i as usize], b, nb);
-            for (w, word) in msg.iter_mut().enumerate() {
-                word[lane] = u32::from_le_bytes([
-                    block[4 * w],
-                    block[4 * w + 1],
-                    block[4 * w + 2],
-                    block[4 * w + 3],
-                ]);
-            }
+            padded_block(&mut blocks[lane], keys[i as usize], b, nb);
         }
-        compress(backend, &mut state, &msg);
+        compress(backend, &mut state, &blocks);
     }
     for (lane, &i) in idx.iter().enumerate() {
-        let [a, b, c, d] = state[lane];
-        out[i as usize] = (a.swap_bytes() as u128) << 96
-            | (b.swap_bytes() as u128) << 64
-            | (c.swap_bytes() as u128) << 32
-            | d.swap_bytes() as u128;
+        out[i as usize] = (state[0][lane].swap_bytes() as u128) << 96
+            | (state[1][lane].swap_bytes() as u128) << 64
+            | (state[2][lane].swap_bytes() as u128) << 32
+            | state[3][lane].swap_bytes() as u128;
     }
 }
 
 /// Block `b` of the `nb`-block padded message of `key`: the key, 0x80, zeros, the bit length.
 #[inline]
-fn padded_block(key: &[u8], b: usize, nb: usize) -> [u8; 64] {
-    let mut block = [0u8; 64];
+fn padded_block(block: &mut [u8; 64], key: &[u8], b: usize, nb: usize) {
     let lo = b * 64;
-    if lo < key.len() {
-        let hi = key.len().min(lo + 64);
-        block[..hi - lo].copy_from_slice(&key[lo..hi]);
+    let n = key.len().saturating_sub(lo).min(64);
+    if n > 0 {
+        block[..n].copy_from_slice(&key[lo..lo + n]);
     }
+    block[n..].fill(0);
     if (lo..lo + 64).contains(&key.len()) {
-        block[key.len() - lo] = 0x80;
+        block[n] = 0x80;
     }
     if b + 1 == nb {
         block[56..].copy_from_slice(&((key.len() as u64) * 8).to_le_bytes());
     }
-    block
 }
 
 const INIT: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
@@ -200,17 +193,31 @@ const G: [usize; 64] = {
     g
 };
 
-/// One 64-byte block for every lane: `state[lane]` is that lane's (A, B, C, D).
-fn compress(backend: Backend, state: &mut [[u32; 4]; MAX_LANES], msg: &[[u32; MAX_LANES]; 16]) {
+/// One 64-byte block for every lane (`blocks[lane]`), added into `state[r][lane]`.
+fn compress(backend: Backend, state: &mut [[u32; MAX_LANES]; 4], blocks: &[[u8; 64]; MAX_LANES]) {
     match backend {
         // SAFETY: `hash_batch_with` only gets here when `backend.available()` said the CPU
         // has the feature.
         #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => unsafe { x86::compress16(state, msg) },
+        Backend::Avx512 => unsafe { x86::compress16(state, blocks) },
         #[cfg(target_arch = "x86_64")]
-        Backend::Avx2 => unsafe { x86::compress8(state, msg) },
+        Backend::Avx2 => unsafe { x86::compress8(state, blocks) },
         _ => unreachable!("no SIMD backend on this target"),
     }
+}
+
+/// The 64 steps, unrolled so each step's constant, rotation and message word are immediates.
+macro_rules! unroll64 {
+    ($step:ident) => {
+        $step!(0); $step!(1); $step!(2); $step!(3); $step!(4); $step!(5); $step!(6); $step!(7);
+        $step!(8); $step!(9); $step!(10); $step!(11); $step!(12); $step!(13); $step!(14); $step!(15);
+        $step!(16); $step!(17); $step!(18); $step!(19); $step!(20); $step!(21); $step!(22); $step!(23);
+        $step!(24); $step!(25); $step!(26); $step!(27); $step!(28); $step!(29); $step!(30); $step!(31);
+        $step!(32); $step!(33); $step!(34); $step!(35); $step!(36); $step!(37); $step!(38); $step!(39);
+        $step!(40); $step!(41); $step!(42); $step!(43); $step!(44); $step!(45); $step!(46); $step!(47);
+        $step!(48); $step!(49); $step!(50); $step!(51); $step!(52); $step!(53); $step!(54); $step!(55);
+        $step!(56); $step!(57); $step!(58); $step!(59); $step!(60); $step!(61); $step!(62); $step!(63);
+    };
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -218,93 +225,178 @@ mod x86 {
     use super::{G, K, MAX_LANES, S};
     use std::arch::x86_64::*;
 
-    /// 16 lanes; `vpternlogd` computes each round function in one instruction and `vprolvd`
-    /// rotates, so a step is five vector operations.
+    /// 32 lanes as two interleaved chains of 16: one MD5 step is a chain of five dependent
+    /// operations, so a second independent chain fills the core's other ports. `vpternlogd`
+    /// computes each round function in one instruction and `vprold` rotates. The message
+    /// words are transposed from the lane-major blocks with shuffles (gathers are slower).
     #[target_feature(enable = "avx512f")]
-    pub(super) fn compress16(state: &mut [[u32; 4]; MAX_LANES], msg: &[[u32; MAX_LANES]; 16]) {
-        let lane = |r: usize| {
-            let v: [u32; 16] = std::array::from_fn(|l| state[l][r]);
-            // SAFETY: 64 readable bytes; unaligned load.
-            unsafe { _mm512_loadu_si512(v.as_ptr().cast()) }
-        };
-        let (a0, b0, c0, d0) = (lane(0), lane(1), lane(2), lane(3));
-        // SAFETY: each `msg` row is 16 u32s.
-        let m: [__m512i; 16] =
-            std::array::from_fn(|w| unsafe { _mm512_loadu_si512(msg[w].as_ptr().cast()) });
-        let (mut a, mut b, mut c, mut d) = (a0, b0, c0, d0);
-        for i in 0..64 {
-            let f = match i / 16 {
-                0 => _mm512_ternarylogic_epi32::<0xCA>(b, c, d), // b ? c : d
-                1 => _mm512_ternarylogic_epi32::<0xE4>(b, c, d), // d ? b : c
-                2 => _mm512_ternarylogic_epi32::<0x96>(b, c, d), // b ^ c ^ d
-                _ => _mm512_ternarylogic_epi32::<0x39>(b, c, d), // c ^ (b | !d)
-            };
-            let k = _mm512_set1_epi32(K[i] as i32);
-            let t = _mm512_add_epi32(_mm512_add_epi32(a, f), _mm512_add_epi32(m[G[i]], k));
-            let r = _mm512_rolv_epi32(t, _mm512_set1_epi32(S[i] as i32));
-            let nb = _mm512_add_epi32(b, r);
-            (a, b, c, d) = (d, nb, b, c);
-        }
-        let out = [
-            _mm512_add_epi32(a, a0),
-            _mm512_add_epi32(b, b0),
-            _mm512_add_epi32(c, c0),
-            _mm512_add_epi32(d, d0),
-        ];
-        for (r, v) in out.iter().enumerate() {
-            let mut w = [0u32; 16];
-            // SAFETY: 64 writable bytes; unaligned store.
-            unsafe { _mm512_storeu_si512(w.as_mut_ptr().cast(), *v) };
-            for (l, x) in w.iter().enumerate() {
-                state[l][r] = *x;
+    pub(super) fn compress16(state: &mut [[u32; MAX_LANES]; 4], blocks: &[[u8; 64]; MAX_LANES]) {
+        // SAFETY: every load/store below touches 64 bytes inside `state` or `blocks`.
+        unsafe {
+            let ld = |r: usize, h: usize| _mm512_loadu_si512(state[r][16 * h..].as_ptr().cast());
+            let (a0, b0, c0, d0) = (ld(0, 0), ld(1, 0), ld(2, 0), ld(3, 0));
+            let (e0, f0, g0, h0) = (ld(0, 1), ld(1, 1), ld(2, 1), ld(3, 1));
+            let m = transpose16(&blocks[..16]);
+            let n = transpose16(&blocks[16..]);
+            let (mut a, mut b, mut c, mut d) = (a0, b0, c0, d0);
+            let (mut e, mut f, mut g, mut h) = (e0, f0, g0, h0);
+            macro_rules! round {
+                ($i:literal, $b:ident, $c:ident, $d:ident) => {
+                    match $i / 16 {
+                        0 => _mm512_ternarylogic_epi32::<0xCA>($b, $c, $d), // b ? c : d
+                        1 => _mm512_ternarylogic_epi32::<0xE4>($b, $c, $d), // d ? b : c
+                        2 => _mm512_ternarylogic_epi32::<0x96>($b, $c, $d), // b ^ c ^ d
+                        _ => _mm512_ternarylogic_epi32::<0x39>($b, $c, $d), // c ^ (b | !d)
+                    }
+                };
             }
+            macro_rules! step {
+                ($i:literal) => {{
+                    let k = _mm512_set1_epi32(K[$i] as i32);
+                    let t1 = _mm512_add_epi32(_mm512_add_epi32(a, round!($i, b, c, d)), _mm512_add_epi32(m[G[$i]], k));
+                    let t2 = _mm512_add_epi32(_mm512_add_epi32(e, round!($i, f, g, h)), _mm512_add_epi32(n[G[$i]], k));
+                    let r1 = _mm512_rol_epi32::<{ S[$i] as i32 }>(t1);
+                    let r2 = _mm512_rol_epi32::<{ S[$i] as i32 }>(t2);
+                    (a, b, c, d) = (d, _mm512_add_epi32(b, r1), b, c);
+                    (e, f, g, h) = (h, _mm512_add_epi32(f, r2), f, g);
+                }};
+            }
+            unroll64!(step);
+            let st = |r: usize, hh: usize, v: __m512i, v0: __m512i, state: &mut [[u32; MAX_LANES]; 4]| {
+                _mm512_storeu_si512(state[r][16 * hh..].as_mut_ptr().cast(), _mm512_add_epi32(v, v0))
+            };
+            st(0, 0, a, a0, state);
+            st(1, 0, b, b0, state);
+            st(2, 0, c, c0, state);
+            st(3, 0, d, d0, state);
+            st(0, 1, e, e0, state);
+            st(1, 1, f, f0, state);
+            st(2, 1, g, g0, state);
+            st(3, 1, h, h0, state);
         }
     }
 
-    /// 8 lanes (the first 8 of `state` and `msg`).
-    #[target_feature(enable = "avx2")]
-    pub(super) fn compress8(state: &mut [[u32; 4]; MAX_LANES], msg: &[[u32; MAX_LANES]; 16]) {
-        let lane = |r: usize| {
-            let v: [u32; 8] = std::array::from_fn(|l| state[l][r]);
-            // SAFETY: 32 readable bytes; unaligned load.
-            unsafe { _mm256_loadu_si256(v.as_ptr().cast()) }
-        };
-        let (a0, b0, c0, d0) = (lane(0), lane(1), lane(2), lane(3));
-        // SAFETY: each `msg` row has at least 8 u32s.
-        let m: [__m256i; 16] =
-            std::array::from_fn(|w| unsafe { _mm256_loadu_si256(msg[w].as_ptr().cast()) });
-        let ones = _mm256_set1_epi32(-1);
-        let (mut a, mut b, mut c, mut d) = (a0, b0, c0, d0);
-        for i in 0..64 {
-            let f = match i / 16 {
-                0 => _mm256_xor_si256(d, _mm256_and_si256(b, _mm256_xor_si256(c, d))),
-                1 => _mm256_xor_si256(c, _mm256_and_si256(d, _mm256_xor_si256(b, c))),
-                2 => _mm256_xor_si256(_mm256_xor_si256(b, c), d),
-                _ => _mm256_xor_si256(c, _mm256_or_si256(b, _mm256_xor_si256(d, ones))),
-            };
-            let k = _mm256_set1_epi32(K[i] as i32);
-            let t = _mm256_add_epi32(_mm256_add_epi32(a, f), _mm256_add_epi32(m[G[i]], k));
-            let r = _mm256_or_si256(
-                _mm256_sllv_epi32(t, _mm256_set1_epi32(S[i] as i32)),
-                _mm256_srlv_epi32(t, _mm256_set1_epi32(32 - S[i] as i32)),
-            );
-            let nb = _mm256_add_epi32(b, r);
-            (a, b, c, d) = (d, nb, b, c);
+    /// Words `w` of 16 blocks: `out[w]` lane `l` is word `w` of `blocks[l]` (a 16x16 transpose
+    /// of u32s in four shuffle stages).
+    #[target_feature(enable = "avx512f")]
+    fn transpose16(blocks: &[[u8; 64]]) -> [__m512i; 16] {
+        // SAFETY: 16 blocks of 64 bytes are read.
+        let r: [__m512i; 16] =
+            std::array::from_fn(|l| unsafe { _mm512_loadu_si512(blocks[l].as_ptr().cast()) });
+        // Per 128-bit lane j: t[2p] = rows 2p,2p+1 words 4j,4j+1; t[2p+1] = words 4j+2,4j+3.
+        let mut t = [_mm512_setzero_si512(); 16];
+        for p in 0..8 {
+            t[2 * p] = _mm512_unpacklo_epi32(r[2 * p], r[2 * p + 1]);
+            t[2 * p + 1] = _mm512_unpackhi_epi32(r[2 * p], r[2 * p + 1]);
         }
-        let out = [
-            _mm256_add_epi32(a, a0),
-            _mm256_add_epi32(b, b0),
-            _mm256_add_epi32(c, c0),
-            _mm256_add_epi32(d, d0),
-        ];
-        for (r, v) in out.iter().enumerate() {
-            let mut w = [0u32; 8];
-            // SAFETY: 32 writable bytes; unaligned store.
-            unsafe { _mm256_storeu_si256(w.as_mut_ptr().cast(), *v) };
-            for (l, x) in w.iter().enumerate() {
-                state[l][r] = *x;
+        // u[4g + k], 128-bit lane j: word 4j+k of rows 4g..4g+3.
+        let mut u = [_mm512_setzero_si512(); 16];
+        for g in 0..4 {
+            let (t0, t1, t2, t3) = (t[4 * g], t[4 * g + 1], t[4 * g + 2], t[4 * g + 3]);
+            u[4 * g] = _mm512_unpacklo_epi64(t0, t2);
+            u[4 * g + 1] = _mm512_unpackhi_epi64(t0, t2);
+            u[4 * g + 2] = _mm512_unpacklo_epi64(t1, t3);
+            u[4 * g + 3] = _mm512_unpackhi_epi64(t1, t3);
+        }
+        let mut out = [_mm512_setzero_si512(); 16];
+        for k in 0..4 {
+            let p = _mm512_shuffle_i32x4::<0x88>(u[k], u[4 + k]);
+            let q = _mm512_shuffle_i32x4::<0xDD>(u[k], u[4 + k]);
+            let r = _mm512_shuffle_i32x4::<0x88>(u[8 + k], u[12 + k]);
+            let t = _mm512_shuffle_i32x4::<0xDD>(u[8 + k], u[12 + k]);
+            out[k] = _mm512_shuffle_i32x4::<0x88>(p, r);
+            out[8 + k] = _mm512_shuffle_i32x4::<0xDD>(p, r);
+            out[4 + k] = _mm512_shuffle_i32x4::<0x88>(q, t);
+            out[12 + k] = _mm512_shuffle_i32x4::<0xDD>(q, t);
+        }
+        out
+    }
+
+    /// 16 lanes as two chains of 8; rotations are two shifts and an or.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn compress8(state: &mut [[u32; MAX_LANES]; 4], blocks: &[[u8; 64]; MAX_LANES]) {
+        // SAFETY: every load/store below touches 32 bytes inside `state` or `blocks`.
+        unsafe {
+            let ld = |r: usize, h: usize| _mm256_loadu_si256(state[r][8 * h..].as_ptr().cast());
+            let (a0, b0, c0, d0) = (ld(0, 0), ld(1, 0), ld(2, 0), ld(3, 0));
+            let (e0, f0, g0, h0) = (ld(0, 1), ld(1, 1), ld(2, 1), ld(3, 1));
+            let m = transpose8(&blocks[..8]);
+            let n = transpose8(&blocks[8..16]);
+            let ones = _mm256_set1_epi32(-1);
+            let (mut a, mut b, mut c, mut d) = (a0, b0, c0, d0);
+            let (mut e, mut f, mut g, mut h) = (e0, f0, g0, h0);
+            macro_rules! round {
+                ($i:literal, $b:ident, $c:ident, $d:ident) => {
+                    match $i / 16 {
+                        0 => _mm256_xor_si256($d, _mm256_and_si256($b, _mm256_xor_si256($c, $d))),
+                        1 => _mm256_xor_si256($c, _mm256_and_si256($d, _mm256_xor_si256($b, $c))),
+                        2 => _mm256_xor_si256(_mm256_xor_si256($b, $c), $d),
+                        _ => _mm256_xor_si256($c, _mm256_or_si256($b, _mm256_xor_si256($d, ones))),
+                    }
+                };
+            }
+            macro_rules! rotl {
+                ($i:literal, $t:ident) => {
+                    _mm256_or_si256(
+                        _mm256_slli_epi32::<{ S[$i] as i32 }>($t),
+                        _mm256_srli_epi32::<{ 32 - S[$i] as i32 }>($t),
+                    )
+                };
+            }
+            macro_rules! step {
+                ($i:literal) => {{
+                    let k = _mm256_set1_epi32(K[$i] as i32);
+                    let t1 = _mm256_add_epi32(_mm256_add_epi32(a, round!($i, b, c, d)), _mm256_add_epi32(m[G[$i]], k));
+                    let t2 = _mm256_add_epi32(_mm256_add_epi32(e, round!($i, f, g, h)), _mm256_add_epi32(n[G[$i]], k));
+                    let r1 = rotl!($i, t1);
+                    let r2 = rotl!($i, t2);
+                    (a, b, c, d) = (d, _mm256_add_epi32(b, r1), b, c);
+                    (e, f, g, h) = (h, _mm256_add_epi32(f, r2), f, g);
+                }};
+            }
+            unroll64!(step);
+            let st = |r: usize, hh: usize, v: __m256i, v0: __m256i, state: &mut [[u32; MAX_LANES]; 4]| {
+                _mm256_storeu_si256(state[r][8 * hh..].as_mut_ptr().cast(), _mm256_add_epi32(v, v0))
+            };
+            st(0, 0, a, a0, state);
+            st(1, 0, b, b0, state);
+            st(2, 0, c, c0, state);
+            st(3, 0, d, d0, state);
+            st(0, 1, e, e0, state);
+            st(1, 1, f, f0, state);
+            st(2, 1, g, g0, state);
+            st(3, 1, h, h0, state);
+        }
+    }
+
+    /// Words of 8 blocks: `out[w]` lane `l` is word `w` of `blocks[l]` (two 8x8 transposes).
+    #[target_feature(enable = "avx2")]
+    fn transpose8(blocks: &[[u8; 64]]) -> [__m256i; 16] {
+        let mut out = [_mm256_setzero_si256(); 16];
+        for half in 0..2 {
+            // SAFETY: 32 bytes at offset 0 or 32 of each of 8 blocks.
+            let r: [__m256i; 8] = std::array::from_fn(|l| unsafe {
+                _mm256_loadu_si256(blocks[l][32 * half..].as_ptr().cast())
+            });
+            let mut t = [_mm256_setzero_si256(); 8];
+            for p in 0..4 {
+                t[2 * p] = _mm256_unpacklo_epi32(r[2 * p], r[2 * p + 1]);
+                t[2 * p + 1] = _mm256_unpackhi_epi32(r[2 * p], r[2 * p + 1]);
+            }
+            let mut u = [_mm256_setzero_si256(); 8];
+            for g in 0..2 {
+                let (t0, t1, t2, t3) = (t[4 * g], t[4 * g + 1], t[4 * g + 2], t[4 * g + 3]);
+                u[4 * g] = _mm256_unpacklo_epi64(t0, t2);
+                u[4 * g + 1] = _mm256_unpackhi_epi64(t0, t2);
+                u[4 * g + 2] = _mm256_unpacklo_epi64(t1, t3);
+                u[4 * g + 3] = _mm256_unpackhi_epi64(t1, t3);
+            }
+            for k in 0..4 {
+                out[8 * half + k] = _mm256_permute2x128_si256::<0x20>(u[k], u[4 + k]);
+                out[8 * half + 4 + k] = _mm256_permute2x128_si256::<0x31>(u[k], u[4 + k]);
             }
         }
+        out
     }
 }
 

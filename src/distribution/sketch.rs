@@ -26,8 +26,11 @@ pub struct KeyView<'a> {
 /// bucket did not, and that random access is what a new key costs.
 #[derive(Copy, Clone, Debug)]
 struct Slot {
-    /// Low 64 bits of the key's MD5: the table's hash, so no record is hashed twice.
-    hash64: u64,
+    /// The key's MD5, its identity here: keys with one MD5 land on one shard, in one
+    /// `hash-mod` group, and are one key to Kinesis, so no key bytes are compared on the hot
+    /// path. Its low 64 bits hash the table, so no record is hashed twice. Two halves keep
+    /// the slot 8-byte aligned (56 bytes, not 64).
+    hash: [u64; 2],
     count: u64,
     bytes: u64,
     first_seq: u64,
@@ -36,11 +39,18 @@ struct Slot {
     shard: u32,
 }
 
+/// An MD5 as (low, high) 64-bit halves.
+#[inline]
+fn split(h: u128) -> [u64; 2] {
+    [h as u64, (h >> 64) as u64]
+}
+
 /// One record's contribution to the key table.
 #[derive(Clone, Debug)]
 pub struct KeyUpdate<'a> {
     pub key: std::borrow::Cow<'a, str>,
-    pub hash64: u64,
+    /// The key's MD5.
+    pub hash: u128,
     pub bytes: u64,
     pub seq: u64,
     pub shard: u32,
@@ -56,7 +66,7 @@ pub struct KeyUpdate<'a> {
 /// subtraction removes `C` from at least `k + 1` keys' counts.
 #[derive(Debug)]
 pub struct KeyCounter {
-    /// Index into `slots`, hashed by the slot's `hash64`.
+    /// Index into `slots`, hashed by the low half of the slot's MD5.
     table: HashTable<u32>,
     slots: Vec<Slot>,
     arena: Vec<u8>,
@@ -86,12 +96,9 @@ impl KeyCounter {
     pub fn add(&mut self, u: &KeyUpdate) {
         self.n += 1;
         let key = u.key.as_bytes();
-        let h = u.hash64;
-        let (slots, arena) = (&self.slots, &self.arena);
-        if let Some(&i) = self.table.find(h, |&i| {
-            let e = &slots[i as usize];
-            e.hash64 == h && &arena[e.off as usize..(e.off + e.len) as usize] == key
-        }) {
+        let h = u.hash as u64;
+        let slots = &self.slots;
+        if let Some(&i) = self.table.find(h, |&i| slots[i as usize].hash == split(u.hash)) {
             let e = &mut self.slots[i as usize];
             e.count += 1;
             e.bytes += u.bytes;
@@ -104,7 +111,7 @@ impl KeyCounter {
         self.arena.extend_from_slice(key);
         let idx = self.slots.len() as u32;
         self.slots.push(Slot {
-            hash64: h,
+            hash: split(u.hash),
             count: 1,
             bytes: u.bytes,
             first_seq: u.seq,
@@ -114,7 +121,7 @@ impl KeyCounter {
         });
         let slots = &self.slots;
         self.table
-            .insert_unique(h, idx, |&i| slots[i as usize].hash64);
+            .insert_unique(h, idx, |&i| slots[i as usize].hash[0]);
     }
 
     /// Subtracts the `(k+1)`-th largest count from all keys, drops those at zero, compacts the
@@ -151,7 +158,7 @@ impl KeyCounter {
         let slots = &self.slots;
         for (i, e) in slots.iter().enumerate() {
             self.table
-                .insert_unique(e.hash64, i as u32, |&j| slots[j as usize].hash64);
+                .insert_unique(e.hash[0], i as u32, |&j| slots[j as usize].hash[0]);
         }
     }
 
@@ -254,7 +261,7 @@ mod tests {
     fn upd(key: &str, seq: u64) -> KeyUpdate<'_> {
         KeyUpdate {
             key: key.into(),
-            hash64: hash_key(key) as u64,
+            hash: hash_key(key),
             bytes: key.len() as u64,
             seq,
             shard: 0,
