@@ -124,7 +124,12 @@ pub fn hash_batch_with(backend: Backend, keys: &[&[u8]], out: &mut [u128]) {
 /// Hashes the keys at `idx` (at most the backend's lanes, each `nb` blocks once padded).
 fn run(backend: Backend, nb: usize, idx: &[u32], keys: &[&[u8]], out: &mut [u128]) {
     // Structure of arrays: `state[r][lane]` is word r (A, B, C, D) of a lane.
-    let mut state = [[INIT[0]; MAX_LANES], [INIT[1]; MAX_LANES], [INIT[2]; MAX_LANES], [INIT[3]; MAX_LANES]];
+    let mut state = [
+        [INIT[0]; MAX_LANES],
+        [INIT[1]; MAX_LANES],
+        [INIT[2]; MAX_LANES],
+        [INIT[3]; MAX_LANES],
+    ];
     // One padded block per lane, lane-major; the SIMD code gathers word w of every lane.
     let mut blocks = [[0u8; 64]; MAX_LANES];
     for b in 0..nb {
@@ -209,14 +214,70 @@ fn compress(backend: Backend, state: &mut [[u32; MAX_LANES]; 4], blocks: &[[u8; 
 /// The 64 steps, unrolled so each step's constant, rotation and message word are immediates.
 macro_rules! unroll64 {
     ($step:ident) => {
-        $step!(0); $step!(1); $step!(2); $step!(3); $step!(4); $step!(5); $step!(6); $step!(7);
-        $step!(8); $step!(9); $step!(10); $step!(11); $step!(12); $step!(13); $step!(14); $step!(15);
-        $step!(16); $step!(17); $step!(18); $step!(19); $step!(20); $step!(21); $step!(22); $step!(23);
-        $step!(24); $step!(25); $step!(26); $step!(27); $step!(28); $step!(29); $step!(30); $step!(31);
-        $step!(32); $step!(33); $step!(34); $step!(35); $step!(36); $step!(37); $step!(38); $step!(39);
-        $step!(40); $step!(41); $step!(42); $step!(43); $step!(44); $step!(45); $step!(46); $step!(47);
-        $step!(48); $step!(49); $step!(50); $step!(51); $step!(52); $step!(53); $step!(54); $step!(55);
-        $step!(56); $step!(57); $step!(58); $step!(59); $step!(60); $step!(61); $step!(62); $step!(63);
+        $step!(0);
+        $step!(1);
+        $step!(2);
+        $step!(3);
+        $step!(4);
+        $step!(5);
+        $step!(6);
+        $step!(7);
+        $step!(8);
+        $step!(9);
+        $step!(10);
+        $step!(11);
+        $step!(12);
+        $step!(13);
+        $step!(14);
+        $step!(15);
+        $step!(16);
+        $step!(17);
+        $step!(18);
+        $step!(19);
+        $step!(20);
+        $step!(21);
+        $step!(22);
+        $step!(23);
+        $step!(24);
+        $step!(25);
+        $step!(26);
+        $step!(27);
+        $step!(28);
+        $step!(29);
+        $step!(30);
+        $step!(31);
+        $step!(32);
+        $step!(33);
+        $step!(34);
+        $step!(35);
+        $step!(36);
+        $step!(37);
+        $step!(38);
+        $step!(39);
+        $step!(40);
+        $step!(41);
+        $step!(42);
+        $step!(43);
+        $step!(44);
+        $step!(45);
+        $step!(46);
+        $step!(47);
+        $step!(48);
+        $step!(49);
+        $step!(50);
+        $step!(51);
+        $step!(52);
+        $step!(53);
+        $step!(54);
+        $step!(55);
+        $step!(56);
+        $step!(57);
+        $step!(58);
+        $step!(59);
+        $step!(60);
+        $step!(61);
+        $step!(62);
+        $step!(63);
     };
 }
 
@@ -253,8 +314,14 @@ mod x86 {
             macro_rules! step {
                 ($i:literal) => {{
                     let k = _mm512_set1_epi32(K[$i] as i32);
-                    let t1 = _mm512_add_epi32(_mm512_add_epi32(a, round!($i, b, c, d)), _mm512_add_epi32(m[G[$i]], k));
-                    let t2 = _mm512_add_epi32(_mm512_add_epi32(e, round!($i, f, g, h)), _mm512_add_epi32(n[G[$i]], k));
+                    let t1 = _mm512_add_epi32(
+                        _mm512_add_epi32(a, round!($i, b, c, d)),
+                        _mm512_add_epi32(m[G[$i]], k),
+                    );
+                    let t2 = _mm512_add_epi32(
+                        _mm512_add_epi32(e, round!($i, f, g, h)),
+                        _mm512_add_epi32(n[G[$i]], k),
+                    );
                     let r1 = _mm512_rol_epi32::<{ S[$i] as i32 }>(t1);
                     let r2 = _mm512_rol_epi32::<{ S[$i] as i32 }>(t2);
                     (a, b, c, d) = (d, _mm512_add_epi32(b, r1), b, c);
@@ -262,8 +329,15 @@ mod x86 {
                 }};
             }
             unroll64!(step);
-            let st = |r: usize, hh: usize, v: __m512i, v0: __m512i, state: &mut [[u32; MAX_LANES]; 4]| {
-                _mm512_storeu_si512(state[r][16 * hh..].as_mut_ptr().cast(), _mm512_add_epi32(v, v0))
+            let st = |r: usize,
+                      hh: usize,
+                      v: __m512i,
+                      v0: __m512i,
+                      state: &mut [[u32; MAX_LANES]; 4]| {
+                _mm512_storeu_si512(
+                    state[r][16 * hh..].as_mut_ptr().cast(),
+                    _mm512_add_epi32(v, v0),
+                )
             };
             st(0, 0, a, a0, state);
             st(1, 0, b, b0, state);
@@ -346,8 +420,14 @@ mod x86 {
             macro_rules! step {
                 ($i:literal) => {{
                     let k = _mm256_set1_epi32(K[$i] as i32);
-                    let t1 = _mm256_add_epi32(_mm256_add_epi32(a, round!($i, b, c, d)), _mm256_add_epi32(m[G[$i]], k));
-                    let t2 = _mm256_add_epi32(_mm256_add_epi32(e, round!($i, f, g, h)), _mm256_add_epi32(n[G[$i]], k));
+                    let t1 = _mm256_add_epi32(
+                        _mm256_add_epi32(a, round!($i, b, c, d)),
+                        _mm256_add_epi32(m[G[$i]], k),
+                    );
+                    let t2 = _mm256_add_epi32(
+                        _mm256_add_epi32(e, round!($i, f, g, h)),
+                        _mm256_add_epi32(n[G[$i]], k),
+                    );
                     let r1 = rotl!($i, t1);
                     let r2 = rotl!($i, t2);
                     (a, b, c, d) = (d, _mm256_add_epi32(b, r1), b, c);
@@ -355,8 +435,15 @@ mod x86 {
                 }};
             }
             unroll64!(step);
-            let st = |r: usize, hh: usize, v: __m256i, v0: __m256i, state: &mut [[u32; MAX_LANES]; 4]| {
-                _mm256_storeu_si256(state[r][8 * hh..].as_mut_ptr().cast(), _mm256_add_epi32(v, v0))
+            let st = |r: usize,
+                      hh: usize,
+                      v: __m256i,
+                      v0: __m256i,
+                      state: &mut [[u32; MAX_LANES]; 4]| {
+                _mm256_storeu_si256(
+                    state[r][8 * hh..].as_mut_ptr().cast(),
+                    _mm256_add_epi32(v, v0),
+                )
             };
             st(0, 0, a, a0, state);
             st(1, 0, b, b0, state);
