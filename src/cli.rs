@@ -110,6 +110,8 @@ pub enum Command {
     Distribute(Box<crate::distribution::DistributeArgs>),
     /// Simulate one event source mapping draining a stream: drain time, IteratorAge, retries
     Simulate(Box<crate::simulate::SimulateArgs>),
+    /// Export an AWS account read-only (configuration, CloudWatch metrics, sampled records) with the AWS CLI
+    Export(Box<crate::export::ExportArgs>),
     /// Print a rule's documentation
     Explain {
         /// Rule code (`SL101`) or name (`constant-partition-key`)
@@ -326,6 +328,13 @@ pub fn run(cli: Cli) -> i32 {
             0
         }
         Command::Distribute(args) => match crate::distribution::run(&args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {}", render::visible(&e));
+                2
+            }
+        },
+        Command::Export(args) => match crate::export::run(&args) {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("error: {}", render::visible(&e));

@@ -1,6 +1,8 @@
-//! The Kinesis keyspace: MD5 of a partition key's UTF-8 bytes as a big-endian u128, and the
-//! shard map that owns each hash (open shards only; binary search, or a prefix table for many). Every hash and shard lookup
-//! in shardlint goes through here; it is tested against independent vectors.
+//! The Kinesis keyspace: MD5 of a partition key's UTF-8 bytes as a big-endian u128, where a
+//! record lands ([`place`]: its `ExplicitHashKey` if set, else that MD5), and the shard map that
+//! owns each hash (open shards only; binary search, or [`ShardLookup`]'s prefix table for hot
+//! loops). Every hash and shard lookup in shardlint goes through here (`distribute`, `simulate`,
+//! `check --samples`); it is tested against independent vectors.
 
 use md5::{Digest, Md5};
 
@@ -20,6 +22,55 @@ pub fn hash_bytes(bytes: &[u8]) -> u128 {
     let mut b = [0u8; 16];
     b.copy_from_slice(&digest);
     u128::from_be_bytes(b)
+}
+
+/// The hash that decides a record's shard: its `ExplicitHashKey` when the producer set one
+/// (PutRecord's `ExplicitHashKey` "overrides the partition key to shard mapping"), else the MD5
+/// of its partition key. `md5` is only called when needed, so a caller that hashed keys in a
+/// batch passes the hash it has.
+#[inline]
+pub fn placement_hash(explicit: Option<u128>, md5: impl FnOnce() -> u128) -> u128 {
+    match explicit {
+        Some(h) => h,
+        None => md5(),
+    }
+}
+
+/// The index (into `map.shards()`) of the open shard a record with `key` and `explicit` hash key
+/// lands on: the one placement function of every command.
+pub fn place(map: &ShardMap, key: &str, explicit: Option<u128>) -> usize {
+    map.shard_index(placement_hash(explicit, || hash_key(key)))
+}
+
+/// A hash key as the Kinesis API writes it (`StartingHashKey`, `ExplicitHashKey`): a decimal
+/// string matching `0|[1-9]\d{0,38}` that fits in 128 bits. The one parser for shard-map exports,
+/// `--shard-map` and sampled records.
+pub fn parse_hash_key(s: &str) -> Result<u128, String> {
+    let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (s.len() > 1 && s.starts_with('0')) {
+        return Err("is not a decimal integer".to_string());
+    }
+    s.parse::<u128>()
+        .map_err(|_| "is larger than 2^128 - 1".to_string())
+}
+
+/// Why Kinesis would refuse `key` as a partition key, if it would: it accepts 1..256
+/// characters; we count Unicode scalar values (AWS does not say which unit; aws-facts §1.3).
+pub fn key_problem(key: &str) -> Option<String> {
+    use crate::model::limits::{PARTITION_KEY_MAX, PARTITION_KEY_MIN};
+    if key.len() < PARTITION_KEY_MIN {
+        return Some("empty key".into());
+    }
+    // Bytes bound chars from above: only long byte strings need counting.
+    if key.len() > PARTITION_KEY_MAX {
+        let n = key.chars().count();
+        if n > PARTITION_KEY_MAX {
+            return Some(format!(
+                "key longer than {PARTITION_KEY_MAX} characters (`{n}`)"
+            ));
+        }
+    }
+    None
 }
 
 /// One open shard's range in a validated map.
@@ -183,7 +234,7 @@ impl ShardMap {
     }
 
     pub fn shard_for_key(&self, key: &str) -> &OpenShard {
-        &self.shards[self.shard_index(hash_key(key))]
+        &self.shards[place(self, key, None)]
     }
 
     /// A lookup table for placing many hashes: see [`ShardLookup`].

@@ -24,13 +24,18 @@ pub mod config;
 pub mod config_file;
 pub mod diagnostic;
 pub mod distribution;
+pub mod export;
 pub mod fix;
 pub mod keyspace;
 pub mod link;
 pub mod load;
 pub mod md5_lanes;
 pub mod model;
+pub mod numbers;
+pub mod observed;
 pub mod ordering;
+pub mod random;
+pub mod records;
 pub mod render;
 pub mod rules;
 pub mod samples;
@@ -39,7 +44,6 @@ pub mod simulate;
 pub mod source;
 pub mod suppress;
 pub mod template;
-pub mod timestamp;
 
 use std::path::PathBuf;
 

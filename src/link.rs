@@ -1,5 +1,5 @@
-//! Cross-source linking: after every loader ran, connects each IoT Kinesis action to its stream
-//! (by IaC reference or by name), and each event source mapping to its stream (reference, ARN,
+//! Cross-source linking: after every loader ran, connects each IoT Kinesis action and every other
+//! producer to its stream (by IaC reference, name or ARN), and each event source mapping to its stream (reference, ARN,
 //! name inside the ARN, or an enhanced fan-out consumer ARN) and function (reference, name or ARN).
 //! Whatever cannot be linked is recorded once in `Model::unlinked`.
 
@@ -99,6 +99,56 @@ pub fn link(model: &mut Model) {
                 }),
                 ValState::Absent => {}
             }
+        }
+    }
+
+    // Other producers: by reference, then by name or ARN (`...:stream/NAME`).
+    for p in &mut model.producers {
+        let module = p.origin.module.clone();
+        if let Some(r) = &p.stream_ref
+            && let Some(i) = by_ref(&streams, &module, r)
+        {
+            p.stream = Some(i);
+            continue;
+        }
+        match &p.stream_name.state {
+            ValState::Known(written) => {
+                let name = match classify_source_arn(written) {
+                    SourceTarget::KinesisStream { name } => name,
+                    _ => written.clone(),
+                };
+                let exact = by_name(&streams, written);
+                let hits = if exact.len() == 1 {
+                    exact
+                } else {
+                    by_name(&streams, &name)
+                };
+                match hits.as_slice() {
+                    [i] => p.stream = Some(*i),
+                    [] if by_logical_id(&streams, &module, &name).is_some() => {
+                        p.stream = by_logical_id(&streams, &module, &name)
+                    }
+                    [] => unlinked.push(Unlinked {
+                        span: p.stream_name.span.unwrap_or(p.origin.span),
+                        path: p.stream_name.path.clone(),
+                        wanted: format!("stream `{name}`"),
+                        reason: "no stream of that name is in the inputs".into(),
+                    }),
+                    many => unlinked.push(Unlinked {
+                        span: p.stream_name.span.unwrap_or(p.origin.span),
+                        path: p.stream_name.path.clone(),
+                        wanted: format!("stream `{name}`"),
+                        reason: format!("{} streams have that name", many.len()),
+                    }),
+                }
+            }
+            ValState::Unknown(reason) => unlinked.push(Unlinked {
+                span: p.stream_name.span.unwrap_or(p.origin.span),
+                path: p.stream_name.path.clone(),
+                wanted: "the target stream".into(),
+                reason: reason.clone(),
+            }),
+            ValState::Absent => {}
         }
     }
 

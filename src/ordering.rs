@@ -1,11 +1,12 @@
 //! Ordering groups under Lambda's ParallelizationFactor: which of a shard's N concurrent batches a
 //! partition key belongs to. AWS does not document the assignment (aws-facts §3.2, NOT FOUND), so
-//! shardlint uses a named model, chosen in config; the distribution engine and the simulator both
-//! ask this module.
+//! shardlint uses a named model, chosen in config; the distribution, the simulator and the
+//! recommender all ask this module: [`Router`] takes a record's key to its shard
+//! ([`keyspace::place`](crate::keyspace::place)) and ordering group in one step.
 
 use std::collections::HashMap;
 
-use crate::keyspace::hash_key;
+use crate::keyspace::{ShardMap, hash_key, place};
 
 /// How keys are assigned to the concurrent batches of one shard.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -63,11 +64,52 @@ impl GroupAssigner {
             return g;
         }
         let g = match self.model {
-            GroupModel::FirstSeenRoundRobin => (self.seen.len() as u32) % self.factor,
+            GroupModel::FirstSeenRoundRobin => first_seen_group(self.seen.len(), self.factor),
             GroupModel::HashMod => hash_group(key, self.factor),
         };
         self.seen.insert(key.to_string(), g);
         g
+    }
+}
+
+/// The group of the shard's `rank`-th distinct key (0-based, in arrival order) under
+/// `first-seen-round-robin`: for callers that know ranks without replaying arrivals (the
+/// distribution counts keys, then ranks them by first record).
+pub fn first_seen_group(rank: usize, factor: u32) -> u32 {
+    (rank % factor.max(1) as usize) as u32
+}
+
+/// Where one record goes: its shard and its ordering group there.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    /// Index into the map's open shards.
+    pub shard: usize,
+    /// 0-based group within the shard.
+    pub group: u32,
+}
+
+/// Key → shard → ordering group, for records in arrival order: the one routing of the
+/// distribution, the simulator and the recommender.
+#[derive(Clone, Debug)]
+pub struct Router<'m> {
+    map: &'m ShardMap,
+    assigners: Vec<GroupAssigner>,
+}
+
+impl<'m> Router<'m> {
+    pub fn new(map: &'m ShardMap, model: GroupModel, factor: u32) -> Self {
+        Router {
+            map,
+            assigners: (0..map.len())
+                .map(|_| GroupAssigner::new(model, factor))
+                .collect(),
+        }
+    }
+    /// Routes the next record with `key` (and `explicit` hash key, if its producer set one).
+    pub fn route(&mut self, key: &str, explicit: Option<u128>) -> Route {
+        let shard = place(self.map, key, explicit);
+        let group = self.assigners[shard].group_of(key);
+        Route { shard, group }
     }
 }
 
@@ -88,6 +130,26 @@ mod tests {
             .map(|k| a.group_of(k))
             .collect();
         assert_eq!(groups, vec![0, 1, 2, 0, 1, 0, 0]);
+    }
+
+    #[test]
+    fn router_places_by_explicit_hash_key_then_groups() {
+        let map = ShardMap::even(2);
+        let mut r = Router::new(&map, GroupModel::FirstSeenRoundRobin, 2);
+        let md5 = crate::keyspace::place(&map, "k", None);
+        assert_eq!(
+            r.route("k", None),
+            Route {
+                shard: md5,
+                group: 0
+            }
+        );
+        assert_eq!(r.route("k", Some(0)).shard, 0);
+        assert_eq!(r.route("k", Some(u128::MAX)).shard, 1);
+        assert_eq!(
+            r.route("j", Some(u128::MAX)).group,
+            1 - r.route("k", Some(u128::MAX)).group
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Sample-driven analysis for `check --samples`: routes sampled records to each IoT rule's
 //! Kinesis actions (by the rule's `FROM` topic filter when envelopes carry topics, or by
-//! `--rule NAME`), runs the distribution engine with the action's key template on the linked
-//! stream's shard map, and keeps the reports for the SL4xx rules. Static facts and sample facts
+//! `--rule NAME`), runs the distribution engine with every action's key template on its linked
+//! stream's shard map in one pass over the samples, and keeps the reports for the SL4xx rules. Static facts and sample facts
 //! stay separate analyses feeding the same rules.
 
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::analysis::Analysis;
 use crate::config::Config;
 use crate::diagnostic::InputError;
-use crate::distribution::{self, DistributionReport, KeySource, Options};
+use crate::distribution::{self, DistributionReport, Job, KeySource, Options};
 use crate::model::Model;
 use crate::simulate::RecordTime;
 
@@ -32,6 +32,9 @@ pub struct SampleOptions {
 pub struct ActionSamples {
     pub rule: usize,
     pub action: usize,
+    /// Set when the samples went to a producer other than an IoT rule (an EventBridge target
+    /// keyed by a JSONPath into each event); `rule` and `action` are then 0.
+    pub producer: Option<usize>,
     pub stream: usize,
     /// The event source mapping consuming that stream whose ParallelizationFactor was used.
     pub mapping: Option<usize>,
@@ -39,8 +42,9 @@ pub struct ActionSamples {
     pub report: DistributionReport,
 }
 
-/// Runs the distribution for every routed action. Unreadable sample files and bad lines are
-/// input errors (the run goes on; exit 2).
+/// Runs the distribution for every routed action, all over one pass of the sample files (the
+/// records layer reads each once, whatever the number of producers). Unreadable sample files and
+/// bad lines are input errors (the run goes on; exit 2).
 pub fn analyse(
     model: &Model,
     analysis: &Analysis,
@@ -52,7 +56,19 @@ pub fn analyse(
     if opts.files.is_empty() {
         return (out, errors);
     }
-    let mut routed_any = false;
+    // (rule, action, stream, mapping, factor, key source, options) of every routed action.
+    struct Routed<'m> {
+        rule: usize,
+        action: usize,
+        producer: Option<usize>,
+        stream: usize,
+        mapping: Option<usize>,
+        factor: u32,
+        source: KeySource,
+        map: &'m crate::keyspace::ShardMap,
+        options: Options,
+    }
+    let mut routed: Vec<Routed> = Vec::new();
     for (ri, rule) in model.rules.iter().enumerate() {
         if let Some(wanted) = &opts.rule {
             let name = rule.name.get().map(String::as_str);
@@ -87,7 +103,6 @@ pub fn analyse(
             let Ok(source) = KeySource::template_with_vars(key, vars) else {
                 continue; // SL105 reports the template itself
             };
-            routed_any = true;
             let mapping = model.mappings.iter().position(|m| {
                 m.stream == Some(si) && m.enabled.get() != Some(&false) && !m.is_efo()
             });
@@ -105,51 +120,126 @@ pub fn analyse(
                 rule_name: rule.name.get().cloned(),
                 ..Options::default()
             };
-            let report = if opts.progress {
-                let bar = progress_bar(&format!(
-                    "{} → {}",
-                    rule.origin.address,
-                    model.streams[si].display_name()
-                ));
-                let r = distribution::distribute_with_progress(
-                    &opts.files,
-                    &source,
-                    map,
-                    &options,
-                    &|n| bar.set_position(n),
-                );
-                bar.finish_and_clear();
-                r
-            } else {
-                distribution::distribute(&opts.files, &source, map, &options)
-            };
-            match report {
-                Ok(report) => {
-                    collect_errors(&report, &mut errors);
-                    out.push(ActionSamples {
-                        rule: ri,
-                        action: ai,
-                        stream: si,
-                        mapping,
-                        factor,
-                        report,
-                    });
-                }
-                Err(e) => errors.push(sample_error(&opts.files[0], e)),
-            }
+            routed.push(Routed {
+                rule: ri,
+                action: ai,
+                producer: None,
+                stream: si,
+                mapping,
+                factor,
+                source,
+                map,
+                options,
+            });
         }
     }
-    if !routed_any {
+    // Producers keyed by a JSONPath into each event (EventBridge targets, pipes): only when
+    // `--rule` names one, or when there is no IoT rule to route samples to.
+    for (pi, p) in model.producers.iter().enumerate() {
+        let named = opts
+            .rule
+            .as_deref()
+            .is_some_and(|r| p.origin.address == r || p.origin.address.ends_with(&format!(".{r}")));
+        if !(named || (opts.rule.is_none() && model.rules.is_empty())) {
+            continue;
+        }
+        let (Some(si), Some(path)) = (p.stream, p.sample_path.as_deref()) else {
+            continue;
+        };
+        let Some(map) = analysis.shard_maps.get(si).and_then(|m| m.map()) else {
+            continue;
+        };
+        let source = match KeySource::key_path(path) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.push(sample_error(&opts.files[0], e));
+                continue;
+            }
+        };
+        let mapping = model
+            .mappings
+            .iter()
+            .position(|m| m.stream == Some(si) && m.enabled.get() != Some(&false) && !m.is_efo());
+        let factor = mapping
+            .and_then(|i| model.mappings[i].parallelization_factor.get().copied())
+            .unwrap_or(1)
+            .clamp(1, 10) as u32;
+        let options = Options {
+            parallelization_factor: factor,
+            group_model: config.group_model,
+            rate: opts.rate,
+            seed: opts.seed.unwrap_or(distribution::DEFAULT_SEED),
+            shard_map_label: model.streams[si].display_name(),
+            ..Options::default()
+        };
+        routed.push(Routed {
+            rule: 0,
+            action: 0,
+            producer: Some(pi),
+            stream: si,
+            mapping,
+            factor,
+            source,
+            map,
+            options,
+        });
+    }
+    if routed.is_empty() {
         errors.push(InputError {
             code: "SL001",
             file: opts.files[0].display().to_string(),
             span: None,
             message: match &opts.rule {
-                Some(r) => format!("no IoT rule `{r}` with a Kinesis action on a stream of known shard map to apply the samples to"),
+                Some(r) => format!("no IoT rule `{r}` with a Kinesis action, or EventBridge target or pipe `{r}`, on a stream of known shard map to apply the samples to"),
                 None => "no IoT rule with a Kinesis action on a stream of known shard map to apply the samples to".into(),
             },
             help: Some("check the configuration together with the samples, e.g. `shardlint check infra/ --samples samples.jsonl`, and make sure the stream's shard count is known".into()),
         });
+        return (out, errors);
+    }
+    let jobs: Vec<Job> = routed
+        .iter()
+        .map(|r| Job {
+            src: &r.source,
+            map: r.map,
+            opts: &r.options,
+        })
+        .collect();
+    let reports = if opts.progress {
+        let label = match routed.len() {
+            1 => format!(
+                "{} → {}",
+                match routed[0].producer {
+                    Some(p) => &model.producers[p].origin.address,
+                    None => &model.rules[routed[0].rule].origin.address,
+                },
+                model.streams[routed[0].stream].display_name()
+            ),
+            n => format!("{} Kinesis actions", crate::numbers::thousands(n as u64)),
+        };
+        let bar = progress_bar(&label);
+        let r = distribution::distribute_jobs(&opts.files, &jobs, &|n| bar.set_position(n));
+        bar.finish_and_clear();
+        r
+    } else {
+        distribution::distribute_jobs(&opts.files, &jobs, &|_| {})
+    };
+    for (r, report) in routed.iter().zip(reports) {
+        match report {
+            Ok(report) => {
+                collect_errors(&report, &mut errors);
+                out.push(ActionSamples {
+                    rule: r.rule,
+                    action: r.action,
+                    producer: r.producer,
+                    stream: r.stream,
+                    mapping: r.mapping,
+                    factor: r.factor,
+                    report,
+                });
+            }
+            Err(e) => errors.push(sample_error(&opts.files[0], e)),
+        }
     }
     // The same bad line is seen once per routed action: say it once.
     errors.sort_by(|a, b| (&a.file, &a.message).cmp(&(&b.file, &b.message)));

@@ -312,7 +312,11 @@ fn seed2_per_vehicle_key_path_spreads_evenly() {
     // standard error), said to be one.
     assert!(!r.distinct_keys.exact);
     assert_eq!(r.distinct_keys.method, "hyperloglog");
-    assert!(r.distinct_keys.count.abs_diff(100_000) < 3_000, "{}", r.distinct_keys.count);
+    assert!(
+        r.distinct_keys.count.abs_diff(100_000) < 3_000,
+        "{}",
+        r.distinct_keys.count
+    );
     for s in &r.shards {
         assert!((s.share - 0.125).abs() < 0.01, "{} {}", s.shard_id, s.share);
     }

@@ -8,11 +8,11 @@ use std::path::PathBuf;
 
 use super::engine::{DEFAULT_SEED, Options, distribute_with_progress};
 use super::keys::KeySource;
-use super::reader::{self, InputFormat};
 use super::render;
-use crate::keyspace::{MapProblem, ShardMap};
-use crate::model::{ShardRecord, limits};
+use crate::keyspace::ShardMap;
+use crate::model::limits;
 use crate::ordering::GroupModel;
+use crate::records::InputFormat;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -203,57 +203,10 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
     }
 }
 
-/// Reads an `aws kinesis list-shards` / `describe-stream` JSON export (`Shards[]` or
-/// `StreamDescription.Shards[]`) into the map of its open shards.
+/// Reads an `aws kinesis list-shards` / `describe-stream` JSON export into the map of its open
+/// shards: the AWS CLI loader's reader, so `--shard-map` and `check` accept the same files.
 pub fn load_shard_map(path: &std::path::Path) -> Result<ShardMap, String> {
-    let shown = path.display();
-    let reader = reader::open(path).map_err(|e| format!("cannot read shard map `{shown}`: {e}"))?;
-    let doc: serde_json::Value = serde_json::from_reader(reader)
-        .map_err(|e| format!("shard map `{shown}` is not valid JSON: {e}"))?;
-    let shards = doc
-        .get("Shards")
-        .or_else(|| doc.get("StreamDescription").and_then(|d| d.get("Shards")))
-        .and_then(|s| s.as_array())
-        .ok_or_else(|| {
-            format!("shard map `{shown}` has no `Shards` or `StreamDescription.Shards` array")
-        })?;
-    let mut records = Vec::with_capacity(shards.len());
-    for (i, s) in shards.iter().enumerate() {
-        let field = |name: &str| s.get(name).and_then(|v| v.as_str());
-        let id = field("ShardId")
-            .ok_or_else(|| format!("shard map `{shown}`: shard `{i}` has no `ShardId`"))?;
-        let range = s.get("HashKeyRange");
-        let key = |name: &str| -> Result<u128, String> {
-            let v = range
-                .and_then(|r| r.get(name))
-                .and_then(|v| v.as_str())
-                .ok_or_else(|| {
-                    format!("shard map `{shown}`: `{id}` has no `HashKeyRange.{name}`")
-                })?;
-            v.parse::<u128>()
-                .map_err(|_| format!("shard map `{shown}`: `{id}` has an invalid `{name}` `{v}`"))
-        };
-        let closed = s
-            .get("SequenceNumberRange")
-            .and_then(|r| r.get("EndingSequenceNumber"))
-            .is_some_and(|v| !v.is_null());
-        records.push(ShardRecord {
-            shard_id: id.to_string(),
-            starting_hash_key: key("StartingHashKey")?,
-            ending_hash_key: key("EndingHashKey")?,
-            closed,
-            parent: field("ParentShardId").map(str::to_string),
-            adjacent_parent: field("AdjacentParentShardId").map(str::to_string),
-            span: None,
-        });
-    }
-    ShardMap::from_records(&records).map_err(|problems| {
-        let list: Vec<String> = problems.iter().map(MapProblem::to_string).collect();
-        format!(
-            "shard map `{shown}` does not cover the keyspace with its open shards: {}",
-            list.join("; ")
-        )
-    })
+    crate::load::aws_cli::read_shard_map(path)
 }
 
 #[cfg(test)]

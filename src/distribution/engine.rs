@@ -11,11 +11,12 @@ use rayon::prelude::*;
 
 use super::hashing::hash_batch;
 use super::keys::{Ctx, Extracted, KeySource, extract, given_key};
-use super::reader::{self, Chunk, InputFormat, ReadEvent, Unit};
+use super::peaks::{PeakBatch, Peaks};
 use super::report::{Example, Location};
 use super::sketch::{HyperLogLog, KeyCounter, KeyUpdate};
-use crate::keyspace::{ShardLookup, ShardMap};
+use crate::keyspace::{ShardLookup, ShardMap, placement_hash};
 use crate::ordering::GroupModel;
+use crate::records::reader::{self, Chunk, InputFormat, ReadEvent, Unit};
 
 /// Engine settings; `Default` is what `shardlint distribute` uses without flags.
 #[derive(Clone, Debug)]
@@ -163,6 +164,8 @@ pub(crate) struct State {
     pub tally: Tally,
     pub hll: HyperLogLog,
     pub parts: Vec<KeyCounter>,
+    /// Per-second windows from sample timestamps.
+    pub peaks: Peaks,
     pub files: Vec<(String, InputFormat)>,
     pub input_errors: Vec<String>,
     /// Global index of the next item.
@@ -195,6 +198,9 @@ struct Sub<'a> {
     /// Record indices grouped by partition: partition p is `order[start[p]..start[p + 1]]`.
     order: Vec<u32>,
     start: [u32; PARTITIONS + 1],
+    /// Timestamps (Unix ms) by index into `keys`, for records that have one.
+    times: Vec<(u32, i64)>,
+    peaks: PeakBatch,
 }
 
 impl Sub<'_> {
@@ -260,10 +266,24 @@ impl State {
             tally: Tally::new(n, factor as usize),
             hll: HyperLogLog::default(),
             parts: (0..PARTITIONS).map(|_| KeyCounter::new(cap)).collect(),
+            peaks: Peaks::new(n),
             files: Vec::new(),
             input_errors: Vec::new(),
             seq: 0,
-            workers: Vec::new(),
+            workers: (0..rayon::current_num_threads().max(1))
+                .map(|_| {
+                    std::sync::Mutex::new(Counts {
+                        shard_records: vec![0; n],
+                        shard_bytes: vec![0; n],
+                        hash_groups: if factor > 1 {
+                            vec![0; n * factor as usize]
+                        } else {
+                            Vec::new()
+                        },
+                        hll: HyperLogLog::default(),
+                    })
+                })
+                .collect(),
         }
     }
 
@@ -316,7 +336,7 @@ impl State {
             .len()
             .div_ceil(MIN_SUBS)
             .clamp(MIN_SUB_ITEMS, SUB_ITEMS);
-        let subs: Vec<Sub> = chunk
+        let mut subs: Vec<Sub> = chunk
             .items
             .par_chunks(sub_items)
             .enumerate()
@@ -386,6 +406,9 @@ impl State {
                             if let Some(x) = explicit {
                                 explicit_at.push((s.keys.len() as u32, x));
                             }
+                            if let Some(t) = ts_ms {
+                                s.times.push((s.keys.len() as u32, t));
+                            }
                             let bytes = data_bytes + key.len() as u64;
                             s.keys.push(key);
                             s.info.push((bytes, seq, 0));
@@ -431,14 +454,14 @@ impl State {
                     let groups = self.factor as usize;
                     let mut explicit = explicit_at.iter().peekable();
                     for (i, (&h, info)) in s.hashes.iter().zip(s.info.iter_mut()).enumerate() {
-                        let placed = match explicit.peek() {
+                        let given = match explicit.peek() {
                             Some(&&(at, x)) if at as usize == i => {
                                 explicit.next();
-                                x
+                                Some(x)
                             }
-                            _ => h,
+                            _ => None,
                         };
-                        let shard = lookup.index(placed);
+                        let shard = lookup.index(placement_hash(given, || h));
                         w.shard_records[shard] += 1;
                         w.shard_bytes[shard] += info.0;
                         if hash_mod {
@@ -451,6 +474,11 @@ impl State {
                         parts[i] = p as u8;
                         counts[p] += 1;
                     }
+                }
+                // Per-second windows, outside the worker's lock (order does not matter in a batch).
+                for &(i, t) in &s.times {
+                    let (bytes, _, shard) = s.info[i as usize];
+                    s.peaks.add(t, shard, s.hashes[i as usize] as u64, bytes);
                 }
                 // Counting sort of the indices by partition (stable: input order within one).
                 let mut next = [0u32; PARTITIONS];
@@ -470,8 +498,9 @@ impl State {
             })
             .collect();
 
-        for s in &subs {
+        for s in &mut subs {
             self.tally.merge(&s.tally);
+            self.peaks.merge(std::mem::take(&mut s.peaks));
         }
         // Each partition applies its updates in input order (subs are in order).
         self.parts.par_iter_mut().enumerate().for_each(|(p, part)| {
@@ -498,88 +527,138 @@ pub fn distribute_with_progress(
     opts: &Options,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<super::report::DistributionReport, String> {
-    if map.is_empty() {
-        return Err("the shard map has no open shard".into());
-    }
+    let job = Job { src, map, opts };
+    distribute_jobs(inputs, std::slice::from_ref(&job), progress)
+        .pop()
+        .unwrap_or_else(|| Err("no distribution was run".into()))
+}
+
+/// One distribution over shared inputs: a key source on a shard map with its options (a
+/// producer of `check --samples`, or the one of `distribute`).
+pub struct Job<'a> {
+    pub src: &'a KeySource,
+    pub map: &'a ShardMap,
+    pub opts: &'a Options,
+}
+
+/// Runs every job over one pass of `inputs`: the records layer reads each file once and each
+/// chunk is counted by every job (one report per job, in order). The jobs' input format and
+/// chunk size are the first job's.
+pub fn distribute_jobs(
+    inputs: &[PathBuf],
+    jobs: &[Job],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<Result<super::report::DistributionReport, String>> {
+    let Some(first) = jobs.first() else {
+        return Vec::new();
+    };
     if inputs.is_empty() {
-        return Err("no input: give `--keys FILE` or `--samples FILE`".into());
+        return jobs
+            .iter()
+            .map(|_| Err("no input: give `--keys FILE` or `--samples FILE`".into()))
+            .collect();
     }
-    let mut st = State::new(map, opts);
-    st.workers = (0..rayon::current_num_threads().max(1))
-        .map(|_| {
-            std::sync::Mutex::new(Counts {
-                shard_records: vec![0; map.len()],
-                shard_bytes: vec![0; map.len()],
-                hash_groups: if st.factor > 1 {
-                    vec![0; map.len() * st.factor as usize]
-                } else {
-                    Vec::new()
-                },
-                hll: HyperLogLog::default(),
+    struct Run<'a> {
+        job: &'a Job<'a>,
+        st: State,
+        lookup: ShardLookup<'a>,
+        /// Inputs whose records cannot yield keys are skipped after one error.
+        skipped: Vec<bool>,
+    }
+    let mut runs: Vec<Option<Run>> = jobs
+        .iter()
+        .map(|job| {
+            if job.map.is_empty() {
+                return None;
+            }
+            let mut st = State::new(job.map, job.opts);
+            st.files = inputs
+                .iter()
+                .map(|p| (p.display().to_string(), InputFormat::Auto))
+                .collect();
+            Some(Run {
+                job,
+                st,
+                lookup: job.map.lookup(),
+                skipped: vec![false; inputs.len()],
             })
         })
         .collect();
-    let lookup = map.lookup();
-    st.files = inputs
-        .iter()
-        .map(|p| (p.display().to_string(), InputFormat::Auto))
-        .collect();
     let (tx, rx) = sync_channel::<ReadEvent>(2);
-    let forced = opts.format;
-    let chunk_bytes = opts.chunk_bytes;
+    let forced = first.opts.format;
+    let chunk_bytes = first.opts.chunk_bytes;
     std::thread::scope(|scope| {
         scope.spawn(move || {
             reader::read_inputs(inputs, forced, chunk_bytes, &mut |ev| tx.send(ev).is_ok());
         });
-        // Inputs whose records cannot yield keys are skipped after one error.
-        let mut skipped = vec![false; inputs.len()];
         for ev in rx {
-            match ev {
-                ReadEvent::Started { input, format } => {
-                    st.files[input].1 = format;
-                    if !src.fits(format) {
-                        skipped[input] = true;
-                        st.input_errors.push(format!(
-                            "`{}` holds {} records: give `--partition-key TEMPLATE` or `--key-path JSONPATH` to form keys",
-                            st.files[input].0,
-                            format.name()
-                        ));
+            for run in runs.iter_mut().flatten() {
+                let st = &mut run.st;
+                match &ev {
+                    ReadEvent::Started { input, format } => {
+                        let (input, format) = (*input, *format);
+                        st.files[input].1 = format;
+                        if !run.job.src.fits(format) {
+                            run.skipped[input] = true;
+                            st.input_errors.push(format!(
+                                "`{}` holds {} records: give `--partition-key TEMPLATE` or `--key-path JSONPATH` to form keys",
+                                st.files[input].0,
+                                format.name()
+                            ));
+                        }
                     }
-                }
-                ReadEvent::Chunk(c) => {
-                    if !skipped[c.input] {
-                        st.process(
-                            &c,
-                            src,
-                            &lookup,
-                            opts.seed,
-                            opts.topic_filter.as_deref(),
-                            opts.rule_name.as_deref(),
-                        );
-                        progress(st.tally.keyed + st.tally.undefined + st.tally.unknown);
+                    ReadEvent::Chunk(c) => {
+                        if !run.skipped[c.input] {
+                            let o = run.job.opts;
+                            st.process(
+                                c,
+                                run.job.src,
+                                &run.lookup,
+                                o.seed,
+                                o.topic_filter.as_deref(),
+                                o.rule_name.as_deref(),
+                            );
+                        }
                     }
-                }
-                ReadEvent::Broken {
-                    input,
-                    unit,
-                    no,
-                    reason,
-                } => {
-                    let ex = Example {
-                        at: Location {
-                            input: st.files[input].0.clone(),
-                            unit: unit.name(),
-                            number: no,
-                        },
+                    ReadEvent::Broken {
+                        input,
+                        unit,
+                        no,
                         reason,
-                        record: String::new(),
-                    };
-                    st.bad_line(ex);
+                    } => {
+                        let ex = Example {
+                            at: Location {
+                                input: st.files[*input].0.clone(),
+                                unit: unit.name(),
+                                number: *no,
+                            },
+                            reason: reason.clone(),
+                            record: String::new(),
+                        };
+                        st.bad_line(ex);
+                    }
+                    ReadEvent::Failed { message, .. } => st.input_errors.push(message.clone()),
                 }
-                ReadEvent::Failed { message, .. } => st.input_errors.push(message),
+            }
+            if matches!(ev, ReadEvent::Chunk(_)) {
+                let seen = runs
+                    .iter()
+                    .flatten()
+                    .map(|r| r.st.tally.keyed + r.st.tally.undefined + r.st.tally.unknown)
+                    .max()
+                    .unwrap_or(0);
+                progress(seen);
             }
         }
     });
-    st.finish();
-    Ok(super::report::build(st, src, map, opts))
+    runs.into_iter()
+        .zip(jobs)
+        .map(|(run, job)| match run {
+            Some(mut run) => {
+                run.st.finish();
+                Ok(super::report::build(run.st, job.src, job.map, job.opts))
+            }
+            None => Err("the shard map has no open shard".into()),
+        })
+        .collect()
 }

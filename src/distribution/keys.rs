@@ -5,14 +5,12 @@
 
 use std::borrow::Cow;
 
-use base64::Engine as _;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::path_key::{self, PathKey};
-use super::reader::InputFormat;
-use crate::model::limits::{PARTITION_KEY_MAX, PARTITION_KEY_MIN};
+use crate::random::SplitMix;
+use crate::records::{self, Decoded, InputFormat, Record};
 use crate::template::{self, EvalInput, Evaluated, Expr, Part, Template};
 
 /// Where each record's partition key comes from.
@@ -172,119 +170,112 @@ pub struct Ctx<'c> {
     pub rule_name: Option<&'c str>,
 }
 
+/// The key of one raw item: decoded by the records layer, then formed by `src`.
 pub fn extract<'a>(
     src: &KeySource,
     format: InputFormat,
     raw: &'a [u8],
     ctx: &Ctx,
 ) -> Extracted<'a> {
-    match format {
-        InputFormat::Keys | InputFormat::Auto => match std::str::from_utf8(raw) {
-            Ok(k) => given_key(Cow::Borrowed(k), 0, None, None),
-            Err(e) => bad(format!("invalid UTF-8 at byte `{}`", e.valid_up_to())),
+    match records::decode(format, raw) {
+        Decoded::Skip => Extracted::Skip,
+        Decoded::Bad(reason) => bad(reason),
+        Decoded::Record(rec) => from_record(src, format, rec, ctx),
+    }
+}
+
+/// The key of one decoded record: its given key (key lists, `PartitionKey` without a
+/// template), or `src` evaluated on its payload; a record on a topic the rule does not read is
+/// skipped.
+pub fn from_record<'a>(
+    src: &KeySource,
+    format: InputFormat,
+    rec: Record<'a>,
+    ctx: &Ctx,
+) -> Extracted<'a> {
+    let (ts_ms, explicit) = (rec.ts_ms, rec.explicit_hash_key);
+    // Basic Ingest goes to the named rule, whatever its `FROM`, and the rule's `topic(n)` does
+    // not see the `$aws/rules/<rule>` prefix.
+    let topic = match rec.topic.as_deref() {
+        None => None,
+        Some(t) => match template::basic_ingest(t) {
+            Some((rule, rest)) => {
+                if ctx.rule_name.is_some_and(|r| r != rule) {
+                    return Extracted::Skip;
+                }
+                Some(rest)
+            }
+            None => {
+                if let Some(filter) = ctx.topic_filter
+                    && !template::topic_matches(filter, t)
+                {
+                    return Extracted::Skip;
+                }
+                Some(t)
+            }
         },
-        InputFormat::Payloads => {
-            if raw.iter().all(u8::is_ascii_whitespace) {
-                return Extracted::Skip;
-            }
-            from_payload(src, raw, raw.len() as u64, &Meta::default(), ctx)
-        }
-        InputFormat::Envelopes => {
-            if raw.iter().all(u8::is_ascii_whitespace) {
-                return Extracted::Skip;
-            }
-            let env: Envelope = match serde_json::from_slice(raw) {
-                Ok(e) => e,
-                Err(e) => return bad(json_error(&e)),
-            };
-            // Basic Ingest goes to the named rule, whatever its `FROM`, and the rule's
-            // `topic(n)` does not see the `$aws/rules/<rule>` prefix.
-            let ingest = env.topic.as_deref().and_then(template::basic_ingest);
-            let topic = match ingest {
-                Some((rule, rest)) => {
-                    if ctx.rule_name.is_some_and(|r| r != rule) {
-                        return Extracted::Skip;
-                    }
-                    Some(rest)
-                }
-                None => {
-                    if let (Some(filter), Some(topic)) = (ctx.topic_filter, env.topic.as_deref())
-                        && !template::topic_matches(filter, topic)
-                    {
-                        return Extracted::Skip;
-                    }
-                    env.topic.as_deref()
-                }
-            };
-            let meta = Meta {
-                topic,
-                clientid: env.clientid.as_deref(),
-                principal: env.principal.as_deref(),
-                ts_ms: env.timestamp.and_then(parse_ts),
-            };
-            let payload = env.payload.map_or(&b"null"[..], |p| p.get().as_bytes());
-            from_payload(src, payload, payload.len() as u64, &meta, ctx)
-        }
-        InputFormat::GetRecords => {
-            let rec: GetRecord = match serde_json::from_slice(raw) {
-                Ok(r) => r,
-                Err(e) => return bad(json_error(&e)),
-            };
-            let data = match base64::engine::general_purpose::STANDARD.decode(rec.data.as_bytes()) {
-                Ok(d) => d,
-                Err(e) => return bad(format!("invalid base64 in `Data`: {e}")),
-            };
-            let explicit = match rec.explicit_hash_key.as_deref() {
-                None => None,
-                Some(s) => match s.parse::<u128>() {
-                    Ok(v) if !s.starts_with('+') => Some(v),
-                    _ => return bad(format!("invalid `ExplicitHashKey` `{s}`")),
-                },
-            };
-            let ts_ms = rec.arrival.and_then(parse_ts);
-            match src {
-                KeySource::Given => match rec.partition_key {
-                    Some(k) => given_key(
-                        Cow::Owned(k.into_owned()),
-                        data.len() as u64,
-                        ts_ms,
-                        explicit,
-                    ),
-                    None => bad("no `PartitionKey`".into()),
-                },
-                _ => {
-                    let meta = Meta {
-                        ts_ms,
-                        ..Meta::default()
-                    };
-                    match from_payload(src, &data, data.len() as u64, &meta, ctx) {
-                        Extracted::Key {
-                            key,
-                            data_bytes,
-                            ts_ms,
-                            multi,
-                            ..
-                        } => Extracted::Key {
-                            key: Cow::Owned(key.into_owned()),
-                            data_bytes,
-                            ts_ms,
-                            explicit,
-                            multi,
-                        },
-                        Extracted::Undefined { reason, ts_ms } => {
-                            Extracted::Undefined { reason, ts_ms }
-                        }
-                        Extracted::Unknown { reason, ts_ms } => {
-                            Extracted::Unknown { reason, ts_ms }
-                        }
-                        Extracted::Bad { reason } => Extracted::Bad {
-                            reason: format!("`Data`: {reason}"),
-                        },
-                        Extracted::Skip => Extracted::Skip,
-                    }
-                }
-            }
-        }
+    };
+    let use_given = matches!(src, KeySource::Given) || rec.payload.is_none();
+    if use_given {
+        return match rec.key {
+            Some(k) => given_key(k, rec.data_bytes, ts_ms, explicit),
+            None if format == InputFormat::GetRecords => bad("no `PartitionKey`".into()),
+            None => bad("payload records need `--partition-key` or `--key-path`".into()),
+        };
+    }
+    let meta = Meta {
+        topic,
+        clientid: rec.clientid.as_deref(),
+        principal: rec.principal.as_deref(),
+        ts_ms,
+    };
+    let data_bytes = rec.data_bytes;
+    let got = match rec.payload {
+        Some(Cow::Borrowed(p)) => from_payload(src, p, data_bytes, &meta, ctx),
+        Some(Cow::Owned(p)) => owned(from_payload(src, &p, data_bytes, &meta, ctx)),
+        None => unreachable!("checked above"),
+    };
+    match got {
+        Extracted::Key {
+            key,
+            data_bytes,
+            ts_ms,
+            multi,
+            ..
+        } => Extracted::Key {
+            key,
+            data_bytes,
+            ts_ms,
+            explicit,
+            multi,
+        },
+        Extracted::Bad { reason } if format == InputFormat::GetRecords => Extracted::Bad {
+            reason: format!("`Data`: {reason}"),
+        },
+        other => other,
+    }
+}
+
+/// An extraction that outlives the buffer it was made from.
+fn owned(e: Extracted<'_>) -> Extracted<'static> {
+    match e {
+        Extracted::Skip => Extracted::Skip,
+        Extracted::Key {
+            key,
+            data_bytes,
+            ts_ms,
+            explicit,
+            multi,
+        } => Extracted::Key {
+            key: Cow::Owned(key.into_owned()),
+            data_bytes,
+            ts_ms,
+            explicit,
+            multi,
+        },
+        Extracted::Undefined { reason, ts_ms } => Extracted::Undefined { reason, ts_ms },
+        Extracted::Unknown { reason, ts_ms } => Extracted::Unknown { reason, ts_ms },
+        Extracted::Bad { reason } => Extracted::Bad { reason },
     }
 }
 
@@ -292,14 +283,7 @@ fn bad<'a>(reason: String) -> Extracted<'a> {
     Extracted::Bad { reason }
 }
 
-fn json_error(e: &serde_json::Error) -> String {
-    let msg = e.to_string();
-    let msg = msg
-        .rfind(" at line ")
-        .map_or(&msg[..], |i| &msg[..i])
-        .to_string();
-    format!("invalid JSON at column {}: {msg}", e.column())
-}
+use crate::records::decode::json_error;
 
 /// A key written as such (key list, `PartitionKey`): empty or too long is a bad record.
 pub(crate) fn given_key(
@@ -320,23 +304,7 @@ pub(crate) fn given_key(
     }
 }
 
-/// Kinesis accepts keys of 1..256 characters; we count Unicode scalar values (AWS does not
-/// say which unit; aws-facts §1.3).
-pub fn key_problem(key: &str) -> Option<String> {
-    if key.len() < PARTITION_KEY_MIN {
-        return Some("empty key".into());
-    }
-    // Bytes bound chars from above: only long byte strings need counting.
-    if key.len() > PARTITION_KEY_MAX {
-        let n = key.chars().count();
-        if n > PARTITION_KEY_MAX {
-            return Some(format!(
-                "key longer than {PARTITION_KEY_MAX} characters (`{n}`)"
-            ));
-        }
-    }
-    None
-}
+pub use crate::keyspace::key_problem;
 
 #[derive(Default)]
 struct Meta<'a> {
@@ -468,53 +436,6 @@ fn from_payload<'a>(
     }
 }
 
-#[derive(serde::Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow, default)]
-    topic: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    clientid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    principal: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    timestamp: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    payload: Option<&'a RawValue>,
-}
-
-#[derive(serde::Deserialize)]
-struct GetRecord<'a> {
-    #[serde(rename = "PartitionKey", borrow, default)]
-    partition_key: Option<Cow<'a, str>>,
-    #[serde(rename = "Data", borrow, default)]
-    data: Cow<'a, str>,
-    #[serde(rename = "ApproximateArrivalTimestamp", borrow, default)]
-    arrival: Option<&'a RawValue>,
-    #[serde(rename = "ExplicitHashKey", borrow, default)]
-    explicit_hash_key: Option<Cow<'a, str>>,
-}
-
-/// Milliseconds since the epoch from a JSON number (ms, or seconds when below 1e11) or a string
-/// (a number, or RFC 3339 / ISO 8601 as the AWS CLI v2 prints).
-pub fn parse_ts(raw: &RawValue) -> Option<i64> {
-    let t = raw.get().trim();
-    if let Some(s) = t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-        if let Ok(n) = s.parse::<f64>() {
-            return Some(num_ts(n));
-        }
-        return crate::timestamp::parse_rfc3339_ms(s);
-    }
-    t.parse::<f64>().ok().filter(|n| n.is_finite()).map(num_ts)
-}
-
-fn num_ts(n: f64) -> i64 {
-    if n.abs() < 1e11 {
-        (n * 1000.0).round() as i64
-    } else {
-        n.round() as i64
-    }
-}
-
 /// Parses a payload keeping only the top-level members a template reads, so a record's cost
 /// does not grow with fields nobody uses.
 fn parse_pruned(payload: &[u8], fields: Option<&[String]>) -> Result<Value, serde_json::Error> {
@@ -578,28 +499,6 @@ impl<'de> Visitor<'de> for Pruned<'_> {
     }
     fn visit_unit<E>(self) -> Result<Value, E> {
         Ok(Value::Null)
-    }
-}
-
-/// SplitMix64 keyed by (seed, record index): `newuuid()` is random-looking yet the same for the
-/// same input and seed, however records are split across threads.
-pub struct SplitMix(u64);
-
-impl SplitMix {
-    pub fn new(seed: u64, seq: u64) -> Self {
-        let mut s = SplitMix(seed ^ seq.wrapping_mul(0xD1B5_4A32_D192_ED03));
-        s.next_u64();
-        s
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    pub fn next_u128(&mut self) -> u128 {
-        ((self.next_u64() as u128) << 64) | self.next_u64() as u128
     }
 }
 
@@ -709,22 +608,6 @@ mod tests {
             Extracted::Skip
         );
         assert!(KeySource::key_path("$.list[*").is_err());
-    }
-
-    #[test]
-    fn iso_timestamps() {
-        let ts = |s: &str| parse_ts(&RawValue::from_string(s.to_string()).unwrap());
-        assert_eq!(ts("\"1970-01-01T00:00:01Z\""), Some(1000));
-        assert_eq!(
-            ts("\"2022-11-01T10:00:00+09:00\""),
-            ts("\"2022-11-01T01:00:00.000Z\"")
-        );
-        assert_eq!(
-            ts("\"2024-02-29 12:00:00.250000+00:00\""),
-            Some(1_709_208_000_250)
-        );
-        assert_eq!(ts("1667264400"), Some(1_667_264_400_000));
-        assert_eq!(ts("\"nope\""), None);
     }
 
     #[test]
@@ -892,17 +775,5 @@ mod tests {
                 "{t}"
             );
         }
-    }
-
-    #[test]
-    fn splitmix_is_deterministic_per_record() {
-        assert_eq!(
-            SplitMix::new(7, 3).next_u128(),
-            SplitMix::new(7, 3).next_u128()
-        );
-        assert_ne!(
-            SplitMix::new(7, 3).next_u128(),
-            SplitMix::new(7, 4).next_u128()
-        );
     }
 }

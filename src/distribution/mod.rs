@@ -2,10 +2,13 @@
 //! map in parallel, and reports per-shard load, skew, hot keys, ordering groups and undefined keys.
 //!
 //! ```text
-//! reader (thread: files, .gz, stdin → chunks of lines / array elements, format detection)
-//!   └─ keys (per item: key list / PartitionKey / IoT template / JSONPath → key, bytes, time;
+//! records::reader (thread: files, .gz, stdin → chunks of lines / array elements, format
+//!   detection; records::decode: item → Record)
+//!   └─ keys (per record: key list / PartitionKey / IoT template / JSONPath → key, bytes, time;
 //!       path_key: pure-path templates walk the raw payload without building a Value)
-//!       └─ engine (rayon: batch MD5 → open shard → per-shard counters; key table partitions)
+//!       └─ engine (rayon: batch MD5 → keyspace::placement_hash → open shard → per-shard
+//!          counters; key table partitions; several jobs share one pass over the inputs)
+//!           ├─ peaks (timestamped records per one-second window: peak, p99 per shard and key)
 //!           └─ sketch (exact key counts up to a cap, then Space-Saving; HyperLogLog)
 //!               └─ report (Serialize, JSON version 1) ─ render (text) ─ cli (`distribute`)
 //! ```
@@ -18,13 +21,15 @@ pub mod engine;
 pub mod hashing;
 pub mod keys;
 mod path_key;
-pub mod reader;
+pub mod peaks;
 pub mod render;
 pub mod report;
 pub mod sketch;
 
+pub use crate::records::InputFormat;
 pub use cli::{DistributeArgs, load_shard_map, parse_rate, run};
-pub use engine::{DEFAULT_SEED, Options, distribute, distribute_with_progress};
+pub use engine::{
+    DEFAULT_SEED, Job, Options, distribute, distribute_jobs, distribute_with_progress,
+};
 pub use keys::KeySource;
-pub use reader::InputFormat;
 pub use report::DistributionReport;

@@ -4,9 +4,10 @@
 use std::fmt::Write;
 
 use super::report::DistributionReport;
+use crate::rules::thousands;
 
 fn pct(x: f64) -> String {
-    format!("{:.2}%", x * 100.0)
+    crate::numbers::percent(x, 2)
 }
 
 fn num(x: Option<f64>) -> String {
@@ -40,9 +41,9 @@ pub fn text(r: &DistributionReport) -> String {
         .collect();
     let _ = writeln!(
         o,
-        "{} records ({} keyed) from {} onto {} open shards ({})",
-        i.records,
-        i.keyed_records,
+        "{} ({} keyed) from {} onto {} open shards ({})",
+        crate::rules::plural(i.records, "record", "records"),
+        thousands(i.keyed_records),
         files.join(", "),
         i.open_shards,
         i.shard_map
@@ -53,26 +54,81 @@ pub fn text(r: &DistributionReport) -> String {
             "rate {v:.1} records/s over a {:.0} s sample",
             i.time.span_s.unwrap_or(0.0)
         ),
+        ("timestamps", None) => "every timestamp at one instant".into(),
         _ => "rate unknown".into(),
     };
     let _ = writeln!(o, "key: {} · {}", i.key_source, time);
     o.push('\n');
 
-    let _ = writeln!(
-        o,
-        "{:<22} {:>12} {:>8} {:>10} {:>12}",
-        "shard", "records", "share", "rec/s", "bytes/s"
-    );
-    for s in &r.shards {
+    if let Some(w) = &i.time.windows {
+        // Means beside the busiest one-second window and the p99 of windows.
+        let _ = writeln!(
+            o,
+            "{:<22} {:>10} {:>8} {:>8} {:>8} {:>7} {:>11}",
+            "shard", "records", "share", "rec/s", "peak/s", "p99/s", "peak B/s"
+        );
+        for s in &r.shards {
+            let p = s.per_second.as_ref();
+            let _ = writeln!(
+                o,
+                "{:<22} {:>10} {:>8} {:>8} {:>8} {:>7} {:>11}",
+                s.shard_id,
+                thousands(s.records),
+                pct(s.share),
+                num(s.records_per_s),
+                p.map_or("-".into(), |p| thousands(p.peak_records)),
+                p.map_or("-".into(), |p| thousands(p.p99_records)),
+                p.map_or("-".into(), |p| thousands(p.peak_bytes)),
+            );
+        }
+        let busiest = r
+            .shards
+            .iter()
+            .filter_map(|s| s.per_second.as_ref().map(|p| (s, p)))
+            .max_by(|a, b| {
+                a.1.peak_records
+                    .cmp(&b.1.peak_records)
+                    .then(b.0.shard_id.cmp(&a.0.shard_id))
+            });
+        let _ = writeln!(
+            o,
+            "per second: {} one-second windows, one starting every {} ms",
+            thousands(w.count),
+            w.step_ms
+        );
+        if let Some((s, p)) = busiest {
+            let _ = writeln!(
+                o,
+                "  busiest: `{}` with {} in the second from {}",
+                s.shard_id,
+                crate::rules::plural(p.peak_records, "record", "records"),
+                p.peak_records_at
+            );
+        }
+        if w.late_records > 0 {
+            let _ = writeln!(
+                o,
+                "  {} arrived after their window closed (input out of time order): peaks are lower bounds",
+                crate::rules::plural(w.late_records, "record", "records")
+            );
+        }
+    } else {
         let _ = writeln!(
             o,
             "{:<22} {:>12} {:>8} {:>10} {:>12}",
-            s.shard_id,
-            s.records,
-            pct(s.share),
-            num(s.records_per_s),
-            num(s.bytes_per_s)
+            "shard", "records", "share", "rec/s", "bytes/s"
         );
+        for s in &r.shards {
+            let _ = writeln!(
+                o,
+                "{:<22} {:>12} {:>8} {:>10} {:>12}",
+                s.shard_id,
+                s.records,
+                pct(s.share),
+                num(s.records_per_s),
+                num(s.bytes_per_s)
+            );
+        }
     }
     let k = &r.skew;
     if let Some(h) = &k.hottest_shard {
@@ -222,7 +278,7 @@ pub fn text(r: &DistributionReport) -> String {
         o.push('\n');
     }
 
-    if i.time.records_per_s.is_none() {
+    if i.time.records_per_s.is_none() && i.time.windows.is_none() {
         let _ = writeln!(
             o,
             "limits: not checked (give `--rate N/s` or samples with timestamps)"
@@ -230,20 +286,41 @@ pub fn text(r: &DistributionReport) -> String {
     } else if r.limits.is_empty() {
         let _ = writeln!(
             o,
-            "limits: no shard or key above 1,000 records/s or 1 MiB/s"
+            "limits: no shard or key above 1,000 records/s or 1 MiB/s{}",
+            if i.time.windows.is_some() {
+                " in any second"
+            } else {
+                " (means)"
+            }
         );
     } else {
         let _ = writeln!(o, "limits breached:");
         for l in &r.limits {
-            let _ = writeln!(
-                o,
-                "  {} `{}`: {} {:.0} > {:.0}",
-                l.scope,
-                short(&l.id, 40),
-                l.metric,
-                l.value,
-                l.limit
-            );
+            let (unit, limit) = if l.metric == "records_per_s" {
+                ("records", "1,000 records/s")
+            } else {
+                ("bytes", "1 MiB/s")
+            };
+            let _ = match (&l.at, l.basis) {
+                (Some(at), "peak") => writeln!(
+                    o,
+                    "  {} `{}`: {} {unit} in the second from {at}{}, above {limit}",
+                    l.scope,
+                    short(&l.id, 40),
+                    thousands(l.value as u64),
+                    l.mean
+                        .map(|m| format!(" (mean {}/s)", num(Some(m))))
+                        .unwrap_or_default()
+                ),
+                _ => writeln!(
+                    o,
+                    "  {} `{}`: {} {unit}/s {}, above {limit}",
+                    l.scope,
+                    short(&l.id, 40),
+                    thousands(l.value.round() as u64),
+                    if l.basis == "peak" { "at peak" } else { "mean" }
+                ),
+            };
         }
     }
     for e in &r.input_errors {

@@ -63,6 +63,52 @@ pub struct TimeBasis {
     pub span_s: Option<f64>,
     /// Keyed records per second over the whole stream, when known.
     pub records_per_s: Option<f64>,
+    /// One-second windows over the sample timestamps (absent without timestamps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub windows: Option<WindowBasis>,
+}
+
+/// How per-second peaks were counted.
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowBasis {
+    /// Each window is this wide (1,000 ms: Kinesis limits are per shard per second).
+    pub width_ms: i64,
+    /// A window starts every `step_ms`, so a burst up to this long lies in one window.
+    pub step_ms: i64,
+    /// Windows over the span of the timestamps.
+    pub count: u64,
+    /// Keyed records with a timestamp.
+    pub timestamped_records: u64,
+    /// Records that arrived after their window had closed (input far out of time order): not
+    /// in the peaks, which are then lower bounds.
+    pub late_records: u64,
+    pub exact: bool,
+}
+
+/// Load in one-second windows (see `time.windows`).
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowLoad {
+    /// Most records in any window, and where that window starts (UTC).
+    pub peak_records: u64,
+    pub peak_records_at: String,
+    /// 99th percentile of records per window over the span (empty windows count as 0).
+    pub p99_records: u64,
+    /// Most data + key bytes in any window, and where it starts.
+    pub peak_bytes: u64,
+    pub peak_bytes_at: String,
+    /// 99th percentile of bytes per window (to 8 significant bits above 1,024).
+    pub p99_bytes: u64,
+}
+
+/// A key's busiest one-second window.
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyWindowLoad {
+    pub peak_records: u64,
+    /// `None` when the key's window was not kept (`at_most`).
+    pub peak_records_at: Option<String>,
+    pub peak_bytes: Option<u64>,
+    /// The key's peak was dropped from the bounded per-key table: it is at most `peak_records`.
+    pub at_most: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -79,6 +125,9 @@ pub struct ShardLoad {
     pub records_per_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_per_s: Option<f64>,
+    /// Peaks per one-second window, from sample timestamps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_second: Option<WindowLoad>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -104,6 +153,9 @@ pub struct HotKey {
     pub share: f64,
     /// Shard of the key's first record.
     pub shard_id: String,
+    /// The key's busiest one-second window, from sample timestamps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_second: Option<KeyWindowLoad>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -217,6 +269,14 @@ pub struct LimitBreach {
     pub metric: &'static str,
     pub value: f64,
     pub limit: f64,
+    /// `peak`: `value` is the count in the one-second window starting `at` (sample
+    /// timestamps); `mean`: `value` is a mean rate (`--rate`, or timestamps without windows).
+    pub basis: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// The mean rate of the same shard or key, beside a peak.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
 }
 
 impl DistributionReport {
@@ -237,14 +297,14 @@ use super::keys::KeySource;
 use super::sketch::KeyView;
 use crate::keyspace::ShardMap;
 use crate::model::limits::{SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S};
-use crate::ordering::{GroupModel, hash_group};
+use crate::ordering::{GroupModel, first_seen_group, hash_group};
 
 /// Keys listed per group.
 const GROUP_TOP_KEYS: usize = 5;
 
 /// Turns the engine's counters into the report.
 pub(crate) fn build(
-    st: State,
+    mut st: State,
     src: &KeySource,
     map: &ShardMap,
     opts: &Options,
@@ -258,11 +318,16 @@ pub(crate) fn build(
         (Some(a), Some(b)) if b > a => Some((b - a) as f64 / 1000.0),
         _ => None,
     };
+    let peaks = std::mem::take(&mut st.peaks).finish();
     let (time_source, total_rps) = match (opts.rate, span_s) {
         (Some(r), _) => ("rate", Some(r)),
         (None, Some(s)) => ("timestamps", Some(keyed as f64 / s)),
+        // Every record at one instant: no mean, but the window holding them is known.
+        (None, None) if peaks.records > 0 => ("timestamps", None),
         _ => ("none", None),
     };
+    let use_peaks = opts.rate.is_none() && peaks.records > 0;
+    let at = |ms: i64| crate::records::timestamp::format_rfc3339_ms(ms);
     // Records of the sample per second of real traffic.
     let per_record_rate = total_rps.map(|r| r / keyed.max(1) as f64);
 
@@ -279,6 +344,14 @@ pub(crate) fn build(
             share: frac(st.tally.shard_records[i], keyed),
             records_per_s: per_record_rate.map(|r| r * st.tally.shard_records[i] as f64),
             bytes_per_s: per_record_rate.map(|r| r * st.tally.shard_bytes[i] as f64),
+            per_second: peaks.shards.get(i).cloned().flatten().map(|p| WindowLoad {
+                peak_records: p.peak_records,
+                peak_records_at: at(p.peak_records_at_ms),
+                p99_records: p.p99_records,
+                peak_bytes: p.peak_bytes,
+                peak_bytes_at: at(p.peak_bytes_at_ms),
+                p99_bytes: p.p99_bytes,
+            }),
         })
         .collect();
 
@@ -301,6 +374,14 @@ pub(crate) fn build(
             error: *err,
             share: frac(e.count + err, keyed),
             shard_id: map.shards()[e.shard as usize].shard_id.clone(),
+            per_second: peaks
+                .key(crate::keyspace::hash_key(e.key) as u64)
+                .map(|p| KeyWindowLoad {
+                    peak_records: p.peak_records,
+                    peak_records_at: p.peak_records_at_ms.map(at),
+                    peak_bytes: p.peak_bytes,
+                    at_most: p.at_most,
+                }),
         })
         .collect();
     let exact = st.parts.iter().all(|p| p.is_exact());
@@ -330,8 +411,76 @@ pub(crate) fn build(
 
     let groups = groups(&st, map, opts, all(), &hot_keys, exact);
 
+    // Limits: per one-second window when the sample carries timestamps (Kinesis throttles per
+    // shard per second, so a burst breaches whatever the mean); from means with `--rate`.
     let mut limits = Vec::new();
-    if per_record_rate.is_some() {
+    if use_peaks {
+        for s in &shards {
+            let Some(w) = &s.per_second else { continue };
+            let checks = [
+                (
+                    "records_per_s",
+                    w.peak_records,
+                    &w.peak_records_at,
+                    SHARD_WRITE_RECORDS_PER_S,
+                    s.records_per_s,
+                ),
+                (
+                    "bytes_per_s",
+                    w.peak_bytes,
+                    &w.peak_bytes_at,
+                    SHARD_WRITE_BYTES_PER_S,
+                    s.bytes_per_s,
+                ),
+            ];
+            for (metric, v, at, limit, mean) in checks {
+                if v as f64 > limit {
+                    limits.push(LimitBreach {
+                        scope: "shard",
+                        id: s.shard_id.clone(),
+                        metric,
+                        value: v as f64,
+                        limit,
+                        basis: "peak",
+                        at: Some(at.clone()),
+                        mean,
+                    });
+                }
+            }
+        }
+        // One key always lands on one shard, so it can never exceed one shard's limits, even
+        // on an on-demand stream (aws-facts §1.9).
+        for h in &hot_keys {
+            let Some(w) = h.per_second.as_ref().filter(|w| !w.at_most) else {
+                continue;
+            };
+            let mean = |x: u64| span_s.map(|sp| x as f64 / sp);
+            if w.peak_records as f64 > SHARD_WRITE_RECORDS_PER_S {
+                limits.push(LimitBreach {
+                    scope: "key",
+                    id: h.key.clone(),
+                    metric: "records_per_s",
+                    value: w.peak_records as f64,
+                    limit: SHARD_WRITE_RECORDS_PER_S,
+                    basis: "peak",
+                    at: w.peak_records_at.clone(),
+                    mean: mean(h.count),
+                });
+            }
+            if let Some(b) = w.peak_bytes.filter(|&b| b as f64 > SHARD_WRITE_BYTES_PER_S) {
+                limits.push(LimitBreach {
+                    scope: "key",
+                    id: h.key.clone(),
+                    metric: "bytes_per_s",
+                    value: b as f64,
+                    limit: SHARD_WRITE_BYTES_PER_S,
+                    basis: "peak",
+                    at: None,
+                    mean: None,
+                });
+            }
+        }
+    } else if let Some(rate) = per_record_rate {
         for s in &shards {
             let (r, b) = (s.records_per_s.unwrap_or(0.0), s.bytes_per_s.unwrap_or(0.0));
             if r > SHARD_WRITE_RECORDS_PER_S {
@@ -353,10 +502,6 @@ pub(crate) fn build(
                 ));
             }
         }
-    }
-    if let Some(rate) = per_record_rate {
-        // One key always lands on one shard, so it can never exceed one shard's limits, even
-        // on an on-demand stream (aws-facts §1.9).
         for (e, err) in &top {
             let r = rate * (e.count + err) as f64;
             let b = rate * e.bytes as f64;
@@ -404,6 +549,14 @@ pub(crate) fn build(
                 source: time_source,
                 span_s,
                 records_per_s: total_rps,
+                windows: (peaks.records > 0).then(|| WindowBasis {
+                    width_ms: super::peaks::WINDOW_MS,
+                    step_ms: super::peaks::BUCKET_MS,
+                    count: peaks.windows,
+                    timestamped_records: peaks.records,
+                    late_records: peaks.late_records,
+                    exact: peaks.exact(),
+                }),
             },
             md5: super::hashing::backend(),
         },
@@ -449,6 +602,9 @@ fn breach(
         metric,
         value,
         limit,
+        basis: "mean",
+        at: None,
+        mean: None,
     }
 }
 
@@ -520,14 +676,14 @@ fn groups<'a>(
         _ if f == 1 => all.for_each(|(e, _)| place(e, 0)),
         GroupModel::FirstSeenRoundRobin => {
             // Arrival order per shard = order of each key's first record. The k-th distinct key
-            // of a shard joins group k mod N: `ordering::GroupAssigner`'s rule, applied by rank
-            // here to avoid copying every key (a test checks both agree).
+            // of a shard joins group k mod N: `ordering::first_seen_group`, applied by rank here
+            // to avoid copying every key (a test checks it agrees with `ordering::Router`).
             let mut order: Vec<KeyView> = all.map(|(e, _)| e).collect();
             order.sort_unstable_by_key(|e| (e.shard, e.first_seq));
             let mut rank = vec![0usize; n];
             for e in order {
                 let r = &mut rank[e.shard as usize];
-                place(e, *r % f);
+                place(e, first_seen_group(*r, st.factor) as usize);
                 *r += 1;
             }
         }

@@ -16,8 +16,8 @@
 use crate::diagnostic::InputError;
 use crate::load::json_span::{self, Kind, Node, index, join};
 use crate::model::{
-    EventSourceMapping, Function, KinesisAction, Model, Origin, ShardRecord, SourceKind, Stream,
-    StreamMode, TopicRule, Val, ValState,
+    EventSourceMapping, Function, KinesisAction, MetricSeries, MetricSubject, Model, Origin,
+    ShardRecord, SourceKind, Stream, StreamMode, TopicRule, Val, ValState,
 };
 use crate::source::{FileId, SourceDb, Span};
 
@@ -30,6 +30,7 @@ const MARKERS: &[&str] = &[
     "\"topicRulePayload\"",
     "\"ruleArn\"",
     "\"FunctionArn\"",
+    "\"MetricDataResults\"",
 ];
 
 /// The file-name suffix that names the stream of a `list-shards` export.
@@ -165,6 +166,11 @@ impl Export<'_> {
                 m.functions
                     .push(self.function(f, Some(index("Functions", i))));
             }
+        } else if let Some(list) = root
+            .get("MetricDataResults")
+            .filter(|n| matches!(n.kind, Kind::Seq(_)))
+        {
+            m.metrics = self.metrics(list)?;
         } else if root.get("FunctionName").is_some() && root.get("FunctionArn").is_some() {
             m.functions.push(self.function(root, None));
         } else if let Some(c) = root
@@ -179,6 +185,117 @@ impl Export<'_> {
         Ok(Some(m))
     }
 
+    /// `get-metric-data` output as `shardlint export` asks for it: each series' `Label` says what
+    /// it measures (`kinesis-stream REGION STREAM METRIC STAT PERIOD`, `kinesis-shard REGION
+    /// STREAM SHARD ...`, `lambda REGION FUNCTION ...`). Series with other labels are not ours and
+    /// are skipped; a labelled series whose points do not parse is a located error. Pages of one
+    /// series (the CLI concatenates them) are merged.
+    fn metrics(&self, list: &Node) -> Result<Vec<MetricSeries>, InputError> {
+        let mut out: Vec<MetricSeries> = Vec::new();
+        for (i, r) in list.items().iter().enumerate() {
+            let path = index("MetricDataResults", i);
+            let Some(label) = r.get("Label").and_then(Node::as_str) else {
+                continue;
+            };
+            let span = r.get("Label").map(|n| n.span).unwrap_or(r.span);
+            let words: Vec<&str> = label.split(' ').collect();
+            let (region, subject, rest) = match words.as_slice() {
+                ["kinesis-stream", region, stream, rest @ ..] => (
+                    region,
+                    MetricSubject::Stream {
+                        name: stream.to_string(),
+                    },
+                    rest,
+                ),
+                ["kinesis-shard", region, stream, shard, rest @ ..] => (
+                    region,
+                    MetricSubject::Shard {
+                        stream: stream.to_string(),
+                        shard: shard.to_string(),
+                    },
+                    rest,
+                ),
+                ["lambda", region, function, rest @ ..] => (
+                    region,
+                    MetricSubject::Function {
+                        name: function.to_string(),
+                    },
+                    rest,
+                ),
+                _ => continue,
+            };
+            let [metric, stat, period] = rest else {
+                continue;
+            };
+            let bad = |what: &str, span: Span| {
+                json_span::input_error(
+                    self.db,
+                    self.file,
+                    Some(span),
+                    format!("metric series `{label}`: {what}"),
+                    Some(FORMAT.help),
+                )
+            };
+            let period_s: i64 = period
+                .parse()
+                .map_err(|_| bad("the period is not a number", span))?;
+            let times = r.get("Timestamps").map(Node::items).unwrap_or_default();
+            let values = r.get("Values").map(Node::items).unwrap_or_default();
+            if times.len() != values.len() {
+                return Err(bad(
+                    &format!("{} timestamps but {} values", times.len(), values.len()),
+                    r.span,
+                ));
+            }
+            let mut points = Vec::with_capacity(times.len());
+            for (t, v) in times.iter().zip(values) {
+                let ts = t
+                    .as_str()
+                    .and_then(crate::records::timestamp::parse_rfc3339_ms)
+                    .or_else(|| {
+                        t.scalar_text()?
+                            .parse::<f64>()
+                            .ok()
+                            .map(|s| (s * 1000.0) as i64)
+                    })
+                    .ok_or_else(|| bad("a timestamp is not a date", t.span))?;
+                let val = v
+                    .scalar_text()
+                    .and_then(|s| s.parse::<f64>().ok())
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| bad("a value is not a number", v.span))?;
+                points.push((ts.div_euclid(1000), val));
+            }
+            let region = region.to_string();
+            let (metric, stat) = (metric.to_string(), stat.to_string());
+            if let Some(prev) = out.iter_mut().find(|s| {
+                s.region == region
+                    && s.subject == subject
+                    && s.metric == metric
+                    && s.stat == stat
+                    && s.period_s == period_s
+            }) {
+                prev.points.extend(points);
+                continue;
+            }
+            out.push(MetricSeries {
+                region,
+                subject,
+                metric,
+                stat,
+                period_s,
+                points,
+                span,
+                path,
+            });
+        }
+        for s in &mut out {
+            s.points.sort_by_key(|p| p.0);
+            s.points.dedup_by_key(|p| p.0);
+        }
+        Ok(out)
+    }
+
     /// `describe-stream` (with shards) or `describe-stream-summary` (with `OpenShardCount`).
     fn stream(&self, sd: &Node, decl: Span, summary: bool) -> Result<Stream, InputError> {
         let name = sd.get("StreamName").and_then(Node::as_str).unwrap_or("?");
@@ -186,7 +303,7 @@ impl Export<'_> {
         let mode = match sd.get("StreamModeDetails") {
             Some(d) => parse(
                 str_at(d, "StreamMode", &join(&base, "StreamModeDetails")),
-                stream_mode,
+                StreamMode::parse,
             ),
             None => Val::absent(join(&base, "StreamModeDetails.StreamMode")),
         };
@@ -476,25 +593,76 @@ fn kinesis(k: &Node, path: &str, in_error_action: bool) -> KinesisAction {
     }
 }
 
-fn stream_mode(s: &str) -> Result<StreamMode, String> {
-    match s {
-        "PROVISIONED" => Ok(StreamMode::Provisioned),
-        "ON_DEMAND" => Ok(StreamMode::OnDemand),
-        other => Err(format!(
-            "`{other}` is not a stream mode (PROVISIONED or ON_DEMAND)"
-        )),
+pub use crate::keyspace::parse_hash_key;
+
+/// The shard map of a `list-shards` / `describe-stream` export given as `--shard-map` (to
+/// `distribute` or `simulate`): read by this loader, with the same validation `check` applies to
+/// the export (hash keys, a partial listing, gaps and overlaps). `.gz` and `-` (stdin) are read
+/// as sample files are. Errors name the file, line and column.
+pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMap, String> {
+    use std::io::Read;
+    let shown = crate::source::display_path(path);
+    let mut bytes = Vec::new();
+    crate::records::reader::open(path)
+        .and_then(|r| {
+            // A shard map of 100,000 shards is about 30 MB: bound what one flag can make us hold.
+            r.take(MAX_SHARD_MAP_BYTES + 1).read_to_end(&mut bytes)
+        })
+        .map_err(|e| format!("cannot read shard map `{shown}`: {e}"))?;
+    if bytes.len() as u64 > MAX_SHARD_MAP_BYTES {
+        return Err(format!(
+            "shard map `{shown}` is larger than {} bytes: not a `list-shards` export",
+            crate::numbers::thousands(MAX_SHARD_MAP_BYTES)
+        ));
     }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "shard map `{shown}` is not UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let mut db = SourceDb::default();
+    let file = db.add(path.to_path_buf(), text);
+    let located = |db: &SourceDb, e: InputError| -> String {
+        match e.span {
+            Some(sp) => {
+                let lc = db.get(file).line_col(sp.start);
+                format!("{}:{}:{}: {}", e.file, lc.line, lc.column, e.message)
+            }
+            None => format!("{}: {}", e.file, e.message),
+        }
+    };
+    let not_export = || {
+        format!(
+            "shard map `{shown}` has no `Shards` or `StreamDescription.Shards` array: give `aws kinesis list-shards` or `describe-stream` output"
+        )
+    };
+    let model = match load(&db, file) {
+        Ok(Some(m)) => m,
+        Ok(None) => return Err(not_export()),
+        Err(e) => return Err(located(&db, e)),
+    };
+    let Some(stream) = model.streams.first() else {
+        return Err(not_export());
+    };
+    let Some(records) = &stream.shards else {
+        let why = match &stream.shard_count.state {
+            crate::model::ValState::Unknown(why) => why.clone(),
+            _ => "it lists no shards (a `describe-stream-summary`?)".to_string(),
+        };
+        return Err(format!("shard map `{shown}`: {why}"));
+    };
+    crate::keyspace::ShardMap::from_records(records).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        format!(
+            "shard map `{shown}` does not cover the keyspace with its open shards: {}",
+            list.join("; ")
+        )
+    })
 }
 
-/// A `HashKey`: a decimal string matching `0|[1-9]\d{0,38}` that fits in 128 bits.
-pub fn parse_hash_key(s: &str) -> Result<u128, String> {
-    let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits || (s.len() > 1 && s.starts_with('0')) {
-        return Err("is not a decimal integer".to_string());
-    }
-    s.parse::<u128>()
-        .map_err(|_| "is larger than 2^128 - 1".to_string())
-}
+/// Bytes of a `--shard-map` file read at most.
+const MAX_SHARD_MAP_BYTES: u64 = 256 << 20;
 
 /// A JSON value as a `Val<String>`: strings as written, numbers and booleans as text.
 fn str_at(parent: &Node, key: &str, base: &str) -> Val<String> {

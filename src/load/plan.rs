@@ -291,13 +291,7 @@ impl<'a> Plan<'a> {
             Seg::Idx(0),
             Seg::Key("stream_mode"),
         ];
-        let mode = parse(self.val(r, &mode_segs), |s| match s {
-            "PROVISIONED" => Ok(StreamMode::Provisioned),
-            "ON_DEMAND" => Ok(StreamMode::OnDemand),
-            other => Err(format!(
-                "`{other}` is not a stream mode (PROVISIONED or ON_DEMAND)"
-            )),
-        });
+        let mode = parse(self.val(r, &mode_segs), StreamMode::parse);
         let name = self.val(r, &[Seg::Key("name")]);
         let arn = match self.val(r, &[Seg::Key("arn")]).state {
             ValState::Known(a) => Some(a),

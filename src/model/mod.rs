@@ -1,10 +1,14 @@
 //! The one format-free model that every loader fills and every rule reads: streams (with shard
-//! maps when an export gives them), producers (IoT rules and their Kinesis actions) and consumers
+//! maps when an export gives them), producers (IoT rules and their Kinesis actions; every other
+//! producer kind in [`producer`]) and consumers
 //! (event source mappings and functions). Every value is a [`Val`]: known, absent (AWS default
 //! applies) or unknown with a reason, with the span where it is written and where it came from.
 
 pub mod blocking;
 pub mod limits;
+pub mod producer;
+
+pub use producer::{KeyExpr, Producer, ProducerKind};
 
 use crate::source::{Escapes, Span};
 
@@ -19,6 +23,11 @@ pub enum SourceKind {
     CloudFormation,
     Serverless,
     Export,
+    /// Application code (`load::code`), by comment syntax and key spelling.
+    Python,
+    JavaScript,
+    Java,
+    Go,
 }
 
 /// How one input format spells what help text names: parameters, the partition key, fixes, and
@@ -205,6 +214,20 @@ pub struct Origin {
 pub enum StreamMode {
     Provisioned,
     OnDemand,
+}
+
+impl StreamMode {
+    /// `PROVISIONED` or `ON_DEMAND`, as the API, CloudFormation, Terraform and plans spell it:
+    /// the one parser every loader uses.
+    pub fn parse(s: &str) -> Result<StreamMode, String> {
+        match s {
+            "PROVISIONED" => Ok(StreamMode::Provisioned),
+            "ON_DEMAND" => Ok(StreamMode::OnDemand),
+            other => Err(format!(
+                "`{other}` is not a stream mode (PROVISIONED or ON_DEMAND)"
+            )),
+        }
+    }
 }
 
 /// How Kinesis places records on shards (`RecordDistributionStrategy`, October 2026).
@@ -545,6 +568,41 @@ pub struct Function {
     pub memory_size: Val<i64>,
 }
 
+/// What a CloudWatch series measures, as the export's query label names it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MetricSubject {
+    Stream {
+        name: String,
+    },
+    Shard {
+        stream: String,
+        shard: String,
+    },
+    /// A function as its mapping names it: `name` or `name:qualifier`.
+    Function {
+        name: String,
+    },
+}
+
+/// One observed metric series (`aws cloudwatch get-metric-data` output written by
+/// `shardlint export`): what it measures, and its points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricSeries {
+    pub region: String,
+    pub subject: MetricSubject,
+    /// `IncomingRecords`, `GetRecords.IteratorAgeMilliseconds`, `IteratorAge`, ...
+    pub metric: String,
+    /// `Sum`, `Maximum`, ...
+    pub stat: String,
+    pub period_s: i64,
+    /// (Unix seconds, value), in time order.
+    pub points: Vec<(i64, f64)>,
+    /// The series' `Label` in the file.
+    pub span: Span,
+    /// `MetricDataResults[3]`.
+    pub path: String,
+}
+
 /// A reference from one resource to another that could not be linked; reported once.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unlinked {
@@ -560,9 +618,13 @@ pub struct Unlinked {
 pub struct Model {
     pub streams: Vec<Stream>,
     pub rules: Vec<TopicRule>,
+    /// Producers other than IoT rules (EventBridge, Pipes, API Gateway, Step Functions, code).
+    pub producers: Vec<Producer>,
     pub mappings: Vec<EventSourceMapping>,
     pub functions: Vec<Function>,
     pub unlinked: Vec<Unlinked>,
+    /// Observed CloudWatch metrics (exports only).
+    pub metrics: Vec<MetricSeries>,
     /// Files another file includes (a Serverless `${file(...)}`): read as part of it, not alone.
     pub included: Vec<std::path::PathBuf>,
 }
@@ -571,9 +633,11 @@ impl Model {
     pub fn extend(&mut self, other: Model) {
         self.streams.extend(other.streams);
         self.rules.extend(other.rules);
+        self.producers.extend(other.producers);
         self.mappings.extend(other.mappings);
         self.functions.extend(other.functions);
         self.unlinked.extend(other.unlinked);
+        self.metrics.extend(other.metrics);
         self.included.extend(other.included);
     }
 }

@@ -379,10 +379,7 @@ fn rich(s: &str) -> String {
 }
 
 fn thousands(n: f64) -> String {
-    if n.fract() != 0.0 && n < 100.0 {
-        return format!("{n:.1}");
-    }
-    crate::rules::thousands(n.round() as u64)
+    crate::numbers::thousands_f(n)
 }
 
 /// The last digits of a shard id (`shardId-000000000003` → `3`) for axis labels.
@@ -617,12 +614,7 @@ fn keyspace_strip(ranges: &[KeyRange], markers: &[KeyMarker]) -> String {
 }
 
 fn pct(v: f64) -> String {
-    let p = v * 100.0;
-    if p == 0.0 || p >= 10.0 || (p - p.round()).abs() < 0.05 {
-        format!("{p:.0}%")
-    } else {
-        format!("{p:.1}%")
-    }
+    crate::numbers::pct_short(v)
 }
 
 fn per_s(v: f64) -> String {

@@ -1,6 +1,8 @@
 //! SL101 constant-partition-key: a Kinesis action whose key is the same for every record (a bare
 //! word such as `vin`, or `${topic()}` under a filter without wildcards) sends the whole rule's
-//! traffic to one shard. The seed incident of this project.
+//! traffic to one shard. The seed incident of this project. Every other producer kind (EventBridge
+//! pipes, API Gateway, Step Functions, application code) whose loader classified its key as a
+//! constant is reported the same way, with help in that producer's own syntax.
 
 use super::{Ctx, RuleMeta, describe_stream, key_example, related};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
@@ -56,6 +58,7 @@ fn key_fixes(
 }
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    check_producers(ctx, out);
     for (ri, rule) in ctx.model.rules.iter().enumerate() {
         for (ai, action) in rule.actions.iter().enumerate() {
             let ka = &ctx.analysis.keys[ri][ai];
@@ -165,5 +168,64 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             }
             out.push(f);
         }
+    }
+}
+
+/// Producers other than IoT rules with a constant key.
+fn check_producers(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for p in &ctx.model.producers {
+        let crate::model::KeyExpr::Constant { value } = &p.class else {
+            continue;
+        };
+        let Some(span) = p.key.span else {
+            continue;
+        };
+        let stream = super::producer_stream(ctx.model, p);
+        let n = value.chars().count();
+        if !(limits::PARTITION_KEY_MIN..=limits::PARTITION_KEY_MAX).contains(&n) {
+            out.push(ctx.finding(
+                &META,
+                span,
+                p.key.path.clone(),
+                format!(
+                    "partition key is a constant of {}: Kinesis accepts keys of {}..{} characters, so every record the {} writes to {stream} is rejected",
+                    super::plural(n as u64, "character", "characters"),
+                    limits::PARTITION_KEY_MIN,
+                    limits::PARTITION_KEY_MAX,
+                    p.label
+                ),
+                super::plural(n as u64, "character", "characters"),
+                format!(
+                    "key by something short that varies per record, e.g. `{}`",
+                    p.per_record_example
+                ),
+            ));
+            continue;
+        }
+        if ctx.auto_distribution(p.stream) {
+            continue;
+        }
+        let written = p.key.get().map(String::as_str).unwrap_or_default();
+        let what = if written.trim_matches(['"', '\'', '`']) == value {
+            format!("partition key `{value}` is a constant")
+        } else {
+            format!("partition key `{written}` is always `{value}`")
+        };
+        let mut f = ctx.finding(
+            &META,
+            span,
+            p.key.path.clone(),
+            format!(
+                "{what}: every record the {} writes goes to one shard of {stream}",
+                p.label
+            ),
+            "the same key for every record",
+            format!(
+                "key by something that varies per record, e.g. `{}`; or, if no consumer needs per-key order, make the stream on-demand with `RecordDistributionStrategy = AUTO` and Kinesis spreads records itself",
+                p.per_record_example
+            ),
+        );
+        f.related = related(&p.key.via);
+        out.push(f);
     }
 }

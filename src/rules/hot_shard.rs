@@ -9,7 +9,7 @@
 //! unlucky. Two shards fed `${newuuid()}` over 10,000 records stay below 52.0%. A sample whose
 //! records all carry one key needs no test: every record of that key lands on one shard.
 
-use super::{Ctx, RuleMeta, key_span, pct, thousands};
+use super::{Ctx, RuleMeta, pct, thousands};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -52,35 +52,63 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if !concentrated && breaches.is_empty() {
             continue;
         }
-        let (span, path) = key_span(ctx.model, s.rule, s.action);
-        let mut message = format!(
-            "`{}` of `{}` sampled records go to `{}` of `{}` ({n} shards, fair share `{}`); effective shards `{:.1}`",
-            pct(hot.share),
-            thousands(keyed),
-            hot.shard_id,
-            stream.display_name(),
-            pct(1.0 / n as f64),
-            r.skew.effective_shards
-        );
-        for b in &breaches {
-            let unit = if b.metric == "records_per_s" {
-                "records/s"
-            } else {
-                "bytes/s"
-            };
-            message.push_str(&format!(
-                "; `{}` at `{:.0}` {unit}, above the `{:.0}` limit",
-                b.id, b.value, b.limit
+        let (span, path) = super::sample_key_span(ctx.model, s);
+        let mut parts = Vec::new();
+        if concentrated {
+            parts.push(format!(
+                "`{}` of `{}` sampled records go to `{}` of `{}` ({}, fair share `{}`); effective shards `{:.1}`",
+                pct(hot.share),
+                thousands(keyed),
+                hot.shard_id,
+                stream.display_name(),
+                super::plural(n as u64, "shard", "shards"),
+                pct(1.0 / n as f64),
+                r.skew.effective_shards
             ));
         }
-        let mut f = ctx.finding(
-            &META,
-            span,
-            path,
-            message,
-            format!("{} of the records land on one shard", pct(hot.share)),
-            "spread the key: key by a per-device field with many values, or by `${newuuid()}` when per-device order does not matter; add shards only if the keys are already spread".into(),
-        );
+        for b in &breaches {
+            let (unit, limit) = if b.metric == "records_per_s" {
+                ("records", "1,000 records/s")
+            } else {
+                ("bytes", "1 MiB/s")
+            };
+            match (&b.at, b.basis) {
+                (Some(at), "peak") => parts.push(format!(
+                    "`{}` of `{}` takes `{}` {unit} in the second from `{at}`{}, above the {limit} write limit",
+                    b.id,
+                    stream.display_name(),
+                    thousands(b.value as u64),
+                    b.mean
+                        .map(|m| format!(" (mean `{}`/s)", thousands(m.round() as u64)))
+                        .unwrap_or_default()
+                )),
+                _ => parts.push(format!(
+                    "`{}` of `{}` takes a mean `{}` {unit}/s, above the {limit} write limit",
+                    b.id,
+                    stream.display_name(),
+                    thousands(b.value.round() as u64)
+                )),
+            }
+        }
+        let (label, help) = if concentrated {
+            (
+                format!("{} of the records land on one shard", pct(hot.share)),
+                match s.producer.and_then(|i| ctx.model.producers.get(i)) {
+                    // Other producers: their own syntax.
+                    Some(p) => format!(
+                        "spread the key: key by a field with many values, e.g. `{}`; add shards only if the keys are already spread",
+                        p.per_record_example
+                    ),
+                    None => "spread the key: key by a per-device field with many values, or by `${newuuid()}` when per-device order does not matter; add shards only if the keys are already spread".into(),
+                },
+            )
+        } else {
+            (
+                "records from this action breach a shard's write limit".to_string(),
+                "a shard takes 1,000 records/s and 1 MiB/s in every second: add shards (or make the stream on-demand) for the peak, or smooth the producer's bursts (retry throttled records with backoff)".to_string(),
+            )
+        };
+        let mut f = ctx.finding(&META, span, path, parts.join("; "), label, help);
         f.related.push(RelatedSpan {
             span: stream.origin.span,
             path: stream.origin.address.clone(),

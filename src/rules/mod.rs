@@ -9,10 +9,14 @@ mod hot_key;
 mod hot_shard;
 mod input_parse_error;
 pub mod invalid_suppression;
+mod iterator_age_growing;
 mod keyspace_skew;
+mod low_cardinality_partition_key;
 mod malformed_key_template;
 mod mapping_value_out_of_range;
 mod missing_partition_key;
+mod observed_hot_shard;
+mod observed_write_throttling;
 mod parallelization_cannot_help;
 mod random_partition_key;
 mod retries_without_destination;
@@ -41,6 +45,8 @@ pub enum Group {
     Stream,
     Consumer,
     Samples,
+    /// Observed CloudWatch metrics of an export.
+    Observed,
 }
 
 impl Group {
@@ -51,6 +57,7 @@ impl Group {
             Group::Stream => "stream",
             Group::Consumer => "consumer",
             Group::Samples => "samples",
+            Group::Observed => "observed",
         }
     }
 }
@@ -129,6 +136,10 @@ pub static RULES: &[Rule] = &[
         check: Some(template_evaluated_by_iac::check),
     },
     Rule {
+        meta: &low_cardinality_partition_key::META,
+        check: Some(low_cardinality_partition_key::check),
+    },
+    Rule {
         meta: &contradictory_stream_mode::META,
         check: Some(contradictory_stream_mode::check),
     },
@@ -179,6 +190,18 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &consumer_falls_behind::META,
         check: Some(consumer_falls_behind::check),
+    },
+    Rule {
+        meta: &observed_write_throttling::META,
+        check: Some(observed_write_throttling::check),
+    },
+    Rule {
+        meta: &observed_hot_shard::META,
+        check: Some(observed_hot_shard::check),
+    },
+    Rule {
+        meta: &iterator_age_growing::META,
+        check: Some(iterator_age_growing::check),
     },
 ];
 
@@ -288,9 +311,30 @@ pub fn describe_stream(model: &Model, stream: Option<usize>) -> String {
     }
 }
 
+/// The stream a producer writes to, for messages: linked (with its shards), else the name or ARN
+/// as written, else "the target stream".
+pub fn producer_stream(model: &Model, p: &crate::model::Producer) -> String {
+    if p.stream.is_some() {
+        return describe_stream(model, p.stream);
+    }
+    match p.stream_name.get() {
+        Some(name) => format!("`{name}`"),
+        None => "the target stream".into(),
+    }
+}
+
 /// How to write an IoT template as a partition key in the user's format.
 pub fn key_example(kind: SourceKind, template: &str) -> String {
     (kind.dialect().key_example)(template)
+}
+
+/// Where a sample-driven finding points: the producer's key (or the producer when the service
+/// picks the key), else the IoT action's key, else the action.
+pub fn sample_key_span(model: &Model, s: &crate::samples::ActionSamples) -> (Span, String) {
+    if let Some(p) = s.producer.and_then(|i| model.producers.get(i)) {
+        return (p.key.span.unwrap_or(p.origin.span), p.key.path.clone());
+    }
+    key_span(model, s.rule, s.action)
 }
 
 /// Where a sample-driven finding about a Kinesis action points: its key, else the action.
@@ -302,28 +346,56 @@ pub fn key_span(model: &Model, rule: usize, action: usize) -> (Span, String) {
     )
 }
 
-/// `12.5%`
-pub fn pct(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
+/// What the configuration predicts for a stream: a producer's constant key, and the open shard
+/// it hashes to.
+pub struct ConstantKeyPrediction {
+    pub value: String,
+    pub shard_id: String,
+    pub key_span: Span,
+    pub key_path: String,
 }
 
-/// `1 open shard`, `8 open shards`, `1,000 keys`: a count with its noun, digits grouped.
-pub fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { one } else { many })
-}
-
-/// `3,000,000`: the one digit grouping every output uses.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
+/// The first constant-key Kinesis action writing to stream `si` whose shard is known (not on an
+/// AUTO stream, where keys do not pick shards).
+pub fn predicted_constant(ctx: &Ctx, si: usize) -> Option<ConstantKeyPrediction> {
+    if ctx.auto_distribution(Some(si)) {
+        return None;
     }
-    out
+    let map = ctx.analysis.shard_maps.get(si)?.map()?;
+    for (ri, rule) in ctx.model.rules.iter().enumerate() {
+        for (ai, action) in rule.actions.iter().enumerate() {
+            if action.stream != Some(si) {
+                continue;
+            }
+            let Some(crate::template::KeyClass::Constant { value: Some(value) }) =
+                &ctx.analysis.keys[ri][ai].class
+            else {
+                continue;
+            };
+            let (key_span, key_path) = key_span(ctx.model, ri, ai);
+            return Some(ConstantKeyPrediction {
+                value: value.clone(),
+                shard_id: map.shard_for_key(value).shard_id.clone(),
+                key_span,
+                key_path,
+            });
+        }
+    }
+    // EventBridge targets, Pipes and the other producers with a constant key.
+    ctx.model.producers.iter().find_map(|p| {
+        let crate::model::producer::KeyExpr::Constant { value } = &p.class else {
+            return None;
+        };
+        (p.stream == Some(si)).then(|| ConstantKeyPrediction {
+            value: value.clone(),
+            shard_id: map.shard_for_key(value).shard_id.clone(),
+            key_span: p.key.span.unwrap_or(p.origin.span),
+            key_path: p.key.path.clone(),
+        })
+    })
 }
+
+pub use crate::numbers::{pct, plural, thousands};
 
 /// The first occurrence of `needle` inside `span` (e.g. one hash key in a shard list), or `span`.
 pub fn narrow(db: &SourceDb, span: Span, needle: &str) -> Span {

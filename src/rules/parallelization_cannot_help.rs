@@ -2,7 +2,7 @@
 //! keys fall into so few ordering groups (keys are grouped to keep per-key order) that the
 //! effective parallelism of the busiest shard is at most N/2.
 
-use super::{Ctx, RuleMeta, key_span, param_name};
+use super::{Ctx, RuleMeta, param_name};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -32,7 +32,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let span = m.parallelization_factor.span.unwrap_or(m.origin.span);
-        let (key_at, key_path) = key_span(ctx.model, s.rule, s.action);
+        let (key_at, key_path) = super::sample_key_span(ctx.model, s);
         let mut f = ctx.finding(
             &META,
             span,

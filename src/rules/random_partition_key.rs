@@ -1,5 +1,7 @@
 //! SL104 random-partition-key: `${newuuid()}` spreads records evenly over shards, but records of
-//! one device no longer share a shard, so their order is lost. Informational.
+//! one device no longer share a shard, so their order is lost. Informational. Other producers
+//! with a written random key (an EventBridge path to the event id, `uuid4()` in code) too; a
+//! target that leaves the key to the service (EventBridge's event id) is not reported.
 
 use super::{Ctx, RuleMeta, key_example};
 use crate::diagnostic::{Finding, Severity};
@@ -15,6 +17,28 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for p in &ctx.model.producers {
+        let crate::model::KeyExpr::Random { what } = &p.class else {
+            continue;
+        };
+        let Some(span) = p.key.span else {
+            continue;
+        };
+        if ctx.auto_distribution(p.stream) {
+            continue;
+        }
+        out.push(ctx.finding(
+            &META,
+            span,
+            p.key.path.clone(),
+            format!("partition key is random ({what}): load spreads evenly, but records of one device land on different shards and lose their order"),
+            "a new key for every record",
+            format!(
+                "if consumers need per-device order, key by the device instead, e.g. `{}`",
+                p.per_record_example
+            ),
+        ));
+    }
     for (ri, rule) in ctx.model.rules.iter().enumerate() {
         for (ai, action) in rule.actions.iter().enumerate() {
             let Some(KeyClass::Random { sources }) = &ctx.analysis.keys[ri][ai].class else {

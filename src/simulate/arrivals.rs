@@ -1,12 +1,15 @@
 //! Arrivals for the simulator: a generated producer (`--keys K --records-per-key R --interval`,
-//! seed 1's put_records.rb) or records read from `aws kinesis get-records` JSON. Both give a plain
-//! `Vec<Arrival>`, so the sample readers of `distribute` can feed the engine the same way.
+//! seed 1's put_records.rb) or records read in order through the records layer (`aws kinesis
+//! get-records` JSON, the same reader `distribute` and `check --samples` use). Both give a plain
+//! `Vec<Arrival>`.
 
 use std::collections::HashMap;
 
-use base64::Engine as _;
+use std::path::PathBuf;
 
 use super::model::Arrival;
+use crate::keyspace;
+use crate::records::{self, InputFormat};
 
 /// `R` rounds; in each, one record per key, keys in the given order, all at the round's instant
 /// (`(round - 1) * interval`). The shard order inside a round is the key order, as a producer
@@ -26,6 +29,7 @@ pub fn generate(
                 sequence: out.len() as u64,
                 arrival_ms: (round as u64 - 1) * interval_ms,
                 bytes,
+                explicit_hash_key: None,
             });
         }
     }
@@ -51,72 +55,61 @@ pub fn parse_keys(s: &str) -> Result<Vec<String>, String> {
     Ok(keys)
 }
 
-/// Reads one or more concatenated `aws kinesis get-records` outputs
-/// (`{"Records": [{"SequenceNumber", "ApproximateArrivalTimestamp", "Data", "PartitionKey"}]}`).
-/// Arrival times are relative to the earliest record; per-key numbers count in stream order.
-pub fn from_get_records(text: &str) -> Result<Vec<Arrival>, String> {
+/// Arrivals from sample files read through the records layer, in order: `aws kinesis
+/// get-records` outputs (one or more concatenated, `.gz`, `-` = stdin), or any records that carry
+/// a partition key and an arrival time. Arrival times are relative to the earliest record;
+/// per-key numbers count in stream order. A record without key or time, or a bad one, is an
+/// error naming it: a simulation of part of the records would answer another question.
+pub fn from_samples(paths: &[PathBuf]) -> Result<Vec<Arrival>, String> {
     struct Raw {
         key: String,
         seqnum: String,
         at_ms: i64,
         bytes: u32,
+        explicit: Option<u128>,
     }
-    let mut raws = Vec::new();
-    let stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
-    for (doc_index, doc) in stream.enumerate() {
-        let doc = doc.map_err(|e| format!("not JSON: {e}"))?;
-        let records = doc
-            .get("Records")
-            .and_then(|r| r.as_array())
-            .ok_or_else(|| {
-                format!(
-                    "document {} has no `Records` array: expected `aws kinesis get-records` output",
-                    doc_index + 1
-                )
-            })?;
-        for (i, r) in records.iter().enumerate() {
-            let at = |what: &str| format!("`Records[{i}]` of document {}: {what}", doc_index + 1);
-            let key = r
-                .get("PartitionKey")
-                .and_then(|k| k.as_str())
-                .ok_or_else(|| at("no `PartitionKey`"))?;
-            let ts = r
-                .get("ApproximateArrivalTimestamp")
-                .ok_or_else(|| at("no `ApproximateArrivalTimestamp`"))?;
-            let at_ms = match ts {
-                serde_json::Value::Number(n) => n
-                    .as_f64()
-                    .map(|s| (s * 1000.0).round() as i64)
-                    .ok_or_else(|| at("bad `ApproximateArrivalTimestamp`"))?,
-                serde_json::Value::String(s) => {
-                    crate::timestamp::parse_rfc3339_ms(s).ok_or_else(|| {
-                        at(&format!(
-                            "`ApproximateArrivalTimestamp` `{s}` is not a timestamp"
-                        ))
-                    })?
-                }
-                _ => return Err(at("bad `ApproximateArrivalTimestamp`")),
-            };
-            let bytes = match r.get("Data").and_then(|d| d.as_str()) {
-                Some(d) => base64::engine::general_purpose::STANDARD
-                    .decode(d)
-                    .map(|v| v.len() as u32)
-                    // Not base64 (hand-written samples): count the text as the data.
-                    .unwrap_or(d.len() as u32),
-                None => 0,
-            };
-            let seqnum = r
-                .get("SequenceNumber")
-                .and_then(|s| s.as_str())
-                .unwrap_or("")
-                .to_string();
-            raws.push(Raw {
-                key: key.to_string(),
-                seqnum,
-                at_ms,
-                bytes,
-            });
+    let (records, formats) =
+        records::read_ordered(paths, InputFormat::Auto, MAX_ARRIVALS).map_err(|p| p.to_string())?;
+    for (i, f) in formats.iter().enumerate() {
+        if matches!(
+            f,
+            InputFormat::Payloads | InputFormat::Envelopes | InputFormat::Events
+        ) {
+            return Err(format!(
+                "`{}` holds {} records, which carry no partition key: give `aws kinesis get-records` output",
+                paths[i].display(),
+                f.name()
+            ));
         }
+    }
+    let mut raws = Vec::with_capacity(records.len());
+    for r in records {
+        let at = |what: &str| {
+            format!(
+                "`{}` {} {}: {what}",
+                paths[r.input].display(),
+                r.unit.name(),
+                r.no
+            )
+        };
+        let Some(key) = r.key else {
+            return Err(at("no `PartitionKey`"));
+        };
+        if let Some(why) = keyspace::key_problem(&key) {
+            return Err(at(&why));
+        }
+        let Some(at_ms) = r.ts_ms else {
+            return Err(at(
+                "no arrival time (`ApproximateArrivalTimestamp`): the simulator needs one per record",
+            ));
+        };
+        raws.push(Raw {
+            key,
+            seqnum: r.sequence_number.unwrap_or_default(),
+            at_ms,
+            bytes: u32::try_from(r.data_bytes).unwrap_or(u32::MAX),
+            explicit: r.explicit_hash_key,
+        });
     }
     if raws.is_empty() {
         return Err("no records in the sample file".into());
@@ -142,10 +135,14 @@ pub fn from_get_records(text: &str) -> Result<Vec<Arrival>, String> {
                 sequence: i as u64,
                 arrival_ms: (r.at_ms - origin) as u64,
                 bytes: r.bytes,
+                explicit_hash_key: r.explicit,
             }
         })
         .collect())
 }
+
+/// Records the simulator keeps in memory at most (it orders them all).
+pub const MAX_ARRIVALS: usize = 50_000_000;
 
 #[cfg(test)]
 mod tests {
@@ -170,14 +167,21 @@ mod tests {
         let text = r#"{"Records":[
           {"SequenceNumber":"2","ApproximateArrivalTimestamp":1578981671.5,"Data":"aGVsbG8=","PartitionKey":"a"},
           {"SequenceNumber":"1","ApproximateArrivalTimestamp":1578981670.0,"Data":"aGk=","PartitionKey":"a"},
-          {"SequenceNumber":"3","ApproximateArrivalTimestamp":"2020-01-14T06:01:12Z","Data":"","PartitionKey":"b"}
+          {"SequenceNumber":"3","ApproximateArrivalTimestamp":"2020-01-14T06:01:12Z","Data":"","PartitionKey":"b","ExplicitHashKey":"7"}
         ]}"#;
-        let a = from_get_records(text).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("gr.json");
+        std::fs::write(&p, text).unwrap();
+        let a = from_samples(std::slice::from_ref(&p)).unwrap();
         assert_eq!(a.len(), 3);
         assert_eq!((a[0].seq, a[0].arrival_ms, a[0].bytes), (1, 0, 2));
         assert_eq!((a[1].seq, a[1].arrival_ms, a[1].bytes), (2, 1500, 5));
         assert_eq!((a[2].key.as_str(), a[2].arrival_ms), ("b", 2000));
-        assert!(from_get_records("{}").unwrap_err().contains("`Records`"));
-        assert!(from_get_records("nope").is_err());
+        assert_eq!(a[2].explicit_hash_key, Some(7));
+        std::fs::write(&p, r#"{"Records":[{"PartitionKey":"a","Data":""}]}"#).unwrap();
+        let e = from_samples(std::slice::from_ref(&p)).unwrap_err();
+        assert!(e.contains("element 1: no arrival time"), "{e}");
+        std::fs::write(&p, "{\"a\":1}\n").unwrap();
+        assert!(from_samples(&[p]).unwrap_err().contains("payloads records"));
     }
 }

@@ -384,9 +384,9 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 }
 
 fn shard_map(a: &SimulateArgs) -> Result<ShardMap, String> {
-    // One reader for `--shard-map` files, shared with `distribute`.
+    // One reader for `--shard-map` files, shared with `distribute` and `check`.
     if let Some(path) = &a.shard_map {
-        return crate::distribution::load_shard_map(path);
+        return crate::load::aws_cli::read_shard_map(path);
     }
     match a.shards {
         Some(0) => Err("`--shards 0`: a stream has at least one shard".into()),
@@ -398,9 +398,7 @@ fn shard_map(a: &SimulateArgs) -> Result<ShardMap, String> {
 
 fn load_arrivals(a: &SimulateArgs) -> Result<Vec<Arrival>, String> {
     if let Some(path) = &a.samples {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        return arrivals::from_get_records(&text).map_err(|e| format!("`{}`: {e}", path.display()));
+        return arrivals::from_samples(std::slice::from_ref(path));
     }
     let (Some(keys), Some(r)) = (&a.keys, a.records_per_key) else {
         return Err(

@@ -8,8 +8,8 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use crate::keyspace::{ShardMap, hash_key};
-use crate::ordering::GroupAssigner;
+use crate::keyspace::ShardMap;
+use crate::ordering::Router;
 
 use super::model::{Arrival, RecordTime, SimConfig, Z99, event_bytes};
 use super::report::{Action, GroupReport, Invocation, MAX_KEYS_LISTED, Outcome, SimReport};
@@ -42,28 +42,7 @@ struct Batch {
     not_before: u64,
 }
 
-/// SplitMix64: tiny, seedable, and the same on every platform.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Standard normal (Box–Muller).
-    fn normal(&mut self) -> f64 {
-        let u1 = 1.0 - self.unit();
-        let u2 = self.unit();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
-}
+use crate::random::SplitMix as Rng;
 
 /// Poll-phase assumption: Lambda polls each shard every `poll` ms; the poller had just polled
 /// when the first record arrived, so polls fall at `poll, 2*poll, ...` after it, and a poll sees
@@ -138,24 +117,28 @@ pub fn simulate(
     let poison: HashSet<(&str, u32)> = cfg.poison.iter().map(|p| (p.key.as_str(), p.seq)).collect();
 
     // Route keys: shard by MD5, group by the ordering model in shard arrival order.
-    let mut assigners: Vec<GroupAssigner> = (0..shards.len())
-        .map(|_| GroupAssigner::new(cfg.group_model, cfg.parallelization_factor))
-        .collect();
-    let mut key_ids: HashMap<&str, u32> = HashMap::new();
+    let mut router = Router::new(shards, cfg.group_model, cfg.parallelization_factor);
+    // A key's records stay together unless an `ExplicitHashKey` sends some elsewhere: identity
+    // is (key, explicit shard).
+    let mut key_ids: HashMap<(&str, Option<usize>), u32> = HashMap::new();
     let mut key_names: Vec<&str> = Vec::new();
     let mut key_group: Vec<usize> = Vec::new(); // key id -> index into `groups`
     let mut group_index: HashMap<(usize, u32), usize> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
     for &i in &order {
         let a = &arrivals[i as usize];
-        let id = match key_ids.get(a.key.as_str()) {
+        let ident = (
+            a.key.as_str(),
+            a.explicit_hash_key.map(|h| shards.shard_index(h)),
+        );
+        let id = match key_ids.get(&ident) {
             Some(&id) => id,
             None => {
                 let id = key_names.len() as u32;
-                key_ids.insert(a.key.as_str(), id);
+                key_ids.insert(ident, id);
                 key_names.push(a.key.as_str());
-                let shard = shards.shard_index(hash_key(&a.key));
-                let g = assigners[shard].group_of(&a.key);
+                let route = router.route(&a.key, a.explicit_hash_key);
+                let (shard, g) = (route.shard, route.group);
                 let gi = *group_index.entry((shard, g)).or_insert_with(|| {
                     groups.push(Group {
                         shard,
@@ -275,8 +258,9 @@ fn run_group(
     let bs = cfg.batch_size as usize;
     let age_limit = cfg.age_limit_ms();
     // Each group draws from its own stream so results do not depend on group order.
-    let mut rng =
-        Rng(cfg.seed ^ (g.shard as u64).wrapping_mul(0x1000_0000_01B3) ^ (g.group as u64) << 48);
+    let mut rng = Rng::from_state(
+        cfg.seed ^ (g.shard as u64).wrapping_mul(0x1000_0000_01B3) ^ (g.group as u64) << 48,
+    );
     let lognormal = match cfg.record_time {
         RecordTime::LogNormal { p50_ms, p99_ms } => {
             Some((p50_ms.ln(), (p99_ms / p50_ms).ln() / Z99))
@@ -524,19 +508,6 @@ mod tests {
         assert_eq!(visible_at(1000, 1000), 1000);
         assert_eq!(visible_at(1001, 1000), 2000);
         assert_eq!(visible_at(7, 0), 7);
-    }
-
-    #[test]
-    fn rng_is_deterministic_and_normal_looks_normal() {
-        let mut a = Rng(42);
-        let mut b = Rng(42);
-        assert_eq!(a.next_u64(), b.next_u64());
-        let n = 20_000;
-        let xs: Vec<f64> = (0..n).map(|_| a.normal()).collect();
-        let mean = xs.iter().sum::<f64>() / n as f64;
-        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
-        assert!(mean.abs() < 0.05, "{mean}");
-        assert!((var - 1.0).abs() < 0.05, "{var}");
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct Arrival {
     pub arrival_ms: u64,
     /// Size of the record's data blob, before base64.
     pub bytes: u32,
+    /// `ExplicitHashKey`, when the producer set one: it, not the key's MD5, picks the shard.
+    pub explicit_hash_key: Option<u128>,
 }
 
 /// Per-record processing time of the function.

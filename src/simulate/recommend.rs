@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use crate::keyspace::{ShardMap, hash_key};
-use crate::ordering::GroupAssigner;
+use crate::keyspace::ShardMap;
+use crate::ordering::Router;
 
 use super::engine::simulate;
 use super::model::{Arrival, RecordTime, SimConfig, event_bytes};
@@ -151,13 +151,11 @@ fn group_loads(cfg: &SimConfig, w: &Workload, factor: u32) -> Vec<(usize, u32, V
             .collect();
     }
     let total: f64 = w.keys.iter().map(|(_, s)| s.max(0.0)).sum();
-    let mut assigners: Vec<GroupAssigner> = (0..shards)
-        .map(|_| GroupAssigner::new(cfg.group_model, factor))
-        .collect();
+    let mut router = Router::new(&w.shards, cfg.group_model, factor);
     let mut loads: Vec<(usize, u32, Vec<String>, f64)> = Vec::new();
     for (key, share) in &w.keys {
-        let s = w.shards.shard_index(hash_key(key));
-        let g = assigners[s].group_of(key);
+        let route = router.route(key, None);
+        let (s, g) = (route.shard, route.group);
         let rate = if total > 0.0 {
             w.records_per_second * share.max(0.0) / total
         } else {

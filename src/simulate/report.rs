@@ -124,7 +124,7 @@ pub struct SimReport {
 pub const TEXT_INVOCATIONS_MAX: usize = 40;
 
 pub fn fmt_s(x: f64) -> String {
-    format!("{x:.1}s")
+    crate::numbers::seconds(x)
 }
 
 impl SimReport {

@@ -1,5 +1,6 @@
 //! CloudFormation and SAM templates (YAML with short-form tags, and JSON) into the model: Kinesis
-//! streams, IoT topic rules, event source mappings and functions, with intrinsics resolved as far
+//! streams, IoT topic rules, EventBridge rule targets and pipes on streams, event source mappings
+//! and functions, with intrinsics resolved as far
 //! as the template alone allows (see [`resolve`]). Sits between discovery and linking.
 //!
 //! Conventions the linker relies on:
@@ -217,6 +218,8 @@ fn extract(t: &Tpl) -> Model {
                 .streams
                 .push(stream(t, &key.name, key.span, props, &pp, origin)),
             "AWS::IoT::TopicRule" => m.rules.push(topic_rule(t, key.span, props, &pp, origin)),
+            "AWS::Events::Rule" => m.producers.extend(event_targets(t, props, &pp, &origin)),
+            "AWS::Pipes::Pipe" => m.producers.extend(pipe(t, props, &pp, origin)),
             "AWS::Lambda::EventSourceMapping" => {
                 let function = t.str_val(props, "FunctionName", &pp, Ctx::ARN).0;
                 m.mappings
@@ -284,13 +287,7 @@ fn stream(t: &Tpl, id: &str, key_span: Span, props: &Node, pp: &str, origin: Ori
         Some(_) => t.str_val(props, "StreamModeDetails", pp, Ctx::NAME).0,
         None => Val::absent(join(pp, "StreamModeDetails.StreamMode")),
     };
-    let mode = parse_val(mode, |s| match s {
-        "PROVISIONED" => Ok(StreamMode::Provisioned),
-        "ON_DEMAND" => Ok(StreamMode::OnDemand),
-        other => Err(format!(
-            "`{other}` is not a stream mode (PROVISIONED or ON_DEMAND)"
-        )),
-    });
+    let mode = parse_val(mode, StreamMode::parse);
     let mut shard_count = t.int_val(props, "ShardCount", pp);
     if shard_count.is_absent() && !matches!(mode.state, ValState::Known(StreamMode::OnDemand)) {
         shard_count = Val::unknown(
@@ -396,6 +393,119 @@ fn kinesis_action(t: &Tpl, k: &Node, path: &str, in_error_action: bool) -> Kines
         stream_ref: None,
         key_literal: None,
     }
+}
+
+/// `PartitionKeyPath: $.detail.deviceId` in YAML, `"PartitionKeyPath": "..."` in JSON, as the
+/// file at `at` writes it.
+fn cfn_setting(t: &Tpl, at: Span, name: &str, value: &str) -> String {
+    let file = t.db.get(at.file);
+    let line = file.line_text(file.line_col(at.start).line);
+    if line.trim_start().starts_with('"') || line.trim_start().starts_with('{') {
+        format!("\"{name}\": \"{value}\"")
+    } else {
+        format!("{name}: {value}")
+    }
+}
+
+/// A target ARN that names a Kinesis stream.
+fn is_stream_arn(v: &Val<String>) -> bool {
+    v.get().is_some_and(|a| {
+        matches!(
+            crate::model::classify_source_arn(a),
+            crate::model::SourceTarget::KinesisStream { .. }
+        )
+    })
+}
+
+/// Each target of an EventBridge rule that writes to a Kinesis stream
+/// (`Targets[].KinesisParameters.PartitionKeyPath`; the event id when absent).
+fn event_targets(t: &Tpl, props: &Node, pp: &str, origin: &Origin) -> Vec<crate::model::Producer> {
+    use crate::model::{KeyExpr, Producer, ProducerKind, producer};
+    let mut out = Vec::new();
+    let targets = join(pp, "Targets");
+    for (i, target) in props
+        .get("Targets")
+        .map(Node::items)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
+        let tp = index(&targets, i);
+        let (arn, _) = t.str_val(target, "Arn", &tp, Ctx::ARN);
+        let params = target.get("KinesisParameters");
+        if params.is_none() && !is_stream_arn(&arn) {
+            continue;
+        }
+        let kp = join(&tp, "KinesisParameters");
+        let key = match params {
+            Some(p) => t.str_val(p, "PartitionKeyPath", &kp, Ctx::NAME).0,
+            None => Val::absent(join(&kp, "PartitionKeyPath")),
+        };
+        let class = match &key.state {
+            ValState::Known(p) => producer::classify_event_path(p),
+            ValState::Absent => KeyExpr::Random {
+                what: "the event id".into(),
+            },
+            ValState::Unknown(r) => KeyExpr::Unknown { reason: r.clone() },
+        };
+        out.push(Producer {
+            origin: Origin {
+                address: tp.clone(),
+                span: target.span,
+                ..origin.clone()
+            },
+            kind: ProducerKind::EventBridgeTarget,
+            label: ProducerKind::EventBridgeTarget.label().into(),
+            sample_path: Some(key.get().cloned().unwrap_or_else(|| "$.id".into())),
+            per_record_example: cfn_setting(
+                t,
+                key.span.unwrap_or(target.span),
+                "PartitionKeyPath",
+                "$.detail.deviceId",
+            ),
+            stream_name: arn,
+            stream_ref: None,
+            stream: None,
+            key,
+            class,
+        });
+    }
+    out
+}
+
+/// A pipe whose target is a Kinesis stream (`TargetParameters.KinesisStreamParameters.PartitionKey`).
+fn pipe(t: &Tpl, props: &Node, pp: &str, origin: Origin) -> Option<crate::model::Producer> {
+    use crate::model::{KeyExpr, Producer, ProducerKind, producer};
+    let (target, _) = t.str_val(props, "Target", pp, Ctx::ARN);
+    let params = props.at("TargetParameters.KinesisStreamParameters");
+    if params.is_none() && !is_stream_arn(&target) {
+        return None;
+    }
+    let kp = join(pp, "TargetParameters.KinesisStreamParameters");
+    let key = match params {
+        Some(p) => t.str_val(p, "PartitionKey", &kp, Ctx::NAME).0,
+        None => Val::absent(join(&kp, "PartitionKey")),
+    };
+    let class = match &key.state {
+        ValState::Known(k) => producer::classify_pipe_key(k),
+        ValState::Absent => KeyExpr::Unknown {
+            reason: "the pipe sets no partition key".into(),
+        },
+        ValState::Unknown(r) => KeyExpr::Unknown { reason: r.clone() },
+    };
+    let at = key.span.unwrap_or(origin.span);
+    Some(Producer {
+        kind: ProducerKind::Pipe,
+        label: ProducerKind::Pipe.label().into(),
+        sample_path: key.get().filter(|k| k.starts_with("$.")).cloned(),
+        per_record_example: cfn_setting(t, at, "PartitionKey", "$.body.deviceId"),
+        stream_name: target,
+        stream_ref: None,
+        stream: None,
+        key,
+        class,
+        origin,
+    })
 }
 
 /// One event source mapping; `source_key` is `EventSourceArn` (CloudFormation) or `Stream` (SAM).

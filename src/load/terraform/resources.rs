@@ -1,13 +1,14 @@
-//! Resources: turns the four resource types shardlint reads (`aws_kinesis_stream`,
-//! `aws_iot_topic_rule`, `aws_lambda_event_source_mapping`, `aws_lambda_function`) of one module
-//! instance into model entries, one per `count`/`for_each` instance, expanding `dynamic` blocks
+//! Resources: turns the resource types shardlint reads (`aws_kinesis_stream`,
+//! `aws_iot_topic_rule`, `aws_lambda_event_source_mapping`, `aws_lambda_function`, and the
+//! producers `aws_cloudwatch_event_target` and `aws_pipes_pipe`) of one module instance into
+//! model entries, one per `count`/`for_each` instance, expanding `dynamic` blocks
 //! whose `for_each` is known. Values come from [`super::eval`] with their spans.
 
 use hcl_edit::structure::{Block, Body};
 
 use crate::model::{
-    EventSourceMapping, Function, KinesisAction, Model, Origin, Related, SourceKind, Stream,
-    StreamMode, TopicRule, Val, ValState,
+    EventSourceMapping, Function, KeyExpr, KinesisAction, Model, Origin, Producer, ProducerKind,
+    Related, SourceKind, Stream, StreamMode, TopicRule, Val, ValState, producer,
 };
 use crate::source::{Escapes, FileId};
 
@@ -23,6 +24,8 @@ pub(super) fn emit(inst: &Instance, model: &mut Model) {
                 | "aws_iot_topic_rule"
                 | "aws_lambda_event_source_mapping"
                 | "aws_lambda_function"
+                | "aws_cloudwatch_event_target"
+                | "aws_pipes_pipe"
         ) {
             continue;
         }
@@ -57,6 +60,10 @@ pub(super) fn emit(inst: &Instance, model: &mut Model) {
                 "aws_lambda_event_source_mapping" => {
                     model.mappings.push(r.mapping(origin, body, env))
                 }
+                "aws_cloudwatch_event_target" => {
+                    model.producers.extend(r.event_target(origin, body, env))
+                }
+                "aws_pipes_pipe" => model.producers.extend(r.pipe(origin, body, env)),
                 _ => model.functions.push(r.function(origin, body, env)),
             }
         }
@@ -203,11 +210,7 @@ impl<'a, 'i> ResourceCtx<'a, 'i> {
                     "stream_mode",
                     &mode_path,
                     benv.as_ref().or(env),
-                    |v| match v.as_text()?.as_str() {
-                        "PROVISIONED" => Some(StreamMode::Provisioned),
-                        "ON_DEMAND" => Some(StreamMode::OnDemand),
-                        _ => None,
-                    },
+                    |v| StreamMode::parse(&v.as_text()?).ok(),
                 )
                 .0
             }
@@ -304,6 +307,110 @@ impl<'a, 'i> ResourceCtx<'a, 'i> {
             stream_ref: stream_res.reference,
             path,
         }
+    }
+
+    /// An EventBridge target on a Kinesis stream: its `kinesis_target.partition_key_path`, or
+    /// the event id when there is none. Targets of other services are not producers of ours.
+    fn event_target(&self, origin: Origin, body: &Body, env: Option<&Env>) -> Option<Producer> {
+        let a = self.address;
+        let (arn, arn_res) = self.val_str(body, "arn", &format!("{a}.arn"), env);
+        let kt = self.blocks(body, "kinesis_target", env);
+        let to_stream = arn_res
+            .reference
+            .as_deref()
+            .and_then(resource_type_of_ref)
+            .map(|t| t == "aws_kinesis_stream")
+            .or_else(|| arn.get().map(|v| is_stream_arn(v)))
+            .unwrap_or(false);
+        if kt.items.is_empty() && !to_stream {
+            return None;
+        }
+        let key_path = format!("{a}.kinesis_target.partition_key_path");
+        let key = match (kt.unknown, kt.items.first()) {
+            (Some(why), _) => Val::unknown(why, None, key_path),
+            (None, Some((b, benv))) => {
+                self.val_str(
+                    &b.body,
+                    "partition_key_path",
+                    &key_path,
+                    benv.as_ref().or(env),
+                )
+                .0
+            }
+            (None, None) => Val::absent(key_path),
+        };
+        let class = match &key.state {
+            ValState::Known(p) => producer::classify_event_path(p),
+            ValState::Absent => KeyExpr::Random {
+                what: "the event id".into(),
+            },
+            ValState::Unknown(r) => KeyExpr::Unknown { reason: r.clone() },
+        };
+        Some(Producer {
+            origin,
+            kind: ProducerKind::EventBridgeTarget,
+            label: ProducerKind::EventBridgeTarget.label().into(),
+            sample_path: Some(key.get().cloned().unwrap_or_else(|| "$.id".into())),
+            stream_name: arn,
+            stream_ref: arn_res.reference,
+            stream: None,
+            key,
+            class,
+            per_record_example: "partition_key_path = \"$.detail.deviceId\"".into(),
+        })
+    }
+
+    /// An EventBridge pipe whose target is a Kinesis stream:
+    /// `target_parameters.kinesis_stream_parameters.partition_key`.
+    fn pipe(&self, origin: Origin, body: &Body, env: Option<&Env>) -> Option<Producer> {
+        let a = self.address;
+        let (target, target_res) = self.val_str(body, "target", &format!("{a}.target"), env);
+        let key_path = format!("{a}.target_parameters.kinesis_stream_parameters.partition_key");
+        let mut key = None;
+        let tp = self.blocks(body, "target_parameters", env);
+        for (t, tenv) in &tp.items {
+            let tenv = tenv.as_ref().or(env);
+            let ks = self.blocks(&t.body, "kinesis_stream_parameters", tenv);
+            if let Some(why) = ks.unknown {
+                key = Some(Val::unknown(why, None, key_path.clone()));
+            } else if let Some((k, kenv)) = ks.items.first() {
+                key = Some(
+                    self.val_str(&k.body, "partition_key", &key_path, kenv.as_ref().or(tenv))
+                        .0,
+                );
+            }
+        }
+        let to_stream = target_res
+            .reference
+            .as_deref()
+            .and_then(resource_type_of_ref)
+            .map(|t| t == "aws_kinesis_stream")
+            .or_else(|| target.get().map(|v| is_stream_arn(v)))
+            .unwrap_or(false);
+        if key.is_none() && !to_stream {
+            return None;
+        }
+        let key = key.unwrap_or_else(|| Val::absent(key_path));
+        let class = match &key.state {
+            ValState::Known(k) => producer::classify_pipe_key(k),
+            // Required by the API; SL103 is about IoT actions, so say it is unknown here.
+            ValState::Absent => KeyExpr::Unknown {
+                reason: "the pipe sets no partition key".into(),
+            },
+            ValState::Unknown(r) => KeyExpr::Unknown { reason: r.clone() },
+        };
+        Some(Producer {
+            origin,
+            kind: ProducerKind::Pipe,
+            label: ProducerKind::Pipe.label().into(),
+            sample_path: key.get().filter(|k| k.starts_with("$.")).cloned(),
+            stream_name: target,
+            stream_ref: target_res.reference,
+            stream: None,
+            key,
+            class,
+            per_record_example: "partition_key = \"$.body.deviceId\"".into(),
+        })
     }
 
     fn mapping(&self, origin: Origin, body: &Body, env: Option<&Env>) -> EventSourceMapping {
@@ -473,6 +580,14 @@ pub(super) fn to_val<T>(
         val.escapes = esc;
     }
     val
+}
+
+/// `arn:aws:kinesis:...:stream/NAME`.
+fn is_stream_arn(v: &str) -> bool {
+    matches!(
+        crate::model::classify_source_arn(v),
+        crate::model::SourceTarget::KinesisStream { .. }
+    )
 }
 
 /// `aws_sqs_queue` in `aws_sqs_queue.q`, `module.m.aws_sqs_queue.q[0]`.

@@ -1,7 +1,7 @@
-//! Streaming sample readers, the first stage of the distribution engine: opens each input (a
-//! file, `.gz` by its magic bytes, or `-` for stdin), detects its format, and cuts it into
-//! chunks of raw items (lines or JSON array elements) for the parallel stages. Nothing here
-//! holds more than a few chunks; nothing here parses keys.
+//! Streaming sample readers, the first stage of the records layer: opens each input (a file,
+//! `.gz` by its magic bytes, or `-` for stdin), detects its format, and cuts it into chunks of
+//! raw items (lines or JSON array elements), in input order, for `decode` and the consumers.
+//! Nothing here holds more than a few chunks; nothing here parses keys.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
@@ -25,6 +25,9 @@ pub enum InputFormat {
     Envelopes,
     /// `aws kinesis get-records` output: `Records[]` with `PartitionKey`, base64 `Data`.
     GetRecords,
+    /// EventBridge events (`detail-type`, `source`, `time`, `detail`), one per line or an array:
+    /// what a Kinesis target receives.
+    Events,
 }
 
 impl InputFormat {
@@ -35,6 +38,7 @@ impl InputFormat {
             InputFormat::Payloads => "payloads",
             InputFormat::Envelopes => "envelopes",
             InputFormat::GetRecords => "get-records",
+            InputFormat::Events => "events",
         }
     }
 }
@@ -119,6 +123,7 @@ pub fn read_inputs(
     sink: &mut dyn FnMut(ReadEvent) -> bool,
 ) {
     for (input, path) in paths.iter().enumerate() {
+        super::count_pass(path);
         let reader = match open(path) {
             Ok(r) => r,
             Err(e) => {
@@ -263,7 +268,9 @@ fn detect(prefix: &[u8], forced: InputFormat) -> (InputFormat, Layout) {
     };
     match forced {
         InputFormat::Keys => return (InputFormat::Keys, Layout::Lines),
-        InputFormat::Payloads | InputFormat::Envelopes => return (forced, layout_for_json),
+        InputFormat::Payloads | InputFormat::Envelopes | InputFormat::Events => {
+            return (forced, layout_for_json);
+        }
         InputFormat::GetRecords => return (forced, Layout::Records),
         InputFormat::Auto => {}
     }
@@ -271,8 +278,11 @@ fn detect(prefix: &[u8], forced: InputFormat) -> (InputFormat, Layout) {
     match lead {
         Some(b'[') => {
             let envelope = has(b"\"payload\"") && (has(b"\"topic\"") || has(b"\"clientid\""));
+            let event = has(b"\"detail-type\"") && has(b"\"detail\"");
             let f = if envelope {
                 InputFormat::Envelopes
+            } else if event {
+                InputFormat::Events
             } else {
                 InputFormat::Payloads
             };
@@ -287,11 +297,17 @@ fn detect(prefix: &[u8], forced: InputFormat) -> (InputFormat, Layout) {
                 payload: Option<IgnoredAny>,
                 topic: Option<IgnoredAny>,
                 clientid: Option<IgnoredAny>,
+                #[serde(rename = "detail-type")]
+                detail_type: Option<IgnoredAny>,
+                detail: Option<IgnoredAny>,
             }
             match serde_json::from_slice::<Probe>(&rest[..line_end]) {
                 Ok(p) if p.Records.is_some() => (InputFormat::GetRecords, Layout::Records),
                 Ok(p) if p.payload.is_some() && (p.topic.is_some() || p.clientid.is_some()) => {
                     (InputFormat::Envelopes, Layout::Lines)
+                }
+                Ok(p) if p.detail_type.is_some() && p.detail.is_some() => {
+                    (InputFormat::Events, Layout::Lines)
                 }
                 Ok(_) => (InputFormat::Payloads, Layout::Lines),
                 // Pretty-printed: a get-records document, or payload lines we will report.
@@ -367,22 +383,22 @@ fn read_lines_max(
                     let reason = match &outcome {
                         Skip::Found => format!(
                             "line of {} bytes is longer than a sample record can be ({} bytes: a 10 MiB Kinesis record, base64, in JSON); skipped",
-                            crate::rules::thousands(total),
-                            crate::rules::thousands(max_line as u64)
+                            crate::numbers::thousands(total),
+                            crate::numbers::thousands(max_line as u64)
                         ),
                         Skip::End => format!(
                             "last line of {} bytes is longer than a sample record can be ({} bytes); skipped",
-                            crate::rules::thousands(total),
-                            crate::rules::thousands(max_line as u64)
+                            crate::numbers::thousands(total),
+                            crate::numbers::thousands(max_line as u64)
                         ),
                         Skip::TooFar => format!(
                             "no end of line in {} bytes (a sample record is at most {} bytes); the rest of the input is skipped",
-                            crate::rules::thousands(total),
-                            crate::rules::thousands(max_line as u64)
+                            crate::numbers::thousands(total),
+                            crate::numbers::thousands(max_line as u64)
                         ),
                         Skip::Failed(e) => format!(
                             "line longer than {} bytes, then a read error: {e}; the rest of the input is skipped",
-                            crate::rules::thousands(max_line as u64)
+                            crate::numbers::thousands(max_line as u64)
                         ),
                     };
                     // A line skipped is a bad line; an input given up on could not be read.
@@ -450,14 +466,14 @@ fn read_lines_max(
             } else {
                 format!(
                     " (a partial line of {} bytes after it is dropped)",
-                    crate::rules::thousands(rest.len() as u64)
+                    crate::numbers::thousands(rest.len() as u64)
                 )
             };
             return sink(ReadEvent::Failed {
                 input,
                 message: format!(
                     "cannot read input after line {}: {e}; the {} before it are counted{partial}",
-                    crate::rules::thousands(next_no - 1),
+                    crate::numbers::thousands(next_no - 1),
                     if next_no == 2 { "line" } else { "lines" }
                 ),
             });
@@ -561,7 +577,7 @@ impl<R: Read> Read for ElementGuard<R> {
         if self.since.fetch_add(n as u64, Relaxed) + n as u64 > self.max {
             return Err(io::Error::other(format!(
                 "a JSON element is longer than a sample record can be ({} bytes: a 10 MiB Kinesis record, base64, in JSON)",
-                crate::rules::thousands(self.max)
+                crate::numbers::thousands(self.max)
             )));
         }
         Ok(n)
@@ -781,7 +797,7 @@ d",
         assert!(
             failed[0].contains(&format!(
                 "after line {}",
-                crate::rules::thousands(it.len() as u64)
+                crate::numbers::thousands(it.len() as u64)
             )),
             "{}",
             failed[0]
@@ -832,6 +848,10 @@ d",
         );
         assert_eq!(f(b"[{\"a\":1}]"), (InputFormat::Payloads, Layout::Array));
         assert_eq!(detect(b"{\"a\":1}", InputFormat::Keys).0, InputFormat::Keys);
+        assert_eq!(
+            f(b"{\"version\":\"0\",\"detail-type\":\"x\",\"source\":\"s\",\"detail\":{}}\n").0,
+            InputFormat::Events
+        );
     }
 
     #[test]

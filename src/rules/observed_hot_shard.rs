@@ -1,0 +1,92 @@
+//! SL502 observed-hot-shard: shard-level CloudWatch metrics (enhanced monitoring) show one shard
+//! carrying most of a stream's incoming records (at least `hot-shard-share`, default 50%, of a
+//! stream with more than one open shard). Says whether the configuration predicted it (a
+//! constant key hashing to that shard) or not.
+
+use super::{Ctx, RuleMeta, plural, predicted_constant, thousands};
+use crate::diagnostic::{Finding, RelatedSpan, Severity};
+use crate::observed::Series;
+
+pub static META: RuleMeta = RuleMeta {
+    code: "SL502",
+    name: "observed-hot-shard",
+    summary: "CloudWatch shows one shard carrying most of the stream's load",
+    severity: Severity::Warning,
+    group: super::Group::Observed,
+    doc: include_str!("../../rules/SL502.md"),
+};
+
+/// Below this many records in the window, shares say little.
+const MIN_RECORDS: f64 = 1_000.0;
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let observed = crate::observed::observe(ctx.model);
+    for (si, so) in observed.streams.iter().enumerate() {
+        let n = so.shard_records.len();
+        if n < 2 || ctx.auto_distribution(Some(si)) {
+            continue;
+        }
+        let total: f64 = so.shard_records.values().map(Series::total).sum();
+        if total < MIN_RECORDS {
+            continue;
+        }
+        let Some((shard, hot)) = so
+            .shard_records
+            .iter()
+            .max_by(|a, b| a.1.total().total_cmp(&b.1.total()))
+        else {
+            continue;
+        };
+        let share = hot.total() / total;
+        if share < ctx.config.hot_shard_share {
+            continue;
+        }
+        let stream = &ctx.model.streams[si];
+        let name = stream.display_name();
+        let mut message = format!(
+            "`{shard}` carried `{}` of `{name}`'s `{}` incoming records over the window ({}, fair share `{}`)",
+            super::pct(share),
+            thousands(total as u64),
+            plural(n as u64, "shard", "shards"),
+            super::pct(1.0 / n as f64),
+        );
+        let mut related = vec![RelatedSpan {
+            span: stream.origin.span,
+            path: stream.origin.address.clone(),
+            message: format!("the stream `{name}`"),
+        }];
+        let help = if let Some(p) = predicted_constant(ctx, si) {
+            if &p.shard_id == shard {
+                message.push_str(&format!(
+                    "; predicted: the constant partition key `{}` hashes to `{}`; the metrics confirm it",
+                    p.value, p.shard_id
+                ));
+            } else {
+                message.push_str(&format!(
+                    "; the constant partition key `{}` hashes to `{}`, not this shard: another producer writes the hot key",
+                    p.value, p.shard_id
+                ));
+            }
+            related.push(RelatedSpan {
+                span: p.key_span,
+                path: p.key_path.clone(),
+                message: format!("constant key `{}` → `{}`", p.value, p.shard_id),
+            });
+            "fix the partition key (SL101): key by a per-device field with many values, or by `${newuuid()}` when per-device order does not matter"
+                .to_string()
+        } else {
+            message.push_str("; the configuration did not predict it: a few keys dominate the traffic, or the shard owns a large part of the hash key space");
+            "sample the stream's keys (`shardlint export --sample-records N`, then `shardlint distribute`) to find the hot keys; spread them, or split the shard if its hash key range is large".to_string()
+        };
+        let mut f = ctx.finding(
+            &META,
+            hot.0.span,
+            hot.0.path.clone(),
+            message,
+            format!("{} of the records", super::pct(share)),
+            help,
+        );
+        f.related = related;
+        out.push(f);
+    }
+}
