@@ -2,10 +2,7 @@
 //! package version and the git commit it was built from. Bottom layer.
 
 /// Cargo features compiled in, for `--version`.
-pub const FEATURES: &[&str] = &[
-    #[cfg(feature = "fast-md5")]
-    "fast-md5",
-];
+pub const FEATURES: &[&str] = &[];
 
 /// `0.1.0 (abc123def 2026-11-30)`: the version and the git commit it was built from.
 pub fn version_line() -> String {

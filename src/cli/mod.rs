@@ -20,13 +20,14 @@ pub use crate::version::{FEATURES, long_version_line, version_line};
 static VERSION: LazyLock<String> = LazyLock::new(version_line);
 static LONG_VERSION: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "{}\nfeatures: {}\nrules: {}\n",
+        "{}\nfeatures: {}\nmd5: {}\nrules: {}\n",
         version_line(),
         if FEATURES.is_empty() {
             "none".to_string()
         } else {
             FEATURES.join(", ")
         },
+        crate::md5_lanes::backend().name(),
         RULES.len()
     )
 });

@@ -5,10 +5,10 @@
 use std::path::PathBuf;
 use std::sync::mpsc::sync_channel;
 
-use super::engine::{Example, Location, Options, ShardLookup, State};
+use super::engine::{Example, Location, Options, State};
 use super::keys::KeySource;
 use super::report::DistributionReport;
-use crate::keyspace::ShardMap;
+use crate::keyspace::{ShardLookup, ShardMap};
 use crate::records::reader::{self, InputFormat, ReadEvent};
 
 /// Streams `inputs` through `src` onto `map` and reports the distribution.
@@ -81,7 +81,7 @@ pub fn distribute_jobs(
             Some(Run {
                 job,
                 st,
-                lookup: ShardLookup::new(job.map),
+                lookup: job.map.lookup(),
                 skipped: vec![false; inputs.len()],
             })
         })
@@ -156,7 +156,10 @@ pub fn distribute_jobs(
     runs.into_iter()
         .zip(jobs)
         .map(|(run, job)| match run {
-            Some(run) => Ok(super::report::build(run.st, job.src, job.map, job.opts)),
+            Some(mut run) => {
+                run.st.finish();
+                Ok(super::report::build(run.st, job.src, job.map, job.opts))
+            }
             None => Err("the shard map has no open shard".into()),
         })
         .collect()
