@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 /// Top-level modules by layer, lowest first; a module may use modules of lower layers only.
 /// A new module goes in the lowest layer above everything it uses.
 const LAYERS: &[&[&str]] = &[
-    // Plain utilities: sources and spans, number formatting, the PRNG, version strings.
-    &["source", "numbers", "random", "version"],
+    // Plain utilities: sources and spans, number formatting, the PRNG, version strings, MD5 in
+    // SIMD lanes.
+    &["source", "numbers", "random", "version", "md5_lanes"],
     // The IoT substitution-template language (parser, evaluator), which knows nothing of AWS
     // resources; the format-free model of streams, producers and consumers; findings and input
     // errors.
