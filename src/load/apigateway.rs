@@ -337,12 +337,10 @@ fn classify_reference(root: &str, members: &[String], vars: &HashMap<String, Key
             "identity" | "authorizer" | "path" => KeyExpr::PerRecord {
                 what: format!("`{written}`"),
             },
-            "httpMethod" | "resourcePath" | "resourceId" | "routeKey" => {
-                KeyExpr::LowCardinality {
-                    count: Some(1),
-                    what: format!("`{written}`, the same for every request of this method"),
-                }
-            }
+            "httpMethod" | "resourcePath" | "resourceId" | "routeKey" => KeyExpr::LowCardinality {
+                count: Some(1),
+                what: format!("`{written}`, the same for every request of this method"),
+            },
             "stage" | "apiId" | "accountId" | "domainName" | "domainPrefix" | "protocol" => {
                 KeyExpr::LowCardinality {
                     count: None,
@@ -439,7 +437,10 @@ pub fn template_producers(
             let span = text.locate(db, r.clone());
             let refs = references(v);
             if refs.iter().any(|(root, _)| {
-                matches!(root.as_str(), "input" | "context" | "stageVariables" | "method")
+                matches!(
+                    root.as_str(),
+                    "input" | "context" | "stageVariables" | "method"
+                )
             }) {
                 (
                     Val::unknown(
@@ -584,13 +585,24 @@ pub fn openapi_producers(
             else {
                 continue;
             };
-            for (ct, tpl) in integ.get("requestTemplates").map(Node::entries).unwrap_or(&[]) {
+            for (ct, tpl) in integ
+                .get("requestTemplates")
+                .map(Node::entries)
+                .unwrap_or(&[])
+            {
                 let Some(text) = Text::from_node(tpl) else {
                     continue;
                 };
                 let tp = format!("{}[\"{}\"]", join(&ip, "requestTemplates"), ct.name);
                 out.extend(template_producers(
-                    db, &text, &o, &tp, &tp, action, stream, TEMPLATE_EXAMPLE,
+                    db,
+                    &text,
+                    &o,
+                    &tp,
+                    &tp,
+                    action,
+                    stream,
+                    TEMPLATE_EXAMPLE,
                 ));
             }
         }
@@ -619,7 +631,9 @@ mod tests {
             Some("PutRecord")
         );
         assert_eq!(
-            kinesis_action("arn:${AWS::Partition}:apigateway:${AWS::Region}:kinesis:action/PutRecords"),
+            kinesis_action(
+                "arn:${AWS::Partition}:apigateway:${AWS::Region}:kinesis:action/PutRecords"
+            ),
             Some("PutRecords")
         );
         assert_eq!(

@@ -220,7 +220,7 @@ mod tests {
             span,
             Escapes::Verbatim,
         );
-        let s = t.locate(&db, 17..18);
+        let s = t.locate(&db, 18..19);
         assert_eq!(s.start, src.find("\"k\"").unwrap() + 1);
         assert_eq!(db.text(s), "k");
     }

@@ -83,7 +83,10 @@ fn document(db: &SourceDb, id: FileId, root: &json_span::Node) -> Option<Model> 
         module: db.get(id).display_name(),
     };
     let known = |name: &str, span: Span, path: String| {
-        (crate::model::Val::known(name.to_string(), Some(span), path), None)
+        (
+            crate::model::Val::known(name.to_string(), Some(span), path),
+            None,
+        )
     };
     let producers = if stepfunctions::is_definition(root) {
         let place = stepfunctions::Place {

@@ -45,7 +45,13 @@ pub fn key_writes(root: &Node) -> Vec<KeyWrite<'_>> {
     out
 }
 
-fn states<'n>(parent: &'n Node, path: &str, jsonata: bool, depth: usize, out: &mut Vec<KeyWrite<'n>>) {
+fn states<'n>(
+    parent: &'n Node,
+    path: &str,
+    jsonata: bool,
+    depth: usize,
+    out: &mut Vec<KeyWrite<'n>>,
+) {
     if depth > 32 {
         return;
     }
@@ -140,7 +146,11 @@ fn task<'n>(
             let rp = join(&pp, "Records");
             for (i, rec) in r.items().iter().enumerate() {
                 if let Some((k, n)) = key_of(rec) {
-                    out.push(base(Some(n), join(&index(&rp, i), &k), classify(&k, n, jsonata)));
+                    out.push(base(
+                        Some(n),
+                        join(&index(&rp, i), &k),
+                        classify(&k, n, jsonata),
+                    ));
                 }
             }
         }
@@ -245,13 +255,14 @@ fn classify_one_path(p: &str) -> KeyExpr {
     let w = format!("`{p}`");
     if let Some(ctx) = p.strip_prefix("$$.") {
         let mut parts = ctx.split('.');
-        return match (parts.next().unwrap_or_default(), parts.next().unwrap_or_default()) {
+        return match (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        ) {
             ("Execution", "Id" | "Name") => KeyExpr::PerRecord {
                 what: format!("{w} (one key per execution)"),
             },
-            ("Execution", "StartTime") | ("State", "EnteredTime") => {
-                KeyExpr::TimeBased { what: w }
-            }
+            ("Execution", "StartTime") | ("State", "EnteredTime") => KeyExpr::TimeBased { what: w },
             ("StateMachine", _) | ("State", "Name") => KeyExpr::LowCardinality {
                 count: Some(1),
                 what: format!("{w} (the same in every execution)"),
@@ -269,7 +280,8 @@ fn classify_one_path(p: &str) -> KeyExpr {
 /// A JSONata expression (the text inside `{% %}`).
 pub fn classify_jsonata(e: &str) -> KeyExpr {
     let w = format!("`{{% {e} %}}`");
-    let quoted = (e.starts_with('\'') && e.ends_with('\'')) || (e.starts_with('"') && e.ends_with('"'));
+    let quoted =
+        (e.starts_with('\'') && e.ends_with('\'')) || (e.starts_with('"') && e.ends_with('"'));
     if quoted && e.len() >= 2 && !e[1..e.len() - 1].contains(['\'', '"', '&']) {
         return KeyExpr::Constant {
             value: e[1..e.len() - 1].to_string(),
@@ -281,8 +293,7 @@ pub fn classify_jsonata(e: &str) -> KeyExpr {
     if e.contains("$states.input") || e.contains("$states.context.Map") {
         return KeyExpr::PerRecord { what: w };
     }
-    if e.contains("$states.context.Execution.Id") || e.contains("$states.context.Execution.Name")
-    {
+    if e.contains("$states.context.Execution.Id") || e.contains("$states.context.Execution.Name") {
         return KeyExpr::PerRecord {
             what: format!("{w} (one key per execution)"),
         };
@@ -332,11 +343,7 @@ impl Place<'_> {
 
 /// The producers of a definition: one per partition key written. `stream` resolves a stream
 /// name or ARN as written (`${StreamName}` substitutions) to a value and a resource reference.
-pub fn producers(
-    root: &Node,
-    place: &Place,
-    stream: &dyn Fn(&str, Span, String) -> (Val<String>, Option<String>),
-) -> Vec<Producer> {
+pub fn producers(root: &Node, place: &Place, stream: super::apigateway::StreamOf) -> Vec<Producer> {
     let mut out = Vec::new();
     for w in key_writes(root) {
         let state_span = place.at(w.state_key);
@@ -355,11 +362,17 @@ pub fn producers(
         };
         let (stream_name, stream_ref) = match &w.stream {
             None => (
-                Val::absent(join(&place.path, &join(&w.state_path, "Parameters.StreamName"))),
+                Val::absent(join(
+                    &place.path,
+                    &join(&w.state_path, "Parameters.StreamName"),
+                )),
                 None,
             ),
             Some((n, field)) => {
-                let sp = join(&place.path, &join(&w.state_path, &format!("Parameters.{field}")));
+                let sp = join(
+                    &place.path,
+                    &join(&w.state_path, &format!("Parameters.{field}")),
+                );
                 let span = place.at(n.span);
                 match n.as_str() {
                     Some(v) if field.ends_with(".$") => (
@@ -435,15 +448,24 @@ mod tests {
                 value: "fixed".into()
             }
         );
-        assert_eq!(w[0].key_path, "States.P.Branches[0].States.A.Parameters.PartitionKey");
+        assert_eq!(
+            w[0].key_path,
+            "States.P.Branches[0].States.A.Parameters.PartitionKey"
+        );
         assert!(matches!(w[1].class, KeyExpr::PerRecord { .. }));
         assert_eq!(w[1].action, "putRecords");
     }
 
     #[test]
     fn paths_and_intrinsics() {
-        assert!(matches!(classify_path("$.deviceId"), KeyExpr::PerRecord { .. }));
-        assert!(matches!(classify_path("States.UUID()"), KeyExpr::Random { .. }));
+        assert!(matches!(
+            classify_path("$.deviceId"),
+            KeyExpr::PerRecord { .. }
+        ));
+        assert!(matches!(
+            classify_path("States.UUID()"),
+            KeyExpr::Random { .. }
+        ));
         assert!(matches!(
             classify_path("States.Format('order-{}', $.id)"),
             KeyExpr::PerRecord { .. }
@@ -452,7 +474,10 @@ mod tests {
             classify_path("$$.StateMachine.Name"),
             KeyExpr::LowCardinality { count: Some(1), .. }
         ));
-        assert!(matches!(classify_path("$$.State.EnteredTime"), KeyExpr::TimeBased { .. }));
+        assert!(matches!(
+            classify_path("$$.State.EnteredTime"),
+            KeyExpr::TimeBased { .. }
+        ));
     }
 
     #[test]
@@ -461,7 +486,10 @@ mod tests {
             classify_jsonata("$states.input.deviceId"),
             KeyExpr::PerRecord { .. }
         ));
-        assert!(matches!(classify_jsonata("$uuid()"), KeyExpr::Random { .. }));
+        assert!(matches!(
+            classify_jsonata("$uuid()"),
+            KeyExpr::Random { .. }
+        ));
         assert_eq!(
             classify_jsonata("'fixed'"),
             KeyExpr::Constant {

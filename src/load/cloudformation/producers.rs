@@ -126,7 +126,11 @@ pub(super) fn api_method(t: &Tpl, props: &Node, pp: &str, origin: &Origin) -> Ve
     let ip = join(pp, "Integration");
     let resolve = stream_of(t, None);
     let mut out = Vec::new();
-    for (ct, tpl) in integ.get("RequestTemplates").map(Node::entries).unwrap_or(&[]) {
+    for (ct, tpl) in integ
+        .get("RequestTemplates")
+        .map(Node::entries)
+        .unwrap_or(&[])
+    {
         let Some(text) = Text::from_node(tpl) else {
             continue;
         };
@@ -146,7 +150,12 @@ pub(super) fn api_method(t: &Tpl, props: &Node, pp: &str, origin: &Origin) -> Ve
 }
 
 /// `AWS::ApiGatewayV2::Integration` with `IntegrationSubtype: Kinesis-PutRecord`.
-pub(super) fn http_integration(t: &Tpl, props: &Node, pp: &str, origin: Origin) -> Option<Producer> {
+pub(super) fn http_integration(
+    t: &Tpl,
+    props: &Node,
+    pp: &str,
+    origin: Origin,
+) -> Option<Producer> {
     let subtype = props.get("IntegrationSubtype").and_then(Text::from_node)?;
     if !apigateway::is_put_record_subtype(&subtype.text) {
         return None;
@@ -178,7 +187,11 @@ pub(super) fn http_integration(t: &Tpl, props: &Node, pp: &str, origin: Origin) 
         Some((s, span)) => stream_of(t, None)(&s, span, join(&rp, "StreamName")),
         None => (Val::absent(join(&rp, "StreamName")), None),
     };
-    let json = t.db.get(origin.span.file).text.trim_start().starts_with('{');
+    let json =
+        t.db.get(origin.span.file)
+            .text
+            .trim_start()
+            .starts_with('{');
     Some(apigateway::parameter_producer(
         origin,
         key,
@@ -193,7 +206,13 @@ pub(super) fn http_integration(t: &Tpl, props: &Node, pp: &str, origin: Origin) 
 }
 
 /// An inline OpenAPI document (`Body`, `DefinitionBody`).
-pub(super) fn openapi_body(t: &Tpl, props: &Node, key: &str, pp: &str, origin: &Origin) -> Vec<Producer> {
+pub(super) fn openapi_body(
+    t: &Tpl,
+    props: &Node,
+    key: &str,
+    pp: &str,
+    origin: &Origin,
+) -> Vec<Producer> {
     let Some(doc) = props.get(key).filter(|d| apigateway::is_openapi(d)) else {
         return Vec::new();
     };
@@ -240,23 +259,26 @@ pub(super) fn state_machine(
     if uri.starts_with("s3://") {
         return (Vec::new(), None);
     }
-    let dir = t
-        .db
-        .get(origin.span.file)
-        .path
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default();
+    let dir =
+        t.db.get(origin.span.file)
+            .path
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_default();
     let path = crate::load::normalize_path(&dir.join(uri));
-    let uri_span = props.get("DefinitionUri").map(|n| n.span).unwrap_or(origin.span);
-    let in_run = t
-        .db
-        .files()
-        .find(|(_, f)| crate::load::normalize_path(&f.path) == path);
+    let uri_span = props
+        .get("DefinitionUri")
+        .map(|n| n.span)
+        .unwrap_or(origin.span);
+    let in_run =
+        t.db.files()
+            .find(|(_, f)| crate::load::normalize_path(&f.path) == path);
     let (root, text, included) = match in_run {
         Some((id, f)) => {
             let root = if f.text.trim_start().starts_with('{') {
-                crate::load::json_span::parse_json_text(&f.text, id).ok().flatten()
+                crate::load::json_span::parse_json_text(&f.text, id)
+                    .ok()
+                    .flatten()
             } else {
                 super::parse_yaml_text(&f.text, id)
             };

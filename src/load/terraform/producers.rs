@@ -37,7 +37,10 @@ impl ResourceCtx<'_, '_> {
         let Some(attr) = body.get_attribute("request_templates") else {
             return Vec::new();
         };
-        let whole = self.inst.span(self.file, &attr.value).unwrap_or(origin.span);
+        let whole = self
+            .inst
+            .span(self.file, &attr.value)
+            .unwrap_or(origin.span);
         let res = self.inst.eval(self.file, &attr.value, env);
         let V::Obj(fields) = res.value else {
             return Vec::new();
@@ -75,7 +78,10 @@ impl ResourceCtx<'_, '_> {
             &format!("{a}.integration_subtype"),
             env,
         );
-        if !subtype.get().is_some_and(|s| apigateway::is_put_record_subtype(s)) {
+        if !subtype
+            .get()
+            .is_some_and(|s| apigateway::is_put_record_subtype(s))
+        {
             return None;
         }
         let rp = format!("{a}.request_parameters");
@@ -162,7 +168,8 @@ impl ResourceCtx<'_, '_> {
         if !stepfunctions::is_definition(&root) {
             return Vec::new();
         }
-        let tf_object = matches!(&attr.value, Expression::FuncCall(c) if c.name.name.as_str() == "jsonencode");
+        let tf_object =
+            matches!(&attr.value, Expression::FuncCall(c) if c.name.name.as_str() == "jsonencode");
         let place = stepfunctions::Place {
             db: self.inst.db,
             text: text.as_ref(),
@@ -218,7 +225,12 @@ impl ResourceCtx<'_, '_> {
 
     /// Reads a document a function call names: with the file's own spans when it is one of the
     /// run's files, else every span at the call.
-    fn read_document(&self, path: &str, vars: Option<&V>, call: Span) -> Option<(Node, Option<Text>)> {
+    fn read_document(
+        &self,
+        path: &str,
+        vars: Option<&V>,
+        call: Span,
+    ) -> Option<(Node, Option<Text>)> {
         let mut p = std::path::PathBuf::from(path);
         if p.is_relative() && !p.exists() {
             p = self.inst.decl.dir.join(path);
@@ -284,7 +296,12 @@ fn v_to_node(v: &V, span: Span, depth: usize) -> Node {
             V::Str(s) => Kind::Str(s.clone()),
             V::Num(_) | V::Bool(_) => Kind::Num(v.as_text().unwrap_or_default()),
             V::Null | V::Unknown(_) | V::Error(_) => Kind::Null,
-            V::List(items) => Kind::Seq(items.iter().map(|i| v_to_node(i, span, depth + 1)).collect()),
+            V::List(items) => Kind::Seq(
+                items
+                    .iter()
+                    .map(|i| v_to_node(i, span, depth + 1))
+                    .collect(),
+            ),
             V::Obj(fields) => Kind::Map(
                 fields
                     .iter()

@@ -71,9 +71,9 @@ pub(super) fn emit(inst: &Instance, model: &mut Model) {
                 "aws_api_gateway_integration" => {
                     model.producers.extend(r.api_integration(origin, body, env))
                 }
-                "aws_apigatewayv2_integration" => {
-                    model.producers.extend(r.http_integration(origin, body, env))
-                }
+                "aws_apigatewayv2_integration" => model
+                    .producers
+                    .extend(r.http_integration(origin, body, env)),
                 "aws_api_gateway_rest_api" | "aws_sfn_state_machine" => {
                     let found = if res.ty == "aws_sfn_state_machine" {
                         r.state_machine(origin, body, env)
