@@ -10,17 +10,17 @@ use std::path::{Path, PathBuf};
 /// Top-level modules by layer, lowest first; a module may use modules of lower layers only.
 /// A new module goes in the lowest layer above everything it uses.
 const LAYERS: &[&[&str]] = &[
-    // Plain utilities: sources and spans, number formatting, the PRNG, version strings, MD5 in
-    // SIMD lanes.
-    &["source", "numbers", "random", "version", "md5_lanes"],
+    // Plain utilities: sources and spans, number formatting, the PRNG, version strings.
+    &["source", "numbers", "random", "version"],
     // The IoT substitution-template language (parser, evaluator), which knows nothing of AWS
     // resources; the format-free model of streams, producers and consumers; findings and input
     // errors.
     &["template", "model", "diagnostic"],
     // Key → shard placement; cross-file linking; baselines; fix edits.
     &["keyspace", "link", "baseline", "fix"],
-    // Ordering groups; the records layer; static analyses.
-    &["ordering", "records", "analysis"],
+    // Ordering groups; the records layer; static analyses; MD5 in SIMD lanes (to placement
+    // hashes).
+    &["ordering", "records", "analysis", "md5_lanes"],
     // The resolved config of one file; loaders, the distribution engine, the consumer simulator,
     // observed CloudWatch metrics.
     &["config", "load", "distribution", "simulate", "observed"],
