@@ -706,13 +706,24 @@ fn the_rules_sql_version_decides_the_key_text_of_whole_numbers() {
     );
     let keys = |name: &str| -> Vec<String> {
         let out = Command::new(env!("CARGO_BIN_EXE_shardlint"))
-            .args(["distribute", "--rule", name, "--format", "json", "--config-path"])
+            .args([
+                "distribute",
+                "--rule",
+                name,
+                "--format",
+                "json",
+                "--config-path",
+            ])
             .arg(dir.path())
             .arg("--samples")
             .arg(&samples)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         j["hot_keys"]
             .as_array()

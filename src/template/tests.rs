@@ -959,9 +959,10 @@ fn whole_decimals_are_int_under_sql_v2_only() {
 #[test]
 fn integers_beyond_what_a_double_holds_are_unknown_not_rounded() {
     // IoT keeps 34 digits; shardlint reads JSON numbers as 64-bit, so it would print other digits.
-    let p: Value =
-        serde_json::from_str(r#"{"id": 12345678901234567890123, "u": 18446744073709551615, "ok": 9007199254740991}"#)
-            .unwrap();
+    let p: Value = serde_json::from_str(
+        r#"{"id": 12345678901234567890123, "u": 18446744073709551615, "ok": 9007199254740991}"#,
+    )
+    .unwrap();
     for v in [SqlVersion::V1, SqlVersion::V2] {
         for t in ["${id}", "${u}", "dev-${id}"] {
             assert!(
@@ -986,5 +987,8 @@ fn rule_versions_and_their_defaults() {
     // CloudFormation defaults `AwsIotSqlVersion` to 2015-10-08.
     assert_eq!(SqlVersion::of_rule(None, true), SqlVersion::V1);
     assert_eq!(SqlVersion::of_rule(None, false), SqlVersion::V2);
-    assert_eq!(SqlVersion::of_rule(Some("2015-10-08"), false), SqlVersion::V1);
+    assert_eq!(
+        SqlVersion::of_rule(Some("2015-10-08"), false),
+        SqlVersion::V1
+    );
 }
