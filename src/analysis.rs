@@ -99,3 +99,12 @@ pub fn analyse(model: &Model) -> Analysis {
     }
     a
 }
+
+/// A rule's SQL version: as written, else CloudFormation's default `2015-10-08` (Terraform, the
+/// API and plans require one).
+pub fn rule_sql_version(rule: &crate::model::TopicRule) -> crate::template::SqlVersion {
+    crate::template::SqlVersion::of_rule(
+        rule.sql_version.get().map(String::as_str),
+        rule.origin.kind == crate::model::SourceKind::CloudFormation,
+    )
+}

@@ -53,8 +53,8 @@ pub fn seconds(x: f64) -> String {
     format!("{x:.1}s")
 }
 
-/// A float as JSON writes it (`2.5`, `1e300`), or `None` for NaN and infinities: how IoT SQL
-/// turns a decimal into text.
+/// Shortest round-trip form, as JSON writes it (`35.658278`, `3.0`, `1e21`), or `None` for NaN
+/// and infinities: how IoT SQL turns a decimal into text.
 pub fn json_float(f: f64) -> Option<String> {
     serde_json::Number::from_f64(f).map(|n| n.to_string())
 }

@@ -61,6 +61,8 @@ pub struct RuleKey {
     pub vars: Vec<(String, crate::template::Expr)>,
     pub topic_filter: Option<String>,
     pub stream: Option<(String, crate::keyspace::ShardMap)>,
+    /// The rule's SQL version (it decides how payload numbers become key text).
+    pub sql_version: crate::template::SqlVersion,
 }
 
 /// The key template, topic filter and shard map of IoT rule `name` (its name or address).
@@ -126,6 +128,7 @@ pub fn rule_key(project: &Project, name: &str) -> Result<RuleKey, String> {
         vars,
         topic_filter,
         stream,
+        sql_version: crate::analysis::rule_sql_version(rule),
     })
 }
 

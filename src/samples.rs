@@ -103,6 +103,7 @@ pub fn analyse(
             let Ok(source) = KeySource::template_with_vars(key, vars) else {
                 continue; // SL105 reports the template itself
             };
+            let source = source.with_sql_version(crate::analysis::rule_sql_version(rule));
             let mapping = model.mappings.iter().position(|m| {
                 m.stream == Some(si) && m.enabled.get() != Some(&false) && !m.is_efo()
             });
