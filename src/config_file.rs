@@ -14,7 +14,7 @@
 //! hot-key-share = 0.5
 //! max-standard-consumers = 5
 //! [parallelization]
-//! group-model = "first-seen-round-robin"   # or "hash-mod"
+//! group-model = "first-seen-round-robin"   # or "hash-mod", "java-hash-mod"
 //! [streams."location-stream"]
 //! records-per-second = 8000
 //! bytes-per-second = 4000000
@@ -94,6 +94,7 @@ enum SeverityName {
 enum GroupModelName {
     FirstSeenRoundRobin,
     HashMod,
+    JavaHashMod,
 }
 
 /// Thresholds the rules compare against.
@@ -577,8 +578,9 @@ fn parse_chain(path: &Path, text: &str, seen: &mut Vec<PathBuf>) -> Result<Confi
             err(
                 Some(m.span()),
                 format!(
-                    "unknown group model `{}`, expected `first-seen-round-robin` or `hash-mod`",
-                    m.get_ref()
+                    "unknown group model `{}`, expected {}",
+                    m.get_ref(),
+                    GroupModel::NAMES
                 ),
             )
         })?;

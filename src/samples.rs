@@ -32,6 +32,9 @@ pub struct SampleOptions {
 pub struct ActionSamples {
     pub rule: usize,
     pub action: usize,
+    /// Set when the samples went to a producer other than an IoT rule (an EventBridge target
+    /// keyed by a JSONPath into each event); `rule` and `action` are then 0.
+    pub producer: Option<usize>,
     pub stream: usize,
     /// The event source mapping consuming that stream whose ParallelizationFactor was used.
     pub mapping: Option<usize>,
@@ -57,6 +60,7 @@ pub fn analyse(
     struct Routed<'m> {
         rule: usize,
         action: usize,
+        producer: Option<usize>,
         stream: usize,
         mapping: Option<usize>,
         factor: u32,
@@ -119,6 +123,7 @@ pub fn analyse(
             routed.push(Routed {
                 rule: ri,
                 action: ai,
+                producer: None,
                 stream: si,
                 mapping,
                 factor,
@@ -128,13 +133,64 @@ pub fn analyse(
             });
         }
     }
+    // Producers keyed by a JSONPath into each event (EventBridge targets, pipes): only when
+    // `--rule` names one, or when there is no IoT rule to route samples to.
+    for (pi, p) in model.producers.iter().enumerate() {
+        let named = opts
+            .rule
+            .as_deref()
+            .is_some_and(|r| p.origin.address == r || p.origin.address.ends_with(&format!(".{r}")));
+        if !(named || (opts.rule.is_none() && model.rules.is_empty())) {
+            continue;
+        }
+        let (Some(si), Some(path)) = (p.stream, p.sample_path.as_deref()) else {
+            continue;
+        };
+        let Some(map) = analysis.shard_maps.get(si).and_then(|m| m.map()) else {
+            continue;
+        };
+        let source = match KeySource::key_path(path) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.push(sample_error(&opts.files[0], e));
+                continue;
+            }
+        };
+        let mapping = model
+            .mappings
+            .iter()
+            .position(|m| m.stream == Some(si) && m.enabled.get() != Some(&false) && !m.is_efo());
+        let factor = mapping
+            .and_then(|i| model.mappings[i].parallelization_factor.get().copied())
+            .unwrap_or(1)
+            .clamp(1, 10) as u32;
+        let options = Options {
+            parallelization_factor: factor,
+            group_model: config.group_model,
+            rate: opts.rate,
+            seed: opts.seed.unwrap_or(distribution::DEFAULT_SEED),
+            shard_map_label: model.streams[si].display_name(),
+            ..Options::default()
+        };
+        routed.push(Routed {
+            rule: 0,
+            action: 0,
+            producer: Some(pi),
+            stream: si,
+            mapping,
+            factor,
+            source,
+            map,
+            options,
+        });
+    }
     if routed.is_empty() {
         errors.push(InputError {
             code: "SL001",
             file: opts.files[0].display().to_string(),
             span: None,
             message: match &opts.rule {
-                Some(r) => format!("no IoT rule `{r}` with a Kinesis action on a stream of known shard map to apply the samples to"),
+                Some(r) => format!("no IoT rule `{r}` with a Kinesis action, or EventBridge target or pipe `{r}`, on a stream of known shard map to apply the samples to"),
                 None => "no IoT rule with a Kinesis action on a stream of known shard map to apply the samples to".into(),
             },
             help: Some("check the configuration together with the samples, e.g. `shardlint check infra/ --samples samples.jsonl`, and make sure the stream's shard count is known".into()),
@@ -153,7 +209,10 @@ pub fn analyse(
         let label = match routed.len() {
             1 => format!(
                 "{} → {}",
-                model.rules[routed[0].rule].origin.address,
+                match routed[0].producer {
+                    Some(p) => &model.producers[p].origin.address,
+                    None => &model.rules[routed[0].rule].origin.address,
+                },
                 model.streams[routed[0].stream].display_name()
             ),
             n => format!("{} Kinesis actions", crate::numbers::thousands(n as u64)),
@@ -172,6 +231,7 @@ pub fn analyse(
                 out.push(ActionSamples {
                     rule: r.rule,
                     action: r.action,
+                    producer: r.producer,
                     stream: r.stream,
                     mapping: r.mapping,
                     factor: r.factor,

@@ -1,4 +1,5 @@
-//! Suppressions: `# shardlint:ignore SL101 -- reason` comments (HCL `#` and `//`, YAML `#`) on
+//! Suppressions: `# shardlint:ignore SL101 -- reason` comments (HCL `#` and `//`, YAML `#`,
+//! Python `#`, JavaScript/TypeScript/Java/Go `//`) on
 //! the offending line or alone on the line above it, and a CloudFormation resource's
 //! `Metadata: {shardlint: {ignore: [SL101]}}`. Applied after the rules: a suppressed finding is
 //! removed and counted; a comment without a `-- reason` or naming no known rule is reported as
@@ -72,8 +73,16 @@ pub fn collect(db: &SourceDb, files: &[FileId]) -> (Vec<Suppression>, Vec<Invali
         let hcl = name.ends_with(".tf") || name.ends_with(".tfvars") || name.ends_with(".hcl");
         let yaml = name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".template");
         let json = name.ends_with(".json");
-        if hcl || yaml {
-            inline(id, file, hcl, &mut sups, &mut invalid);
+        let slash_code = [
+            ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".java", ".go",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e));
+        let python = name.ends_with(".py");
+        if hcl || yaml || python {
+            inline(id, file, true, hcl, &mut sups, &mut invalid);
+        } else if slash_code {
+            inline(id, file, false, true, &mut sups, &mut invalid);
         }
         if yaml || json {
             metadata(id, file, &mut sups, &mut invalid);
@@ -86,7 +95,8 @@ pub fn collect(db: &SourceDb, files: &[FileId]) -> (Vec<Suppression>, Vec<Invali
 fn inline(
     id: FileId,
     file: &SourceFile,
-    hcl: bool,
+    hash: bool,
+    slash: bool,
     sups: &mut Vec<Suppression>,
     invalid: &mut Vec<Invalid>,
 ) {
@@ -96,9 +106,9 @@ fn inline(
             continue;
         };
         let before = line[..at].trim_end();
-        let marker_len = if before.ends_with('#') {
+        let marker_len = if hash && before.ends_with('#') {
             1
-        } else if hcl && before.ends_with("//") {
+        } else if slash && before.ends_with("//") {
             2
         } else {
             continue;

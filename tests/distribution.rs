@@ -233,6 +233,102 @@ fn seed1_ordering_groups_and_effective_parallelism() {
             assert_eq!(shardlint::ordering::hash_group(&k.key, 3), gr.group);
         }
     }
+
+    // java-hash-mod: "1".."5" hash to 49..53, so seed 1 cannot tell it from round robin.
+    let jm = run_keys(
+        &keys,
+        &ShardMap::even(1),
+        &Options {
+            parallelization_factor: 3,
+            group_model: GroupModel::JavaHashMod,
+            ..Options::default()
+        },
+    );
+    let by_group: Vec<Vec<&str>> = jm.groups[0]
+        .groups
+        .iter()
+        .map(|gr| {
+            let mut k: Vec<&str> = gr.top_keys.iter().map(|k| k.key.as_str()).collect();
+            k.sort();
+            k
+        })
+        .collect();
+    assert_eq!(by_group, vec![vec!["3"], vec!["1", "4"], vec!["2", "5"]]);
+    // Every report compares the three models on the busiest shard.
+    let names: Vec<&str> = r.group_models.iter().map(|m| m.model).collect();
+    assert_eq!(
+        names,
+        ["first-seen-round-robin", "hash-mod", "java-hash-mod"]
+    );
+    for m in &r.group_models {
+        assert_eq!(m.collisions.len(), 2, "{}", m.model);
+        assert!((m.effective_parallelism - 2.5).abs() < 1e-12, "{}", m.model);
+        assert!(m.groups.is_none());
+    }
+}
+
+#[test]
+fn three_keys_at_factor_three_split_the_models() {
+    // Round robin and Java's hashCode give a, b, c a group each; MD5 mod 3 puts all three in one
+    // (a hash assignment collides for 3 keys in 3 groups with probability 1 - 3!/3^3 = 78%).
+    let dir = tempfile::tempdir().unwrap();
+    let keys = write(dir.path(), "abc.txt", &"a\nb\nc\n".repeat(10));
+    let out = Command::new(env!("CARGO_BIN_EXE_shardlint"))
+        .args([
+            "distribute",
+            "--shards",
+            "1",
+            "--parallelization-factor",
+            "3",
+        ])
+        .args(["--group-models", "--format", "json", "--keys"])
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let models = j["group_models"].as_array().unwrap();
+    let eff: Vec<f64> = models
+        .iter()
+        .map(|m| m["effective_parallelism"].as_f64().unwrap())
+        .collect();
+    assert_eq!(eff, [3.0, 1.0, 3.0]);
+    assert_eq!(
+        models[1]["collisions"][0]["keys"],
+        serde_json::json!(["a", "b", "c"])
+    );
+    // `--group-models` keeps every model's groups.
+    assert_eq!(
+        models[1]["groups"][0]["groups"][0]["records"]
+            .as_u64()
+            .unwrap()
+            + models[1]["groups"][0]["groups"][1]["records"]
+                .as_u64()
+                .unwrap()
+            + models[1]["groups"][0]["groups"][2]["records"]
+                .as_u64()
+                .unwrap(),
+        30
+    );
+    let text = Command::new(env!("CARGO_BIN_EXE_shardlint"))
+        .args([
+            "distribute",
+            "--shards",
+            "1",
+            "--parallelization-factor",
+            "3",
+        ])
+        .args(["--group-models", "--keys"])
+        .arg(&keys)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("hash-mod                 effective parallelism 1.00 of 3, largest group 100.00%, 1 collision"), "{text}");
+    assert!(text.contains("ordering groups under hash-mod:"), "{text}");
+    assert!(
+        text.contains("ordering groups under java-hash-mod:"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! the human (no colour, width 80) and JSON output with `expected.txt` / `expected.json`.
 //! `UPDATE_EXPECT=1 cargo test --test fixtures` rewrites the golden files: read the diff.
 //! A case with a `samples.jsonl` is checked with `--samples` (small, hand-made samples only), and
-//! a `record-time` file adds `--record-time`.
+//! a `record-time` file adds `--record-time`, a `rule` file `--rule`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -91,6 +91,10 @@ fn every_fixture_matches_its_markers_and_golden_files() {
             } else {
                 Vec::new()
             },
+            // A `rule` file routes the samples to that IoT rule or EventBridge target (`--rule`).
+            rule: std::fs::read_to_string(case.join("rule"))
+                .ok()
+                .map(|r| r.trim().to_string()),
             record_time: std::fs::read_to_string(case.join("record-time"))
                 .ok()
                 .map(|t| shardlint::simulate::model::parse_record_time(t.trim()).unwrap()),

@@ -185,9 +185,15 @@ fn export_report_leads_with_the_worst_stream_and_says_what_the_export_is_of() {
         .map(|x| &x[..x.find('>').unwrap()])
         .collect();
     assert_eq!(links, ["stream-location-stream", "stream-audit-stream"]);
-    assert!(overview.contains("135,000 <i>in 14 periods</i>"), "{overview}");
+    assert!(
+        overview.contains("135,000 <i>in 14 periods</i>"),
+        "{overview}"
+    );
     // Shard-level metrics: shard 3 carried 1,000 records/s at its peak, 100% of its limit.
-    assert!(overview.contains("<span class=near>100%</span> <i>observed</i>"), "{overview}");
+    assert!(
+        overview.contains("<span class=near>100%</span> <i>observed</i>"),
+        "{overview}"
+    );
     // The seed's card: write rate against capacity with the 14 throttled minutes marked, and
     // the IteratorAge of the stream and of both functions reading it.
     let card = &html[html.find("id=\"stream-location-stream\"").unwrap()..];
@@ -204,7 +210,10 @@ fn export_report_leads_with_the_worst_stream_and_says_what_the_export_is_of() {
     assert_eq!(shards.matches("class=\"bar hot\"").count(), 1);
     // Its findings sit in its card; the consumers' settings too.
     for code in ["SL101", "SL501", "SL502", "SL503"] {
-        assert!(card.contains(&format!("<b>{code}</b>")), "{code} not in the card");
+        assert!(
+            card.contains(&format!("<b>{code}</b>")),
+            "{code} not in the card"
+        );
     }
     assert!(card.contains("<td>ParallelizationFactor</td>"));
 }
@@ -276,7 +285,14 @@ fn two_hundred_shards_draw_the_busiest_sorted_and_a_heat_strip_of_all() {
         .map(|x| &x[..x.find('"').unwrap()])
         .collect();
     assert_eq!(bars.len(), 20);
-    assert_eq!(&bars[..3], ["shardId-000000000017", "shardId-000000000140", "shardId-000000000199"]);
+    assert_eq!(
+        &bars[..3],
+        [
+            "shardId-000000000017",
+            "shardId-000000000140",
+            "shardId-000000000199"
+        ]
+    );
     assert_eq!(bars[19], "181 others");
     // Every bar is wide enough to see (936 / 20 × 0.72 ≈ 34 units).
     assert_eq!(records.matches("class=\"bar over\"").count(), 2);
@@ -318,7 +334,10 @@ fn write_export(dir: &Path, n: usize, throttled: &[usize]) {
     }
     std::fs::write(
         dir.join("r/metrics/batch-0001.get-metric-data.json"),
-        format!(r#"{{"MetricDataResults":[{}],"Messages":[]}}"#, series.join(",")),
+        format!(
+            r#"{{"MetricDataResults":[{}],"Messages":[]}}"#,
+            series.join(",")
+        ),
     )
     .unwrap();
 }
@@ -328,7 +347,11 @@ fn a_large_account_gets_cards_only_for_streams_with_something_to_say() {
     let tmp = tempfile::tempdir().unwrap();
     write_export(tmp.path(), 160, &[7, 42]);
     let config = Config::default();
-    let report = shardlint::check(&[tmp.path().to_path_buf()], &config, &LoadOptions::default());
+    let report = shardlint::check(
+        &[tmp.path().to_path_buf()],
+        &config,
+        &LoadOptions::default(),
+    );
     assert_eq!(report.model.streams.len(), 160);
     let input = HtmlInput::from_report(&report, &config);
     let html = render(&report, &input, &config);
@@ -341,7 +364,8 @@ fn a_large_account_gets_cards_only_for_streams_with_something_to_say() {
     assert_eq!(cards, ["stream-s042", "stream-s007"]);
     // Every stream is in the overview (100 open rows, the rest behind a <details>), and the
     // other 158 are one line each.
-    let overview = &html[html.find("id=\"overview\"").unwrap()..html.find("id=\"streams\"").unwrap()];
+    let overview =
+        &html[html.find("id=\"overview\"").unwrap()..html.find("id=\"streams\"").unwrap()];
     assert_eq!(overview.matches("<a href=#stream-").count(), 160);
     assert!(overview.contains("<summary>The other 60 streams, ranked</summary>"));
     assert!(html.contains("158 streams with nothing to report"));

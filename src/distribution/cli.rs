@@ -51,9 +51,13 @@ pub struct DistributeArgs {
     /// Lambda ParallelizationFactor (1..10) for the ordering groups
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10))]
     pub parallelization_factor: u32,
-    /// How keys are assigned to concurrent batches: `first-seen-round-robin` or `hash-mod`
+    /// How keys are assigned to concurrent batches: `first-seen-round-robin`, `hash-mod` or
+    /// `java-hash-mod`
     #[arg(long, value_name = "MODEL", default_value = "first-seen-round-robin", value_parser = parse_group_model)]
     pub group_model: GroupModel,
+    /// Also show the ordering groups under every group model, not only `--group-model`
+    #[arg(long)]
+    pub group_models: bool,
     /// Records per second of the whole stream, e.g. `5000/s` (else from sample timestamps)
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
     pub rate: Option<f64>,
@@ -80,9 +84,8 @@ pub struct DistributeArgs {
 }
 
 fn parse_group_model(s: &str) -> Result<GroupModel, String> {
-    GroupModel::parse(s).ok_or_else(|| {
-        format!("unknown group model `{s}`: use `first-seen-round-robin` or `hash-mod`")
-    })
+    GroupModel::parse(s)
+        .ok_or_else(|| format!("unknown group model `{s}`: use {}", GroupModel::NAMES))
 }
 
 /// `5000`, `5000/s`, `2.5/s`.
@@ -158,6 +161,7 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
         seed: args.seed,
         parallelization_factor: args.parallelization_factor,
         group_model: args.group_model,
+        all_group_models: args.group_models,
         rate: args.rate,
         top: args.top,
         exact_keys: args.exact_keys.max(16),

@@ -27,6 +27,8 @@ pub struct Options {
     pub seed: u64,
     pub parallelization_factor: u32,
     pub group_model: GroupModel,
+    /// Keep every model's groups in `group_models` (`distribute --group-models`).
+    pub all_group_models: bool,
     /// Keyed records per second for the whole stream; overrides sample timestamps.
     pub rate: Option<f64>,
     pub top: usize,
@@ -48,6 +50,7 @@ impl Default for Options {
             seed: DEFAULT_SEED,
             parallelization_factor: 1,
             group_model: GroupModel::default(),
+            all_group_models: false,
             rate: None,
             top: 10,
             exact_keys: DEFAULT_EXACT_KEYS,

@@ -161,15 +161,15 @@ pub struct Peaks {
     records: u64,
 }
 
-/// Values below this are kept exactly in the p99 histograms; above, to 8 significant bits
-/// (under 0.4% low).
-const EXACT_BELOW: u64 = 1024;
+/// Values below this are kept exactly in the p99 histograms; above, to 11 significant bits
+/// (under 0.1% low).
+const EXACT_BELOW: u64 = 2048;
 
 fn quantise(v: u64) -> u64 {
     if v < EXACT_BELOW {
         return v;
     }
-    let shift = 64 - v.leading_zeros() - 8;
+    let shift = 64 - v.leading_zeros() - 11;
     (v >> shift) << shift
 }
 
@@ -497,7 +497,7 @@ mod tests {
     fn quantised_values_stay_close() {
         for v in [0, 1, 1023, 1024, 1025, 1_048_576, 3_000_001, u64::MAX / 3] {
             let q = quantise(v);
-            assert!(q <= v && (v - q) as f64 <= v as f64 / 256.0, "{v} -> {q}");
+            assert!(q <= v && (v - q) as f64 <= v as f64 / 1024.0, "{v} -> {q}");
         }
     }
 }

@@ -12,7 +12,7 @@ fn pct(x: f64) -> String {
 
 fn num(x: Option<f64>) -> String {
     match x {
-        Some(v) if v >= 100.0 => format!("{v:.0}"),
+        Some(v) if v >= 100.0 => thousands(v.round() as u64),
         Some(v) => format!("{v:.2}"),
         None => "-".into(),
     }
@@ -28,6 +28,53 @@ fn short(key: &str, max: usize) -> String {
         let mut s: String = key.chars().take(max - 1).collect();
         s.push('…');
         s
+    }
+}
+
+fn write_groups(o: &mut String, groups: &[super::report::ShardGroups], factor: u32) {
+    for g in groups {
+        let _ = writeln!(
+            o,
+            "  {}: {} records, effective parallelism {:.2} of {}{}",
+            g.shard_id,
+            g.records,
+            g.effective_parallelism,
+            factor,
+            if g.exact { "" } else { " (estimated)" }
+        );
+        for gr in &g.groups {
+            let keys: Vec<String> = gr
+                .top_keys
+                .iter()
+                .map(|k| format!("{} ({})", short(&k.key, 24), k.count))
+                .collect();
+            let more = gr.keys.saturating_sub(gr.top_keys.len() as u64);
+            let _ = writeln!(
+                o,
+                "    group {}: {}, {}: {}{}",
+                gr.group,
+                crate::rules::plural(gr.records, "record", "records"),
+                crate::rules::plural(gr.keys, "key", "keys"),
+                keys.join(", "),
+                if more > 0 {
+                    format!(", … {more} more")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        for c in &g.collisions {
+            let _ = writeln!(
+                o,
+                "    collision in group {}: top keys {} wait on each other",
+                c.group,
+                c.keys
+                    .iter()
+                    .map(|k| format!("`{}`", short(k, 24)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
 }
 
@@ -231,48 +278,32 @@ pub fn text(r: &DistributionReport) -> String {
             "ordering groups (ParallelizationFactor {}, model {}):",
             i.parallelization_factor, i.group_model
         );
-        for g in &r.groups {
-            let _ = writeln!(
-                o,
-                "  {}: {} records, effective parallelism {:.2} of {}{}",
-                g.shard_id,
-                g.records,
-                g.effective_parallelism,
-                i.parallelization_factor,
-                if g.exact { "" } else { " (estimated)" }
-            );
-            for gr in &g.groups {
-                let keys: Vec<String> = gr
-                    .top_keys
-                    .iter()
-                    .map(|k| format!("{} ({})", short(&k.key, 24), k.count))
-                    .collect();
-                let more = gr.keys.saturating_sub(gr.top_keys.len() as u64);
+        write_groups(&mut o, &r.groups, i.parallelization_factor);
+        if !r.group_models.is_empty() {
+            // AWS does not document the assignment: show where the models disagree.
+            let _ = writeln!(o, "group models (busiest shard):");
+            for m in &r.group_models {
                 let _ = writeln!(
                     o,
-                    "    group {}: {}, {}: {}{}",
-                    gr.group,
-                    crate::rules::plural(gr.records, "record", "records"),
-                    crate::rules::plural(gr.keys, "key", "keys"),
-                    keys.join(", "),
-                    if more > 0 {
-                        format!(", … {more} more")
-                    } else {
-                        String::new()
+                    "  {:<24} effective parallelism {:.2} of {}, largest group {}{}",
+                    m.model,
+                    m.effective_parallelism,
+                    i.parallelization_factor,
+                    pct(m.largest_group_share),
+                    match m.collisions.len() {
+                        0 => String::new(),
+                        n => format!(
+                            ", {}",
+                            crate::rules::plural(n as u64, "collision", "collisions")
+                        ),
                     }
                 );
             }
-            for c in &g.collisions {
-                let _ = writeln!(
-                    o,
-                    "    collision in group {}: top keys {} wait on each other",
-                    c.group,
-                    c.keys
-                        .iter()
-                        .map(|k| format!("`{}`", short(k, 24)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
+            for m in r.group_models.iter().filter(|m| m.model != i.group_model) {
+                if let Some(groups) = &m.groups {
+                    let _ = writeln!(o, "ordering groups under {}:", m.model);
+                    write_groups(&mut o, groups, i.parallelization_factor);
+                }
             }
         }
         o.push('\n');

@@ -24,6 +24,10 @@ pub struct DistributionReport {
     pub multiple_matches: MultipleMatches,
     pub bad_lines: BadLines,
     pub groups: Vec<ShardGroups>,
+    /// With ParallelizationFactor > 1: how every group model (see `ordering.rs`) splits the
+    /// busiest shard, so a finding can say whether the models agree.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_models: Vec<ModelGroups>,
     pub limits: Vec<LimitBreach>,
     /// Inputs that could not be read at all (unreadable file, payloads without a key source).
     pub input_errors: Vec<String>,
@@ -96,7 +100,7 @@ pub struct WindowLoad {
     /// Most data + key bytes in any window, and where it starts.
     pub peak_bytes: u64,
     pub peak_bytes_at: String,
-    /// 99th percentile of bytes per window (to 8 significant bits above 1,024).
+    /// 99th percentile of bytes per window (to 11 significant bits above 2,048).
     pub p99_bytes: u64,
 }
 
@@ -222,6 +226,35 @@ pub struct BadLines {
     pub examples: Vec<Example>,
 }
 
+/// One group model's result (`group_models`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelGroups {
+    pub model: &'static str,
+    /// The shard with the most records (first by id on a tie).
+    pub busiest_shard: Option<String>,
+    pub effective_parallelism: f64,
+    pub largest_group_share: f64,
+    /// Groups, on any shard, holding two or more of the top keys.
+    pub collisions: Vec<ShardCollision>,
+    /// Every shard's groups under this model (`distribute --group-models`; else omitted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<ShardGroups>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ShardCollision {
+    pub shard_id: String,
+    pub group: u32,
+    pub keys: Vec<String>,
+}
+
+impl DistributionReport {
+    /// The `group_models` entry of `model`.
+    pub fn model_groups(&self, model: GroupModel) -> Option<&ModelGroups> {
+        self.group_models.iter().find(|m| m.model == model.name())
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ShardGroups {
     pub shard_id: String,
@@ -297,7 +330,7 @@ use super::keys::KeySource;
 use super::sketch::KeyView;
 use crate::keyspace::ShardMap;
 use crate::model::limits::{SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S};
-use crate::ordering::{GroupModel, first_seen_group, hash_group};
+use crate::ordering::{GroupModel, first_seen_group, hash_group, java_hash_group};
 
 /// Keys listed per group.
 const GROUP_TOP_KEYS: usize = 5;
@@ -409,7 +442,22 @@ pub(crate) fn build(
         }
     };
 
-    let groups = groups(&st, map, opts, all(), &hot_keys, exact);
+    let groups = groups(&st, map, opts.group_model, all(), &hot_keys, exact);
+    let group_models = if st.factor > 1 {
+        GroupModel::ALL
+            .iter()
+            .map(|&m| {
+                let g = if m == opts.group_model {
+                    groups.clone()
+                } else {
+                    self::groups(&st, map, m, all(), &hot_keys, exact)
+                };
+                model_summary(m, g, opts.all_group_models)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
 
     // Limits: per one-second window when the sample carries timestamps (Kinesis throttles per
     // shard per second, so a burst breaches whatever the mean); from means with `--rate`.
@@ -584,6 +632,7 @@ pub(crate) fn build(
             examples: st.tally.bad_examples.clone(),
         },
         groups,
+        group_models,
         limits,
         input_errors: st.input_errors.clone(),
     }
@@ -649,7 +698,7 @@ fn skew(shards: &[ShardLoad], keyed: u64) -> Skew {
 fn groups<'a>(
     st: &State,
     map: &ShardMap,
-    opts: &Options,
+    model: GroupModel,
     all: impl Iterator<Item = (KeyView<'a>, u64)>,
     hot: &[HotKey],
     exact: bool,
@@ -672,7 +721,7 @@ fn groups<'a>(
             key_group.insert(e.key, (s, g as u32));
         }
     };
-    match opts.group_model {
+    match model {
         _ if f == 1 => all.for_each(|(e, _)| place(e, 0)),
         GroupModel::FirstSeenRoundRobin => {
             // Arrival order per shard = order of each key's first record. The k-th distinct key
@@ -690,6 +739,9 @@ fn groups<'a>(
         GroupModel::HashMod => {
             all.for_each(|(e, _)| place(e, hash_group(e.key, st.factor) as usize))
         }
+        GroupModel::JavaHashMod => {
+            all.for_each(|(e, _)| place(e, java_hash_group(e.key, st.factor) as usize))
+        }
     }
 
     let mut out = Vec::new();
@@ -698,13 +750,13 @@ fn groups<'a>(
         if total == 0 {
             continue;
         }
-        let group_records: Vec<u64> = match opts.group_model {
+        let group_records: Vec<u64> = match model {
             GroupModel::HashMod if f > 1 => {
                 (0..f).map(|g| st.tally.hash_groups[s * f + g]).collect()
             }
             GroupModel::HashMod => vec![total],
-            GroupModel::FirstSeenRoundRobin if exact => rec[s].clone(),
-            GroupModel::FirstSeenRoundRobin => {
+            _ if exact => rec[s].clone(),
+            GroupModel::FirstSeenRoundRobin | GroupModel::JavaHashMod => {
                 // Past the exact cap: spread the records of untracked keys evenly.
                 let tracked: u64 = rec[s].iter().sum();
                 let rest = total.saturating_sub(tracked);
@@ -745,7 +797,7 @@ fn groups<'a>(
         out.push(ShardGroups {
             shard_id: shard.shard_id.clone(),
             records: total,
-            exact: exact || opts.group_model == GroupModel::HashMod,
+            exact: exact || model == GroupModel::HashMod,
             groups,
             largest_group_share: largest as f64 / total as f64,
             effective_parallelism: total as f64 / largest as f64,
@@ -753,6 +805,33 @@ fn groups<'a>(
         });
     }
     out
+}
+
+/// One model's busiest shard and collisions; its groups kept when asked for.
+fn model_summary(model: GroupModel, groups: Vec<ShardGroups>, keep: bool) -> ModelGroups {
+    let busiest = groups
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.records.cmp(&b.1.records).then(b.0.cmp(&a.0)))
+        .map(|(_, g)| g);
+    let collisions = groups
+        .iter()
+        .flat_map(|g| {
+            g.collisions.iter().map(|c| ShardCollision {
+                shard_id: g.shard_id.clone(),
+                group: c.group,
+                keys: c.keys.clone(),
+            })
+        })
+        .collect();
+    ModelGroups {
+        model: model.name(),
+        busiest_shard: busiest.map(|g| g.shard_id.clone()),
+        effective_parallelism: busiest.map_or(0.0, |g| g.effective_parallelism),
+        largest_group_share: busiest.map_or(0.0, |g| g.largest_group_share),
+        collisions,
+        groups: keep.then_some(groups),
+    }
 }
 
 /// The `n` entries with the largest `count(e)`, largest first, ties by key: one pass, a sorted

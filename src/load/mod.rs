@@ -5,6 +5,7 @@
 
 pub mod aws_cli;
 pub mod cloudformation;
+pub mod code;
 pub mod event_source;
 pub mod json_span;
 pub mod plan;
@@ -43,6 +44,8 @@ impl crate::model::SourceKind {
             K::CloudFormation => &cloudformation::DIALECT,
             K::Serverless => &serverless::DIALECT,
             K::Export => &aws_cli::DIALECT,
+            K::Python => &code::PYTHON_DIALECT,
+            K::JavaScript | K::Java | K::Go => &code::SLASH_DIALECT,
         }
     }
 }
@@ -71,6 +74,8 @@ enum Kind {
     TfVars,
     Json,
     Yaml,
+    /// Application source code; read only when it mentions Kinesis.
+    Code(code::Lang),
 }
 
 fn kind_of(path: &Path) -> Option<Kind> {
@@ -86,7 +91,7 @@ fn kind_of(path: &Path) -> Option<Kind> {
     } else if name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".template") {
         Some(Kind::Yaml)
     } else {
-        None
+        code::lang_of(name).map(Kind::Code)
     }
 }
 
@@ -220,12 +225,29 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
     // Deterministic order whatever the walk order was.
     found.sort_by(|a, b| a.path.cmp(&b.path));
 
+    // Source code is read in parallel and kept only when it mentions Kinesis: in a large
+    // monorepo almost every file is dropped here, before any parsing.
+    let code_text: Vec<Option<String>> = found
+        .par_iter()
+        .map(|f| match f.kind {
+            Kind::Code(_) => match opts.overlay.get(&f.path) {
+                Some(text) => code::mentions_kinesis(text.as_bytes()).then(|| text.clone()),
+                None => read_code(&f.path),
+            },
+            _ => None,
+        })
+        .collect();
+
     // Read every file once.
     let mut files: Vec<(FileId, Kind, bool)> = Vec::new();
-    for f in &found {
-        let read = match opts.overlay.get(&f.path) {
-            Some(text) => Ok(Some(text.clone())),
-            None => read_file(&f.path, f.kind, f.explicit),
+    for (f, code_text) in found.iter().zip(code_text) {
+        let read = match (f.kind, code_text) {
+            (Kind::Code(_), Some(text)) => Ok(Some(text)),
+            (Kind::Code(_), None) => continue,
+            _ => match opts.overlay.get(&f.path) {
+                Some(text) => Ok(Some(text.clone())),
+                None => read_file(&f.path, f.kind, f.explicit),
+            },
         };
         match read {
             Ok(Some(text)) => {
@@ -424,6 +446,12 @@ fn load_structured(
     kind: Kind,
     explicit: bool,
 ) -> Result<Option<Model>, InputError> {
+    if let Kind::Code(lang) = kind {
+        return Ok(Some(Model {
+            producers: code::load(db, id, lang),
+            ..Model::default()
+        }));
+    }
     // Parsed once, then offered to each format's recogniser in turn.
     let text = &db.get(id).text;
     let result = if matches!(kind, Kind::Json) || text.trim_start().starts_with('{') {
@@ -469,6 +497,20 @@ fn load_structured(
         }),
         r => r,
     }
+}
+
+/// A source file's text when it mentions Kinesis and is UTF-8 of a sane size; anything else is
+/// not one of ours (source code is only ours when it writes to Kinesis).
+fn read_code(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    if !code::mentions_kinesis(&bytes) {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
 }
 
 type ReadError = Box<(InputError, Option<(String, usize)>)>;

@@ -23,6 +23,11 @@ pub enum SourceKind {
     CloudFormation,
     Serverless,
     Export,
+    /// Application code (`load::code`), by comment syntax and key spelling.
+    Python,
+    JavaScript,
+    Java,
+    Go,
 }
 
 /// How one input format spells what help text names: parameters, the partition key, fixes, and

@@ -57,6 +57,8 @@ pub enum KeyExpr {
 pub struct Producer {
     pub origin: Origin,
     pub kind: ProducerKind,
+    /// What wrote the records, for messages: `EventBridge target`, `` `put_record` call``.
+    pub label: String,
     /// The stream's name or ARN as written (for linking and messages).
     pub stream_name: Val<String>,
     /// The stream resource the IaC refers to (`aws_kinesis_stream.x`), if any.

@@ -207,7 +207,10 @@ impl StreamView {
     /// Whether the stream gets a card in a large report: findings, throttling, samples.
     pub fn has_something_to_say(&self) -> bool {
         !self.findings.is_empty()
-            || self.observed.as_ref().is_some_and(|o| o.throttled_records > 0.0)
+            || self
+                .observed
+                .as_ref()
+                .is_some_and(|o| o.throttled_records > 0.0)
             || self.distribution.is_some()
             || self
                 .peak_utilisation
@@ -223,7 +226,10 @@ pub fn rank(streams: &[StreamView]) -> Vec<usize> {
             v.errors,
             v.observed.as_ref().map_or(0.0, |o| o.throttled_records),
             v.peak_utilisation.map_or(0.0, |p| p.0),
-            v.observed.as_ref().and_then(|o| o.max_age_ms).unwrap_or(0.0),
+            v.observed
+                .as_ref()
+                .and_then(|o| o.max_age_ms)
+                .unwrap_or(0.0),
             v.warnings,
             v.infos,
         )
@@ -291,7 +297,9 @@ impl HtmlInput {
                     let key = action.partition_key.get().map_or("", |k| k.as_str());
                     producers.push(format!(
                         "IoT rule `{}` (key `{key}`)",
-                        rule.name.get().map_or(rule.origin.address.as_str(), |n| n.as_str())
+                        rule.name
+                            .get()
+                            .map_or(rule.origin.address.as_str(), |n| n.as_str())
                     ));
                     if let Some(class) = analysis
                         .keys
@@ -338,7 +346,11 @@ impl HtmlInput {
             let mut v = StreamView {
                 name,
                 anchor,
-                region: s.arn.as_deref().and_then(|a| a.split(':').nth(3)).map(str::to_string),
+                region: s
+                    .arn
+                    .as_deref()
+                    .and_then(|a| a.split(':').nth(3))
+                    .map(str::to_string),
                 address: s.origin.address.clone(),
                 location,
                 mode,
@@ -403,12 +415,27 @@ fn consumer(m: &crate::model::EventSourceMapping) -> ConsumerView {
         address: m.origin.address.clone(),
         settings: vec![
             ("BatchSize", val(&m.batch_size, Some("100"))),
-            ("ParallelizationFactor", val(&m.parallelization_factor, Some("1"))),
-            ("MaximumBatchingWindowInSeconds", val(&m.batching_window, Some("0"))),
+            (
+                "ParallelizationFactor",
+                val(&m.parallelization_factor, Some("1")),
+            ),
+            (
+                "MaximumBatchingWindowInSeconds",
+                val(&m.batching_window, Some("0")),
+            ),
             ("StartingPosition", val(&m.starting_position, None)),
-            ("MaximumRetryAttempts", val(&m.max_retry_attempts, Some("-1 (until the record expires)"))),
-            ("MaximumRecordAgeInSeconds", val(&m.max_record_age, Some("-1 (the stream's retention)"))),
-            ("BisectBatchOnFunctionError", val(&m.bisect_on_error, Some("false"))),
+            (
+                "MaximumRetryAttempts",
+                val(&m.max_retry_attempts, Some("-1 (until the record expires)")),
+            ),
+            (
+                "MaximumRecordAgeInSeconds",
+                val(&m.max_record_age, Some("-1 (the stream's retention)")),
+            ),
+            (
+                "BisectBatchOnFunctionError",
+                val(&m.bisect_on_error, Some("false")),
+            ),
             ("OnFailure destination", destination),
             ("Enabled", val(&m.enabled, Some("true"))),
         ],
@@ -460,7 +487,11 @@ fn observed_view(
             ));
         }
     }
-    if so.incoming_records.is_none() && so.write_throttled.is_none() && ages.is_empty() && so.shard_records.is_empty() {
+    if so.incoming_records.is_none()
+        && so.write_throttled.is_none()
+        && ages.is_empty()
+        && so.shard_records.is_empty()
+    {
         return None;
     }
     let period = so
@@ -470,12 +501,11 @@ fn observed_view(
     let write_rate = so
         .incoming_records
         .map(|s| {
-            let per_s: Vec<(i64, f64)> = s
-                .0
-                .points
-                .iter()
-                .map(|&(t, v)| (t, v / s.0.period_s.max(1) as f64))
-                .collect();
+            let per_s: Vec<(i64, f64)> =
+                s.0.points
+                    .iter()
+                    .map(|&(t, v)| (t, v / s.0.period_s.max(1) as f64))
+                    .collect();
             downsample(&per_s)
         })
         .unwrap_or_default();
@@ -494,10 +524,19 @@ fn observed_view(
     let mut shard_peaks: Vec<(String, f64)> = so
         .shard_records
         .iter()
-        .map(|(id, s)| (id.clone(), s.peak().map_or(0.0, |p| p.1) / s.0.period_s.max(1) as f64))
+        .map(|(id, s)| {
+            (
+                id.clone(),
+                s.peak().map_or(0.0, |p| p.1) / s.0.period_s.max(1) as f64,
+            )
+        })
         .collect();
     if let Some(list) = &stream.shards {
-        let pos = |id: &str| list.iter().find(|r| r.shard_id == id).map(|r| r.starting_hash_key);
+        let pos = |id: &str| {
+            list.iter()
+                .find(|r| r.shard_id == id)
+                .map(|r| r.starting_hash_key)
+        };
         shard_peaks.sort_by_key(|(id, _)| (pos(id).is_none(), pos(id), id.clone()));
     }
     let max_age_ms = ages
@@ -520,14 +559,19 @@ fn observed_view(
 /// The busiest shard against 1,000 records/s: observed per-period peaks, else sampled per-second
 /// peaks (or mean rates), else the static prediction at the configured rate.
 fn peak_utilisation(v: &StreamView) -> Option<(f64, Basis)> {
-    let max = |it: &mut dyn Iterator<Item = f64>| it.fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+    let max = |it: &mut dyn Iterator<Item = f64>| {
+        it.fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
+    };
     if let Some(o) = &v.observed
         && let Some(p) = max(&mut o.shard_peaks.iter().map(|x| x.1))
     {
         return Some((p / SHARD_WRITE_RECORDS_PER_S, Basis::Observed));
     }
     if let Some(d) = &v.distribution {
-        let peaks = max(&mut d.shards.iter().filter_map(|s| s.peak_per_s.as_ref().map(|p| p.0 as f64)));
+        let peaks = max(&mut d
+            .shards
+            .iter()
+            .filter_map(|s| s.peak_per_s.as_ref().map(|p| p.0 as f64)));
         let rates = max(&mut d.shards.iter().filter_map(|s| s.records_per_s));
         if let Some(p) = peaks.or(rates) {
             return Some((p / SHARD_WRITE_RECORDS_PER_S, Basis::Samples));
@@ -550,7 +594,10 @@ fn peak_utilisation(v: &StreamView) -> Option<(f64, Basis)> {
     if let (Some(top), Some(rate)) = (top_share, v.expected_records_per_s) {
         return Some((top * rate / SHARD_WRITE_RECORDS_PER_S, Basis::Predicted));
     }
-    if let (Some(rate), Some(cap)) = (observed_peak, v.observed.as_ref().and_then(|o| o.capacity_per_s)) {
+    if let (Some(rate), Some(cap)) = (
+        observed_peak,
+        v.observed.as_ref().and_then(|o| o.capacity_per_s),
+    ) {
         return Some((rate / cap, Basis::AtLeast));
     }
     None
@@ -575,11 +622,17 @@ fn attribute(
             add(sp, si);
         }
         if let Some(so) = observed.streams.get(si) {
-            for x in [so.incoming_records, so.incoming_bytes, so.write_throttled, so.read_throttled, so.iterator_age]
-                .into_iter()
-                .flatten()
-                .chain(so.shard_records.values().copied())
-                .chain(so.shard_throttled.values().copied())
+            for x in [
+                so.incoming_records,
+                so.incoming_bytes,
+                so.write_throttled,
+                so.read_throttled,
+                so.iterator_age,
+            ]
+            .into_iter()
+            .flatten()
+            .chain(so.shard_records.values().copied())
+            .chain(so.shard_throttled.values().copied())
             {
                 add(x.0.span, si);
             }
@@ -607,7 +660,11 @@ fn attribute(
     for m in &model.mappings {
         if let Some(si) = m.stream {
             add(m.origin.span, si);
-            if let Some(s) = m.function.get().and_then(|f| observed.functions.get(crate::observed::function_label(f))) {
+            if let Some(s) = m
+                .function
+                .get()
+                .and_then(|f| observed.functions.get(crate::observed::function_label(f)))
+            {
                 add(s.0.span, si);
             }
         }
@@ -1009,11 +1066,7 @@ fn chart(c: &Chart) -> String {
             );
         }
         if i % label_every == 0 {
-            let label = if others {
-                id.clone()
-            } else {
-                short_id(id)
-            };
+            let label = if others { id.clone() } else { short_id(id) };
             let _ = write!(
                 s,
                 r#"<text class="tick" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
@@ -1053,7 +1106,12 @@ fn chart(c: &Chart) -> String {
 /// Every shard in hash order as one cell, darker with load, red over the limit: where in the
 /// keyspace the load sits, at any shard count.
 fn heat_strip(c: &Chart) -> String {
-    let busiest = c.bars.iter().map(|b| b.1).fold(0.0f64, f64::max).max(f64::MIN_POSITIVE);
+    let busiest = c
+        .bars
+        .iter()
+        .map(|b| b.1)
+        .fold(0.0f64, f64::max)
+        .max(f64::MIN_POSITIVE);
     let (left, right, top, h) = (72.0, 16.0, 22.0, 26.0);
     let w = CHART_W - left - right;
     let total_h = top + h + 20.0;
@@ -1114,12 +1172,17 @@ struct TimeChart<'a> {
 /// Hour-and-minute ticks on a round interval for the window's length.
 fn time_ticks(from: i64, to: i64) -> Vec<i64> {
     let span = (to - from).max(60);
-    let step = [60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800]
-        .into_iter()
-        .find(|&st| span / st <= 8)
-        .unwrap_or(604800);
+    let step = [
+        60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800,
+    ]
+    .into_iter()
+    .find(|&st| span / st <= 8)
+    .unwrap_or(604800);
     let first = (from + step - 1).div_euclid(step) * step;
-    (0..).map(|i| first + i * step).take_while(|&t| t <= to).collect()
+    (0..)
+        .map(|i| first + i * step)
+        .take_while(|&t| t <= to)
+        .collect()
 }
 
 fn timechart(c: &TimeChart) -> String {
@@ -1213,7 +1276,13 @@ fn timechart(c: &TimeChart) -> String {
     for (label, class, points) in &c.series {
         let mut d = String::new();
         for (i, (t, v)) in points.iter().enumerate() {
-            let _ = write!(d, "{}{:.1} {:.1}", if i == 0 { "M" } else { " L" }, x(*t), y(*v));
+            let _ = write!(
+                d,
+                "{}{:.1} {:.1}",
+                if i == 0 { "M" } else { " L" },
+                x(*t),
+                y(*v)
+            );
         }
         let _ = write!(
             s,
@@ -1667,7 +1736,9 @@ fn observed_section(o: &ObservedView) -> String {
 fn consumers_section(v: &StreamView) -> String {
     let mut s = String::from(r#"<div class="subsection"><h4>Consumers</h4>"#);
     if v.consumers.is_empty() {
-        s.push_str(r#"<p class="empty">No event source mapping reads this stream in the inputs.</p>"#);
+        s.push_str(
+            r#"<p class="empty">No event source mapping reads this stream in the inputs.</p>"#,
+        );
     } else {
         // One column per mapping, one row per setting: nine settings do not fit across.
         s.push_str(r#"<table class="consumers"><thead><tr><th>Setting</th>"#);
@@ -1831,7 +1902,12 @@ fn header(report: &Report, input: &HtmlInput) -> String {
             (Some(a), Some(b)) => vec![format!("{a} to {b}")],
             _ => Vec::new(),
         });
-        let cli = join(&|e| e.aws_cli_version.iter().map(|v| v.split(' ').next().unwrap_or(v).to_string()).collect());
+        let cli = join(&|e| {
+            e.aws_cli_version
+                .iter()
+                .map(|v| v.split(' ').next().unwrap_or(v).to_string())
+                .collect()
+        });
         let _ = write!(
             h,
             r#"<dl class="facts"><div><dt>Account</dt><dd>{}</dd></div><div><dt>Regions</dt><dd>{}</dd></div><div><dt>Exported</dt><dd>{}</dd></div><div><dt>Metrics window</dt><dd>{}</dd></div><div><dt>AWS CLI</dt><dd>{}</dd></div></dl>"#,
@@ -1920,7 +1996,10 @@ fn overview(input: &HtmlInput) -> String {
         let shards = v
             .mode
             .strip_prefix("provisioned, ")
-            .map(|m| m.trim_end_matches(" open shards").trim_end_matches(" open shard"))
+            .map(|m| {
+                m.trim_end_matches(" open shards")
+                    .trim_end_matches(" open shard")
+            })
             .unwrap_or(&v.mode);
         let cls = if v.errors > 0 {
             " class=error"
@@ -1998,7 +2077,11 @@ pub fn render(report: &Report, input: &HtmlInput, config: &Config) -> String {
     let throttled = input
         .streams
         .iter()
-        .filter(|v| v.observed.as_ref().is_some_and(|o| o.throttled_records > 0.0))
+        .filter(|v| {
+            v.observed
+                .as_ref()
+                .is_some_and(|o| o.throttled_records > 0.0)
+        })
         .count();
     if input.streams.iter().any(|v| v.observed.is_some()) {
         h.push_str(&card(throttled, "streams throttled on write", "error"));

@@ -192,7 +192,7 @@ fn check_producers(ctx: &Ctx, out: &mut Vec<Finding>) {
                     super::plural(n as u64, "character", "characters"),
                     limits::PARTITION_KEY_MIN,
                     limits::PARTITION_KEY_MAX,
-                    p.kind.label()
+                    p.label
                 ),
                 super::plural(n as u64, "character", "characters"),
                 format!(
@@ -205,13 +205,19 @@ fn check_producers(ctx: &Ctx, out: &mut Vec<Finding>) {
         if ctx.auto_distribution(p.stream) {
             continue;
         }
+        let written = p.key.get().map(String::as_str).unwrap_or_default();
+        let what = if written.trim_matches(['"', '\'', '`']) == value {
+            format!("partition key `{value}` is a constant")
+        } else {
+            format!("partition key `{written}` is always `{value}`")
+        };
         let mut f = ctx.finding(
             &META,
             span,
             p.key.path.clone(),
             format!(
-                "partition key `{value}` is a constant: every record the {} writes goes to one shard of {stream}",
-                p.kind.label()
+                "{what}: every record the {} writes goes to one shard of {stream}",
+                p.label
             ),
             "the same key for every record",
             format!(

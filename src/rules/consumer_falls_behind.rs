@@ -2,11 +2,14 @@
 //! (`--record-time`), the configured mapping cannot keep up: some ordering group receives records
 //! faster than it processes them, so IteratorAge grows without bound. The help gives the smallest
 //! ParallelizationFactor and BatchSize that keep up (steady-state model of `shardlint simulate`).
+//! Keys reach ordering groups by the configured group model; the message says how many of the
+//! three models (`ordering.rs`) also fall behind.
 
-use super::{Ctx, RuleMeta, param_name};
 use super::iterator_age_growing::MIN_AGE_MS;
+use super::{Ctx, RuleMeta, param_name};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
 use crate::observed::{describe_age, duration_ms, function_label, growing};
+use crate::ordering::GroupModel;
 use crate::simulate::{SimConfig, Workload, assess};
 
 pub static META: RuleMeta = RuleMeta {
@@ -36,6 +39,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         };
         cfg.record_time = *record_time;
+        cfg.group_model = ctx.config.group_model;
         let Some(map) = ctx.analysis.shard_maps[s.stream].map() else {
             continue;
         };
@@ -57,6 +61,36 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if !a.falls_behind {
             continue;
         }
+        let behind: Vec<GroupModel> = GroupModel::ALL
+            .into_iter()
+            .filter(|&gm| {
+                gm == cfg.group_model || {
+                    let mut c = cfg.clone();
+                    c.group_model = gm;
+                    assess(&c, &workload).falls_behind
+                }
+            })
+            .collect();
+        let models = if behind.len() == GroupModel::ALL.len() {
+            format!(
+                "model `{}`, the same under all {} group models",
+                cfg.group_model.name(),
+                behind.len()
+            )
+        } else {
+            let keeps_up: Vec<String> = GroupModel::ALL
+                .iter()
+                .filter(|m| !behind.contains(m))
+                .map(|m| format!("`{}`", m.name()))
+                .collect();
+            format!(
+                "model `{}`; falls behind under {} of {} group models, not under {}",
+                cfg.group_model.name(),
+                behind.len(),
+                GroupModel::ALL.len(),
+                keeps_up.join(", ")
+            )
+        };
         let (load, capacity) = a
             .busiest
             .as_ref()
@@ -70,7 +104,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             (None, None) => "make the function faster or add shards: no ParallelizationFactor and BatchSize keep up".into(),
         };
         let mut message = format!(
-            "the busiest ordering group receives `{load:.1}` records/s but processes `{capacity:.1}` records/s (`{:.0}%` utilization): IteratorAge grows without bound",
+            "the busiest ordering group receives `{load:.1}` records/s but processes `{capacity:.1}` records/s (`{:.0}%` utilization): IteratorAge grows without bound ({models})",
             a.utilization * 100.0
         );
         let mut related = Vec::new();

@@ -2,7 +2,7 @@
 //! (more than `hot-key-share`, default 50%). A key never splits across shards or ordering groups,
 //! so neither more shards nor ParallelizationFactor help that key.
 
-use super::{Ctx, RuleMeta, key_span, pct, thousands};
+use super::{Ctx, RuleMeta, pct, thousands};
 use crate::diagnostic::{Finding, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -36,7 +36,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             if share_of_shard <= ctx.config.hot_key_share || shard.records < 2 {
                 continue;
             }
-            let (span, path) = key_span(ctx.model, s.rule, s.action);
+            let (span, path) = super::sample_key_span(ctx.model, s);
             let estimate = if k.error > 0 { " (estimated)" } else { "" };
             out.push(ctx.finding(
                 &META,

@@ -9,7 +9,7 @@
 //! unlucky. Two shards fed `${newuuid()}` over 10,000 records stay below 52.0%. A sample whose
 //! records all carry one key needs no test: every record of that key lands on one shard.
 
-use super::{Ctx, RuleMeta, key_span, pct, thousands};
+use super::{Ctx, RuleMeta, pct, thousands};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
 
 pub static META: RuleMeta = RuleMeta {
@@ -52,7 +52,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if !concentrated && breaches.is_empty() {
             continue;
         }
-        let (span, path) = key_span(ctx.model, s.rule, s.action);
+        let (span, path) = super::sample_key_span(ctx.model, s);
         let mut parts = Vec::new();
         if concentrated {
             parts.push(format!(
@@ -93,15 +93,22 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let (label, help) = if concentrated {
             (
                 format!("{} of the records land on one shard", pct(hot.share)),
-                "spread the key: key by a per-device field with many values, or by `${newuuid()}` when per-device order does not matter; add shards only if the keys are already spread",
+                match s.producer.and_then(|i| ctx.model.producers.get(i)) {
+                    // Other producers: their own syntax.
+                    Some(p) => format!(
+                        "spread the key: key by a field with many values, e.g. `{}`; add shards only if the keys are already spread",
+                        p.per_record_example
+                    ),
+                    None => "spread the key: key by a per-device field with many values, or by `${newuuid()}` when per-device order does not matter; add shards only if the keys are already spread".into(),
+                },
             )
         } else {
             (
                 "records from this action breach a shard's write limit".to_string(),
-                "a shard takes 1,000 records/s and 1 MiB/s in every second: add shards (or make the stream on-demand) for the peak, or smooth the producer's bursts (retry throttled records with backoff)",
+                "a shard takes 1,000 records/s and 1 MiB/s in every second: add shards (or make the stream on-demand) for the peak, or smooth the producer's bursts (retry throttled records with backoff)".to_string(),
             )
         };
-        let mut f = ctx.finding(&META, span, path, parts.join("; "), label, help.into());
+        let mut f = ctx.finding(&META, span, path, parts.join("; "), label, help);
         f.related.push(RelatedSpan {
             span: stream.origin.span,
             path: stream.origin.address.clone(),

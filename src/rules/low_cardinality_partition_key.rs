@@ -43,8 +43,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let written = p.key.get().cloned().unwrap_or_default();
         let message = match (count, shards) {
             (Some(c), Some(n)) => format!(
-                "partition key `{written}` takes at most {}: at most {c} of {n} shards of {stream} can receive records",
-                plural(*c, "value", "values")
+                "partition key `{written}` takes at most {}: at most {c} of {n} shards of `{}` can receive records",
+                plural(*c, "value", "values"),
+                p.stream
+                    .and_then(|i| ctx.model.streams.get(i))
+                    .map(|s| s.display_name())
+                    .unwrap_or_default()
             ),
             (Some(c), None) => format!(
                 "partition key `{written}` takes at most {}: at most {c} shards of {stream} can receive records",

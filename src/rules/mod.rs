@@ -328,6 +328,15 @@ pub fn key_example(kind: SourceKind, template: &str) -> String {
     (kind.dialect().key_example)(template)
 }
 
+/// Where a sample-driven finding points: the producer's key (or the producer when the service
+/// picks the key), else the IoT action's key, else the action.
+pub fn sample_key_span(model: &Model, s: &crate::samples::ActionSamples) -> (Span, String) {
+    if let Some(p) = s.producer.and_then(|i| model.producers.get(i)) {
+        return (p.key.span.unwrap_or(p.origin.span), p.key.path.clone());
+    }
+    key_span(model, s.rule, s.action)
+}
+
 /// Where a sample-driven finding about a Kinesis action points: its key, else the action.
 pub fn key_span(model: &Model, rule: usize, action: usize) -> (Span, String) {
     let a = &model.rules[rule].actions[action];

@@ -21,6 +21,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if u.count == 0 {
             continue;
         }
+        // IoT templates only: a producer's JSONPath has no IoT Undefined semantics.
+        if s.producer.is_some() {
+            continue;
+        }
         let rule = &ctx.model.rules[s.rule];
         let action = &rule.actions[s.action];
         let Some(span) = action.partition_key.span else {

@@ -108,7 +108,7 @@ pub struct SimulateArgs {
     /// Seed of the PRNG for `--fail-rate` and record-time distributions
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Key → ordering group model: `first-seen-round-robin` or `hash-mod`
+    /// Key → ordering group model: `first-seen-round-robin`, `hash-mod` or `java-hash-mod`
     #[arg(long, default_value = "first-seen-round-robin")]
     pub group_model: String,
 
@@ -329,8 +329,9 @@ pub fn config(a: &SimulateArgs) -> Result<SimConfig, String> {
     let fail_rate = parse_rate(&a.fail_rate)?;
     let group_model = GroupModel::parse(&a.group_model).ok_or_else(|| {
         format!(
-            "`--group-model {}` is not a model: use `first-seen-round-robin` or `hash-mod`",
-            a.group_model
+            "`--group-model {}` is not a model: use {}",
+            a.group_model,
+            GroupModel::NAMES
         )
     })?;
     let poison = a

@@ -455,6 +455,7 @@ fn event_targets(t: &Tpl, props: &Node, pp: &str, origin: &Origin) -> Vec<crate:
                 ..origin.clone()
             },
             kind: ProducerKind::EventBridgeTarget,
+            label: ProducerKind::EventBridgeTarget.label().into(),
             sample_path: Some(key.get().cloned().unwrap_or_else(|| "$.id".into())),
             per_record_example: cfn_setting(
                 t,
@@ -495,6 +496,7 @@ fn pipe(t: &Tpl, props: &Node, pp: &str, origin: Origin) -> Option<crate::model:
     let at = key.span.unwrap_or(origin.span);
     Some(Producer {
         kind: ProducerKind::Pipe,
+        label: ProducerKind::Pipe.label().into(),
         sample_path: key.get().filter(|k| k.starts_with("$.")).cloned(),
         per_record_example: cfn_setting(t, at, "PartitionKey", "$.body.deviceId"),
         stream_name: target,

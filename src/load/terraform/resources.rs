@@ -349,6 +349,7 @@ impl<'a, 'i> ResourceCtx<'a, 'i> {
         Some(Producer {
             origin,
             kind: ProducerKind::EventBridgeTarget,
+            label: ProducerKind::EventBridgeTarget.label().into(),
             sample_path: Some(key.get().cloned().unwrap_or_else(|| "$.id".into())),
             stream_name: arn,
             stream_ref: arn_res.reference,
@@ -401,6 +402,7 @@ impl<'a, 'i> ResourceCtx<'a, 'i> {
         Some(Producer {
             origin,
             kind: ProducerKind::Pipe,
+            label: ProducerKind::Pipe.label().into(),
             sample_path: key.get().filter(|k| k.starts_with("$.")).cloned(),
             stream_name: target,
             stream_ref: target_res.reference,
