@@ -1159,8 +1159,7 @@ fn heat_strip(c: &Chart) -> String {
 struct TimeChart<'a> {
     class: &'a str,
     title: String,
-    /// (legend, CSS class, points (Unix seconds, value))
-    series: Vec<(String, &'a str, &'a [(i64, f64)])>,
+    series: Vec<Line<'a>>,
     fmt: &'a dyn Fn(f64) -> String,
     unit: f64,
     limit: Option<(f64, String)>,
@@ -1168,6 +1167,9 @@ struct TimeChart<'a> {
     marks: Option<(&'a [(i64, f64)], String)>,
     window: (i64, i64),
 }
+
+/// One series of a [`TimeChart`]: legend, CSS class, points (Unix seconds, value).
+struct Line<'a>(String, &'a str, &'a [(i64, f64)]);
 
 /// Hour-and-minute ticks on a round interval for the window's length.
 fn time_ticks(from: i64, to: i64) -> Vec<i64> {
@@ -1211,7 +1213,7 @@ fn timechart(c: &TimeChart) -> String {
     );
     // Legend: its own row under the title, so neither covers the other.
     let mut lx = left;
-    for (label, class, _) in &c.series {
+    for Line(label, class, _) in &c.series {
         let _ = write!(
             s,
             r#"<line class="ts {class}" x1="{lx}" x2="{}" y1="32" y2="32"/><text class="tick" x="{}" y="36">{}</text>"#,
@@ -1273,7 +1275,7 @@ fn timechart(c: &TimeChart) -> String {
             );
         }
     }
-    for (label, class, points) in &c.series {
+    for Line(label, class, points) in &c.series {
         let mut d = String::new();
         for (i, (t, v)) in points.iter().enumerate() {
             let _ = write!(
@@ -1697,7 +1699,7 @@ fn observed_section(o: &ObservedView) -> String {
         s.push_str(&timechart(&TimeChart {
             class: "write-rate",
             title: "Write rate against the stream's capacity (records/s)".into(),
-            series: vec![(
+            series: vec![Line(
                 "IncomingRecords per second".into(),
                 "rate",
                 o.write_rate.as_slice(),
@@ -1720,7 +1722,9 @@ fn observed_section(o: &ObservedView) -> String {
                 .ages
                 .iter()
                 .enumerate()
-                .map(|(i, (l, p))| (l.replace('`', ""), classes[i % classes.len()], p.as_slice()))
+                .map(|(i, (l, p))| {
+                    Line(l.replace('`', ""), classes[i % classes.len()], p.as_slice())
+                })
                 .collect(),
             fmt: &age_tick,
             unit,
