@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Distribution engine benchmark: builds in release with the multi-buffer MD5 feature and prints
-# keys/s vs Python hashlib, envelope throughput and peak RSS. Figures, not a pass/fail test.
-# Usage: scripts/bench.sh [--scalar]   (--scalar: md-5 only, no `fast-md5`)
+# The distribution benchmark in one run: shardlint (release, default build), a previous
+# shardlint binary (PREV=path, optional), a plain Python hashlib script and DuckDB (the `duckdb`
+# wheel, when installed) on the same generated files, interleaved, with ratios and peak RSS.
+# Figures, not a pass/fail test. Data goes to $BENCH_DIR (default /tmp/shardlint-bench, about
+# 1.5 GB) and is deleted afterwards unless KEEP=1.
+# Usage: scripts/bench.sh [--quick] [--only CASE,...]    Environment: PREV, ROUNDS, BENCH_DIR, KEEP
 set -euo pipefail
 cd "$(dirname "$0")/.."
-features=(--features fast-md5)
-if [[ "${1:-}" == "--scalar" ]]; then features=(); fi
-cargo bench --no-run --bench distribution "${features[@]}"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-cargo bench --bench distribution "${features[@]}"
+dir="${BENCH_DIR:-/tmp/shardlint-bench}"
+cargo build --release --quiet
+python3 scripts/bench-data.py "$dir"
+if [[ "${KEEP:-0}" != 1 ]]; then trap 'rm -rf "$dir"' EXIT; fi
+python3 scripts/bench.py target/release/shardlint "$dir" "$@"

@@ -12,10 +12,7 @@ use crate::render;
 use crate::rules::RULES;
 
 /// Cargo features compiled in, for `--version`.
-pub const FEATURES: &[&str] = &[
-    #[cfg(feature = "fast-md5")]
-    "fast-md5",
-];
+pub const FEATURES: &[&str] = &[];
 
 /// `0.1.0 (abc123def 2026-11-30)`: the version and the git commit it was built from.
 pub fn version_line() -> String {
@@ -34,13 +31,14 @@ pub fn long_version_line() -> String {
 static VERSION: LazyLock<String> = LazyLock::new(version_line);
 static LONG_VERSION: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "{}\nfeatures: {}\nrules: {}\n",
+        "{}\nfeatures: {}\nmd5: {}\nrules: {}\n",
         version_line(),
         if FEATURES.is_empty() {
             "none".to_string()
         } else {
             FEATURES.join(", ")
         },
+        crate::md5_lanes::backend().name(),
         RULES.len()
     )
 });

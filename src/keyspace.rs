@@ -1,8 +1,8 @@
 //! The Kinesis keyspace: MD5 of a partition key's UTF-8 bytes as a big-endian u128, where a
 //! record lands ([`place`]: its `ExplicitHashKey` if set, else that MD5), and the shard map that
-//! owns each hash (open shards only, binary search). Every hash and shard lookup in shardlint
-//! goes through here (`distribute`, `simulate`, `check --samples`); it is tested against
-//! independent vectors.
+//! owns each hash (open shards only; binary search, or [`ShardLookup`]'s prefix table for hot
+//! loops). Every hash and shard lookup in shardlint goes through here (`distribute`, `simulate`,
+//! `check --samples`); it is tested against independent vectors.
 
 use md5::{Digest, Md5};
 
@@ -236,6 +236,60 @@ impl ShardMap {
     pub fn shard_for_key(&self, key: &str) -> &OpenShard {
         &self.shards[place(self, key, None)]
     }
+
+    /// A lookup table for placing many hashes: see [`ShardLookup`].
+    pub fn lookup(&self) -> ShardLookup<'_> {
+        ShardLookup::new(self)
+    }
+}
+
+/// `ShardMap::shard_index` for hot loops: a table on the top bits of the hash gives the shard
+/// that owns the start of each prefix, so a hash needs only the shard starts inside its prefix
+/// (none for an even map up to a quarter of the prefixes; one or two for 100,000 resharded
+/// shards) instead of a binary search over every `u128` start. Built in one merge pass.
+pub struct ShardLookup<'m> {
+    starts: &'m [u128],
+    shift: u32,
+    /// Per prefix: index of the shard owning the prefix's first hash; one extra entry (the last
+    /// shard) closes the last prefix.
+    first: Vec<u32>,
+}
+
+impl<'m> ShardLookup<'m> {
+    fn new(map: &'m ShardMap) -> Self {
+        let starts = map.starts.as_slice();
+        // About four prefixes a shard, 256 at least and 2^18 (1 MiB) at most.
+        let bits = (usize::BITS - starts.len().leading_zeros() + 2).clamp(8, 18);
+        let shift = 128 - bits;
+        let mut first = Vec::with_capacity((1 << bits) + 1);
+        let mut i = 0usize;
+        for p in 0..1u128 << bits {
+            let lo = p << shift;
+            while i + 1 < starts.len() && starts[i + 1] <= lo {
+                i += 1;
+            }
+            first.push(i as u32);
+        }
+        first.push(starts.len().saturating_sub(1) as u32);
+        ShardLookup {
+            starts,
+            shift,
+            first,
+        }
+    }
+
+    /// Index (into `shards()`) of the open shard that owns `hash`; always `shard_index(hash)`.
+    #[inline]
+    pub fn index(&self, hash: u128) -> usize {
+        let p = (hash >> self.shift) as usize;
+        let (lo, hi) = (self.first[p] as usize, self.first[p + 1] as usize);
+        if lo == hi {
+            return lo;
+        }
+        // The owner lies in lo..=hi: the owners of this prefix's first hash and of the next's.
+        let window = &self.starts[lo + 1..=hi];
+        lo + window.partition_point(|&s| s <= hash)
+    }
 }
 
 /// Gaps, overlaps and inverted ranges among open shards sorted by start.
@@ -363,6 +417,54 @@ mod tests {
         }
         let eight = ShardMap::even(8);
         assert_eq!(eight.shards()[1].start, 1u128 << 125);
+    }
+
+    #[test]
+    fn lookup_table_agrees_with_binary_search() {
+        // Even maps of several sizes, and an uneven resharded map with tiny and huge shards
+        // (several starts inside one prefix, prefixes inside one shard).
+        let mut maps: Vec<ShardMap> = [1u32, 2, 3, 64, 1000, 100_000]
+            .iter()
+            .map(|&n| ShardMap::even(n))
+            .collect();
+        let mut s = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        let mut cuts: Vec<u128> = (0..5000)
+            .map(|i| {
+                let r = (next() as u128) << 64 | next() as u128;
+                // Half the cuts crowd into the first 2^-20 of the keyspace.
+                if i % 2 == 0 { r >> 20 } else { r }
+            })
+            .filter(|&c| c > 0)
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut recs = Vec::new();
+        let mut lo = 0u128;
+        for (i, &c) in cuts.iter().enumerate() {
+            recs.push(rec(&format!("s{i}"), lo, c - 1, false));
+            lo = c;
+        }
+        recs.push(rec("last", lo, MAX_HASH, false));
+        maps.push(ShardMap::from_records(&recs).unwrap());
+        for m in &maps {
+            let t = m.lookup();
+            let mut probes: Vec<u128> = (0..20_000)
+                .map(|_| (next() as u128) << 64 | next() as u128)
+                .collect();
+            for sh in m.shards().iter().take(3000) {
+                probes.extend([sh.start, sh.end, sh.start.saturating_sub(1)]);
+            }
+            probes.extend([0, MAX_HASH, 1, MAX_HASH - 1]);
+            for h in probes {
+                assert_eq!(t.index(h), m.shard_index(h), "{} shards, {h}", m.len());
+            }
+        }
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod fix;
 pub mod keyspace;
 pub mod link;
 pub mod load;
+pub mod md5_lanes;
 pub mod model;
 pub mod numbers;
 pub mod observed;

@@ -17,8 +17,11 @@ fn run(
     seed: u64,
 ) -> shardlint::distribution::DistributionReport {
     let src = KeySource::template(template).expect("template parses");
+    // 100,000 vehicles are past the default exact cap (57,344 keys): raise it so the distinct
+    // counts below are exact, not the HyperLogLog estimate.
     let opts = Options {
         seed,
+        exact_keys: 262_144,
         ..Options::default()
     };
     distribute(&[samples.to_path_buf()], &src, &ShardMap::even(8), &opts).unwrap()

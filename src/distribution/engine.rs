@@ -14,7 +14,7 @@ use super::keys::{Ctx, Extracted, KeySource, extract, given_key};
 use super::peaks::{PeakBatch, Peaks};
 use super::report::{Example, Location};
 use super::sketch::{HyperLogLog, KeyCounter, KeyUpdate};
-use crate::keyspace::{ShardMap, placement_hash};
+use crate::keyspace::{ShardLookup, ShardMap, placement_hash};
 use crate::ordering::GroupModel;
 use crate::records::reader::{self, Chunk, InputFormat, ReadEvent, Unit};
 
@@ -62,10 +62,13 @@ impl Default for Options {
     }
 }
 
-/// Distinct keys counted exactly: 16 partitions of 57,344 keys, which fills each partition's
-/// 2^16-bucket table to hashbrown's 7/8 load instead of doubling it (48-byte slots, 4-byte
-/// buckets and the key bytes: about 85 MB in all with 36-byte keys).
-pub const DEFAULT_EXACT_KEYS: usize = 917_504;
+/// Distinct keys counted exactly: 16 partitions of 3,584 keys, which fills each partition's
+/// 2^12-bucket table to hashbrown's 7/8 load. A partition (56-byte slots, 5-byte buckets, the
+/// key bytes: about 330 KB with 36-byte keys) stays in a core's L2 cache, so a key costs the
+/// same whether there are a thousand or ten million distinct ones; a table of 917,504 keys
+/// (the earlier default) missed the cache on every record past a few hundred thousand keys and
+/// ran 1.8 times slower. `--exact-keys` raises it for exact counts of more keys.
+pub const DEFAULT_EXACT_KEYS: usize = 57_344;
 
 pub const DEFAULT_SEED: u64 = 0x5348_4152_444c_494e; // "SHARDLIN"
 
@@ -170,58 +173,54 @@ pub(crate) struct State {
     pub input_errors: Vec<String>,
     /// Global index of the next item.
     seq: u64,
+    /// Per-worker-thread shard counters and HyperLogLog, merged once by `finish`: a chunk's
+    /// slices never allocate or merge a counter per shard (100,000 shards made that the cost).
+    workers: Vec<std::sync::Mutex<Counts>>,
 }
 
-/// `ShardMap::shard_index` through a table on the top bits of the hash: a prefix whose whole
-/// hash range holds no shard start maps to one shard, found without the binary search over
-/// `u128` starts; the other prefixes (and unsorted maps) ask the map itself, so the answer is
-/// always `map.shard_index(h)`.
-struct ShardLookup<'m> {
-    map: &'m ShardMap,
-    /// Per prefix: the shard, or `u32::MAX` when the prefix needs the binary search.
-    direct: Vec<u32>,
+/// The fixed-size counters one worker thread adds into.
+struct Counts {
+    shard_records: Vec<u64>,
+    shard_bytes: Vec<u64>,
+    /// `hash-mod` group records, `shard * factor + group`.
+    hash_groups: Vec<u64>,
+    hll: HyperLogLog,
 }
 
-const LOOKUP_BITS: u32 = 12;
+/// One rayon task's results over a slice of a chunk, column by column (a record's key, MD5,
+/// bytes, sequence number and shard sit at one index), with `order` listing the indices by
+/// key-table partition so each partition reads its own records in input order.
+#[derive(Default)]
+struct Sub<'a> {
+    /// Outcomes and examples only: the per-shard counters are the worker's.
+    tally: Tally,
+    keys: Vec<Cow<'a, str>>,
+    hashes: Vec<u128>,
+    /// (data + key bytes, global record index, shard)
+    info: Vec<(u64, u64, u32)>,
+    /// Record indices grouped by partition: partition p is `order[start[p]..start[p + 1]]`.
+    order: Vec<u32>,
+    start: [u32; PARTITIONS + 1],
+    /// Timestamps (Unix ms) by index into `keys`, for records that have one.
+    times: Vec<(u32, i64)>,
+    peaks: PeakBatch,
+}
 
-impl<'m> ShardLookup<'m> {
-    fn new(map: &'m ShardMap) -> Self {
-        let starts: Vec<u128> = map.shards().iter().map(|s| s.start).collect();
-        let shift = 128 - LOOKUP_BITS;
-        let direct = (0..1u128 << LOOKUP_BITS)
-            .map(|p| {
-                let lo = p << shift;
-                let hi = lo | ((1u128 << shift) - 1);
-                let first_at_or_after = starts.partition_point(|&s| s < lo);
-                let none_inside = starts.get(first_at_or_after).is_none_or(|&s| s > hi);
-                if starts.is_sorted() && none_inside {
-                    map.shard_index(lo) as u32
-                } else {
-                    u32::MAX
+impl Sub<'_> {
+    fn partition(&self, p: usize) -> impl Iterator<Item = KeyUpdate<'_>> {
+        self.order[self.start[p] as usize..self.start[p + 1] as usize]
+            .iter()
+            .map(|&i| {
+                let (bytes, seq, shard) = self.info[i as usize];
+                KeyUpdate {
+                    key: Cow::Borrowed(&self.keys[i as usize]),
+                    hash: self.hashes[i as usize],
+                    bytes,
+                    seq,
+                    shard,
                 }
             })
-            .collect();
-        ShardLookup { map, direct }
     }
-
-    #[inline]
-    fn index(&self, h: u128) -> usize {
-        match self.direct[(h >> (128 - LOOKUP_BITS)) as usize] {
-            u32::MAX => self.map.shard_index(h),
-            i => i as usize,
-        }
-    }
-}
-
-/// A keyed record before hashing: (key, data bytes, explicit hash, seq, time in Unix ms).
-type Keyed<'a> = (Cow<'a, str>, u64, Option<u128>, u64, Option<i64>);
-
-/// One rayon task's results over a slice of a chunk.
-struct Sub<'a> {
-    tally: Tally,
-    hll: Option<HyperLogLog>,
-    buckets: Vec<Vec<KeyUpdate<'a>>>,
-    peaks: PeakBatch,
 }
 
 fn example(path: &str, unit: Unit, no: u64, raw: &[u8], reason: String) -> Example {
@@ -274,6 +273,44 @@ impl State {
             files: Vec::new(),
             input_errors: Vec::new(),
             seq: 0,
+            workers: (0..rayon::current_num_threads().max(1))
+                .map(|_| {
+                    std::sync::Mutex::new(Counts {
+                        shard_records: vec![0; n],
+                        shard_bytes: vec![0; n],
+                        hash_groups: if factor > 1 {
+                            vec![0; n * factor as usize]
+                        } else {
+                            Vec::new()
+                        },
+                        hll: HyperLogLog::default(),
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// The counters of the calling rayon worker, created on its first use.
+    fn worker(&self) -> std::sync::MutexGuard<'_, Counts> {
+        let i = rayon::current_thread_index().unwrap_or(0) % self.workers.len();
+        // A poisoned lock means a worker panicked, which rayon re-raises anyway.
+        self.workers[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds every worker's counters into the totals (once, after the last chunk).
+    fn finish(&mut self) {
+        for w in self.workers.drain(..) {
+            let w = w.into_inner().unwrap_or_else(|e| e.into_inner());
+            for (a, b) in self.tally.shard_records.iter_mut().zip(&w.shard_records) {
+                *a += b;
+            }
+            for (a, b) in self.tally.shard_bytes.iter_mut().zip(&w.shard_bytes) {
+                *a += b;
+            }
+            for (a, b) in self.tally.hash_groups.iter_mut().zip(&w.hash_groups) {
+                *a += b;
+            }
+            self.hll.merge(&w.hll);
         }
     }
 
@@ -295,7 +332,6 @@ impl State {
         let seq_base = self.seq;
         self.seq += chunk.items.len() as u64;
         let path = self.files[chunk.input].0.clone();
-        let n = self.n_shards;
         let factor = self.factor as u128;
         let hash_mod = factor > 1;
         let sub_items = chunk
@@ -310,14 +346,12 @@ impl State {
             .map(|(si, items)| {
                 let base = seq_base + (si * sub_items) as u64;
                 let mut s = Sub {
-                    tally: Tally::new(n, if hash_mod { factor as usize } else { 0 }),
-                    hll: None,
-                    buckets: (0..PARTITIONS)
-                        .map(|_| Vec::with_capacity(items.len() / PARTITIONS * 5 / 4 + 8))
-                        .collect(),
-                    peaks: PeakBatch::default(),
+                    keys: Vec::with_capacity(items.len()),
+                    info: Vec::with_capacity(items.len()),
+                    ..Sub::default()
                 };
-                let mut keyed: Vec<Keyed> = Vec::with_capacity(items.len());
+                // `ExplicitHashKey`s (get-records only), by index into `s.keys`.
+                let mut explicit_at: Vec<(u32, u128)> = Vec::new();
                 // Key lists: one UTF-8 check over the slice's lines instead of one per line.
                 let text = match (chunk.format, items.first(), items.last()) {
                     (InputFormat::Keys, Some(a), Some(b)) => {
@@ -372,7 +406,15 @@ impl State {
                             }
                             s.tally.ts_min = min_opt(s.tally.ts_min, ts_ms);
                             s.tally.ts_max = max_opt(s.tally.ts_max, ts_ms);
-                            keyed.push((key, data_bytes, explicit, seq, ts_ms));
+                            if let Some(x) = explicit {
+                                explicit_at.push((s.keys.len() as u32, x));
+                            }
+                            if let Some(t) = ts_ms {
+                                s.times.push((s.keys.len() as u32, t));
+                            }
+                            let bytes = data_bytes + key.len() as u64;
+                            s.keys.push(key);
+                            s.info.push((bytes, seq, 0));
                         }
                         Extracted::Undefined { reason, ts_ms } => {
                             s.tally.undefined += 1;
@@ -402,53 +444,70 @@ impl State {
                         }
                     }
                 }
-                let refs: Vec<&[u8]> = keyed.iter().map(|k| k.0.as_bytes()).collect();
-                let mut hashes = vec![0u128; refs.len()];
-                hash_batch(&refs, &mut hashes);
+                let refs: Vec<&[u8]> = s.keys.iter().map(|k| k.as_bytes()).collect();
+                s.hashes = vec![0u128; refs.len()];
+                hash_batch(&refs, &mut s.hashes);
                 drop(refs);
-                let mut hll = HyperLogLog::default();
-                s.tally.keyed = keyed.len() as u64;
-                for ((key, data, explicit, seq, ts), h) in keyed.into_iter().zip(hashes) {
-                    let shard = lookup.index(placement_hash(explicit, || h));
-                    let bytes = data + key.len() as u64;
-                    s.tally.shard_records[shard] += 1;
-                    s.tally.shard_bytes[shard] += bytes;
-                    if let Some(t) = ts {
-                        s.peaks.add(t, shard as u32, h as u64, bytes);
+                s.tally.keyed = s.keys.len() as u64;
+                let mut parts = vec![0u8; s.keys.len()];
+                let mut counts = [0u32; PARTITIONS];
+                {
+                    let mut w = self.worker();
+                    let w = &mut *w;
+                    let groups = self.factor as usize;
+                    let mut explicit = explicit_at.iter().peekable();
+                    for (i, (&h, info)) in s.hashes.iter().zip(s.info.iter_mut()).enumerate() {
+                        let given = match explicit.peek() {
+                            Some(&&(at, x)) if at as usize == i => {
+                                explicit.next();
+                                Some(x)
+                            }
+                            _ => None,
+                        };
+                        let shard = lookup.index(placement_hash(given, || h));
+                        w.shard_records[shard] += 1;
+                        w.shard_bytes[shard] += info.0;
+                        if hash_mod {
+                            // = ordering::hash_group(key, factor), without hashing again.
+                            w.hash_groups[shard * groups + (h % factor) as usize] += 1;
+                        }
+                        w.hll.add_hash(h);
+                        info.2 = shard as u32;
+                        let p = ((h >> 64) as usize) % PARTITIONS;
+                        parts[i] = p as u8;
+                        counts[p] += 1;
                     }
-                    if hash_mod {
-                        // = ordering::hash_group(key, factor), without hashing again.
-                        s.tally.hash_groups[shard * factor as usize + (h % factor) as usize] += 1;
-                    }
-                    hll.add_hash(h);
-                    let p = ((h >> 64) as usize) % PARTITIONS;
-                    s.buckets[p].push(KeyUpdate {
-                        key,
-                        hash64: h as u64,
-                        bytes,
-                        seq,
-                        shard: shard as u32,
-                    });
                 }
-                s.hll = Some(hll);
+                // Per-second windows, outside the worker's lock (order does not matter in a batch).
+                for &(i, t) in &s.times {
+                    let (bytes, _, shard) = s.info[i as usize];
+                    s.peaks.add(t, shard, s.hashes[i as usize] as u64, bytes);
+                }
+                // Counting sort of the indices by partition (stable: input order within one).
+                let mut next = [0u32; PARTITIONS];
+                let mut acc = 0;
+                for p in 0..PARTITIONS {
+                    s.start[p] = acc;
+                    next[p] = acc;
+                    acc += counts[p];
+                }
+                s.start[PARTITIONS] = acc;
+                s.order = vec![0; s.keys.len()];
+                for (i, &p) in parts.iter().enumerate() {
+                    s.order[next[p as usize] as usize] = i as u32;
+                    next[p as usize] += 1;
+                }
                 s
             })
             .collect();
 
         for s in &mut subs {
             self.tally.merge(&s.tally);
-            if let Some(h) = &s.hll {
-                self.hll.merge(h);
-            }
             self.peaks.merge(std::mem::take(&mut s.peaks));
         }
         // Each partition applies its updates in input order (subs are in order).
         self.parts.par_iter_mut().enumerate().for_each(|(p, part)| {
-            for s in &subs {
-                for u in &s.buckets[p] {
-                    part.add(u);
-                }
-            }
+            part.add_batch(subs.iter().flat_map(|s| s.partition(p)));
         });
     }
 }
@@ -523,7 +582,7 @@ pub fn distribute_jobs(
             Some(Run {
                 job,
                 st,
-                lookup: ShardLookup::new(job.map),
+                lookup: job.map.lookup(),
                 skipped: vec![false; inputs.len()],
             })
         })
@@ -598,7 +657,10 @@ pub fn distribute_jobs(
     runs.into_iter()
         .zip(jobs)
         .map(|(run, job)| match run {
-            Some(run) => Ok(super::report::build(run.st, job.src, job.map, job.opts)),
+            Some(mut run) => {
+                run.st.finish();
+                Ok(super::report::build(run.st, job.src, job.map, job.opts))
+            }
             None => Err("the shard map has no open shard".into()),
         })
         .collect()

@@ -1,41 +1,15 @@
-//! Batch MD5 for the distribution engine: hashes a slice of keys into Kinesis hash keys. The
-//! reference is `keyspace::hash_bytes` (md-5); with the `fast-md5` feature, md5-many hashes
-//! the batch in SIMD lanes, and a test checks both agree digest for digest.
-
-#[cfg(not(feature = "fast-md5"))]
-use crate::keyspace;
+//! Batch MD5 for the distribution engine: hashes a slice of keys into Kinesis hash keys through
+//! the multi-buffer `md5_lanes` (AVX-512 / AVX2 lanes picked at run time, md-5 otherwise), in
+//! every build; `keyspace::hash_bytes` (md-5) stays the reference the tests compare against.
 
 /// Writes `u128::from_be_bytes(md5(key))` of each key into `out` (same length as `keys`).
 pub fn hash_batch(keys: &[&[u8]], out: &mut [u128]) {
-    debug_assert_eq!(keys.len(), out.len());
-    #[cfg(feature = "fast-md5")]
-    {
-        thread_local! {
-            static SCRATCH: std::cell::RefCell<Vec<[u8; 16]>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        SCRATCH.with(|s| {
-            let mut s = s.borrow_mut();
-            s.clear();
-            s.resize(keys.len(), [0; 16]);
-            md5_many::Md5Many::new().hash_many(keys, &mut s);
-            for (o, d) in out.iter_mut().zip(s.iter()) {
-                *o = u128::from_be_bytes(*d);
-            }
-        });
-    }
-    #[cfg(not(feature = "fast-md5"))]
-    for (o, k) in out.iter_mut().zip(keys) {
-        *o = keyspace::hash_bytes(k);
-    }
+    crate::md5_lanes::hash_batch(keys, out);
 }
 
 /// Which MD5 implementation `hash_batch` uses, for reports and benchmarks.
 pub fn backend() -> &'static str {
-    if cfg!(feature = "fast-md5") {
-        "md5-many"
-    } else {
-        "md-5"
-    }
+    crate::md5_lanes::backend().name()
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! count. These are the only structures in the engine that grow with the input, and both are
 //! bounded.
 
+use std::borrow::Cow;
+
 use hashbrown::HashTable;
 
 /// What the engine knows about one key, as the report reads it.
@@ -20,27 +22,39 @@ pub struct KeyView<'a> {
 }
 
 /// A tracked key; the key's bytes live in the partition's arena, so a new key costs no
-/// allocation of its own and pruning frees nothing one by one. Slots are stored densely in
-/// arrival order (the arena is in the same order), and the hash table holds only their `u32`
-/// index: 4 bytes a bucket keeps a partition's table in L2 cache, where a 48-byte slot per
-/// bucket did not, and that random access is what a new key costs.
+/// allocation of its own and pruning frees nothing one by one. Within `add_batch` a new key's
+/// bytes are first only pointed at (`src`): past the exact cap most new keys are pruned again
+/// within the batch, and they are then never copied. The hash table holds only the slots'
+/// `u32` index, so a partition's table stays in L2 cache.
 #[derive(Copy, Clone, Debug)]
 struct Slot {
-    /// Low 64 bits of the key's MD5: the table's hash, so no record is hashed twice.
-    hash64: u64,
+    /// The key's MD5, its identity here: keys with one MD5 land on one shard, in one
+    /// `hash-mod` group, and are one key to Kinesis, so no key bytes are compared on the hot
+    /// path. Its low 64 bits hash the table, so no record is hashed twice. Two halves keep
+    /// the slot 8-byte aligned.
+    hash: [u64; 2],
     count: u64,
     bytes: u64,
     first_seq: u64,
+    /// Address of the key's bytes in the batch being added (0: they are at `off` in the arena).
+    src: usize,
     off: u32,
     len: u32,
     shard: u32,
 }
 
+/// An MD5 as (low, high) 64-bit halves.
+#[inline]
+fn split(h: u128) -> [u64; 2] {
+    [h as u64, (h >> 64) as u64]
+}
+
 /// One record's contribution to the key table.
 #[derive(Clone, Debug)]
 pub struct KeyUpdate<'a> {
-    pub key: std::borrow::Cow<'a, str>,
-    pub hash64: u64,
+    pub key: Cow<'a, str>,
+    /// The key's MD5.
+    pub hash: u128,
     pub bytes: u64,
     pub seq: u64,
     pub shard: u32,
@@ -56,12 +70,13 @@ pub struct KeyUpdate<'a> {
 /// subtraction removes `C` from at least `k + 1` keys' counts.
 #[derive(Debug)]
 pub struct KeyCounter {
-    /// Index into `slots`, hashed by the slot's `hash64`.
+    /// Index into `slots`, hashed by the low half of the slot's MD5.
     table: HashTable<u32>,
     slots: Vec<Slot>,
     arena: Vec<u8>,
-    /// Scratch for `prune`.
+    /// Scratch for `prune`: counts, and the next arena.
     counts: Vec<u64>,
+    spare: Vec<u8>,
     cap: usize,
     exact: bool,
     dropped: u64,
@@ -76,6 +91,7 @@ impl KeyCounter {
             slots: Vec::new(),
             arena: Vec::new(),
             counts: Vec::new(),
+            spare: Vec::new(),
             cap: cap.max(2),
             exact: true,
             dropped: 0,
@@ -83,15 +99,31 @@ impl KeyCounter {
         }
     }
 
+    /// Counts one record (its key is copied into the arena if it is new).
     pub fn add(&mut self, u: &KeyUpdate) {
+        self.add_one(u, false);
+    }
+
+    /// Counts records in order. A new key borrowed from the caller is only pointed at until the
+    /// end of the call, when the keys still tracked are copied: the `'a` borrow outlives the
+    /// call, so the pointers never dangle, and none is kept after it returns.
+    pub fn add_batch<'a>(&mut self, updates: impl IntoIterator<Item = KeyUpdate<'a>>) {
+        for u in updates {
+            let defer = matches!(u.key, Cow::Borrowed(_));
+            self.add_one(&u, defer);
+        }
+        self.materialize();
+    }
+
+    #[inline]
+    fn add_one(&mut self, u: &KeyUpdate, defer: bool) {
         self.n += 1;
-        let key = u.key.as_bytes();
-        let h = u.hash64;
-        let (slots, arena) = (&self.slots, &self.arena);
-        if let Some(&i) = self.table.find(h, |&i| {
-            let e = &slots[i as usize];
-            e.hash64 == h && &arena[e.off as usize..(e.off + e.len) as usize] == key
-        }) {
+        let h = u.hash as u64;
+        let slots = &self.slots;
+        if let Some(&i) = self
+            .table
+            .find(h, |&i| slots[i as usize].hash == split(u.hash))
+        {
             let e = &mut self.slots[i as usize];
             e.count += 1;
             e.bytes += u.bytes;
@@ -100,25 +132,47 @@ impl KeyCounter {
         if self.slots.len() >= self.cap {
             self.prune();
         }
-        let off = self.arena.len() as u32;
-        self.arena.extend_from_slice(key);
+        let key = u.key.as_bytes();
+        let (src, off) = if defer {
+            (key.as_ptr() as usize, 0)
+        } else {
+            let off = self.arena.len() as u32;
+            self.arena.extend_from_slice(key);
+            (0, off)
+        };
         let idx = self.slots.len() as u32;
         self.slots.push(Slot {
-            hash64: h,
+            hash: split(u.hash),
             count: 1,
             bytes: u.bytes,
             first_seq: u.seq,
+            src,
             off,
             len: key.len() as u32,
             shard: u.shard,
         });
         let slots = &self.slots;
         self.table
-            .insert_unique(h, idx, |&i| slots[i as usize].hash64);
+            .insert_unique(h, idx, |&i| slots[i as usize].hash[0]);
     }
 
-    /// Subtracts the `(k+1)`-th largest count from all keys, drops those at zero, compacts the
-    /// slots and the arena in place (both are in arrival order) and re-indexes the survivors.
+    /// Copies the bytes of keys still pointed at into the arena.
+    fn materialize(&mut self) {
+        for e in &mut self.slots {
+            if e.src != 0 {
+                // SAFETY: `src` was set in the running `add_batch` from a `&'a str` that
+                // outlives it, and `len` is that str's length.
+                let key = unsafe { std::slice::from_raw_parts(e.src as *const u8, e.len as usize) };
+                e.off = self.arena.len() as u32;
+                self.arena.extend_from_slice(key);
+                e.src = 0;
+            }
+        }
+    }
+
+    /// Subtracts the `(k+1)`-th largest count from all keys, drops those at zero, keeps the
+    /// survivors in arrival order (their arena bytes are copied into a fresh arena; keys still
+    /// pointed at stay so) and re-indexes them.
     fn prune(&mut self) {
         self.exact = false;
         let k = self.cap / 2;
@@ -129,7 +183,7 @@ impl KeyCounter {
         let c = *c;
         self.dropped += c;
         let mut w = 0usize;
-        let mut aw = 0usize;
+        self.spare.clear();
         for r in 0..self.slots.len() {
             let mut e = self.slots[r];
             if e.count <= c {
@@ -138,20 +192,21 @@ impl KeyCounter {
             // Bytes scale with the count that stays: an estimate once the summary is lossy.
             e.bytes = e.bytes / e.count * (e.count - c);
             e.count -= c;
-            let (off, len) = (e.off as usize, e.len as usize);
-            self.arena.copy_within(off..off + len, aw);
-            e.off = aw as u32;
-            aw += len;
+            if e.src == 0 {
+                let (off, len) = (e.off as usize, e.len as usize);
+                e.off = self.spare.len() as u32;
+                self.spare.extend_from_slice(&self.arena[off..off + len]);
+            }
             self.slots[w] = e;
             w += 1;
         }
         self.slots.truncate(w);
-        self.arena.truncate(aw);
+        std::mem::swap(&mut self.arena, &mut self.spare);
         self.table.clear();
         let slots = &self.slots;
         for (i, e) in slots.iter().enumerate() {
             self.table
-                .insert_unique(e.hash64, i as u32, |&j| slots[j as usize].hash64);
+                .insert_unique(e.hash[0], i as u32, |&j| slots[j as usize].hash[0]);
         }
     }
 
@@ -254,7 +309,7 @@ mod tests {
     fn upd(key: &str, seq: u64) -> KeyUpdate<'_> {
         KeyUpdate {
             key: key.into(),
-            hash64: hash_key(key) as u64,
+            hash: hash_key(key),
             bytes: key.len() as u64,
             seq,
             shard: 0,

@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
@@ -433,22 +434,8 @@ fn read_lines_max(
             }
         };
         let rest = buf.split_off(cut);
-        let mut items = Vec::with_capacity(cut / 16 + 1);
-        let mut start = 0usize;
-        while start < buf.len() {
-            let end = find_newline(&buf[start..]).map_or(buf.len(), |i| start + i);
-            let mut line_end = end;
-            if line_end > start && buf[line_end - 1] == b'\r' {
-                line_end -= 1;
-            }
-            items.push(Item {
-                start: start as u32,
-                len: (line_end - start) as u32,
-                no: next_no,
-            });
-            next_no += 1;
-            start = end + 1;
-        }
+        let items = split_lines(&buf, next_no);
+        next_no += items.len() as u64;
         let chunk = Chunk {
             input,
             format,
@@ -483,6 +470,71 @@ fn read_lines_max(
         target = target.max(chunk_bytes);
     }
     true
+}
+
+/// Pieces a chunk's lines are split in, in parallel, once it is this large.
+const SPLIT_PIECE: usize = 128 << 10;
+
+/// The lines of `buf` (`\n`-ended, a trailing `\r` removed; the last may lack its `\n`), numbered
+/// from `first_no`. A large chunk is cut at newlines into pieces that rayon workers split at once,
+/// so finding line ends is not one thread's work while the others wait for chunks.
+fn split_lines(buf: &[u8], first_no: u64) -> Vec<Item> {
+    if buf.len() < 2 * SPLIT_PIECE {
+        let mut items = Vec::with_capacity(buf.len() / 16 + 1);
+        split_piece(buf, 0, first_no, &mut items);
+        return items;
+    }
+    // Piece bounds: just after the first newline at or past each multiple of SPLIT_PIECE.
+    let mut bounds = vec![0usize];
+    let mut at = SPLIT_PIECE;
+    while at < buf.len() {
+        match find_newline(&buf[at..]) {
+            Some(i) if at + i + 1 < buf.len() => {
+                bounds.push(at + i + 1);
+                at = at + i + 1 + SPLIT_PIECE;
+            }
+            _ => break,
+        }
+    }
+    bounds.push(buf.len());
+    let pieces: Vec<Vec<Item>> = bounds
+        .par_windows(2)
+        .map(|w| {
+            let mut items = Vec::with_capacity((w[1] - w[0]) / 16 + 1);
+            split_piece(&buf[w[0]..w[1]], w[0], 0, &mut items);
+            items
+        })
+        .collect();
+    let total = pieces.iter().map(Vec::len).sum();
+    let mut items = Vec::with_capacity(total);
+    for p in pieces {
+        let no = first_no + items.len() as u64;
+        items.extend(p.into_iter().map(|it| Item {
+            no: it.no + no,
+            ..it
+        }));
+    }
+    items
+}
+
+/// Appends the lines of `piece` (at `offset` in its chunk), numbered from `first_no`.
+fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>) {
+    let mut start = 0usize;
+    let mut no = first_no;
+    while start < piece.len() {
+        let end = find_newline(&piece[start..]).map_or(piece.len(), |i| start + i);
+        let mut line_end = end;
+        if line_end > start && piece[line_end - 1] == b'\r' {
+            line_end -= 1;
+        }
+        items.push(Item {
+            start: (offset + start) as u32,
+            len: (line_end - start) as u32,
+            no,
+        });
+        no += 1;
+        start = end + 1;
+    }
 }
 
 enum Skip {
@@ -813,6 +865,46 @@ d",
         assert_eq!(items(&ev), vec![(1, "\"a\"".into())]);
         let b = broken(&ev);
         assert!(b[0].1.contains("JSON element is longer"), "{}", b[0].1);
+    }
+
+    #[test]
+    fn parallel_line_split_equals_a_sequential_one() {
+        // Several pieces' worth of lines: CRLF, empty lines, a line across a piece bound, and
+        // with and without a final newline; every item and number must equal a plain split.
+        let mut data = Vec::new();
+        let mut i = 0u64;
+        while data.len() < 5 * SPLIT_PIECE + 1000 {
+            match i % 7 {
+                0 => data.extend_from_slice(b"\r\n"),
+                1 => data.extend_from_slice(b"\n"),
+                2 => data.extend_from_slice(&vec![b'x'; (i % 300) as usize]),
+                _ => data.extend_from_slice(format!("key-{i}\n").as_bytes()),
+            }
+            i += 1;
+        }
+        for cut in [data.len(), data.len() - 1, SPLIT_PIECE + 3] {
+            let buf = &data[..cut];
+            let mut want = Vec::new();
+            split_piece(buf, 0, 41, &mut want);
+            let got = split_lines(buf, 41);
+            assert!(buf.len() < 2 * SPLIT_PIECE || want.len() > 1000);
+            let key = |v: &[Item]| v.iter().map(|x| (x.start, x.len, x.no)).collect::<Vec<_>>();
+            assert_eq!(key(&got), key(&want), "cut at {cut}");
+            // And a plain byte split agrees on the line texts.
+            let lines: Vec<&[u8]> = buf
+                .split(|&c| c == b'\n')
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                .collect();
+            let n = if buf.ends_with(b"\n") {
+                lines.len() - 1
+            } else {
+                lines.len()
+            };
+            assert_eq!(got.len(), n);
+            for (it, l) in got.iter().zip(&lines) {
+                assert_eq!(&buf[it.start as usize..(it.start + it.len) as usize], *l);
+            }
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod mapping_value_out_of_range;
 mod missing_partition_key;
 mod observed_hot_shard;
 mod observed_write_throttling;
+mod order_lost_on_auto_distribution;
 mod parallelization_cannot_help;
 mod random_partition_key;
 mod retries_without_destination;
@@ -170,6 +171,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: &retries_without_destination::META,
         check: Some(retries_without_destination::check),
+    },
+    Rule {
+        meta: &order_lost_on_auto_distribution::META,
+        check: Some(order_lost_on_auto_distribution::check),
     },
     Rule {
         meta: &hot_shard::META,

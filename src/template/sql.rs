@@ -140,6 +140,7 @@ fn set_clause(sql: &str, toks: &[(Tok, Range<usize>)]) -> Vec<(String, super::Ex
                 expr: e,
                 range: 0..0,
             }],
+            sql_version: Default::default(),
         };
         super::bind_vars(&mut t, &vars);
         if let Some(super::Part::Expr { expr, .. }) = t.parts.pop() {
@@ -150,9 +151,12 @@ fn set_clause(sql: &str, toks: &[(Tok, Range<usize>)]) -> Vec<(String, super::Ex
     vars
 }
 
-/// MQTT matching: `+` is exactly one level, `#` (last level only) is the rest, including no
-/// level at all (`a/#` matches `a`). Wildcards at the first level do not match topics starting
-/// with `$` (MQTT 3.1.1 §4.7.2), so `#` does not match `$aws/...`.
+/// Topic filter matching as AWS IoT does it: `+` is exactly one level, `#` (last level only) is
+/// one or more levels. Unlike MQTT 3.1.1 §4.7.1.2, the parent is not matched: `sensor/#` matches
+/// `sensor/`, `sensor/temperature`, but not `sensor` (IoT developer guide, "AWS IoT differences
+/// from MQTT version 3.1.1 specification"; the FROM clause: "one or more path elements").
+/// Wildcards at the first level do not match topics starting with `$` (MQTT 3.1.1 §4.7.2), so
+/// `#` does not match `$aws/...`.
 pub fn topic_matches(filter: &str, topic: &str) -> bool {
     if topic.starts_with('$') && (filter.starts_with('+') || filter.starts_with('#')) {
         return false;
@@ -161,7 +165,7 @@ pub fn topic_matches(filter: &str, topic: &str) -> bool {
     let mut t = topic.split('/');
     loop {
         match (f.next(), t.next()) {
-            (Some("#"), _) => return f.next().is_none(),
+            (Some("#"), Some(_)) => return f.next().is_none(),
             (Some("+"), Some(_)) => {}
             (Some(a), Some(b)) if a == b => {}
             (None, None) => return true,
@@ -236,7 +240,10 @@ mod tests {
         assert!(topic_matches("a/+/b", "a/x/b"));
         assert!(!topic_matches("a/+/b", "a/x/y/b"));
         assert!(!topic_matches("a/+/b", "a/b"));
-        assert!(topic_matches("a/#", "a"));
+        // AWS does not match the parent level (MQTT 3.1.1 would).
+        assert!(!topic_matches("a/#", "a"));
+        assert!(topic_matches("a/#", "a/"));
+        assert!(topic_matches("a/#", "a/b"));
         assert!(topic_matches("a/#", "a/b/c"));
         assert!(!topic_matches("a/#", "b/c"));
         assert!(topic_matches("#", "x/y"));
