@@ -245,6 +245,9 @@ pub fn link(model: &mut Model) {
         }
         m.function_idx = f;
     }
+    // Several producers share one stream name (the records of one `PutRecords` task): said once.
+    let mut seen = std::collections::HashSet::new();
+    unlinked.retain(|u| seen.insert((u.span, u.path.clone())));
     model.unlinked.extend(unlinked);
 }
 

@@ -103,6 +103,7 @@ pub fn analyse(
             let Ok(source) = KeySource::template_with_vars(key, vars) else {
                 continue; // SL105 reports the template itself
             };
+            let source = source.with_sql_version(rule_sql_version(rule));
             let mapping = model.mappings.iter().position(|m| {
                 m.stream == Some(si) && m.enabled.get() != Some(&false) && !m.is_efo()
             });
@@ -333,6 +334,17 @@ pub struct RuleKey {
     pub vars: Vec<(String, crate::template::Expr)>,
     pub topic_filter: Option<String>,
     pub stream: Option<(String, crate::keyspace::ShardMap)>,
+    /// The rule's SQL version (it decides how payload numbers become key text).
+    pub sql_version: crate::template::SqlVersion,
+}
+
+/// A rule's SQL version: as written, else CloudFormation's default `2015-10-08` (Terraform, the
+/// API and plans require one).
+pub fn rule_sql_version(rule: &crate::model::TopicRule) -> crate::template::SqlVersion {
+    crate::template::SqlVersion::of_rule(
+        rule.sql_version.get().map(String::as_str),
+        rule.origin.kind == crate::model::SourceKind::CloudFormation,
+    )
 }
 
 /// Loads, links and analyses a configuration for `--rule`/`--mapping` lookups. A file that cannot
@@ -414,6 +426,7 @@ pub fn rule_key(config_path: &std::path::Path, name: &str) -> Result<RuleKey, St
         vars,
         topic_filter,
         stream,
+        sql_version: rule_sql_version(rule),
     })
 }
 

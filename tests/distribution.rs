@@ -678,3 +678,60 @@ fn shardlint_distribute() -> assert_cmd::Command {
     c.arg("distribute");
     c
 }
+
+#[test]
+fn the_rules_sql_version_decides_the_key_text_of_whole_numbers() {
+    // Two rules keyed by the same payload number; SQL V2 reads `10.0` as the Int `10`, V1 keeps
+    // the Decimal `10.0` (IoT developer guide, "Data types"). `distribute --rule` uses each
+    // rule's version.
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |name: &str, version: &str| {
+        format!(
+            "resource \"aws_iot_topic_rule\" \"{name}\" {{\n  name = \"{name}\"\n  enabled = true\n  sql = \"SELECT * FROM 'meters/+'\"\n  sql_version = \"{version}\"\n  kinesis {{\n    stream_name = aws_kinesis_stream.s.name\n    partition_key = \"$${{reading}}\"\n    role_arn = \"arn:aws:iam::123456789012:role/iot\"\n  }}\n}}\n"
+        )
+    };
+    write(
+        dir.path(),
+        "main.tf",
+        &format!(
+            "resource \"aws_kinesis_stream\" \"s\" {{\n  name = \"s\"\n  shard_count = 2\n}}\n{}{}",
+            rule("v1", "2015-10-08"),
+            rule("v2", "2016-03-23")
+        ),
+    );
+    let samples = write(
+        dir.path(),
+        "samples.jsonl",
+        "{\"reading\": 10.0}\n{\"reading\": 10.0}\n{\"reading\": 2.5}\n",
+    );
+    let keys = |name: &str| -> Vec<String> {
+        let out = Command::new(env!("CARGO_BIN_EXE_shardlint"))
+            .args([
+                "distribute",
+                "--rule",
+                name,
+                "--format",
+                "json",
+                "--config-path",
+            ])
+            .arg(dir.path())
+            .arg("--samples")
+            .arg(&samples)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        j["hot_keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(keys("v1"), ["10.0", "2.5"]);
+    assert_eq!(keys("v2"), ["10", "2.5"]);
+}

@@ -143,7 +143,7 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
         }
     };
     let src = if let Some(r) = &rule {
-        KeySource::template_with_vars(&r.template, &r.vars)?
+        KeySource::template_with_vars(&r.template, &r.vars)?.with_sql_version(r.sql_version)
     } else if let Some(t) = &args.partition_key {
         KeySource::template(t)?
     } else if let Some(p) = &args.key_path {

@@ -71,6 +71,16 @@ impl KeySource {
         })
     }
 
+    /// The rule's SQL version, which decides how payload numbers become key text (a template
+    /// given alone is read as `2016-03-23`).
+    pub fn with_sql_version(mut self, version: template::SqlVersion) -> KeySource {
+        if let KeySource::Template { template, fast, .. } = &mut self {
+            template.sql_version = version;
+            *fast = PathKey::compile(template);
+        }
+        self
+    }
+
     /// Compiles a JSONPath once.
     pub fn key_path(text: &str) -> Result<KeySource, String> {
         let path = jsonpath_rust::parser::parse_json_path(text)
@@ -623,12 +633,16 @@ mod tests {
 
     /// The same template without its compiled fast path.
     fn general(text: &str) -> KeySource {
+        general_as(text, template::SqlVersion::default())
+    }
+
+    fn general_as(text: &str, version: template::SqlVersion) -> KeySource {
         let KeySource::Template {
             text,
             template,
             fields,
             ..
-        } = KeySource::template(text).unwrap()
+        } = KeySource::template(text).unwrap().with_sql_version(version)
         else {
             unreachable!()
         };
@@ -672,6 +686,9 @@ mod tests {
             r#"{"vin":-7,"n":41}"#,
             r#"{"vin":1.5}"#,
             r#"{"vin":3.0,"n":2.5}"#,
+            r#"{"vin":10.0,"n":1.5e3,"a":-0.0,"b":2e0}"#,
+            r#"{"vin":12345678901234567890123,"n":9007199254740993}"#,
+            r#"{"vin":1e21,"list":[1e16,2.0]}"#,
             r#"{"vin":18446744073709551615}"#,
             r#"{"vin":1e400}"#,
             r#"{"vin":true,"a":false,"b":"y"}"#,
@@ -720,12 +737,20 @@ mod tests {
         raw.push(b"{\"list\":[{\"vin\":\"a\"}],\"skip\":\"\xff\"}".to_vec());
         let topics = [Some("vehicles/TEST-1/location"), None];
         let mut answered = 0;
-        for t in templates {
-            let fast = KeySource::template(t).unwrap();
+        let versions = [
+            template::SqlVersion::V1,
+            template::SqlVersion::V2,
+            template::SqlVersion::Beta,
+        ];
+        for (t, version) in templates
+            .iter()
+            .flat_map(|t| versions.iter().map(move |v| (*t, *v)))
+        {
+            let fast = KeySource::template(t).unwrap().with_sql_version(version);
             let KeySource::Template { fast: Some(pk), .. } = &fast else {
                 panic!("`{t}` should compile to the fast path");
             };
-            let slow = general(t);
+            let slow = general_as(t, version);
             for p in &raw {
                 for topic in topics {
                     let meta = Meta {
@@ -740,7 +765,12 @@ mod tests {
                     answered += usize::from(pk.key(p, &fm).is_some());
                     let a = from_payload(&fast, p, 9, &meta, &ctx());
                     let b = from_payload(&slow, p, 9, &meta, &ctx());
-                    assert_eq!(a, b, "`{t}` on {}", String::from_utf8_lossy(p));
+                    assert_eq!(
+                        a,
+                        b,
+                        "`{t}` ({version:?}) on {}",
+                        String::from_utf8_lossy(p)
+                    );
                 }
             }
         }

@@ -24,6 +24,8 @@ pub struct PathKey {
     /// Node 0 is the payload; every path of the template is a path from it.
     nodes: Vec<Node>,
     leaves: usize,
+    /// SQL V2: whole-valued payload numbers are Int (`template::SqlVersion`).
+    whole_int: bool,
 }
 
 #[derive(Debug)]
@@ -101,6 +103,7 @@ impl PathKey {
             parts: Vec::new(),
             nodes: vec![Node::default()],
             leaves: 0,
+            whole_int: t.sql_version.whole_numbers_are_int(),
         };
         for p in &t.parts {
             let piece = match p {
@@ -196,7 +199,7 @@ impl PathKey {
             return match std::mem::replace(&mut got[*i], Got::Missing) {
                 Got::Str(s) if !s.is_empty() => Some(s),
                 Got::Str(_) => None,
-                other => text(leaf_val(other)?).map(|s| Cow::Owned(s.into_owned())),
+                other => text(leaf_val(other, self.whole_int)?).map(|s| Cow::Owned(s.into_owned())),
             };
         }
         let mut key = String::new();
@@ -211,7 +214,7 @@ impl PathKey {
 
     fn eval<'a>(&'a self, t: &'a Term, got: &'a [Got<'a>], meta: &Meta<'a>) -> Option<Val<'a>> {
         Some(match t {
-            Term::Leaf(i) => leaf_val(got[*i].clone())?,
+            Term::Leaf(i) => leaf_val(got[*i].clone(), self.whole_int)?,
             Term::Str(s) => Val::Str(Cow::Borrowed(s)),
             Term::Int(i) => Val::Int(*i),
             Term::Topic(None) => Val::Str(Cow::Borrowed(meta.topic?)),
@@ -253,11 +256,15 @@ fn path<'t>(e: &'t Expr, out: &mut Vec<Step<'t>>) -> Option<()> {
     Some(())
 }
 
-fn leaf_val(g: Got) -> Option<Val> {
+/// A payload value as `template::evaluate` types it; `None` (the general path answers) for a
+/// whole number too large for an f64 to hold exactly.
+fn leaf_val(g: Got, whole_int: bool) -> Option<Val> {
     Some(match g {
         Got::Missing | Got::Other => return None,
         Got::Str(s) => Val::Str(s),
         Got::Int(i) => Val::Int(i),
+        Got::Float(f) if f.fract() == 0.0 && f.abs() >= 9_007_199_254_740_992.0 => return None,
+        Got::Float(f) if whole_int && f.fract() == 0.0 => Val::Int(f as i64),
         Got::Float(f) => Val::Float(f),
         Got::Bool(b) => Val::Bool(b),
     })

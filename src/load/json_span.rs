@@ -130,6 +130,24 @@ pub fn parse_json(db: &SourceDb, file: FileId) -> Result<Option<Node>, SyntaxErr
     }
 }
 
+/// Parses JSON that is not a whole file (a definition inside a string), leniently: spans are
+/// offsets into `text` under `file`, for the caller to map back.
+pub fn parse_json_text(text: &str, file: FileId) -> Result<Option<Node>, SyntaxError> {
+    let res = jsonc_parser::parse_to_ast(text, &Default::default(), &Default::default()).map_err(
+        |e| {
+            let r = e.range();
+            SyntaxError {
+                span: Span::new(file, r.start, r.end),
+                message: e.kind().to_string(),
+            }
+        },
+    )?;
+    match res.value {
+        None => Ok(None),
+        Some(v) => lower_json(&v, file, 0).map(Some),
+    }
+}
+
 fn lower_json(v: &ast::Value, file: FileId, depth: usize) -> Result<Node, SyntaxError> {
     let range = match v {
         ast::Value::StringLit(s) => s.range,

@@ -3,13 +3,16 @@
 //! (Terraform by module directory, JSON and YAML by content), and merges everything into one
 //! model. A file that cannot be read or parsed becomes an input error; the run goes on.
 
+pub mod apigateway;
 pub mod aws_cli;
 pub mod cloudformation;
 pub mod code;
+pub mod embedded;
 pub mod event_source;
 pub mod json_span;
 pub mod plan;
 pub mod serverless;
+pub mod stepfunctions;
 pub mod terraform;
 
 use std::collections::{BTreeMap, HashSet};
@@ -46,6 +49,7 @@ impl crate::model::SourceKind {
             K::Export => &aws_cli::DIALECT,
             K::Python => &code::PYTHON_DIALECT,
             K::JavaScript | K::Java | K::Go => &code::SLASH_DIALECT,
+            K::Document => &DOCUMENT_DIALECT,
         }
     }
 }
@@ -59,6 +63,50 @@ impl crate::model::IacTool {
             T::Serverless => &serverless::DIALECT,
         }
     }
+}
+
+/// State machine definitions and OpenAPI files: JSON or YAML edited by hand or by a designer;
+/// no fixes are offered in them.
+static DOCUMENT_DIALECT: std::sync::LazyLock<crate::model::Dialect> =
+    std::sync::LazyLock::new(|| crate::model::Dialect {
+        line_comment: crate::model::hash_comment,
+        ..code::dialect("#")
+    });
+
+/// A state machine definition or an OpenAPI document with Kinesis integrations, read on its
+/// own (not through a template or Terraform resource that includes it).
+fn document(db: &SourceDb, id: FileId, root: &json_span::Node) -> Option<Model> {
+    let origin = crate::model::Origin {
+        kind: crate::model::SourceKind::Document,
+        address: db.get(id).display_name(),
+        span: Span::new(id, 0, 0),
+        module: db.get(id).display_name(),
+    };
+    let known = |name: &str, span: Span, path: String| {
+        (
+            crate::model::Val::known(name.to_string(), Some(span), path),
+            None,
+        )
+    };
+    let producers = if stepfunctions::is_definition(root) {
+        let place = stepfunctions::Place {
+            db,
+            text: None,
+            origin,
+            path: String::new(),
+            example: None,
+        };
+        stepfunctions::producers(root, &place, &known)
+    } else if apigateway::is_openapi(root) {
+        apigateway::openapi_producers(db, root, &origin, "", &known)
+    } else {
+        return None;
+    };
+    // A definition without Kinesis tasks is not ours (skipped like any other JSON).
+    (!producers.is_empty()).then(|| Model {
+        producers,
+        ..Model::default()
+    })
 }
 
 /// Larger files are reported rather than read (CloudFormation caps templates at 1 MB; exports of
@@ -339,10 +387,13 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
     loaded.errors.extend(evaluated.errors);
     loaded.notes.extend(evaluated.notes);
     // A file another one includes (Serverless `${file(...)}`) was read as part of it.
+    // (Terraform's `file()` of a state machine definition too.)
     let included: HashSet<PathBuf> = other_results
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok().and_then(|m| m.as_ref()))
-        .flat_map(|m| m.included.iter().map(|p| normalize_path(p)))
+        .flat_map(|m| m.included.iter())
+        .chain(loaded.model.included.iter())
+        .map(|p| normalize_path(p))
         .collect();
     for (id, r) in other_results {
         let r = r.map(|m| {
@@ -471,7 +522,8 @@ fn load_structured(
                 None => match aws_cli::from_root(db, id, &root)? {
                     Some(m) => Ok(Some(m)),
                     None => Ok(serverless::from_root(db, id, &root)
-                        .or_else(|| cloudformation::from_root(db, id, &root))),
+                        .or_else(|| cloudformation::from_root(db, id, &root))
+                        .or_else(|| document(db, id, &root))),
                 },
             },
         }
@@ -481,6 +533,7 @@ fn load_structured(
                 root.and_then(|root| {
                     serverless::from_root(db, id, &root)
                         .or_else(|| cloudformation::from_root(db, id, &root))
+                        .or_else(|| document(db, id, &root))
                 })
             },
         )

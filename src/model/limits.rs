@@ -196,14 +196,16 @@ pub const RECORD_DISTRIBUTION_DOC: &str = "https://docs.aws.amazon.com/kinesis/l
 pub const LEGACY_UNBOUNDED_RETRIES: i64 = 10_000;
 pub const LEGACY_UNBOUNDED_AGE: i64 = 604_800;
 
-/// Lambda function timeout default (seconds) and maximum for standard functions.
+/// Lambda function timeout default (seconds) and maximum for standard functions ([botocore-lambda]
+/// `CreateFunctionRequest.Timeout`: "The default is 3 seconds. The maximum allowed value is 900
+/// seconds").
 pub const FUNCTION_TIMEOUT_DEFAULT: i64 = 3;
 pub const FUNCTION_TIMEOUT_MAX: i64 = 900;
 
-/// Per-shard write limits (aws-facts §1.7).
+/// Per-shard write limits: 1,000 records/s and 1 MiB/s (aws-facts §1.7, [`SHARD_LIMITS_DOC`]).
 pub const SHARD_WRITE_RECORDS_PER_S: f64 = 1_000.0;
 pub const SHARD_WRITE_BYTES_PER_S: f64 = 1_048_576.0;
-/// Shared-throughput GetRecords calls per shard per second.
+/// Shared-throughput GetRecords calls per shard per second ([`SHARD_LIMITS_DOC`]).
 pub const SHARD_GETRECORDS_PER_S: u32 = 5;
 pub const SHARD_LIMITS_DOC: &str =
     "https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html";

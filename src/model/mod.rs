@@ -28,6 +28,9 @@ pub enum SourceKind {
     JavaScript,
     Java,
     Go,
+    /// A service's own document read on its own: a state machine definition (`*.asl.json`) or
+    /// an OpenAPI file with API Gateway integrations.
+    Document,
 }
 
 /// How one input format spells what help text names: parameters, the partition key, fixes, and

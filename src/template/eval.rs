@@ -65,6 +65,8 @@ struct Ctx<'a, 'r> {
     principal: Option<&'a str>,
     timestamp_ms: Option<i64>,
     random: &'r mut dyn FnMut() -> u128,
+    /// SQL V2: whole-valued payload numbers are Int.
+    whole_int: bool,
 }
 
 pub fn evaluate(t: &Template, input: &mut EvalInput) -> Evaluated {
@@ -75,6 +77,7 @@ pub fn evaluate(t: &Template, input: &mut EvalInput) -> Evaluated {
         principal: input.principal,
         timestamp_ms: input.timestamp_ms,
         random: &mut *input.random,
+        whole_int: t.sql_version.whole_numbers_are_int(),
     };
     // The common case `${vin}`: one lookup, one String.
     if let [Part::Expr { expr, .. }] = t.parts.as_slice() {
@@ -133,6 +136,25 @@ fn to_text(v: V<'_>) -> Result<Cow<'_, str>, String> {
     }
 }
 
+/// Beyond this magnitude an f64 no longer holds every whole number: the payload's digits are
+/// lost in parsing (IoT keeps 34).
+const EXACT_F64: f64 = 9_007_199_254_740_992.0; // 2^53
+
+/// A number read from the payload, as the rule's SQL version types it: under V2 a whole-valued
+/// number (`10.0`, `1.5e3`) is the Int `10`, `1500`; under V1 it stays Decimal (`10.0`). A
+/// whole number too large for an f64 to hold exactly (an integer of more than 15 digits, which
+/// IoT keeps to 34) is unknown rather than printed with made-up digits.
+fn payload_number(v: V<'_>, whole_int: bool) -> V<'_> {
+    match v {
+        V::Float(f) if f.fract() == 0.0 && f.abs() >= EXACT_F64 => V::Unknown(format!(
+            "the payload number `{}` has more digits than shardlint reads exactly (64-bit floats; IoT keeps 34)",
+            format_f64(f).unwrap_or_else(|| f.to_string())
+        )),
+        V::Float(f) if whole_int && f.fract() == 0.0 => V::Int(f as i64),
+        v => v,
+    }
+}
+
 /// Shortest round-trip form, as JSON writes it (`35.658278`, `3.0`, `1e21`).
 fn format_f64(f: f64) -> Option<String> {
     serde_json::Number::from_f64(f).map(|n| n.to_string())
@@ -162,7 +184,7 @@ fn from_json(j: &Json) -> V<'_> {
 
 fn eval<'a>(e: &'a Expr, ctx: &mut Ctx<'a, '_>) -> V<'a> {
     match e {
-        Expr::Field { path, .. } => field(ctx.payload, path),
+        Expr::Field { path, .. } => payload_number(field(ctx.payload, path), ctx.whole_int),
         Expr::Str { value, .. } => V::Str(Cow::Borrowed(value)),
         // Whole-number literals are Int, as IoT types `2` (SQL V2 also reads `10.0` as Int).
         Expr::Num { value, .. } => {
@@ -565,7 +587,7 @@ fn call<'a>(name: &str, args: &'a [Expr], ctx: &mut Ctx<'a, '_>) -> V<'a> {
         return match (coll, key) {
             (V::Undef(r), _) | (_, V::Undef(r)) => V::Undef(r),
             (V::Unknown(r), _) | (_, V::Unknown(r)) => V::Unknown(r),
-            (coll, key) => get(coll, &key),
+            (coll, key) => payload_number(get(coll, &key), ctx.whole_int),
         };
     }
     let mut vals: Vec<V<'a>> = args.iter().map(|a| eval(a, ctx)).collect();

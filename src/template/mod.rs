@@ -25,6 +25,46 @@ pub use parser::{expr_range, render};
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template {
     pub parts: Vec<Part>,
+    /// The rule's SQL version: it decides how payload numbers become key text.
+    pub sql_version: SqlVersion,
+}
+
+/// An IoT rule's `awsIotSqlVersion`. It changes the key text: with SQL V2 (2016-03-23) a
+/// whole-valued payload number such as `10.0` is processed as the Int `10`, with V1
+/// (2015-10-08) it stays the Decimal `10.0` (IoT developer guide, "Data types").
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum SqlVersion {
+    /// `2015-10-08`: CloudFormation's default when `AwsIotSqlVersion` is omitted.
+    V1,
+    /// `2016-03-23`: the console's default, and shardlint's for a template given alone.
+    #[default]
+    V2,
+    /// `beta`: the newest beta; treated as V2 (AWS documents no number rule for it).
+    Beta,
+}
+
+impl SqlVersion {
+    pub fn parse(s: &str) -> Option<SqlVersion> {
+        match s {
+            "2015-10-08" => Some(SqlVersion::V1),
+            "2016-03-23" => Some(SqlVersion::V2),
+            "beta" => Some(SqlVersion::Beta),
+            _ => None,
+        }
+    }
+    /// A rule's version as written, else the default of the format it is written in
+    /// (`cfn_default`: CloudFormation's 2015-10-08; the API, Terraform and plans require it).
+    pub fn of_rule(written: Option<&str>, cfn_default: bool) -> SqlVersion {
+        match written.and_then(SqlVersion::parse) {
+            Some(v) => v,
+            None if cfn_default => SqlVersion::V1,
+            None => SqlVersion::default(),
+        }
+    }
+    /// Whole-valued payload numbers (`10.0`) are Int (`10`).
+    pub fn whole_numbers_are_int(self) -> bool {
+        self != SqlVersion::V1
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -51,7 +51,10 @@ pub fn parse(text: &str) -> Result<Template, TemplateError> {
             range: lit_start..text.len(),
         });
     }
-    Ok(Template { parts })
+    Ok(Template {
+        parts,
+        sql_version: Default::default(),
+    })
 }
 
 /// One expression on its own (a `SET` clause's right-hand side), with the same limits.

@@ -140,6 +140,7 @@ fn set_clause(sql: &str, toks: &[(Tok, Range<usize>)]) -> Vec<(String, super::Ex
                 expr: e,
                 range: 0..0,
             }],
+            sql_version: Default::default(),
         };
         super::bind_vars(&mut t, &vars);
         if let Some(super::Part::Expr { expr, .. }) = t.parts.pop() {

@@ -583,6 +583,7 @@ fn hand_built_templates_with_bad_calls_do_not_panic() {
             },
             range: 0..0,
         }],
+        sql_version: Default::default(),
     };
     let p = json!({});
     let mut rng = || 0u128;
@@ -912,4 +913,82 @@ fn throughput() {
         }
         println!("{text}: 300k in {:?} ({n} key bytes)", start.elapsed());
     }
+}
+
+// ---------- SQL versions ----------
+
+fn key_as(text: &str, payload: &Value, version: SqlVersion) -> Evaluated {
+    let mut t = parse(text).unwrap();
+    t.sql_version = version;
+    let mut rng = || 0u128;
+    let mut input = EvalInput {
+        payload,
+        topic: None,
+        clientid: None,
+        principal: None,
+        timestamp_ms: None,
+        random: &mut rng,
+    };
+    evaluate(&t, &mut input)
+}
+
+#[test]
+fn whole_decimals_are_int_under_sql_v2_only() {
+    // IoT developer guide, "Data types": with SQL V2 (2016-03-23) `10.0` is processed as the Int
+    // `10`; with V1 (2015-10-08) it stays the Decimal `10.0`.
+    let p = json!({"reading": 10.0, "big": 1.5e3, "frac": 2.5, "int": 7, "list": [4.0]});
+    let k = |t: &str, v| match key_as(t, &p, v) {
+        Evaluated::Key(k) => k,
+        other => panic!("{t} {v:?}: {other:?}"),
+    };
+    assert_eq!(k("${reading}", SqlVersion::V2), "10");
+    assert_eq!(k("${reading}", SqlVersion::Beta), "10");
+    assert_eq!(k("${reading}", SqlVersion::V1), "10.0");
+    assert_eq!(k("${big}", SqlVersion::V2), "1500");
+    assert_eq!(k("${big}", SqlVersion::V1), "1500.0");
+    assert_eq!(k("${frac}", SqlVersion::V2), "2.5");
+    assert_eq!(k("${frac}", SqlVersion::V1), "2.5");
+    assert_eq!(k("${int}", SqlVersion::V1), "7");
+    assert_eq!(k("${get(list, 0)}", SqlVersion::V2), "4");
+    assert_eq!(k("${get(list, 0)}", SqlVersion::V1), "4.0");
+    // The Int is used as one: V2 divides integers.
+    assert_eq!(k("${reading / 4}", SqlVersion::V2), "2");
+    assert_eq!(k("dev-${reading}", SqlVersion::V2), "dev-10");
+}
+
+#[test]
+fn integers_beyond_what_a_double_holds_are_unknown_not_rounded() {
+    // IoT keeps 34 digits; shardlint reads JSON numbers as 64-bit, so it would print other digits.
+    let p: Value = serde_json::from_str(
+        r#"{"id": 12345678901234567890123, "u": 18446744073709551615, "ok": 9007199254740991}"#,
+    )
+    .unwrap();
+    for v in [SqlVersion::V1, SqlVersion::V2] {
+        for t in ["${id}", "${u}", "dev-${id}"] {
+            assert!(
+                matches!(key_as(t, &p, v), Evaluated::Unknown { .. }),
+                "{t} {v:?}: {:?}",
+                key_as(t, &p, v)
+            );
+        }
+        assert_eq!(
+            key_as("${ok}", &p, v),
+            Evaluated::Key("9007199254740991".into())
+        );
+    }
+}
+
+#[test]
+fn rule_versions_and_their_defaults() {
+    assert_eq!(SqlVersion::parse("2015-10-08"), Some(SqlVersion::V1));
+    assert_eq!(SqlVersion::parse("2016-03-23"), Some(SqlVersion::V2));
+    assert_eq!(SqlVersion::parse("beta"), Some(SqlVersion::Beta));
+    assert_eq!(SqlVersion::parse("2016-03-24"), None);
+    // CloudFormation defaults `AwsIotSqlVersion` to 2015-10-08.
+    assert_eq!(SqlVersion::of_rule(None, true), SqlVersion::V1);
+    assert_eq!(SqlVersion::of_rule(None, false), SqlVersion::V2);
+    assert_eq!(
+        SqlVersion::of_rule(Some("2015-10-08"), false),
+        SqlVersion::V1
+    );
 }

@@ -15,7 +15,8 @@
 //!   `:` so `classify_source_arn` still finds the stream name. Stream and function `arn` fields use
 //!   the same form, so ARN equality links too.
 
-mod resolve;
+mod producers;
+pub(crate) mod resolve;
 mod yaml;
 
 use crate::diagnostic::InputError;
@@ -220,6 +221,23 @@ fn extract(t: &Tpl) -> Model {
             "AWS::IoT::TopicRule" => m.rules.push(topic_rule(t, key.span, props, &pp, origin)),
             "AWS::Events::Rule" => m.producers.extend(event_targets(t, props, &pp, &origin)),
             "AWS::Pipes::Pipe" => m.producers.extend(pipe(t, props, &pp, origin)),
+            "AWS::ApiGateway::Method" => m
+                .producers
+                .extend(producers::api_method(t, props, &pp, &origin)),
+            "AWS::ApiGatewayV2::Integration" => m
+                .producers
+                .extend(producers::http_integration(t, props, &pp, origin)),
+            "AWS::ApiGateway::RestApi" | "AWS::ApiGatewayV2::Api" => m
+                .producers
+                .extend(producers::openapi_body(t, props, "Body", &pp, &origin)),
+            "AWS::Serverless::Api" | "AWS::Serverless::HttpApi" => m.producers.extend(
+                producers::openapi_body(t, props, "DefinitionBody", &pp, &origin),
+            ),
+            "AWS::StepFunctions::StateMachine" | "AWS::Serverless::StateMachine" => {
+                let (found, included) = producers::state_machine(t, props, &pp, origin);
+                m.producers.extend(found);
+                m.included.extend(included);
+            }
             "AWS::Lambda::EventSourceMapping" => {
                 let function = t.str_val(props, "FunctionName", &pp, Ctx::ARN).0;
                 m.mappings

@@ -666,7 +666,7 @@ fn example(lang: Lang, call: &str) -> String {
 }
 
 /// How application code spells keys and comments (no fixes are offered in code).
-fn dialect(comment: &'static str) -> crate::model::Dialect {
+pub(crate) fn dialect(comment: &'static str) -> crate::model::Dialect {
     crate::model::Dialect {
         param: |api| api.to_string(),
         key_param: "PartitionKey",

@@ -14,6 +14,7 @@ mod eval;
 mod functions;
 mod json;
 mod module;
+mod producers;
 mod remote;
 mod resources;
 

@@ -26,6 +26,10 @@ pub(super) fn emit(inst: &Instance, model: &mut Model) {
                 | "aws_lambda_function"
                 | "aws_cloudwatch_event_target"
                 | "aws_pipes_pipe"
+                | "aws_api_gateway_integration"
+                | "aws_apigatewayv2_integration"
+                | "aws_api_gateway_rest_api"
+                | "aws_sfn_state_machine"
         ) {
             continue;
         }
@@ -64,6 +68,29 @@ pub(super) fn emit(inst: &Instance, model: &mut Model) {
                     model.producers.extend(r.event_target(origin, body, env))
                 }
                 "aws_pipes_pipe" => model.producers.extend(r.pipe(origin, body, env)),
+                "aws_api_gateway_integration" => {
+                    model.producers.extend(r.api_integration(origin, body, env))
+                }
+                "aws_apigatewayv2_integration" => model
+                    .producers
+                    .extend(r.http_integration(origin, body, env)),
+                "aws_api_gateway_rest_api" | "aws_sfn_state_machine" => {
+                    let found = if res.ty == "aws_sfn_state_machine" {
+                        r.state_machine(origin, body, env)
+                    } else {
+                        r.rest_api_body(origin, body, env)
+                    };
+                    // A document read from another of the run's files (`file()`): that file
+                    // is part of this resource, not read again on its own.
+                    for p in &found {
+                        if p.origin.span.file != res.file {
+                            model
+                                .included
+                                .push(inst.db.get(p.origin.span.file).path.clone());
+                        }
+                    }
+                    model.producers.extend(found)
+                }
                 _ => model.functions.push(r.function(origin, body, env)),
             }
         }
@@ -153,7 +180,7 @@ impl<'a, 'i> ResourceCtx<'a, 'i> {
         out
     }
 
-    fn val_str(
+    pub(super) fn val_str(
         &self,
         body: &Body,
         key: &str,
