@@ -1,7 +1,8 @@
 //! Benchmark of the distribution engine that prints figures (not a timed test): 10M realistic
 //! keys onto 64 shards against a plain Python hashlib script, 3M seed-shaped envelopes through a
 //! template, and peak RSS (VmHWM) at 1× and 2× input. Each measurement runs in a child process
-//! of this binary so peaks do not mix. Run it through `scripts/bench.sh` or `cargo bench --bench distribution [--features fast-md5]`.
+//! of this binary so peaks do not mix. Run it with `cargo bench --bench distribution`;
+//! `scripts/bench.sh` compares with other tools in one run.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
