@@ -168,6 +168,26 @@ pub fn growing(s: &Series, min_ms: f64) -> bool {
     max >= min_ms && last > 2.0 * first && end >= max / 2.0
 }
 
+/// `grew from `2.0 s` to `29 min 2 s` over the window (peak at `2026-11-30 22:29 UTC`)`: an age
+/// series in one phrase, for SL503 and the observed half of SL405.
+pub fn describe_age(s: &Series) -> String {
+    let first = s.0.points.first().map_or(0.0, |p| p.1);
+    let (at, max) = s.peak().unwrap_or((0, 0.0));
+    format!(
+        "grew from `{}` to `{}` over the window (peak at `{}`)",
+        duration_ms(first),
+        duration_ms(max),
+        minute(at)
+    )
+}
+
+/// The share of a stream's shard-level `IncomingRecords` (enhanced monitoring) that `shard`
+/// carried over the window; `None` without shard-level metrics or records.
+pub fn shard_share(so: &StreamObserved, shard: &str) -> Option<f64> {
+    let total: f64 = so.shard_records.values().map(Series::total).sum();
+    (total > 0.0).then(|| so.shard_records.get(shard).map_or(0.0, |s| s.total()) / total)
+}
+
 /// Unix seconds to `2026-11-30T22:07:00Z`.
 pub fn iso(secs: i64) -> String {
     crate::records::timestamp::format_rfc3339_ms(secs * 1000).replace(".000Z", "Z")

@@ -31,6 +31,7 @@ const MARKERS: &[&str] = &[
     "\"ruleArn\"",
     "\"FunctionArn\"",
     "\"MetricDataResults\"",
+    "\"aws_cli_version\"",
 ];
 
 /// The file-name suffix that names the stream of a `list-shards` export.
@@ -166,6 +167,8 @@ impl Export<'_> {
                 m.functions
                     .push(self.function(f, Some(index("Functions", i))));
             }
+        } else if root.get("aws_cli_version").is_some() && root.get("failures").is_some() {
+            m.exports.push(manifest(root));
         } else if let Some(list) = root
             .get("MetricDataResults")
             .filter(|n| matches!(n.kind, Kind::Seq(_)))
@@ -576,6 +579,37 @@ impl Export<'_> {
             timeout: int_at(f, "Timeout", &base),
             memory_size: int_at(f, "MemorySize", &base),
         }
+    }
+}
+
+/// `manifest.json` of `shardlint export`: what the export is of and what it could not read.
+fn manifest(root: &Node) -> crate::model::ExportInfo {
+    let text = |n: Option<&Node>| n.and_then(Node::as_str).map(str::to_string);
+    crate::model::ExportInfo {
+        account: text(root.get("account")),
+        regions: root
+            .get("regions")
+            .map(|r| r.items().iter().filter_map(|i| text(Some(i))).collect())
+            .unwrap_or_default(),
+        exported_at: text(root.get("exported_at")),
+        window_start: text(root.at("window.start")),
+        window_end: text(root.at("window.end")),
+        aws_cli_version: text(root.get("aws_cli_version")),
+        failures: root
+            .get("failures")
+            .map(|f| {
+                f.items()
+                    .iter()
+                    .map(|x| {
+                        format!(
+                            "{} {}",
+                            text(x.get("kind")).unwrap_or_default(),
+                            text(x.get("call")).unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

@@ -606,6 +606,20 @@ pub struct MetricSeries {
     pub path: String,
 }
 
+/// What an export is of (`manifest.json` written by `shardlint export`), for report headers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExportInfo {
+    pub account: Option<String>,
+    pub regions: Vec<String>,
+    pub exported_at: Option<String>,
+    /// Metrics window, as written (`2026-11-30T22:00:00Z`).
+    pub window_start: Option<String>,
+    pub window_end: Option<String>,
+    pub aws_cli_version: Option<String>,
+    /// Calls that failed (`access-denied aws iot get-topic-rule ...`): the export is partial.
+    pub failures: Vec<String>,
+}
+
 /// A reference from one resource to another that could not be linked; reported once.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unlinked {
@@ -628,6 +642,8 @@ pub struct Model {
     pub unlinked: Vec<Unlinked>,
     /// Observed CloudWatch metrics (exports only).
     pub metrics: Vec<MetricSeries>,
+    /// The manifests of the exports read.
+    pub exports: Vec<ExportInfo>,
     /// Files another file includes (a Serverless `${file(...)}`): read as part of it, not alone.
     pub included: Vec<std::path::PathBuf>,
 }
@@ -641,6 +657,7 @@ impl Model {
         self.functions.extend(other.functions);
         self.unlinked.extend(other.unlinked);
         self.metrics.extend(other.metrics);
+        self.exports.extend(other.exports);
         self.included.extend(other.included);
     }
 }

@@ -5,8 +5,10 @@
 //! Keys reach ordering groups by the configured group model; the message says how many of the
 //! three models (`ordering.rs`) also fall behind.
 
+use super::iterator_age_growing::MIN_AGE_MS;
 use super::{Ctx, RuleMeta, param_name};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Finding, RelatedSpan, Severity};
+use crate::observed::{describe_age, duration_ms, function_label, growing};
 use crate::ordering::GroupModel;
 use crate::simulate::{SimConfig, Workload, assess};
 
@@ -23,6 +25,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let Some(record_time) = ctx.record_time else {
         return;
     };
+    let observed = crate::observed::observe(ctx.model);
     for s in ctx.samples {
         let (Some(mi), Some(rate)) = (s.mapping, s.report.input.time.records_per_s) else {
             continue;
@@ -100,16 +103,43 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             (None, Some(k)) => format!("no mapping setting keeps up: key `{k}` alone exceeds one ordering group's capacity; spread the key or make the function faster"),
             (None, None) => "make the function faster or add shards: no ParallelizationFactor and BatchSize keep up".into(),
         };
-        out.push(ctx.finding(
+        let mut message = format!(
+            "the busiest ordering group receives `{load:.1}` records/s but processes `{capacity:.1}` records/s (`{:.0}%` utilization): IteratorAge grows without bound ({models})",
+            a.utilization * 100.0
+        );
+        let mut related = Vec::new();
+        // Observed against simulated: the function's IteratorAge from an export's metrics.
+        if let Some((label, age)) = m.function.get().and_then(|f| {
+            let label = function_label(f);
+            observed.functions.get(label).map(|s| (label, s))
+        }) {
+            if growing(age, MIN_AGE_MS) {
+                message.push_str(&format!(
+                    "; observed: IteratorAge of `{label}` {}: the metrics confirm it",
+                    describe_age(age)
+                ));
+            } else {
+                let max = age.peak().map_or(0.0, |p| p.1);
+                message.push_str(&format!(
+                    "; observed: IteratorAge of `{label}` stayed at or below `{}` and did not keep growing over the window: the metrics do not show it (the samples' rate or `--record-time` may overstate the real load)",
+                    duration_ms(max)
+                ));
+            }
+            related.push(RelatedSpan {
+                span: age.0.span,
+                path: age.0.path.clone(),
+                message: format!("observed IteratorAge of `{label}`"),
+            });
+        }
+        let mut f = ctx.finding(
             &META,
             m.origin.span,
             m.origin.address.clone(),
-            format!(
-                "the busiest ordering group receives `{load:.1}` records/s but processes `{capacity:.1}` records/s (`{:.0}%` utilization): IteratorAge grows without bound ({models})",
-                a.utilization * 100.0
-            ),
+            message,
             "falls behind",
             help,
-        ));
+        );
+        f.related = related;
+        out.push(f);
     }
 }

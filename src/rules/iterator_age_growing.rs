@@ -5,7 +5,7 @@
 
 use super::{Ctx, RuleMeta};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
-use crate::observed::{Series, duration_ms, function_label, growing, minute};
+use crate::observed::{describe_age, function_label, growing};
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL503",
@@ -17,18 +17,7 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 /// An age below this is not worth a finding, however it trends.
-const MIN_AGE_MS: f64 = 60_000.0;
-
-fn describe(s: &Series) -> String {
-    let first = s.0.points.first().map_or(0.0, |p| p.1);
-    let (at, max) = s.peak().unwrap_or((0, 0.0));
-    format!(
-        "grew from `{}` to `{}` over the window (peak at `{}`)",
-        duration_ms(first),
-        duration_ms(max),
-        minute(at)
-    )
-}
+pub const MIN_AGE_MS: f64 = 60_000.0;
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let observed = crate::observed::observe(ctx.model);
@@ -54,7 +43,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             s.0.path.clone(),
             format!(
                 "IteratorAge of `{label}` reading `{stream}` {}: the consumer falls further behind",
-                describe(s)
+                describe_age(s)
             ),
             "growing",
             "make each batch cheaper or run more of them: raise `ParallelizationFactor` (up to 10 batches per shard) or add shards if keys are spread; check the function's errors and duration, since retries of a failing batch also hold the shard back".into(),
@@ -83,7 +72,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             format!(
                 "`GetRecords.IteratorAgeMilliseconds` of `{}` {}: its slowest consumer falls further behind",
                 stream.display_name(),
-                describe(&s)
+                describe_age(&s)
             ),
             "growing",
             "find the consumer that lags (Lambda `IteratorAge` per function, KCL `MillisBehindLatest`) and make its batches cheaper or more parallel".into(),

@@ -16,6 +16,7 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    let observed = crate::observed::observe(ctx.model);
     for (si, s) in ctx.model.streams.iter().enumerate() {
         let MapSource::Export(Ok(map)) = &ctx.analysis.shard_maps[si] else {
             continue;
@@ -37,19 +38,36 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .unwrap_or(s.origin.span);
             // The shard's id, not its whole object: one line to look at.
             let span = super::narrow(ctx.db, span, &format!("\"{}\"", shard.shard_id));
+            let mut message = format!(
+                "open shard `{}` of `{}` owns {:.1}% of the hash space, {:.1}× the mean of {}; under uniform keys it takes {:.1}× the average load",
+                shard.shard_id,
+                s.display_name(),
+                share * 100.0,
+                ratio,
+                super::plural(map.len() as u64, "open shard", "open shards"),
+                ratio
+            );
+            // Predicted against observed: the shard's share of the shard-level IncomingRecords.
+            // Halfway between the mean and the predicted share is the line between the two.
+            let so = observed.streams.get(si);
+            if let Some(got) = so.and_then(|o| crate::observed::shard_share(o, &shard.shard_id)) {
+                let verdict = if got >= (mean + share) / 2.0 {
+                    "the metrics confirm it"
+                } else {
+                    "the skew is not observed: the keys do not spread uniformly over the hash space, so the range share does not decide this shard's load"
+                };
+                message.push_str(&format!(
+                    "; observed: `{}` carried `{}` of the shard-level incoming records (mean `{}`): {verdict}",
+                    shard.shard_id,
+                    super::pct(got),
+                    super::pct(mean)
+                ));
+            }
             out.push(ctx.finding(
                 &META,
                 span,
                 format!("{}.shards.{}", s.origin.address, shard.shard_id),
-                format!(
-                    "open shard `{}` of `{}` owns {:.1}% of the hash space, {:.1}× the mean of {}; under uniform keys it takes {:.1}× the average load",
-                    shard.shard_id,
-                    s.display_name(),
-                    share * 100.0,
-                    ratio,
-                    super::plural(map.len() as u64, "open shard", "open shards"),
-                    ratio
-                ),
+                message,
                 format!("{:.1}% of the keyspace", share * 100.0),
                 format!(
                     "split `{}` at its midpoint (`aws kinesis split-shard`), or re-even the stream with `aws kinesis update-shard-count --scaling-type UNIFORM_SCALING`",

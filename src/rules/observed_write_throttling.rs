@@ -7,7 +7,7 @@
 use super::{Ctx, RuleMeta, plural, predicted_constant, thousands};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
 use crate::model::limits;
-use crate::observed::{Series, minute};
+use crate::observed::minute;
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL501",
@@ -74,7 +74,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if let Some(p) = &prediction {
             let one_shard =
                 peak_rate.is_some_and(|r| r <= limits::SHARD_WRITE_RECORDS_PER_S * 1.05);
-            let shard_share = shard_share(so, &p.shard_id);
+            let shard_share = crate::observed::shard_share(so, &p.shard_id);
             let verdict = match (one_shard, shard_share) {
                 (_, Some(share)) if share >= 0.99 => format!(
                     "the metrics confirm it: `{}` carried `{}` of the incoming records",
@@ -121,10 +121,4 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         f.related = related;
         out.push(f);
     }
-}
-
-/// The shard's share of the stream's shard-level incoming records, when those are exported.
-fn shard_share(so: &crate::observed::StreamObserved, shard: &str) -> Option<f64> {
-    let total: f64 = so.shard_records.values().map(Series::total).sum();
-    (total > 0.0).then(|| so.shard_records.get(shard).map_or(0.0, |s| s.total()) / total)
 }
