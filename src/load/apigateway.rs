@@ -17,7 +17,10 @@ use crate::source::{SourceDb, Span};
 pub fn kinesis_action(uri: &str) -> Option<&'static str> {
     let i = uri.find(":kinesis:action/")?;
     let action = &uri[i + ":kinesis:action/".len()..];
-    let action = action.split(['?', '/', '&']).next().unwrap_or_default();
+    let action = action
+        .split(['?', '/', '&', '"', '\''])
+        .next()
+        .unwrap_or_default();
     match action {
         "PutRecord" => Some("PutRecord"),
         "PutRecords" => Some("PutRecords"),

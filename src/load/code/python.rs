@@ -69,8 +69,20 @@ pub(super) fn visit<'t>(lw: &Lower, n: Node<'t>, b: &mut Bindings, out: &mut Vec
                 }
                 return;
             }
-            // Every `"PartitionKey": ...` entry inside `Records` (a list, a comprehension).
-            let Some(records) = records else { return };
+            // Every `"PartitionKey": ...` entry inside `Records` (a list, a comprehension); for
+            // `Records=entries`, the entries built in the enclosing function (appended in a
+            // loop, most often).
+            let Some(mut records) = records else { return };
+            if records.kind() == "identifier" {
+                let mut scope = n;
+                while let Some(p) = scope.parent() {
+                    scope = p;
+                    if p.kind() == "function_definition" {
+                        break;
+                    }
+                }
+                records = scope;
+            }
             let mut stack = vec![records];
             while let Some(x) = stack.pop() {
                 if x.kind() == "pair"

@@ -31,7 +31,17 @@ impl ResourceCtx<'_, '_> {
     ) -> Vec<Producer> {
         let a = self.address;
         let (uri, _) = self.val_str(body, "uri", &format!("{a}.uri"), env);
-        let Some(action) = uri.get().and_then(|u| apigateway::kinesis_action(u)) else {
+        // `arn:aws:apigateway:${var.region}:kinesis:action/PutRecord`: the action is written
+        // even when the region is not known.
+        let written = body
+            .get_attribute("uri")
+            .map(|at| self.inst.text(self.file, &at.value))
+            .unwrap_or_default();
+        let Some(action) = uri
+            .get()
+            .and_then(|u| apigateway::kinesis_action(u))
+            .or_else(|| apigateway::kinesis_action(&written))
+        else {
             return Vec::new();
         };
         let Some(attr) = body.get_attribute("request_templates") else {
@@ -47,9 +57,13 @@ impl ResourceCtx<'_, '_> {
         };
         let mut out = Vec::new();
         for (ct, v, site) in fields {
+            let path = format!("{a}.request_templates[\"{ct}\"]");
+            if let Some(p) = self.encoded_template(&attr.value, &ct, env, &origin, &path, action) {
+                out.extend(p);
+                continue;
+            }
             let V::Str(t) = v else { continue };
             let text = Text::single(t, site.unwrap_or(whole), Escapes::Verbatim);
-            let path = format!("{a}.request_templates[\"{ct}\"]");
             out.extend(apigateway::template_producers(
                 self.inst.db,
                 &text,
@@ -62,6 +76,87 @@ impl ResourceCtx<'_, '_> {
             ));
         }
         out
+    }
+
+    /// A request template written as `jsonencode({ StreamName = ..., PartitionKey = ... })`:
+    /// its keys read from the object, each at its own attribute. `None` when the template for
+    /// `ct` is not written that way.
+    fn encoded_template(
+        &self,
+        templates: &Expression,
+        ct: &str,
+        env: Option<&Env>,
+        origin: &Origin,
+        path: &str,
+        action: &str,
+    ) -> Option<Vec<Producer>> {
+        let Expression::Object(obj) = templates else {
+            return None;
+        };
+        let expr = obj.iter().find_map(|(k, v)| {
+            let key = match k {
+                hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                hcl_edit::expr::ObjectKey::Expression(e) => {
+                    self.inst.eval(self.file, e, env).value.as_text()?
+                }
+            };
+            (key == ct).then(|| v.expr())
+        })?;
+        let Expression::FuncCall(call) = expr else {
+            return None;
+        };
+        if call.name.name.as_str() != "jsonencode" || call.args.iter().count() != 1 {
+            return None;
+        }
+        let arg = call.args.iter().next()?;
+        let span = self.inst.span(self.file, expr).unwrap_or(origin.span);
+        let root = v_to_node(&self.inst.eval(self.file, arg, env).value, span, 0);
+        let stream = root.get("StreamName").map(|n| match n.as_str() {
+            Some(s) => Val::known(s.to_string(), Some(n.span), format!("{path}.StreamName")),
+            None => Val::unknown(
+                "the stream name is not known statically",
+                Some(n.span),
+                format!("{path}.StreamName"),
+            ),
+        });
+        let stream = stream.unwrap_or_else(|| Val::absent(format!("{path}.StreamName")));
+        let mut keys: Vec<(&Node, String)> = Vec::new();
+        if let Some(k) = root.get("PartitionKey") {
+            keys.push((k, format!("{path}.PartitionKey")));
+        }
+        for (i, r) in root
+            .get("Records")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
+            if let Some(k) = r.get("PartitionKey") {
+                keys.push((k, format!("{path}.Records[{i}].PartitionKey")));
+            }
+        }
+        Some(
+            keys.into_iter()
+                .filter_map(|(k, kp)| {
+                    let text = k.as_str()?;
+                    Some(apigateway::parameter_producer(
+                        origin.clone(),
+                        Val::known(text.to_string(), Some(k.span), kp),
+                        stream.clone(),
+                        None,
+                        "PartitionKey = \"$input.path('$.deviceId')\"",
+                    ))
+                })
+                .map(|mut p| {
+                    p.label = format!("API Gateway `{action}` integration");
+                    p.class = apigateway::classify_template_value(
+                        p.key.get().map(String::as_str).unwrap_or_default(),
+                        &Default::default(),
+                    );
+                    p
+                })
+                .collect(),
+        )
     }
 
     /// `aws_apigatewayv2_integration` with `integration_subtype = "Kinesis-PutRecord"`.
