@@ -346,10 +346,16 @@ impl HtmlInput {
             let mut v = StreamView {
                 name,
                 anchor,
+                // IaC writes placeholders (`<region>`, `${AWS::Region}`): only a real region name.
                 region: s
                     .arn
                     .as_deref()
                     .and_then(|a| a.split(':').nth(3))
+                    .filter(|r| {
+                        !r.is_empty()
+                            && r.chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    })
                     .map(str::to_string),
                 address: s.origin.address.clone(),
                 location,
@@ -1745,7 +1751,7 @@ fn consumers_section(v: &StreamView) -> String {
         );
     } else {
         // One column per mapping, one row per setting: nine settings do not fit across.
-        s.push_str(r#"<table class="consumers"><thead><tr><th>Setting</th>"#);
+        s.push_str(r#"<div class="scroll"><table class="consumers"><thead><tr><th>Setting</th>"#);
         for c in &v.consumers {
             let _ = write!(
                 s,
@@ -1766,7 +1772,7 @@ fn consumers_section(v: &StreamView) -> String {
             }
             s.push_str("</tr>");
         }
-        s.push_str("</tbody></table>");
+        s.push_str("</tbody></table></div>");
     }
     if !v.producers.is_empty() {
         s.push_str(r#"<h4>Producers</h4><ul class="producers">"#);
@@ -1868,7 +1874,7 @@ a.top { font-size:12px; font-weight:normal; margin-left:8px; }
 .ts { fill:none; stroke-width:2; } .ts.rate { stroke:var(--bar); } .ts.age0 { stroke:#8250df; } .ts.age1 { stroke:#1a7f37; } .ts.age2 { stroke:#bf8700; } .ts.age3 { stroke:#0969da; }
 .mark { fill:var(--err); }
 details.quiet summary, details.more summary { cursor:pointer; font-weight:600; margin:8px 0; } details.quiet li { margin:2px 0; }
-table.consumers { font-size:12px; width:auto; } table.consumers td:first-child { color:var(--muted); } ul.producers { margin:4px 0; padding-left:20px; }
+.scroll { overflow-x:auto; } table.consumers { font-size:12px; width:auto; } table.consumers td:first-child { color:var(--muted); } ul.producers { margin:4px 0; padding-left:20px; }
 "#;
 
 fn card(n: usize, label: &str, class: &str) -> String {
