@@ -97,8 +97,8 @@ fn entry(db: &SourceDb, dir: &Path, f: &Finding) -> Entry {
     let file = relative_to(&db.get(f.span.file).path, dir);
     let value = db.text(f.span).trim();
     Entry {
-        code: f.code.to_string(),
-        fingerprint: fingerprint(f.code, &file, &f.path, value),
+        code: f.code().to_string(),
+        fingerprint: fingerprint(f.code(), &file, &f.path, value),
         file,
         path: f.path.clone(),
         message: f.message.clone(),

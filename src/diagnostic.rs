@@ -88,12 +88,23 @@ impl RuleMeta {
     }
 }
 
+/// SL001 input-parse-error: the rule of every [`InputError`]. Declared here, below the loaders
+/// that report it; `rules` lists it with the others.
+pub static INPUT_PARSE_ERROR: RuleMeta = RuleMeta {
+    code: "SL001",
+    name: "input-parse-error",
+    summary: "An input file could not be read or parsed",
+    severity: Severity::Error,
+    group: Group::Input,
+    doc: include_str!("../rules/SL001.md"),
+};
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
-    /// The rule that fired, with its name, summary, group and doc.
+    /// The rule that fired, with its code, name, summary, group and doc: the one source of
+    /// them.
     pub meta: &'static RuleMeta,
-    pub code: &'static str,
-    pub rule: &'static str,
+    /// The final severity, under the config governing the finding's file.
     pub severity: Severity,
     pub message: String,
     pub help: String,
@@ -134,10 +145,22 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
+impl Finding {
+    /// `SL101`.
+    pub fn code(&self) -> &'static str {
+        self.meta.code
+    }
+    /// `constant-partition-key`.
+    pub fn rule(&self) -> &'static str {
+        self.meta.name
+    }
+}
+
 /// A file that could not be read or parsed; the run goes on and exits 2.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputError {
-    pub code: &'static str,
+    /// Its rule ([`INPUT_PARSE_ERROR`]), with the code, name and doc renderers show.
+    pub meta: &'static RuleMeta,
     /// The path as given or found.
     pub file: String,
     /// Where in the file, when known (parse errors); `None` for I/O errors.
@@ -165,6 +188,13 @@ pub struct Summary {
     /// Baseline entries that matched no finding (in JSON only when there are some).
     #[serde(skip_serializing_if = "is_zero")]
     pub stale_baseline: usize,
+}
+
+impl InputError {
+    /// `SL001`.
+    pub fn code(&self) -> &'static str {
+        self.meta.code
+    }
 }
 
 fn is_zero(n: &usize) -> bool {

@@ -183,7 +183,7 @@ pub fn suppression(db: &SourceDb, dialect: &Dialect, f: &Finding) -> Option<Fix>
     let comment = (dialect.line_comment)(line)?;
     let at = file.offset_of(line_no, 0);
     Some(Fix {
-        title: format!("Suppress {} with a reason", f.code),
+        title: format!("Suppress {} with a reason", f.code()),
         applicability: Applicability::Unsafe,
         edits: vec![Edit {
             span: Span::new(f.span.file, at, at),
@@ -191,7 +191,7 @@ pub fn suppression(db: &SourceDb, dialect: &Dialect, f: &Finding) -> Option<Fix>
                 "{}{comment} {} {} -- <reason>\n",
                 crate::model::indentation(line),
                 DIRECTIVE,
-                f.code
+                f.code()
             ),
         }],
     })
@@ -311,8 +311,6 @@ mod tests {
         let f = FileId(0);
         let finding = |start, end| Finding {
             meta: crate::rules::find("SL101").unwrap().meta,
-            code: "SL101",
-            rule: "r",
             severity: crate::diagnostic::Severity::Error,
             message: String::new(),
             help: String::new(),
@@ -341,8 +339,6 @@ mod tests {
         let f = FileId(0);
         let mut finding = Finding {
             meta: crate::rules::find("SL301").unwrap().meta,
-            code: "SL301",
-            rule: "r",
             severity: crate::diagnostic::Severity::Error,
             message: String::new(),
             help: String::new(),

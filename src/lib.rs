@@ -13,7 +13,8 @@
 //!                                 (`distribute` and `simulate` reuse these stages as their own commands)
 //!                   └─ rules .... each rule reads Model + analysis results, pushes Findings; never formats output
 //!                       └─ suppress  `shardlint:ignore` comments and CloudFormation Metadata; unused ones reported
-//!                       └─ render/{human, json, sarif, github, html}   pure: findings → bytes; decides nothing
+//!                       └─ view ..... what the HTML / distribute reports show, hot and over-limit decisions made
+//!                       └─ render/{human, json, sarif, github, html}   pure: findings + views → bytes; decides nothing
 //!                           └─ exit code: 0 clean · 1 findings at/above --fail-on · 2 some input unreadable / usage error
 //! ```
 
@@ -46,6 +47,7 @@ pub mod source;
 pub mod suppress;
 pub mod template;
 pub mod version;
+pub mod view;
 
 use std::path::PathBuf;
 
@@ -334,11 +336,11 @@ fn sort_findings(db: &SourceDb, findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         let fa = db.get(a.span.file).display_name();
         let fb = db.get(b.span.file).display_name();
-        (fa, a.span.start, a.span.end, a.code, &a.message).cmp(&(
+        (fa, a.span.start, a.span.end, a.code(), &a.message).cmp(&(
             fb,
             b.span.start,
             b.span.end,
-            b.code,
+            b.code(),
             &b.message,
         ))
     });

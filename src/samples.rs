@@ -187,7 +187,7 @@ pub fn analyse(
     }
     if routed.is_empty() {
         errors.push(InputError {
-            code: "SL001",
+            meta: &crate::diagnostic::INPUT_PARSE_ERROR,
             file: opts.files[0].display().to_string(),
             span: None,
             message: match &opts.rule {
@@ -250,7 +250,7 @@ pub fn analyse(
 
 fn sample_error(file: &std::path::Path, message: String) -> InputError {
     InputError {
-        code: "SL001",
+        meta: &crate::diagnostic::INPUT_PARSE_ERROR,
         file: file.display().to_string(),
         span: None,
         message,
@@ -261,7 +261,7 @@ fn sample_error(file: &std::path::Path, message: String) -> InputError {
 fn collect_errors(report: &DistributionReport, errors: &mut Vec<InputError>) {
     for e in &report.input_errors {
         errors.push(InputError {
-            code: "SL001",
+            meta: &crate::diagnostic::INPUT_PARSE_ERROR,
             file: report
                 .input
                 .files
@@ -286,7 +286,7 @@ fn collect_errors(report: &DistributionReport, errors: &mut Vec<InputError>) {
             })
             .collect();
         errors.push(InputError {
-            code: "SL001",
+            meta: &crate::diagnostic::INPUT_PARSE_ERROR,
             file: report
                 .bad_lines
                 .examples

@@ -267,7 +267,7 @@ fn diagnose(path: &Path, text: Option<String>) -> Vec<Published> {
             diagnostic: Diagnostic {
                 range,
                 severity: Some(DiagnosticSeverity::ERROR),
-                code: Some(NumberOrString::String(e.code.into())),
+                code: Some(NumberOrString::String(e.meta.code.into())),
                 source: Some("shardlint".into()),
                 message: match &e.help {
                     Some(h) => format!("{}\nhelp: {h}", e.message),
@@ -276,7 +276,7 @@ fn diagnose(path: &Path, text: Option<String>) -> Vec<Published> {
                 ..Default::default()
             },
             actions: Vec::new(),
-            doc: crate::rules::find(e.code).map(|r| r.meta.doc),
+            doc: Some(e.meta.doc),
         });
     }
     out
@@ -293,7 +293,7 @@ fn finding(db: &SourceDb, f: &Finding) -> Published {
             Severity::Warning => DiagnosticSeverity::WARNING,
             Severity::Info => DiagnosticSeverity::INFORMATION,
         }),
-        code: Some(NumberOrString::String(f.code.into())),
+        code: Some(NumberOrString::String(f.meta.code.into())),
         code_description: meta
             .and_then(|m| m.doc_url().parse().ok())
             .map(|href| CodeDescription { href }),
@@ -334,8 +334,8 @@ fn finding(db: &SourceDb, f: &Finding) -> Published {
             }
             Some(CodeAction {
                 title: match x.applicability {
-                    Applicability::Safe => format!("{} ({})", x.title, f.code),
-                    Applicability::Unsafe => format!("{} ({}, review)", x.title, f.code),
+                    Applicability::Safe => format!("{} ({})", x.title, f.code()),
+                    Applicability::Unsafe => format!("{} ({}, review)", x.title, f.code()),
                 },
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![diagnostic.clone()]),

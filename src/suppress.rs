@@ -329,7 +329,7 @@ pub fn apply(
                 continue;
             }
             for (ri, r) in s.rules.iter().enumerate() {
-                if r.code == f.code {
+                if r.code == f.code() {
                     used.insert((si, ri));
                     suppressed = true;
                 }
@@ -415,8 +415,6 @@ fn finding(
 ) -> Finding {
     Finding {
         meta,
-        code: meta.code,
-        rule: meta.name,
         severity: config.severity_of(meta),
         message,
         help,

@@ -160,7 +160,7 @@ fn check_and_simulate_agree_on_blocking_time() {
         let sl302: Vec<_> = report
             .findings
             .iter()
-            .filter(|f| f.code == "SL302")
+            .filter(|f| f.code() == "SL302")
             .collect();
         // The mapping as `simulate --mapping` would take it, with the stream's retention.
         let project = shardlint::project::open(&[PathBuf::from(&case)], &LoadOptions::default());

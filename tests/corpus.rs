@@ -17,7 +17,7 @@ fn shared_corpus() -> Option<PathBuf> {
 
 fn found(report: &shardlint::Report, code: &str, file_part: &str) -> bool {
     report.findings.iter().any(|f| {
-        f.code == code
+        f.code() == code
             && report
                 .db
                 .get(f.span.file)

@@ -110,7 +110,7 @@ fn every_fixture_matches_its_markers_and_golden_files() {
                 (
                     report.db.get(f.span.file).display_name(),
                     report.db.start(f.span).line,
-                    f.code.to_string(),
+                    f.code().to_string(),
                 )
             })
             .filter(|(file, _, _)| marked_files.contains(file))

@@ -43,7 +43,7 @@ fn two_shards_with_random_keys_over_10000_samples_give_no_finding() {
         ..Default::default()
     };
     let report = shardlint::check_with_samples(&paths, &config, &LoadOptions::default(), &opts);
-    let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
+    let codes: Vec<&str> = report.findings.iter().map(|f| f.code()).collect();
     assert!(codes.is_empty(), "{codes:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 
 use shardlint::config::Config;
 use shardlint::load::LoadOptions;
-use shardlint::render::html::{
-    HotKey, HtmlInput, OrderingGroup, ShardLoad, StreamDistribution, render,
-};
+use shardlint::render::html::render;
+use shardlint::view::audit::{AuditView, HotKey, OrderingGroup, ShardLoad, StreamDistribution};
 
 fn seed() -> (shardlint::Report, Config) {
     std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
@@ -46,7 +45,7 @@ fn assert_self_contained(html: &str) {
 #[test]
 fn seed_report_has_sections_one_bar_per_shard_and_no_fetches() {
     let (report, config) = seed();
-    let html = render(&report, &HtmlInput::from_report(&report, &config), &config);
+    let html = render(&report, &AuditView::from_report(&report, &config));
     assert!(html.starts_with("<!DOCTYPE html>"));
     for id in [
         "id=\"summary\"",
@@ -80,7 +79,7 @@ fn seed_report_has_sections_one_bar_per_shard_and_no_fetches() {
 #[test]
 fn supplied_distribution_draws_rates_limits_hot_keys_and_groups() {
     let (report, config) = seed();
-    let mut input = HtmlInput::from_report(&report, &config);
+    let mut input = AuditView::from_report(&report, &config);
     let view = &mut input.streams[0];
     let shards: Vec<ShardLoad> = view
         .keyspace
@@ -105,6 +104,8 @@ fn supplied_distribution_draws_rates_limits_hot_keys_and_groups() {
             records: 3_000_000,
             share: 1.0,
             shard_id: "shardId-000000000003".into(),
+            // One key for the whole sample: the stream is the problem, not a key (SL402).
+            hot: false,
         }],
         groups: vec![OrderingGroup {
             shard_id: "shardId-000000000003".into(),
@@ -112,8 +113,10 @@ fn supplied_distribution_draws_rates_limits_hot_keys_and_groups() {
             keys: vec!["vin".into()],
             records: 3_000_000,
         }],
+        hot_shard: Some("shardId-000000000003".into()),
     });
-    let html = render(&report, &input, &config);
+    input.derive();
+    let html = render(&report, &input);
     assert_self_contained(&html);
     let records = chart(&html, "records");
     assert_eq!(records.matches("<rect class=\"bar").count(), 8);
@@ -137,7 +140,7 @@ fn stream_without_prediction_says_no_samples() {
         &config,
         &LoadOptions::default(),
     );
-    let html = render(&report, &HtmlInput::from_report(&report, &config), &config);
+    let html = render(&report, &AuditView::from_report(&report, &config));
     assert!(html.contains("varies per record"));
     assert!(html.contains("No samples"));
     assert!(!html.contains("<svg class=\"chart"));
@@ -161,7 +164,7 @@ fn export_report_leads_with_the_worst_stream_and_says_what_the_export_is_of() {
         &config,
         &LoadOptions::default(),
     );
-    let html = render(&report, &HtmlInput::from_report(&report, &config), &config);
+    let html = render(&report, &AuditView::from_report(&report, &config));
     assert_self_contained(&html);
     // Header: account, region, export time, window, CLI, the two failed calls.
     for want in [
@@ -221,7 +224,7 @@ fn export_report_leads_with_the_worst_stream_and_says_what_the_export_is_of() {
 #[test]
 fn mib_axis_ticks_are_round_mib() {
     let (report, config) = seed();
-    let mut input = HtmlInput::from_report(&report, &config);
+    let mut input = AuditView::from_report(&report, &config);
     let view = &mut input.streams[0];
     let shards = view
         .keyspace
@@ -242,7 +245,8 @@ fn mib_axis_ticks_are_round_mib() {
         shards,
         ..Default::default()
     });
-    let html = render(&report, &input, &config);
+    input.derive();
+    let html = render(&report, &input);
     let t = ticks(chart(&html, "bytes"));
     assert_eq!(
         t[..5],
@@ -253,7 +257,7 @@ fn mib_axis_ticks_are_round_mib() {
 #[test]
 fn two_hundred_shards_draw_the_busiest_sorted_and_a_heat_strip_of_all() {
     let (report, config) = seed();
-    let mut input = HtmlInput::from_report(&report, &config);
+    let mut input = AuditView::from_report(&report, &config);
     let step = u128::MAX / 200;
     let shards: Vec<ShardLoad> = (0..200u128)
         .map(|i| ShardLoad {
@@ -276,7 +280,8 @@ fn two_hundred_shards_draw_the_busiest_sorted_and_a_heat_strip_of_all() {
         shards,
         ..Default::default()
     });
-    let html = render(&report, &input, &config);
+    input.derive();
+    let html = render(&report, &input);
     let records = chart(&html, "records");
     assert!(records.contains("busiest 19 of 200 shards, sorted"));
     let bars: Vec<&str> = records
@@ -353,8 +358,8 @@ fn a_large_account_gets_cards_only_for_streams_with_something_to_say() {
         &LoadOptions::default(),
     );
     assert_eq!(report.model.streams.len(), 160);
-    let input = HtmlInput::from_report(&report, &config);
-    let html = render(&report, &input, &config);
+    let input = AuditView::from_report(&report, &config);
+    let html = render(&report, &input);
     // Two cards (the throttled streams): the same records rejected, so the busier one first.
     let cards: Vec<&str> = html
         .split("<section class=\"stream\" id=\"")

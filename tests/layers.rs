@@ -31,6 +31,8 @@ const LAYERS: &[&[&str]] = &[
     &["rules"],
     // `shardlint.toml` resolution (validates rule names), suppressions.
     &["config_file", "suppress"],
+    // View models: what the reports show, with the configured thresholds applied.
+    &["view"],
     // Output: renderers, and the language server.
     &["render", "server"],
     // The command line: clap types, settings resolution, commands.

@@ -86,7 +86,7 @@ fn hash_keys_over_128_bits_are_input_errors_with_position() {
     let mut db = SourceDb::default();
     let id = db.add("s.list-shards.json".into(), text.into());
     let e = aws_cli::load(&db, id).unwrap_err();
-    assert_eq!(e.code, "SL001");
+    assert_eq!(e.code(), "SL001");
     let lc = db.start(e.span.unwrap());
     assert_eq!((lc.line, lc.column), (7, 34));
     assert!(

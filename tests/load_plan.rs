@@ -90,7 +90,7 @@ fn not_a_plan_is_skipped_and_a_broken_plan_is_an_error() {
     assert!(plan::load(&db, id).unwrap().is_none());
     let id = db.add("p.json".into(), "{\"planned_values\": {\n}}}".into());
     let e = plan::load(&db, id).unwrap_err();
-    assert_eq!(e.code, "SL001");
+    assert_eq!(e.code(), "SL001");
     assert_eq!(db.start(e.span.unwrap()).line, 2);
 }
 

@@ -86,7 +86,7 @@ impl Case {
         report
             .findings
             .iter()
-            .map(|f| (f.code.to_string(), f.message.clone()))
+            .map(|f| (f.code().to_string(), f.message.clone()))
             .collect()
     }
 

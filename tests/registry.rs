@@ -103,7 +103,7 @@ fn messages_follow_the_style() {
     );
     assert!(report.findings.len() > 20);
     for f in &report.findings {
-        let what = format!("{} `{}`", f.code, f.message);
+        let what = format!("{} `{}`", f.code(), f.message);
         assert!(
             !f.message.ends_with('.'),
             "message ends with a period: {what}"

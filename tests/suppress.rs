@@ -37,8 +37,6 @@ fn finding(db: &SourceDb, code: &'static str, path: &str, needle: &str) -> Findi
     let meta = shardlint::rules::find(code).unwrap().meta;
     Finding {
         meta,
-        code,
-        rule: meta.name,
         severity: Severity::Error,
         message: "m".into(),
         help: "h".into(),
@@ -71,7 +69,10 @@ fn metadata_suppresses_findings_of_its_resource_only() {
     ];
     let n = shardlint::suppress::apply(&db, &[id], &Config::default(), &mut findings).len();
     assert_eq!(n, 1);
-    let codes: Vec<(&str, &str)> = findings.iter().map(|f| (f.code, f.path.as_str())).collect();
+    let codes: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.code(), f.path.as_str()))
+        .collect();
     assert_eq!(
         codes,
         [

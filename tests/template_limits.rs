@@ -45,7 +45,9 @@ fn a_40000_term_key_is_sl105_at_its_line_and_the_seed_beside_it_keeps_its_findin
         report
             .findings
             .iter()
-            .filter(|f| f.code == code && report.db.get(f.span.file).display_name().ends_with(file))
+            .filter(|f| {
+                f.code() == code && report.db.get(f.span.file).display_name().ends_with(file)
+            })
             .map(|f| (report.db.start(f.span).line, f.message.clone()))
             .collect::<Vec<_>>()
     };
@@ -54,7 +56,7 @@ fn a_40000_term_key_is_sl105_at_its_line_and_the_seed_beside_it_keeps_its_findin
         sl105.len(),
         1,
         "{:?}",
-        report.findings.iter().map(|f| f.code).collect::<Vec<_>>()
+        report.findings.iter().map(|f| f.code()).collect::<Vec<_>>()
     );
     assert_eq!(sl105[0].0, 8);
     assert!(sl105[0].1.contains("more than 500 terms"), "{}", sl105[0].1);

@@ -144,6 +144,8 @@ pub struct DistributeSettings {
     pub format: OutputFormat,
     pub output: Option<PathBuf>,
     pub progress: bool,
+    /// `hot-shard-share` and `hot-key-share` of shardlint.toml.
+    pub thresholds: crate::view::Thresholds,
 }
 
 /// Raw flags + `shardlint.toml` (+ the configuration, for `--rule`) → settings; `Err` is a
@@ -216,7 +218,7 @@ pub fn resolve(args: &DistributeArgs) -> Result<DistributeSettings, String> {
     let stream_rate = rule
         .as_ref()
         .and_then(|r| r.stream.as_ref())
-        .and_then(|(name, _)| toml.streams.iter().find(|s| &s.stream == name))
+        .and_then(|(name, _)| toml.stream_rate(name))
         .and_then(|s| s.records_per_second);
     let opts = Options {
         format,
@@ -240,6 +242,7 @@ pub fn resolve(args: &DistributeArgs) -> Result<DistributeSettings, String> {
         format: args.format,
         output: args.output.clone(),
         progress: !args.no_progress && std::io::stderr().is_terminal(),
+        thresholds: crate::view::Thresholds::of(&toml),
     })
 }
 
@@ -260,9 +263,10 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
         distribute_with_progress(&s.inputs, &s.src, &s.map, &s.opts, &|n| bar.set_position(n))?;
     bar.finish_and_clear();
 
+    let view = crate::view::distribution::DistributionView::new(&report, s.thresholds);
     let text = match s.format {
-        OutputFormat::Json => crate::render::json_ascii_controls(report.to_json()) + "\n",
-        OutputFormat::Text => crate::render::distribution::text(&report),
+        OutputFormat::Json => crate::render::distribution::json(&view),
+        OutputFormat::Text => crate::render::distribution::text(&view),
     };
     let written = match &s.output {
         Some(p) => std::fs::write(p, text.as_bytes())

@@ -622,8 +622,7 @@ fn check(mut args: CheckArgs, global: &GlobalArgs) -> i32 {
                 let config = settings.for_path(&first).cloned().unwrap_or_default();
                 render::html::render(
                     &report,
-                    &render::html::HtmlInput::from_report(&report, &config),
-                    &config,
+                    &crate::view::audit::AuditView::from_report(&report, &config),
                 )
             }
             Format::Text => render::human::render(

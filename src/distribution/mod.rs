@@ -11,7 +11,8 @@
 //!           ├─ peaks (timestamped records per one-second window: peak, p99 per shard and key)
 //!           └─ sketch (exact key counts up to a cap, then Space-Saving; HyperLogLog)
 //!               └─ report (Serialize, JSON version 1: the engine's state → the report)
-//!                   └─ run (one pass over the inputs for every job; engine state → report)
+//!                   ├─ run (one pass over the inputs for every job; engine state → report)
+//!                   └─ hot (which shard and keys are hot under the configured shares)
 //! ```
 //!
 //! Text output is in `render::distribution`, flags in `cli::distribute`. Library entry point
@@ -20,6 +21,7 @@
 
 pub mod engine;
 pub mod hashing;
+pub mod hot;
 pub mod keys;
 mod path_key;
 pub mod peaks;

@@ -256,7 +256,7 @@ pub fn input_error(
     help: Option<&str>,
 ) -> InputError {
     InputError {
-        code: "SL001",
+        meta: &crate::diagnostic::INPUT_PARSE_ERROR,
         file: db.get(file).display_name(),
         span,
         message,

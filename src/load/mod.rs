@@ -243,7 +243,7 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
                 }
             } else if !opts.skip_unknown {
                 loaded.errors.push(InputError {
-                    code: "SL001",
+                    meta: &crate::diagnostic::INPUT_PARSE_ERROR,
                     file: display_path(p),
                     span: None,
                     message: "not a file shardlint reads (expected `.tf`, `.tfvars`, `.json`, `.yaml` or `.yml`)".into(),
@@ -254,14 +254,14 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
             loaded.errors.push(match std::fs::metadata(p) {
                 Ok(_) => not_regular(p),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => InputError {
-                    code: "SL001",
+                    meta: &crate::diagnostic::INPUT_PARSE_ERROR,
                     file: display_path(p),
                     span: None,
                     message: "no such file or directory".into(),
                     help: None,
                 },
                 Err(e) => InputError {
-                    code: "SL001",
+                    meta: &crate::diagnostic::INPUT_PARSE_ERROR,
                     file: display_path(p),
                     span: None,
                     message: format!("cannot read: {e}"),
@@ -463,7 +463,7 @@ fn nothing_found(root: &Path, recognised: usize, opts: &LoadOptions) -> InputErr
         }
     }
     InputError {
-        code: "SL001",
+        meta: &crate::diagnostic::INPUT_PARSE_ERROR,
         file: display_path(root),
         span: None,
         message,
@@ -482,7 +482,7 @@ fn not_regular(p: &Path) -> InputError {
         _ => "not a regular file",
     };
     InputError {
-        code: "SL001",
+        meta: &crate::diagnostic::INPUT_PARSE_ERROR,
         file: display_path(p),
         span: None,
         message: format!("is {what}, not a regular file; shardlint reads files and directories"),
@@ -540,7 +540,7 @@ fn load_structured(
     };
     match result {
         Ok(None) if explicit => Err(InputError {
-            code: "SL001",
+            meta: &crate::diagnostic::INPUT_PARSE_ERROR,
             file: db.get(id).display_name(),
             span: None,
             message:
@@ -572,7 +572,7 @@ type ReadError = Box<(InputError, Option<(String, usize)>)>;
 /// is not text). Binary, empty, non-UTF-8 and oversized files of a kind shardlint reads are errors.
 fn read_file(path: &Path, kind: Kind, explicit: bool) -> Result<Option<String>, ReadError> {
     let err = |message: String, help: Option<&str>| InputError {
-        code: "SL001",
+        meta: &crate::diagnostic::INPUT_PARSE_ERROR,
         file: display_path(path),
         span: None,
         message,
@@ -727,7 +727,7 @@ fn walk(root: &Path, opts: &LoadOptions, f: &mut dyn FnMut(PathBuf, bool)) -> Ve
                 let path = walk_error_path(&e).unwrap_or_else(|| root.to_path_buf());
                 let reason = walk_error_reason(&e);
                 errors.push(InputError {
-                    code: "SL001",
+                    meta: &crate::diagnostic::INPUT_PARSE_ERROR,
                     file: display_path(&path),
                     span: None,
                     message: format!("cannot read this directory: {reason}"),
@@ -789,7 +789,7 @@ fn module_siblings(dir: &Path) -> (Vec<PathBuf>, Vec<InputError>) {
             let regular = std::fs::metadata(&p).is_ok_and(|m| m.is_file());
             if !(inside && regular) {
                 refused.push(InputError {
-                    code: "SL001",
+                    meta: &crate::diagnostic::INPUT_PARSE_ERROR,
                     file: display_path(&p),
                     span: None,
                     message: match &target {

@@ -29,7 +29,7 @@ pub fn render(report: &Report, root: &Path) -> String {
             column,
             f.severity.as_str(),
             message,
-            format!("shardlint.{}", f.code),
+            format!("shardlint.{}", f.code()),
         ));
     }
     for e in &report.errors {
@@ -39,7 +39,7 @@ pub fn render(report: &Report, root: &Path) -> String {
             column,
             "error",
             e.message.clone(),
-            format!("shardlint.{}", e.code),
+            format!("shardlint.{}", e.code()),
         ));
     }
     let mut out =

@@ -1,10 +1,17 @@
-//! Text rendering of a distribution report, the last stage of `shardlint distribute`: pure,
-//! report → string, fits 80 columns, no colour. JSON is the report's own `Serialize`.
+//! Text and JSON of a distribution report, the last stage of `shardlint distribute`: pure,
+//! view model → string; the text fits 80 columns, no colour. Which shard and keys are hot was
+//! decided in the view model ([`DistributionView`]).
 
 use std::fmt::Write;
 
-use crate::distribution::report::DistributionReport;
 use crate::numbers::thousands;
+use crate::view::distribution::DistributionView;
+
+/// The report as JSON (version 1, with the `hot` decisions), control characters escaped.
+pub fn json(v: &DistributionView) -> String {
+    let s = serde_json::to_string_pretty(v).unwrap_or_default();
+    crate::render::json_ascii_controls(s) + "\n"
+}
 
 fn pct(x: f64) -> String {
     crate::numbers::percent(x, 2)
@@ -78,7 +85,8 @@ fn write_groups(o: &mut String, groups: &[crate::distribution::report::ShardGrou
     }
 }
 
-pub fn text(r: &DistributionReport) -> String {
+pub fn text(v: &DistributionView) -> String {
+    let r = v.report;
     let mut o = String::new();
     let i = &r.input;
     let files: Vec<String> = i
@@ -189,6 +197,23 @@ pub fn text(r: &DistributionReport) -> String {
             i.open_shards
         );
     }
+    if r.shards.len() > 1 && i.keyed_records > 0 {
+        let _ = match &v.hot.shard {
+            Some(h) => writeln!(
+                o,
+                "hot shard: `{}` takes {} of keyed records (fair share {}; hot-shard-share {})",
+                h.shard_id,
+                pct(h.share),
+                pct(h.fair_share),
+                crate::numbers::pct_short(v.hot.hot_shard_share)
+            ),
+            None => writeln!(
+                o,
+                "hot shard: none (no shard at or above hot-shard-share {} beyond sampling noise)",
+                crate::numbers::pct_short(v.hot.hot_shard_share)
+            ),
+        };
+    }
     o.push('\n');
 
     let d = &r.distinct_keys;
@@ -222,12 +247,34 @@ pub fn text(r: &DistributionReport) -> String {
         for h in &r.hot_keys {
             let _ = writeln!(
                 o,
-                "  {:<38} {:>10} {:>8}  {}",
+                "  {:<38} {:>10} {:>8}  {}{}",
                 short(&h.key, 38),
                 h.count,
                 pct(h.share),
-                h.shard_id
+                h.shard_id,
+                if v.key_is_hot(&h.key, &h.shard_id) {
+                    "  hot"
+                } else {
+                    ""
+                }
             );
+        }
+        if d.count >= 2 {
+            let share = crate::numbers::pct_short(v.hot.hot_key_share);
+            let _ = match v.hot.keys.as_slice() {
+                [] => writeln!(
+                    o,
+                    "hot keys: none above hot-key-share {share} of its shard's records"
+                ),
+                keys => writeln!(
+                    o,
+                    "hot keys: {} above hot-key-share {share} of their shard's records (marked `hot`); the hottest, `{}`, carries {} of `{}`",
+                    crate::numbers::plural(keys.len() as u64, "key", "keys"),
+                    short(&keys[0].key, 24),
+                    pct(keys[0].share_of_shard),
+                    keys[0].shard_id
+                ),
+            };
         }
     }
     let u = &r.undefined_keys;

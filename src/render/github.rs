@@ -51,7 +51,7 @@ pub fn render(report: &Report) -> String {
             "::{} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
             command(f.severity),
             escape_property(&file),
-            escape_property(&format!("{} {}", f.code, f.rule)),
+            escape_property(&format!("{} {}", f.meta.code, f.meta.name)),
             escape_data(&message),
         ));
     }
@@ -61,10 +61,7 @@ pub fn render(report: &Report) -> String {
             let p = db.start(span);
             props.push_str(&format!(",line={},col={}", p.line, p.column));
         }
-        let title = match crate::rules::find(e.code) {
-            Some(r) => format!("{} {}", r.meta.code, r.meta.name),
-            None => e.code.to_string(),
-        };
+        let title = format!("{} {}", e.meta.code, e.meta.name);
         let mut message = e.message.clone();
         if let Some(h) = &e.help {
             message.push_str(&format!("\nhelp: {h}"));

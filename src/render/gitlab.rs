@@ -33,7 +33,7 @@ pub fn render(report: &Report, root: &Path) -> String {
     let mut issues: Vec<Value> = Vec::new();
     for f in &report.findings {
         let (line, _, end_line, _) = positions(db, f.span);
-        let mut description = format!("{} {}: {}", f.code, f.rule, f.message);
+        let mut description = format!("{} {}: {}", f.code(), f.rule(), f.message);
         for r in &f.related {
             let (rfile, rline, _) = place(db, root, r.span);
             description.push_str(&format!(" (related: {} at {rfile}:{rline})", r.message));
@@ -42,7 +42,7 @@ pub fn render(report: &Report, root: &Path) -> String {
             "type": "issue",
             "description": description,
             "content": { "body": format!("help: {}", f.help) },
-            "check_name": f.code,
+            "check_name": f.code(),
             "categories": ["Bug Risk"],
             "fingerprint": unique(fingerprint(db, root, f)),
             "severity": severity(f.severity),
@@ -54,11 +54,11 @@ pub fn render(report: &Report, root: &Path) -> String {
     }
     for e in &report.errors {
         let (path, line, _) = error_place(db, root, e);
-        let fp = crate::baseline::fingerprint(e.code, &path, "", &e.message);
+        let fp = crate::baseline::fingerprint(e.code(), &path, "", &e.message);
         issues.push(json!({
             "type": "issue",
-            "description": format!("{}: {}", e.code, e.message),
-            "check_name": e.code,
+            "description": format!("{}: {}", e.code(), e.message),
+            "check_name": e.code(),
             "categories": ["Bug Risk"],
             "fingerprint": unique(fp),
             "severity": "blocker",

@@ -9,22 +9,21 @@
 //! settings, then the stream's findings. Quiet streams of a large account are one line each in a
 //! `<details>`, so 5,000 streams stay a few MB.
 //!
-//! The renderer takes an [`HtmlInput`], the report's view model: [`HtmlInput::from_report`] fills
-//! it from the model, the analysis, the observed metrics and the samples; nothing below it
-//! computes a number the view model did not carry.
+//! The renderer draws an [`AuditView`], the report's view model
+//! ([`AuditView::from_report`]): every figure, every hot or over-the-limit decision and the
+//! ranking come from it; this module lays them out.
 
 use std::fmt::Write as _;
 
 use crate::Report;
-use crate::config::Config;
-use crate::keyspace::{MAX_HASH, hash_key};
-use crate::model::limits::{SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S};
-use crate::model::{ExportInfo, StreamMode};
-use crate::source::Span;
-use crate::template::KeyClass;
+use crate::keyspace::MAX_HASH;
+use crate::model::ExportInfo;
+use crate::model::limits::SHARD_WRITE_BYTES_PER_S;
+use crate::view::audit::{
+    AuditView, Bar, Basis, ChartKind, KeyMarker, KeyRange, Level, ObservedView, ShardChart,
+    StreamView,
+};
 
-/// Above this many streams, streams with nothing to say get one line instead of a card.
-pub const FULL_CARDS_UP_TO: usize = 50;
 /// Above this many shards a per-shard chart shows the busiest shards sorted, one bar for the
 /// others, and a heat strip of every shard in hash order (200 bars of 1 px say nothing).
 pub const MAX_BARS: usize = 40;
@@ -32,840 +31,14 @@ const TOP_BARS: usize = 19;
 /// Overview rows shown open; the rest of the ranking is one click away.
 pub const OVERVIEW_ROWS: usize = 100;
 
-/// Everything the report shows beyond the findings.
-#[derive(Clone, Debug, Default)]
-pub struct HtmlInput {
-    pub streams: Vec<StreamView>,
-    /// The manifests of the exports read (`shardlint export`): account, regions, window.
-    pub exports: Vec<ExportInfo>,
-    /// Indexes into `streams`, worst first (see [`rank`]).
-    pub ranking: Vec<usize>,
-    /// Indexes into `report.findings` that belong to no stream.
-    pub other_findings: Vec<usize>,
-}
-
-/// One stream's card.
-#[derive(Clone, Debug, Default)]
-pub struct StreamView {
-    pub name: String,
-    /// The HTML id of its card (unique: `stream-NAME`, `-2` on a repeat).
-    pub anchor: String,
-    /// From its ARN, when known.
-    pub region: Option<String>,
-    /// `aws_kinesis_stream.location`, `Resources.X`, `stream/x`.
-    pub address: String,
-    /// `main.tf:6`.
-    pub location: String,
-    /// `provisioned, 8 shards`.
-    pub mode: String,
-    /// Open shards in hash order (from the export or the even split of a fresh stream).
-    pub keyspace: Vec<KeyRange>,
-    /// Statically known keys placed on the strip (constant keys).
-    pub key_markers: Vec<KeyMarker>,
-    /// What static analysis predicts about the spread over `keyspace`.
-    pub prediction: Option<Prediction>,
-    /// The expected write rate from `shardlint.toml`.
-    pub expected_records_per_s: Option<f64>,
-    pub expected_bytes_per_s: Option<f64>,
-    /// Measured from samples, when given.
-    pub distribution: Option<StreamDistribution>,
-    /// CloudWatch metrics from an export, when it has any for this stream.
-    pub observed: Option<ObservedView>,
-    /// Indexes into `report.findings`, in report order.
-    pub findings: Vec<usize>,
-    pub errors: usize,
-    pub warnings: usize,
-    pub infos: usize,
-    /// `IoT rule location_to_kinesis (key vin)`.
-    pub producers: Vec<String>,
-    pub consumers: Vec<ConsumerView>,
-    /// The busiest shard's peak against the per-shard write limit (1.0 = at the limit), and
-    /// where that figure comes from.
-    pub peak_utilisation: Option<(f64, Basis)>,
-}
-
-/// Where a figure comes from, most direct first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Basis {
-    Observed,
-    /// The stream's observed peak rate placed by the static prediction (a constant key: all on
-    /// one shard).
-    Placed,
-    /// The stream's observed rate over its open shards: the busiest shard carries at least this.
-    AtLeast,
-    Samples,
-    Predicted,
-}
-
-impl Basis {
-    fn label(self) -> &'static str {
-        match self {
-            Basis::Observed => "observed",
-            Basis::AtLeast => "observed mean",
-            Basis::Placed => "observed × predicted",
-            Basis::Samples => "samples",
-            Basis::Predicted => "predicted",
-        }
+fn basis_label(b: Basis) -> &'static str {
+    match b {
+        Basis::Observed => "observed",
+        Basis::AtLeast => "observed mean",
+        Basis::Placed => "observed × predicted",
+        Basis::Samples => "samples",
+        Basis::Predicted => "predicted",
     }
-}
-
-/// What the export's CloudWatch metrics say about one stream.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ObservedView {
-    pub period_s: i64,
-    /// (Unix seconds, accepted records/s averaged over the period).
-    pub write_rate: Vec<(i64, f64)>,
-    /// Open shards × 1,000 records/s (provisioned streams).
-    pub capacity_per_s: Option<f64>,
-    /// (Unix seconds, records rejected in the period) for periods above zero.
-    pub throttled: Vec<(i64, f64)>,
-    pub throttled_records: f64,
-    /// Per shard in hash order (enhanced monitoring): the busiest period's records/s.
-    pub shard_peaks: Vec<(String, f64)>,
-    /// (label, points in ms): the stream's `GetRecords.IteratorAgeMilliseconds` and each
-    /// consuming function's `IteratorAge`.
-    pub ages: Vec<(String, Vec<(i64, f64)>)>,
-    pub max_age_ms: Option<f64>,
-    /// The metrics window (Unix seconds).
-    pub window: (i64, i64),
-}
-
-/// One event source mapping reading the stream, as configured.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ConsumerView {
-    pub function: String,
-    pub address: String,
-    /// (setting, value) in the order Lambda's console lists them; unknown values say so.
-    pub settings: Vec<(&'static str, String)>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct KeyRange {
-    pub shard_id: String,
-    pub start: u128,
-    pub end: u128,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct KeyMarker {
-    pub label: String,
-    pub hash: u128,
-    pub shard_id: String,
-}
-
-/// A static prediction: a sentence, and the share of records per `keyspace` shard when it can be
-/// derived (constant key: 100% on one shard; random key: each shard's hash-range share).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Prediction {
-    pub text: String,
-    pub shares: Option<Vec<f64>>,
-}
-
-/// What the distribution engine measured for one stream.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct StreamDistribution {
-    /// Where the samples came from (`samples.jsonl, 3,000,000 records`).
-    pub source: String,
-    pub total_records: u64,
-    pub shards: Vec<ShardLoad>,
-    /// Heaviest keys first.
-    pub hot_keys: Vec<HotKey>,
-    pub groups: Vec<OrderingGroup>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ShardLoad {
-    pub shard_id: String,
-    pub start: u128,
-    pub end: u128,
-    pub records: u64,
-    pub records_per_s: Option<f64>,
-    pub bytes_per_s: Option<f64>,
-    /// Records in the busiest one-second window (sample timestamps), and when it started.
-    pub peak_per_s: Option<(u64, String)>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct HotKey {
-    pub key: String,
-    pub records: u64,
-    /// Share of the stream's records (0..1).
-    pub share: f64,
-    pub shard_id: String,
-}
-
-/// One of a shard's concurrent batches under ParallelizationFactor.
-#[derive(Clone, Debug, PartialEq)]
-pub struct OrderingGroup {
-    pub shard_id: String,
-    pub group: u32,
-    pub keys: Vec<String>,
-    pub records: u64,
-}
-
-impl StreamView {
-    /// Whether the stream gets a card in a large report: findings, throttling, samples.
-    pub fn has_something_to_say(&self) -> bool {
-        !self.findings.is_empty()
-            || self
-                .observed
-                .as_ref()
-                .is_some_and(|o| o.throttled_records > 0.0)
-            || self.distribution.is_some()
-            || self
-                .peak_utilisation
-                .is_some_and(|(u, b)| u > 1.0 && b != Basis::AtLeast)
-    }
-}
-
-/// Worst first: errors, then observed throttling (records rejected), peak shard utilisation,
-/// max IteratorAge, warnings, infos; ties by name. Returns indexes into `streams`.
-pub fn rank(streams: &[StreamView]) -> Vec<usize> {
-    let key = |v: &StreamView| {
-        (
-            v.errors,
-            v.observed.as_ref().map_or(0.0, |o| o.throttled_records),
-            v.peak_utilisation.map_or(0.0, |p| p.0),
-            v.observed
-                .as_ref()
-                .and_then(|o| o.max_age_ms)
-                .unwrap_or(0.0),
-            v.warnings,
-            v.infos,
-        )
-    };
-    let mut order: Vec<usize> = (0..streams.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (ka, kb) = (key(&streams[a]), key(&streams[b]));
-        kb.0.cmp(&ka.0)
-            .then(kb.1.total_cmp(&ka.1))
-            .then(kb.2.total_cmp(&ka.2))
-            .then(kb.3.total_cmp(&ka.3))
-            .then(kb.4.cmp(&ka.4))
-            .then(kb.5.cmp(&ka.5))
-            .then(streams[a].name.cmp(&streams[b].name))
-            .then(a.cmp(&b))
-    });
-    order
-}
-
-impl HtmlInput {
-    /// The view model of `report`, with the expected rates of `config`.
-    pub fn from_report(report: &Report, config: &Config) -> HtmlInput {
-        let model = &report.model;
-        let analysis = &report.analysis;
-        let observed = crate::observed::observe(model);
-        let mut streams = Vec::new();
-        let mut anchors = std::collections::HashSet::new();
-        for (si, s) in model.streams.iter().enumerate() {
-            let name = s.display_name();
-            let keyspace: Vec<KeyRange> = analysis.shard_maps[si]
-                .map()
-                .map(|m| {
-                    m.shards()
-                        .iter()
-                        .map(|o| KeyRange {
-                            shard_id: o.shard_id.clone(),
-                            start: o.start,
-                            end: o.end,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let mode = match (s.effective_mode(), s.open_shard_count()) {
-                (Some(StreamMode::OnDemand), _) => "on-demand".to_string(),
-                (_, Some(n)) => format!(
-                    "provisioned, {n} open shard{}",
-                    if n == 1 { "" } else { "s" }
-                ),
-                _ => "provisioned, shard count unknown".to_string(),
-            };
-            let pos = report.db.start(s.origin.span);
-            let location = format!(
-                "{}:{}",
-                report.db.get(s.origin.span.file).display_name(),
-                pos.line
-            );
-            // Every producer's key class.
-            let mut classes: Vec<(&KeyClass, &str)> = Vec::new();
-            let mut producers = Vec::new();
-            for (ri, rule) in model.rules.iter().enumerate() {
-                for (ai, action) in rule.actions.iter().enumerate() {
-                    if action.stream != Some(si) || action.in_error_action {
-                        continue;
-                    }
-                    let key = action.partition_key.get().map_or("", |k| k.as_str());
-                    producers.push(format!(
-                        "IoT rule `{}` (key `{key}`)",
-                        rule.name
-                            .get()
-                            .map_or(rule.origin.address.as_str(), |n| n.as_str())
-                    ));
-                    if let Some(class) = analysis
-                        .keys
-                        .get(ri)
-                        .and_then(|k| k.get(ai))
-                        .and_then(|k| k.class.as_ref())
-                    {
-                        classes.push((class, key));
-                    }
-                }
-            }
-            for p in model.producers.iter().filter(|p| p.stream == Some(si)) {
-                producers.push(match p.key.get() {
-                    Some(k) => format!("{} (key `{k}`)", p.describe()),
-                    None => p.describe(),
-                });
-            }
-            let map = analysis.shard_maps[si].map();
-            let mut key_markers = Vec::new();
-            for (class, _) in &classes {
-                if let (KeyClass::Constant { value: Some(v) }, Some(map)) = (class, map)
-                    && !key_markers.iter().any(|m: &KeyMarker| &m.label == v)
-                {
-                    key_markers.push(KeyMarker {
-                        label: v.clone(),
-                        hash: hash_key(v),
-                        shard_id: map.shard_for_key(v).shard_id.clone(),
-                    });
-                }
-            }
-            let prediction = predict(&classes, &keyspace, &key_markers);
-            let rate = config.stream_rate(&name);
-            let consumers = model
-                .mappings
-                .iter()
-                .filter(|m| m.stream == Some(si))
-                .map(consumer)
-                .collect();
-            let mut anchor = format!("stream-{}", anchor_text(&name));
-            if !anchors.insert(anchor.clone()) {
-                anchor = format!("{anchor}-{si}");
-                anchors.insert(anchor.clone());
-            }
-            let mut v = StreamView {
-                name,
-                anchor,
-                // IaC writes placeholders (`<region>`, `${AWS::Region}`): only a real region name.
-                region: s
-                    .arn
-                    .as_deref()
-                    .and_then(|a| a.split(':').nth(3))
-                    .filter(|r| {
-                        !r.is_empty()
-                            && r.chars()
-                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                    })
-                    .map(str::to_string),
-                address: s.origin.address.clone(),
-                location,
-                mode,
-                keyspace,
-                key_markers,
-                prediction,
-                expected_records_per_s: rate.and_then(|r| r.records_per_second),
-                expected_bytes_per_s: rate.and_then(|r| r.bytes_per_second),
-                distribution: measured(report, si),
-                observed: observed_view(model, &observed, si),
-                producers,
-                consumers,
-                ..StreamView::default()
-            };
-            v.peak_utilisation = peak_utilisation(&v);
-            streams.push(v);
-        }
-        let other_findings = attribute(report, &observed, &mut streams);
-        let ranking = rank(&streams);
-        HtmlInput {
-            streams,
-            exports: model.exports.clone(),
-            ranking,
-            other_findings,
-        }
-    }
-}
-
-/// Letters, digits, `-` and `_` of a name, for an HTML id that needs no escaping.
-fn anchor_text(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-fn consumer(m: &crate::model::EventSourceMapping) -> ConsumerView {
-    fn val<T: std::fmt::Display>(v: &crate::model::Val<T>, default: Option<&str>) -> String {
-        match (v.get(), default) {
-            (Some(x), _) => x.to_string(),
-            (None, Some(d)) => format!("{d} (default)"),
-            (None, None) => "unknown".into(),
-        }
-    }
-    let destination = match m.on_failure_destination.get() {
-        Some(d) if !d.is_empty() => d.clone(),
-        Some(_) => "none".into(),
-        None if m.on_failure_destination.is_unknown() => "unknown".into(),
-        None => "none".into(),
-    };
-    ConsumerView {
-        function: m
-            .function
-            .get()
-            .map(|f| crate::observed::function_label(f).to_string())
-            .unwrap_or_else(|| "unknown function".into()),
-        address: m.origin.address.clone(),
-        settings: vec![
-            ("BatchSize", val(&m.batch_size, Some("100"))),
-            (
-                "ParallelizationFactor",
-                val(&m.parallelization_factor, Some("1")),
-            ),
-            (
-                "MaximumBatchingWindowInSeconds",
-                val(&m.batching_window, Some("0")),
-            ),
-            ("StartingPosition", val(&m.starting_position, None)),
-            (
-                "MaximumRetryAttempts",
-                val(&m.max_retry_attempts, Some("-1 (until the record expires)")),
-            ),
-            (
-                "MaximumRecordAgeInSeconds",
-                val(&m.max_record_age, Some("-1 (the stream's retention)")),
-            ),
-            (
-                "BisectBatchOnFunctionError",
-                val(&m.bisect_on_error, Some("false")),
-            ),
-            ("OnFailure destination", destination),
-            ("Enabled", val(&m.enabled, Some("true"))),
-        ],
-    }
-}
-
-/// At most this many points per drawn series: a day of one-minute points is 1,440, more than a
-/// 1,000-unit-wide chart can show, and 5,000 streams of them would be tens of MB.
-const MAX_POINTS: usize = 240;
-
-/// `points` in at most [`MAX_POINTS`] buckets, each the largest value in it (peaks survive), at
-/// the bucket's first time.
-fn downsample(points: &[(i64, f64)]) -> Vec<(i64, f64)> {
-    if points.len() <= MAX_POINTS {
-        return points.to_vec();
-    }
-    let per = points.len().div_ceil(MAX_POINTS);
-    points
-        .chunks(per)
-        .map(|c| (c[0].0, c.iter().map(|p| p.1).fold(f64::MIN, f64::max)))
-        .collect()
-}
-
-/// The export's series for stream `si` as the charts draw them.
-fn observed_view(
-    model: &crate::model::Model,
-    observed: &crate::observed::Observed,
-    si: usize,
-) -> Option<ObservedView> {
-    let so = observed.streams.get(si)?;
-    let window = observed.window?;
-    let stream = &model.streams[si];
-    let mut ages: Vec<(String, Vec<(i64, f64)>)> = Vec::new();
-    if let Some(a) = so.iterator_age {
-        ages.push((
-            "stream GetRecords.IteratorAgeMilliseconds".into(),
-            downsample(&a.0.points),
-        ));
-    }
-    for m in model.mappings.iter().filter(|m| m.stream == Some(si)) {
-        let Some(f) = m.function.get() else { continue };
-        let label = crate::observed::function_label(f);
-        if let Some(a) = observed.functions.get(label)
-            && !ages.iter().any(|(l, _)| l.ends_with(&format!("`{label}`")))
-        {
-            ages.push((
-                format!("Lambda IteratorAge of `{label}`"),
-                downsample(&a.0.points),
-            ));
-        }
-    }
-    if so.incoming_records.is_none()
-        && so.write_throttled.is_none()
-        && ages.is_empty()
-        && so.shard_records.is_empty()
-    {
-        return None;
-    }
-    let period = so
-        .incoming_records
-        .or(so.write_throttled)
-        .map_or(60, |s| s.0.period_s.max(1));
-    let write_rate = so
-        .incoming_records
-        .map(|s| {
-            let per_s: Vec<(i64, f64)> =
-                s.0.points
-                    .iter()
-                    .map(|&(t, v)| (t, v / s.0.period_s.max(1) as f64))
-                    .collect();
-            downsample(&per_s)
-        })
-        .unwrap_or_default();
-    let throttled: Vec<(i64, f64)> = so
-        .write_throttled
-        .map(|s| s.nonzero().copied().collect())
-        .unwrap_or_default();
-    let capacity_per_s = match stream.effective_mode() {
-        Some(StreamMode::Provisioned) => stream
-            .open_shard_count()
-            .filter(|&n| n > 0)
-            .map(|n| n as f64 * SHARD_WRITE_RECORDS_PER_S),
-        _ => None,
-    };
-    // Shards in hash order when the shard list is known, else by id.
-    let mut shard_peaks: Vec<(String, f64)> = so
-        .shard_records
-        .iter()
-        .map(|(id, s)| {
-            (
-                id.clone(),
-                s.peak().map_or(0.0, |p| p.1) / s.0.period_s.max(1) as f64,
-            )
-        })
-        .collect();
-    if let Some(list) = &stream.shards {
-        let pos = |id: &str| {
-            list.iter()
-                .find(|r| r.shard_id == id)
-                .map(|r| r.starting_hash_key)
-        };
-        shard_peaks.sort_by_key(|(id, _)| (pos(id).is_none(), pos(id), id.clone()));
-    }
-    let max_age_ms = ages
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|x| x.1))
-        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
-    Some(ObservedView {
-        period_s: period,
-        write_rate,
-        capacity_per_s,
-        throttled_records: throttled.iter().map(|p| p.1).sum(),
-        throttled,
-        shard_peaks,
-        ages,
-        max_age_ms,
-        window,
-    })
-}
-
-/// The busiest shard against 1,000 records/s: observed per-period peaks, else sampled per-second
-/// peaks (or mean rates), else the static prediction at the configured rate.
-fn peak_utilisation(v: &StreamView) -> Option<(f64, Basis)> {
-    let max = |it: &mut dyn Iterator<Item = f64>| {
-        it.fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
-    };
-    if let Some(o) = &v.observed
-        && let Some(p) = max(&mut o.shard_peaks.iter().map(|x| x.1))
-    {
-        return Some((p / SHARD_WRITE_RECORDS_PER_S, Basis::Observed));
-    }
-    if let Some(d) = &v.distribution {
-        let peaks = max(&mut d
-            .shards
-            .iter()
-            .filter_map(|s| s.peak_per_s.as_ref().map(|p| p.0 as f64)));
-        let rates = max(&mut d.shards.iter().filter_map(|s| s.records_per_s));
-        if let Some(p) = peaks.or(rates) {
-            return Some((p / SHARD_WRITE_RECORDS_PER_S, Basis::Samples));
-        }
-    }
-    let top_share = v
-        .prediction
-        .as_ref()
-        .and_then(|p| p.shares.as_ref())
-        .and_then(|sh| max(&mut sh.iter().copied()));
-    let observed_peak = v
-        .observed
-        .as_ref()
-        .and_then(|o| max(&mut o.write_rate.iter().map(|p| p.1)));
-    // The observed stream rate placed by the predicted spread (a constant key: all of it on
-    // one shard).
-    if let (Some(top), Some(rate)) = (top_share, observed_peak) {
-        return Some((top * rate / SHARD_WRITE_RECORDS_PER_S, Basis::Placed));
-    }
-    if let (Some(top), Some(rate)) = (top_share, v.expected_records_per_s) {
-        return Some((top * rate / SHARD_WRITE_RECORDS_PER_S, Basis::Predicted));
-    }
-    if let (Some(rate), Some(cap)) = (
-        observed_peak,
-        v.observed.as_ref().and_then(|o| o.capacity_per_s),
-    ) {
-        return Some((rate / cap, Basis::AtLeast));
-    }
-    None
-}
-
-/// Gives each finding to the first stream whose resources contain its span or one of its related
-/// spans (the stream, its shard list, the IoT actions and producers writing to it, the mappings
-/// reading it, its metric series); returns the findings no stream claims.
-fn attribute(
-    report: &Report,
-    observed: &crate::observed::Observed,
-    streams: &mut [StreamView],
-) -> Vec<usize> {
-    let model = &report.model;
-    // Per file: (span, stream) pairs.
-    let mut anchors: std::collections::HashMap<crate::source::FileId, Vec<(Span, usize)>> =
-        Default::default();
-    let mut add = |sp: Span, si: usize| anchors.entry(sp.file).or_default().push((sp, si));
-    for (si, s) in model.streams.iter().enumerate() {
-        add(s.origin.span, si);
-        if let Some(sp) = s.shards_span {
-            add(sp, si);
-        }
-        if let Some(so) = observed.streams.get(si) {
-            for x in [
-                so.incoming_records,
-                so.incoming_bytes,
-                so.write_throttled,
-                so.read_throttled,
-                so.iterator_age,
-            ]
-            .into_iter()
-            .flatten()
-            .chain(so.shard_records.values().copied())
-            .chain(so.shard_throttled.values().copied())
-            {
-                add(x.0.span, si);
-            }
-        }
-    }
-    for rule in &model.rules {
-        let targets: Vec<usize> = rule.actions.iter().filter_map(|a| a.stream).collect();
-        for a in &rule.actions {
-            if let Some(si) = a.stream {
-                add(a.span, si);
-            }
-        }
-        // A rule with one target stream: its SQL and settings are that stream's business too.
-        if let Some(&si) = targets.first()
-            && targets.iter().all(|&t| t == si)
-        {
-            add(rule.origin.span, si);
-        }
-    }
-    for p in &model.producers {
-        if let Some(si) = p.stream {
-            add(p.origin.span, si);
-        }
-    }
-    for m in &model.mappings {
-        if let Some(si) = m.stream {
-            add(m.origin.span, si);
-            if let Some(s) = m
-                .function
-                .get()
-                .and_then(|f| observed.functions.get(crate::observed::function_label(f)))
-            {
-                add(s.0.span, si);
-            }
-        }
-    }
-    let within = |outer: &Span, inner: &Span| outer.start <= inner.start && inner.end <= outer.end;
-    let owner = |sp: &Span| {
-        anchors
-            .get(&sp.file)?
-            .iter()
-            .filter(|(a, _)| within(a, sp))
-            // The innermost resource containing the span.
-            .min_by_key(|(a, _)| a.end - a.start)
-            .map(|x| x.1)
-    };
-    let mut others = Vec::new();
-    for (fi, f) in report.findings.iter().enumerate() {
-        let si = owner(&f.span).or_else(|| f.related.iter().find_map(|r| owner(&r.span)));
-        match si {
-            Some(si) => {
-                let v = &mut streams[si];
-                v.findings.push(fi);
-                match f.severity {
-                    crate::diagnostic::Severity::Error => v.errors += 1,
-                    crate::diagnostic::Severity::Warning => v.warnings += 1,
-                    _ => v.infos += 1,
-                }
-            }
-            None => others.push(fi),
-        }
-    }
-    others
-}
-
-/// The sampled load of stream `si`, summed over the Kinesis actions that write to it.
-fn measured(report: &Report, si: usize) -> Option<StreamDistribution> {
-    let parts: Vec<_> = report.samples.iter().filter(|s| s.stream == si).collect();
-    let first = parts.first()?;
-    let mut shards: Vec<ShardLoad> = first
-        .report
-        .shards
-        .iter()
-        .map(|sh| ShardLoad {
-            shard_id: sh.shard_id.clone(),
-            start: sh.starting_hash_key.parse().unwrap_or(0),
-            end: sh.ending_hash_key.parse().unwrap_or(0),
-            records: 0,
-            records_per_s: None,
-            bytes_per_s: None,
-            peak_per_s: None,
-        })
-        .collect();
-    let mut hot_keys = Vec::new();
-    let mut groups = Vec::new();
-    let mut total = 0;
-    for p in &parts {
-        total += p.report.input.keyed_records;
-        for (dst, src) in shards.iter_mut().zip(&p.report.shards) {
-            dst.records += src.records;
-            if let Some(r) = src.records_per_s {
-                *dst.records_per_s.get_or_insert(0.0) += r;
-            }
-            if let Some(b) = src.bytes_per_s {
-                *dst.bytes_per_s.get_or_insert(0.0) += b;
-            }
-            // Producers' peaks may fall in different seconds: the sum of their peaks bounds the
-            // shard's from above, and is exact for the usual single producer.
-            if let Some(w) = &src.per_second {
-                let p = dst.peak_per_s.get_or_insert((0, w.peak_records_at.clone()));
-                p.0 += w.peak_records;
-            }
-        }
-        for k in &p.report.hot_keys {
-            hot_keys.push(HotKey {
-                key: k.key.clone(),
-                records: k.count,
-                share: 0.0,
-                shard_id: k.shard_id.clone(),
-            });
-        }
-        for sg in &p.report.groups {
-            for g in &sg.groups {
-                groups.push(OrderingGroup {
-                    shard_id: sg.shard_id.clone(),
-                    group: g.group,
-                    keys: g.top_keys.iter().map(|k| k.key.clone()).collect(),
-                    records: g.records,
-                });
-            }
-        }
-    }
-    for k in &mut hot_keys {
-        k.share = k.records as f64 / total.max(1) as f64;
-    }
-    hot_keys.sort_by(|a, b| b.records.cmp(&a.records).then(a.key.cmp(&b.key)));
-    hot_keys.truncate(10);
-    let files: Vec<&str> = first
-        .report
-        .input
-        .files
-        .iter()
-        .map(|f| f.path.as_str())
-        .collect();
-    Some(StreamDistribution {
-        source: format!(
-            "{}, {} records from {} rule{}",
-            files.join(", "),
-            total,
-            parts.len(),
-            if parts.len() == 1 { "" } else { "s" }
-        ),
-        total_records: total,
-        shards,
-        hot_keys,
-        groups,
-    })
-}
-
-fn predict(
-    classes: &[(&KeyClass, &str)],
-    keyspace: &[KeyRange],
-    markers: &[KeyMarker],
-) -> Option<Prediction> {
-    if classes.is_empty() {
-        return Some(Prediction {
-            text: "No producer of this stream in the inputs.".into(),
-            shares: None,
-        });
-    }
-    let all_const = classes
-        .iter()
-        .all(|(c, _)| matches!(c, KeyClass::Constant { value: Some(_) }));
-    if all_const && !keyspace.is_empty() {
-        if markers.len() == 1 {
-            let m = &markers[0];
-            let shares = keyspace
-                .iter()
-                .map(|k| if k.shard_id == m.shard_id { 1.0 } else { 0.0 })
-                .collect();
-            return Some(Prediction {
-                text: format!(
-                    "Static prediction: the partition key `{}` is a constant, so 100% of records go to one shard, {}, and {} of {} shards stay idle.",
-                    m.label,
-                    m.shard_id,
-                    keyspace.len() - 1,
-                    keyspace.len()
-                ),
-                shares: Some(shares),
-            });
-        }
-        let mut used: Vec<&str> = markers.iter().map(|m| m.shard_id.as_str()).collect();
-        used.sort();
-        used.dedup();
-        return Some(Prediction {
-            text: format!(
-                "Static prediction: {}; every record goes to {} ({}).",
-                crate::numbers::plural(
-                    markers.len() as u64,
-                    "constant partition key",
-                    "constant partition keys"
-                ),
-                if used.len() == 1 {
-                    "one shard".to_string()
-                } else {
-                    format!("one of {} shards", used.len())
-                },
-                used.join(", ")
-            ),
-            shares: None,
-        });
-    }
-    if classes
-        .iter()
-        .all(|(c, _)| matches!(c, KeyClass::Random { .. }))
-        && !keyspace.is_empty()
-    {
-        let shares = keyspace
-            .iter()
-            .map(|k| ((k.end - k.start) as f64 + 1.0) / (MAX_HASH as f64 + 1.0))
-            .collect();
-        return Some(Prediction {
-            text: format!(
-                "Static prediction: random partition keys (`{}`) spread records in proportion to each shard's hash range.",
-                classes[0].1
-            ),
-            shares: Some(shares),
-        });
-    }
-    let keys: Vec<String> = classes.iter().map(|(_, k)| format!("`{k}`")).collect();
-    Some(Prediction {
-        text: format!(
-            "The partition key ({}) varies per record: how records spread depends on the key values. Pass samples to measure it.",
-            keys.join(", ")
-        ),
-        shares: None,
-    })
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -920,8 +93,8 @@ fn short_id(id: &str) -> String {
 struct Chart<'a> {
     class: &'a str,
     title: String,
-    /// (shard id, value), in hash order.
-    bars: Vec<(String, f64)>,
+    /// One per shard, in hash order, each with its level.
+    bars: &'a [Bar],
     /// Formats a value for labels.
     fmt: &'a dyn Fn(f64) -> String,
     /// The unit ticks are round in (1 for records, 1 MiB for bytes): 0.25 MiB, not 0.24.
@@ -930,8 +103,6 @@ struct Chart<'a> {
     limit: Option<(f64, String)>,
     /// A fixed top of the y axis (100% for shares).
     y_max: Option<f64>,
-    /// Bars at or above this value are drawn as hot (shares only).
-    hot: Option<f64>,
 }
 
 const CHART_W: f64 = 1000.0;
@@ -972,17 +143,25 @@ fn chart(c: &Chart) -> String {
     let plot_h = CHART_H - top - bottom;
     // Too many shards for bars: the busiest sorted, one bar for the rest, and a heat strip.
     let many = c.bars.len() > MAX_BARS;
-    let bars: Vec<(String, f64)> = if many {
-        let mut sorted = c.bars.clone();
-        sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let bars: Vec<Bar> = if many {
+        let mut sorted = c.bars.to_vec();
+        sorted.sort_by(|a, b| {
+            b.value
+                .total_cmp(&a.value)
+                .then(a.shard_id.cmp(&b.shard_id))
+        });
         let rest = sorted.split_off(TOP_BARS);
-        let rest_max = rest.iter().map(|b| b.1).fold(0.0f64, f64::max);
-        sorted.push((format!("{} others", rest.len()), rest_max));
+        // The others' bar stands for the busiest of them, at the worst of their levels.
+        sorted.push(Bar {
+            shard_id: format!("{} others", rest.len()),
+            value: rest.iter().map(|b| b.value).fold(0.0f64, f64::max),
+            level: rest.iter().map(|b| b.level).max().unwrap_or_default(),
+        });
         sorted
     } else {
-        c.bars.clone()
+        c.bars.to_vec()
     };
-    let data_max = bars.iter().map(|b| b.1).fold(0.0f64, f64::max);
+    let data_max = bars.iter().map(|b| b.value).fold(0.0f64, f64::max);
     let mut y_max = c.y_max.unwrap_or(data_max);
     if let Some((l, _)) = &c.limit {
         y_max = y_max.max(*l);
@@ -1032,23 +211,24 @@ fn chart(c: &Chart) -> String {
     let slot = plot_w / n;
     let bar_w = (slot * 0.72).max(1.0);
     let label_every = (bars.len() / 32).max(1);
-    for (i, (id, v)) in bars.iter().enumerate() {
+    for (
+        i,
+        Bar {
+            shard_id: id,
+            value: v,
+            level,
+        },
+    ) in bars.iter().enumerate()
+    {
         let x = left + slot * i as f64 + (slot - bar_w) / 2.0;
         let yy = y(*v);
         let h = top + plot_h - yy;
-        let over = c.limit.as_ref().is_some_and(|(l, _)| v > l);
-        // Within 5% of the limit: a shard accepted at its limit is throttling the rest.
-        let hot = (c.hot.is_some_and(|t| *v >= t) && bars.len() > 1)
-            || c.limit.as_ref().is_some_and(|(l, _)| *v >= 0.95 * l);
         let others = many && i == bars.len() - 1;
-        let cls = if over {
-            "bar over"
-        } else if hot {
-            "bar hot"
-        } else if others {
-            "bar others"
-        } else {
-            "bar"
+        let cls = match level {
+            Level::Over => "bar over",
+            Level::Near => "bar hot",
+            Level::Ok if others => "bar others",
+            Level::Ok => "bar",
         };
         let tip = if others {
             format!("{id}: at most {}", (c.fmt)(*v))
@@ -1115,7 +295,7 @@ fn heat_strip(c: &Chart) -> String {
     let busiest = c
         .bars
         .iter()
-        .map(|b| b.1)
+        .map(|b| b.value)
         .fold(0.0f64, f64::max)
         .max(f64::MIN_POSITIVE);
     let (left, right, top, h) = (72.0, 16.0, 22.0, 26.0);
@@ -1129,10 +309,17 @@ fn heat_strip(c: &Chart) -> String {
         c.class,
         esc(&c.title)
     );
-    for (i, (id, v)) in c.bars.iter().enumerate() {
+    for (
+        i,
+        Bar {
+            shard_id: id,
+            value: v,
+            level,
+        },
+    ) in c.bars.iter().enumerate()
+    {
         let x = left + w * i as f64 / n;
-        let over = c.limit.as_ref().is_some_and(|(l, _)| v > l);
-        let fill = if over {
+        let fill = if *level == Level::Over {
             "#e8590c".to_string()
         } else {
             // Light to dark blue by value over the busiest shard's.
@@ -1152,10 +339,18 @@ fn heat_strip(c: &Chart) -> String {
         s,
         r#"<text class="tick" x="{left}" y="{:.1}">{}</text><text class="tick" x="{}" y="{:.1}" text-anchor="end">{}</text></svg>"#,
         top + h + 14.0,
-        esc(&c.bars.first().map(|b| short_id(&b.0)).unwrap_or_default()),
+        esc(&c
+            .bars
+            .first()
+            .map(|b| short_id(&b.shard_id))
+            .unwrap_or_default()),
         left + w,
         top + h + 14.0,
-        esc(&c.bars.last().map(|b| short_id(&b.0)).unwrap_or_default())
+        esc(&c
+            .bars
+            .last()
+            .map(|b| short_id(&b.shard_id))
+            .unwrap_or_default())
     );
     s
 }
@@ -1426,7 +621,105 @@ fn age_tick(v: f64) -> String {
     ms(v)
 }
 
-fn stream_section(report: &Report, v: &StreamView, hot_shard_share: f64) -> String {
+/// A per-shard chart of the view model, titled and scaled for its kind.
+fn shard_chart(c: &ShardChart) -> String {
+    const RECORDS_LIMIT: &str = "1,000 records/s per-shard write limit";
+    const BYTES_LIMIT: &str = "1 MiB/s per-shard write limit";
+    let (class, title, fmt, unit, limit_label, y_max): (
+        &str,
+        String,
+        &dyn Fn(f64) -> String,
+        f64,
+        Option<&str>,
+        Option<f64>,
+    ) = match c.kind {
+        ChartKind::ObservedPeaks { .. } => (
+            "observed-shards",
+            "Observed peak write rate per shard (records/s)".into(),
+            &per_s,
+            1.0,
+            Some(RECORDS_LIMIT),
+            None,
+        ),
+        ChartKind::SampledRate => (
+            "records",
+            "Write rate per shard (records/s)".into(),
+            &per_s,
+            1.0,
+            Some(RECORDS_LIMIT),
+            None,
+        ),
+        ChartKind::SampledRecords => (
+            "records",
+            "Records per shard".into(),
+            &thousands,
+            1.0,
+            None,
+            None,
+        ),
+        ChartKind::SampledBytes => (
+            "bytes",
+            "Write throughput per shard (MiB/s)".into(),
+            &mib_per_s,
+            SHARD_WRITE_BYTES_PER_S,
+            Some(BYTES_LIMIT),
+            None,
+        ),
+        ChartKind::SampledPeaks => (
+            "peaks",
+            "Busiest second per shard (records in one second, from sample timestamps)".into(),
+            &thousands,
+            1.0,
+            Some(RECORDS_LIMIT),
+            None,
+        ),
+        ChartKind::PredictedRate { records_per_s } => (
+            "records",
+            format!(
+                "Predicted write rate per shard at the configured {} records/s",
+                thousands(records_per_s)
+            ),
+            &per_s,
+            1.0,
+            Some(RECORDS_LIMIT),
+            None,
+        ),
+        ChartKind::PredictedShare => (
+            "records",
+            "Predicted share of records per shard (no rate configured)".into(),
+            &pct,
+            0.01,
+            None,
+            Some(1.0),
+        ),
+        ChartKind::PredictedBytes { bytes_per_s } => (
+            "bytes",
+            format!(
+                "Predicted throughput per shard at the configured {}",
+                mib_per_s(bytes_per_s)
+            ),
+            &mib_per_s,
+            SHARD_WRITE_BYTES_PER_S,
+            Some(BYTES_LIMIT),
+            None,
+        ),
+    };
+    chart(&Chart {
+        class,
+        title,
+        bars: &c.bars,
+        fmt,
+        unit,
+        limit: c
+            .kind
+            .limit()
+            .zip(limit_label)
+            .map(|(l, label)| (l, label.to_string())),
+        y_max,
+    })
+}
+
+fn stream_section(report: &Report, v: &StreamView, hot_key_share: f64) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
@@ -1444,163 +737,43 @@ fn stream_section(report: &Report, v: &StreamView, hot_shard_share: f64) -> Stri
     if let Some(o) = &v.observed {
         s.push_str(&observed_section(o));
     }
-    // Charts.
+    // Charts, as the view model chose them.
     s.push_str(r#"<div class="subsection"><h4>Records per shard</h4>"#);
-    let mut drew = false;
-    if let Some(o) = v.observed.as_ref().filter(|o| !o.shard_peaks.is_empty()) {
-        let _ = write!(
-            s,
-            r#"<p class="note">Observed: each shard's busiest {} of <code>IncomingRecords</code> (enhanced shard-level monitoring), as records/s.</p>"#,
-            if o.period_s == 60 {
-                "minute".to_string()
-            } else {
-                format!("{} s period", o.period_s)
-            }
-        );
-        s.push_str(&chart(&Chart {
-            class: "observed-shards",
-            title: "Observed peak write rate per shard (records/s)".into(),
-            bars: o.shard_peaks.clone(),
-            fmt: &per_s,
-            unit: 1.0,
-            limit: Some((
-                SHARD_WRITE_RECORDS_PER_S,
-                "1,000 records/s per-shard write limit".into(),
-            )),
-            y_max: None,
-            hot: None,
-        }));
-        drew = true;
-    }
-    if let Some(d) = &v.distribution {
-        let _ = write!(
-            s,
-            r#"<p class="note">Measured from {} ({} records).</p>"#,
-            esc(&d.source),
-            thousands(d.total_records as f64)
-        );
-        let rates: Option<Vec<f64>> = d.shards.iter().map(|x| x.records_per_s).collect();
-        match rates {
-            Some(r) => s.push_str(&chart(&Chart {
-                class: "records",
-                title: "Write rate per shard (records/s)".into(),
-                bars: d.shards.iter().map(|x| x.shard_id.clone()).zip(r).collect(),
-                fmt: &per_s,
-                unit: 1.0,
-                limit: Some((
-                    SHARD_WRITE_RECORDS_PER_S,
-                    "1,000 records/s per-shard write limit".into(),
-                )),
-                y_max: None,
-                hot: None,
-            })),
-            None => s.push_str(&chart(&Chart {
-                class: "records",
-                title: "Records per shard".into(),
-                bars: d
-                    .shards
-                    .iter()
-                    .map(|x| (x.shard_id.clone(), x.records as f64))
-                    .collect(),
-                fmt: &thousands,
-                unit: 1.0,
-                limit: None,
-                y_max: None,
-                hot: None,
-            })),
-        }
-        let bytes: Option<Vec<f64>> = d.shards.iter().map(|x| x.bytes_per_s).collect();
-        if let Some(b) = bytes {
-            s.push_str(&chart(&Chart {
-                class: "bytes",
-                title: "Write throughput per shard (MiB/s)".into(),
-                bars: d.shards.iter().map(|x| x.shard_id.clone()).zip(b).collect(),
-                fmt: &mib_per_s,
-                unit: SHARD_WRITE_BYTES_PER_S,
-                limit: Some((
-                    SHARD_WRITE_BYTES_PER_S,
-                    "1 MiB/s per-shard write limit".into(),
-                )),
-                y_max: None,
-                hot: None,
-            }));
-        }
-        let peaks: Option<Vec<f64>> = d
-            .shards
-            .iter()
-            .map(|x| x.peak_per_s.as_ref().map(|p| p.0 as f64))
-            .collect();
-        if let Some(p) = peaks {
-            s.push_str(&chart(&Chart {
-                class: "peaks",
-                title: "Busiest second per shard (records in one second, from sample timestamps)"
-                    .into(),
-                bars: d.shards.iter().map(|x| x.shard_id.clone()).zip(p).collect(),
-                fmt: &thousands,
-                unit: 1.0,
-                limit: Some((
-                    SHARD_WRITE_RECORDS_PER_S,
-                    "1,000 records/s per-shard write limit".into(),
-                )),
-                y_max: None,
-                hot: None,
-            }));
-        }
-        drew = true;
-    } else if let Some(p) = v.prediction.as_ref().filter(|_| !drew) {
-        // (An observed chart says more than a static prediction.)
+    let mut measured_note = false;
+    if v.shows_prediction
+        && let Some(p) = &v.prediction
+    {
         let _ = write!(s, r#"<p class="note">{}</p>"#, rich(&p.text));
-        if let Some(shares) = &p.shares {
-            let ids = v.keyspace.iter().map(|k| k.shard_id.clone());
-            match v.expected_records_per_s {
-                Some(rate) => s.push_str(&chart(&Chart {
-                    class: "records",
-                    title: format!(
-                        "Predicted write rate per shard at the configured {} records/s",
-                        thousands(rate)
-                    ),
-                    bars: ids.clone().zip(shares.iter().map(|x| x * rate)).collect(),
-                    fmt: &per_s,
-                    unit: 1.0,
-                    limit: Some((
-                        SHARD_WRITE_RECORDS_PER_S,
-                        "1,000 records/s per-shard write limit".into(),
-                    )),
-                    y_max: None,
-                    hot: None,
-                })),
-                None => s.push_str(&chart(&Chart {
-                    class: "records",
-                    title: "Predicted share of records per shard (no rate configured)".into(),
-                    bars: ids.clone().zip(shares.iter().copied()).collect(),
-                    fmt: &pct,
-                    unit: 0.01,
-                    limit: None,
-                    y_max: Some(1.0),
-                    hot: Some(hot_shard_share),
-                })),
-            }
-            if let Some(bps) = v.expected_bytes_per_s {
-                s.push_str(&chart(&Chart {
-                    class: "bytes",
-                    title: format!(
-                        "Predicted throughput per shard at the configured {}",
-                        mib_per_s(bps)
-                    ),
-                    bars: ids.zip(shares.iter().map(|x| x * bps)).collect(),
-                    fmt: &mib_per_s,
-                    unit: SHARD_WRITE_BYTES_PER_S,
-                    limit: Some((
-                        SHARD_WRITE_BYTES_PER_S,
-                        "1 MiB/s per-shard write limit".into(),
-                    )),
-                    y_max: None,
-                    hot: None,
-                }));
-            }
-            drew = true;
-        }
     }
+    for c in &v.charts {
+        match c.kind {
+            ChartKind::ObservedPeaks { period_s } => {
+                let _ = write!(
+                    s,
+                    r#"<p class="note">Observed: each shard's busiest {} of <code>IncomingRecords</code> (enhanced shard-level monitoring), as records/s.</p>"#,
+                    if period_s == 60 {
+                        "minute".to_string()
+                    } else {
+                        format!("{period_s} s period")
+                    }
+                );
+            }
+            ChartKind::SampledRate | ChartKind::SampledRecords if !measured_note => {
+                if let Some(d) = &v.distribution {
+                    let _ = write!(
+                        s,
+                        r#"<p class="note">Measured from {} ({} records).</p>"#,
+                        esc(&d.source),
+                        thousands(d.total_records as f64)
+                    );
+                }
+                measured_note = true;
+            }
+            _ => {}
+        }
+        s.push_str(&shard_chart(c));
+    }
+    let drew = !v.charts.is_empty() || v.distribution.is_some();
     if !drew {
         s.push_str(r#"<p class="empty">No samples: per-shard load needs sampled records, or a constant or random key to predict from.</p>"#);
     }
@@ -1623,14 +796,27 @@ fn stream_section(report: &Report, v: &StreamView, hot_shard_share: f64) -> Stri
             for k in &d.hot_keys {
                 let _ = write!(
                     s,
-                    r#"<tr><td><code>{}</code></td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
+                    r#"<tr{}><td><code>{}</code>{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
+                    if k.hot { r#" class="hot""# } else { "" },
                     esc(&k.key),
+                    if k.hot {
+                        r#" <span class="hot-mark">hot</span>"#
+                    } else {
+                        ""
+                    },
                     thousands(k.records as f64),
                     pct(k.share),
                     esc(&k.shard_id)
                 );
             }
             s.push_str("</tbody></table>");
+            if d.hot_keys.iter().any(|k| k.hot) {
+                let _ = write!(
+                    s,
+                    r#"<p class="note">Hot: more than {} of its shard's records (<code>hot-key-share</code>).</p>"#,
+                    pct(hot_key_share)
+                );
+            }
         }
         Some(_) => s.push_str(r#"<p class="empty">No key stands out in the samples.</p>"#),
         None => {
@@ -1687,13 +873,13 @@ fn stream_section(report: &Report, v: &StreamView, hot_shard_share: f64) -> Stri
 fn observed_section(o: &ObservedView) -> String {
     let mut s = String::from(r#"<div class="subsection"><h4>Observed (CloudWatch)</h4>"#);
     if !o.write_rate.is_empty() || !o.throttled.is_empty() {
-        let limit = o.capacity_per_s.map(|c| {
+        let limit = o.capacity_per_s.zip(o.open_shards).map(|(c, n)| {
             (
                 c,
                 format!(
                     "capacity {}/s ({} open shards × 1,000)",
                     thousands(c),
-                    thousands(c / SHARD_WRITE_RECORDS_PER_S)
+                    thousands(n as f64)
                 ),
             )
         });
@@ -1798,10 +984,10 @@ fn findings_table(report: &Report, which: &[usize]) -> String {
             Some(u) => format!(
                 r#"<a href="{}"><b>{}</b></a><br><span class="muted">{}</span>"#,
                 esc(&u),
-                f.code,
-                esc(f.rule)
+                f.code(),
+                esc(f.rule())
             ),
-            None => format!("<b>{}</b>", f.code),
+            None => format!("<b>{}</b>", f.code()),
         };
         let mut related = String::new();
         for r in &f.related {
@@ -1871,6 +1057,7 @@ table.overview tr.error td:nth-child(4) { color:var(--err); font-weight:600; } t
 .over { color:var(--err); font-weight:600; } .near { color:var(--warn); font-weight:600; }
 a.top { font-size:12px; font-weight:normal; margin-left:8px; }
 .bar.others { fill:#8c959f; }
+tr.hot td { background:#fff4e6; } .hot-mark { color:var(--hot); font-weight:600; font-size:12px; }
 .ts { fill:none; stroke-width:2; } .ts.rate { stroke:var(--bar); } .ts.age0 { stroke:#8250df; } .ts.age1 { stroke:#1a7f37; } .ts.age2 { stroke:#bf8700; } .ts.age3 { stroke:#0969da; }
 .mark { fill:var(--err); }
 details.quiet summary, details.more summary { cursor:pointer; font-weight:600; margin:8px 0; } details.quiet li { margin:2px 0; }
@@ -1885,7 +1072,7 @@ fn card(n: usize, label: &str, class: &str) -> String {
 }
 
 /// The header: what the export is of, or what was read.
-fn header(report: &Report, input: &HtmlInput) -> String {
+fn header(report: &Report, input: &AuditView) -> String {
     let mut h = String::from(r#"<header><h1>shardlint audit report</h1>"#);
     if input.exports.is_empty() {
         let _ = write!(
@@ -1953,7 +1140,7 @@ fn header(report: &Report, input: &HtmlInput) -> String {
 }
 
 /// Every stream, worst first, each linked to its card or line.
-fn overview(input: &HtmlInput) -> String {
+fn overview(input: &AuditView) -> String {
     let mut h = String::from(r#"<section id="overview"><h2>Streams, worst first</h2>"#);
     if input.streams.is_empty() {
         h.push_str(r#"<p class="empty">No Kinesis stream in the inputs.</p></section>"#);
@@ -1983,18 +1170,16 @@ fn overview(input: &HtmlInput) -> String {
             _ => "—".into(),
         };
         let peak = match v.peak_utilisation {
-            Some((u, b)) => format!(
+            Some(u) => format!(
                 "<span class={}>{}{}</span> <i>{}</i>",
-                if u > 1.0 {
-                    "over"
-                } else if u >= 0.8 {
-                    "near"
-                } else {
-                    "ok"
+                match u.level {
+                    Level::Over => "over",
+                    Level::Near => "near",
+                    Level::Ok => "ok",
                 },
-                if b == Basis::AtLeast { "≥ " } else { "" },
-                pct(u),
-                b.label()
+                if u.at_least { "≥ " } else { "" },
+                pct(u.value),
+                basis_label(u.basis)
             ),
             None => "—".into(),
         };
@@ -2003,14 +1188,6 @@ fn overview(input: &HtmlInput) -> String {
             .as_ref()
             .and_then(|o| o.max_age_ms)
             .map_or("—".into(), ms);
-        let shards = v
-            .mode
-            .strip_prefix("provisioned, ")
-            .map(|m| {
-                m.trim_end_matches(" open shards")
-                    .trim_end_matches(" open shard")
-            })
-            .unwrap_or(&v.mode);
         let cls = if v.errors > 0 {
             " class=error"
         } else if v.warnings > 0 {
@@ -2028,7 +1205,7 @@ fn overview(input: &HtmlInput) -> String {
                 .as_deref()
                 .map(|r| format!(" <i>{}</i>", esc(r)))
                 .unwrap_or_default(),
-            esc(shards),
+            esc(&v.shards),
             v.errors,
             v.warnings,
             throttled,
@@ -2051,7 +1228,7 @@ fn quiet_line(v: &StreamView) -> String {
     let rate = v
         .observed
         .as_ref()
-        .and_then(|o| o.write_rate.iter().map(|p| p.1).reduce(f64::max))
+        .and_then(|o| o.peak_write_rate)
         .map(|r| format!(" · peak {}/s", thousands(r)))
         .unwrap_or_default();
     format!(
@@ -2067,8 +1244,8 @@ fn quiet_line(v: &StreamView) -> String {
     )
 }
 
-/// Renders the report. `input` is its view model (see [`HtmlInput::from_report`]).
-pub fn render(report: &Report, input: &HtmlInput, config: &Config) -> String {
+/// Renders the report. `input` is its view model (see [`AuditView::from_report`]).
+pub fn render(report: &Report, input: &AuditView) -> String {
     let db = &report.db;
     let s = &report.summary;
     let mut h = String::new();
@@ -2084,16 +1261,7 @@ pub fn render(report: &Report, input: &HtmlInput, config: &Config) -> String {
     h.push_str(&card(s.errors, "errors", "error"));
     h.push_str(&card(s.warnings, "warnings", "warning"));
     h.push_str(&card(s.infos, "infos", "info"));
-    let throttled = input
-        .streams
-        .iter()
-        .filter(|v| {
-            v.observed
-                .as_ref()
-                .is_some_and(|o| o.throttled_records > 0.0)
-        })
-        .count();
-    if input.streams.iter().any(|v| v.observed.is_some()) {
+    if let Some(throttled) = input.throttled_streams {
         h.push_str(&card(throttled, "streams throttled on write", "error"));
     }
     h.push_str(&card(s.topic_rules, "IoT topic rules", ""));
@@ -2109,24 +1277,21 @@ pub fn render(report: &Report, input: &HtmlInput, config: &Config) -> String {
     h.push_str(&overview(input));
 
     h.push_str(r#"<section id="streams"><h2>Streams</h2>"#);
-    let all = input.streams.len() <= FULL_CARDS_UP_TO;
-    let mut quiet = Vec::new();
-    for &i in &input.ranking {
-        let v = &input.streams[i];
-        if all || v.has_something_to_say() {
-            h.push_str(&stream_section(report, v, config.hot_shard_share));
-        } else {
-            quiet.push(v);
-        }
+    for &i in &input.cards {
+        h.push_str(&stream_section(
+            report,
+            &input.streams[i],
+            input.thresholds.hot_key_share,
+        ));
     }
-    if !quiet.is_empty() {
+    if !input.quiet.is_empty() {
         let _ = write!(
             h,
             r#"<details class="quiet"><summary>{} with nothing to report (no finding, no throttling, no samples)</summary><ul>"#,
-            crate::numbers::plural(quiet.len() as u64, "stream", "streams")
+            crate::numbers::plural(input.quiet.len() as u64, "stream", "streams")
         );
-        for v in quiet {
-            h.push_str(&quiet_line(v));
+        for &i in &input.quiet {
+            h.push_str(&quiet_line(&input.streams[i]));
         }
         h.push_str("</ul></details>");
     }

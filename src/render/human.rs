@@ -275,14 +275,13 @@ pub fn render(report: &Report, opts: HumanOptions) -> String {
                 }
             })
             .collect();
-        let rule = Some(f.meta);
         let (window, label) = source(db, f.span, &f.label);
         emit(&Rendered {
-            code: format!("{} {}", f.code, f.rule),
+            code: rule_header(f.meta),
             message: v(&f.message),
             severity: severity(f.severity),
             help: Some(v(&f.help)),
-            url: rule.map(|m| m.doc_url()),
+            url: Some(f.meta.doc_url()),
             source: Some(window),
             labels: vec![label],
             related,
@@ -293,7 +292,7 @@ pub fn render(report: &Report, opts: HumanOptions) -> String {
             Some(span) => {
                 let (window, label) = source(db, span, "here");
                 emit(&Rendered {
-                    code: input_code(e.code),
+                    code: rule_header(e.meta),
                     message: v(&e.message),
                     severity: miette::Severity::Error,
                     help: e.help.as_deref().map(v),
@@ -304,7 +303,7 @@ pub fn render(report: &Report, opts: HumanOptions) -> String {
                 })
             }
             None => emit(&Rendered {
-                code: input_code(e.code),
+                code: rule_header(e.meta),
                 message: v(&format!("{}: {}", e.file, e.message)),
                 severity: miette::Severity::Error,
                 help: e.help.as_deref().map(v),
@@ -351,7 +350,7 @@ pub fn statistics(report: &Report) -> String {
 pub fn rule_counts(report: &Report) -> Vec<(&'static str, &'static str, usize)> {
     let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
     for f in &report.findings {
-        *counts.entry((f.code, f.rule)).or_default() += 1;
+        *counts.entry((f.code(), f.rule())).or_default() += 1;
     }
     let mut v: Vec<_> = counts.into_iter().map(|((c, r), n)| (c, r, n)).collect();
     v.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
@@ -425,10 +424,8 @@ pub fn summary_line(report: &Report) -> String {
     line
 }
 
-/// `SL001 input-parse-error`: the same "code name" header as findings.
-fn input_code(code: &str) -> String {
-    match crate::rules::find(code) {
-        Some(r) => format!("{} {}", r.meta.code, r.meta.name),
-        None => code.to_string(),
-    }
+/// `SL101 constant-partition-key`, `SL001 input-parse-error`: the header of a finding or an
+/// input error.
+fn rule_header(m: &crate::diagnostic::RuleMeta) -> String {
+    format!("{} {}", m.code, m.name)
 }

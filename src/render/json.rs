@@ -105,8 +105,8 @@ pub fn render(report: &Report) -> String {
             .findings
             .iter()
             .map(|f| JsonFinding {
-                code: f.code,
-                rule: f.rule,
+                code: f.code(),
+                rule: f.rule(),
                 severity: f.severity.as_str(),
                 message: f.message.clone(),
                 help: f.help.clone(),
@@ -147,7 +147,7 @@ pub fn render(report: &Report) -> String {
             .map(|e| {
                 let pos = e.span.map(|s| db.start(s));
                 JsonError {
-                    code: e.code,
+                    code: e.code(),
                     file: e.file.clone(),
                     line: pos.map(|p| p.line),
                     column: pos.map(|p| p.column),

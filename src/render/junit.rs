@@ -51,7 +51,7 @@ pub fn render(report: &Report, root: &Path) -> String {
             ));
         }
         suites.entry(file).or_default().push(Case {
-            name: format!("{} {} (line {line})", f.code, f.rule),
+            name: format!("{} {} (line {line})", f.code(), f.rule()),
             outcome: Some((
                 "failure",
                 f.message.clone(),
@@ -67,8 +67,8 @@ pub fn render(report: &Report, root: &Path) -> String {
             None => e.message.clone(),
         };
         suites.entry(file).or_default().push(Case {
-            name: format!("{} (line {line})", e.code),
-            outcome: Some(("error", e.message.clone(), e.code.to_string(), body)),
+            name: format!("{} (line {line})", e.code()),
+            outcome: Some(("error", e.message.clone(), e.code().to_string(), body)),
         });
     }
     let count = |cases: &[Case], kind: &str| {

@@ -161,7 +161,7 @@ pub fn fingerprint(
     f: &crate::diagnostic::Finding,
 ) -> String {
     let file = rel_path(root, &db.get(f.span.file).path);
-    crate::baseline::fingerprint(f.code, &file, &f.path, db.text(f.span).trim())
+    crate::baseline::fingerprint(f.code(), &file, &f.path, db.text(f.span).trim())
 }
 
 #[cfg(test)]

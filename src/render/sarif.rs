@@ -229,20 +229,20 @@ pub fn render_with(report: &Report, opts: &SarifOptions) -> String {
         let fp = match root {
             Some(r) => super::fingerprint(db, r, f),
             None => crate::baseline::fingerprint(
-                f.code,
+                f.code(),
                 &db.get(f.span.file).display_name(),
                 &f.path,
                 db.text(f.span).trim(),
             ),
         };
         let mut result = json!({
-            "ruleId": f.code,
+            "ruleId": f.code(),
             "level": level(f.severity),
             "message": { "text": text },
             "locations": [location],
             "partialFingerprints": { "shardlintFinding/v2": fp },
         });
-        if let Some(i) = RULES.iter().position(|r| r.meta.code == f.code) {
+        if let Some(i) = RULES.iter().position(|r| r.meta.code == f.code()) {
             result["ruleIndex"] = json!(i);
         }
         if !f.related.is_empty() {
@@ -314,7 +314,7 @@ pub fn render_with(report: &Report, opts: &SarifOptions) -> String {
                 "level": "error",
                 "message": { "text": text },
                 "locations": [location],
-                "descriptor": { "id": e.code },
+                "descriptor": { "id": e.code() },
             })
         })
         .collect();

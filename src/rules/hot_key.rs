@@ -1,6 +1,7 @@
 //! SL402 hot-key: with sampled records, one partition key carries most of its shard's records
 //! (more than `hot-key-share`, default 50%). A key never splits across shards or ordering groups,
-//! so neither more shards nor ParallelizationFactor help that key.
+//! so neither more shards nor ParallelizationFactor help that key. The decision is
+//! [`crate::distribution::hot::hot_keys`], shared with `distribute` and the HTML report.
 
 use super::{Ctx, RuleMeta};
 use crate::diagnostic::{Finding, Severity};
@@ -21,39 +22,29 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if ctx.auto_distribution(Some(s.stream)) {
             continue;
         }
-        let r = &s.report;
-        // With one distinct key the whole stream is the problem: SL401/SL101 say it.
-        if r.distinct_keys.count < 2 {
+        // The hottest key says it; the rest are in `distribute`'s report. (With one distinct
+        // key the whole stream is the problem: SL401/SL101 say it, and `hot_keys` is empty.)
+        let Some(k) = crate::distribution::hot::hot_keys(&s.report, ctx.config.hot_key_share)
+            .into_iter()
+            .next()
+        else {
             continue;
-        }
-        for k in &r.hot_keys {
-            let Some(shard) = r.shards.iter().find(|sh| sh.shard_id == k.shard_id) else {
-                continue;
-            };
-            if shard.records == 0 {
-                continue;
-            }
-            let share_of_shard = k.count as f64 / shard.records as f64;
-            if share_of_shard <= ctx.config.hot_key_share || shard.records < 2 {
-                continue;
-            }
-            let (span, path) = super::sample_key_span(ctx.model, s);
-            let estimate = if k.error > 0 { " (estimated)" } else { "" };
-            out.push(ctx.finding(
-                &META,
-                span,
-                path,
-                format!(
-                    "key `{}` carries `{}` of `{}`'s `{}` sampled records{estimate}; one key is one shard and one ordering group",
-                    k.key,
-                    pct(share_of_shard),
-                    k.shard_id,
-                    thousands(shard.records)
-                ),
-                format!("key `{}` dominates `{}`", k.key, k.shard_id),
-                "key by something finer than this key (e.g. add a sub-device or channel id) if its records need not be ordered together; neither more shards nor ParallelizationFactor split one key".into(),
-            ));
-            break; // the hottest key says it; the rest are in `distribute`'s report
-        }
+        };
+        let (span, path) = super::sample_key_span(ctx.model, s);
+        let estimate = if k.estimated { " (estimated)" } else { "" };
+        out.push(ctx.finding(
+            &META,
+            span,
+            path,
+            format!(
+                "key `{}` carries `{}` of `{}`'s `{}` sampled records{estimate}; one key is one shard and one ordering group",
+                k.key,
+                pct(k.share_of_shard),
+                k.shard_id,
+                thousands(k.shard_records)
+            ),
+            format!("key `{}` dominates `{}`", k.key, k.shard_id),
+            "key by something finer than this key (e.g. add a sub-device or channel id) if its records need not be ordered together; neither more shards nor ParallelizationFactor split one key".into(),
+        ));
     }
 }

@@ -3,11 +3,8 @@
 //! fair share than sampling noise explains), or a shard's records/s or bytes/s breach the
 //! 1,000 records/s / 1 MiB/s write limit when rates are known.
 //!
-//! The noise test: if keys spread evenly, a shard's count among N sampled records is
-//! Binomial(N, 1/n); a share above `1/n + 4·sqrt((1/n)(1 - 1/n)/N)` happens by chance with
-//! probability under 3.2e-5 per shard (normal approximation), so a flagged shard is hot, not
-//! unlucky. Two shards fed `${newuuid()}` over 10,000 records stay below 52.0%. A sample whose
-//! records all carry one key needs no test: every record of that key lands on one shard.
+//! The decision (and its noise test) is [`crate::distribution::hot::hot_shard`], shared with
+//! `distribute` and the HTML report.
 
 use super::{Ctx, RuleMeta};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
@@ -22,9 +19,6 @@ pub static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/SL401.md"),
 };
 
-/// Standard deviations above the fair share that count as more than sampling noise.
-const NOISE_SIGMAS: f64 = 4.0;
-
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for s in ctx.samples {
         // On an AUTO stream keys do not pick shards: no key makes a shard hot.
@@ -38,24 +32,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         if keyed == 0 {
             continue;
         }
-        let Some(hot) = r.shards.iter().max_by_key(|sh| sh.records) else {
-            continue;
-        };
         let breaches: Vec<_> = r.limits.iter().filter(|l| l.scope == "shard").collect();
-        let fair = 1.0 / n as f64;
-        let noise = NOISE_SIGMAS * (fair * (1.0 - fair) / keyed as f64).sqrt();
-        // One key for every record is not a sample of many: hashing is deterministic, so the
-        // concentration is certain however few records there are.
-        let one_key = r.distinct_keys.exact && r.distinct_keys.count == 1;
-        let concentrated = n > 1
-            && hot.share >= ctx.config.hot_shard_share
-            && (one_key || hot.share > fair + noise);
-        if !concentrated && breaches.is_empty() {
+        let hot = crate::distribution::hot::hot_shard(r, ctx.config.hot_shard_share);
+        if hot.is_none() && breaches.is_empty() {
             continue;
         }
         let (span, path) = super::sample_key_span(ctx.model, s);
         let mut parts = Vec::new();
-        if concentrated {
+        if let Some(hot) = &hot {
             parts.push(format!(
                 "`{}` of `{}` sampled records go to `{}` of `{}` ({}, fair share `{}`); effective shards `{:.1}`",
                 pct(hot.share),
@@ -63,7 +47,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 hot.shard_id,
                 stream.display_name(),
                 crate::numbers::plural(n as u64, "shard", "shards"),
-                pct(1.0 / n as f64),
+                pct(hot.fair_share),
                 r.skew.effective_shards
             ));
         }
@@ -91,7 +75,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 )),
             }
         }
-        let (label, help) = if concentrated {
+        let (label, help) = if let Some(hot) = &hot {
             (
                 format!("{} of the records land on one shard", pct(hot.share)),
                 match s.producer.and_then(|i| ctx.model.producers.get(i)) {

@@ -219,8 +219,6 @@ impl Ctx<'_> {
     ) -> Finding {
         Finding {
             meta,
-            code: meta.code,
-            rule: meta.name,
             severity: meta.severity,
             message,
             help,

@@ -760,7 +760,7 @@ mod tests {
             "AWSTemplateFormatVersion: 2010-09-09\nResources:\n  S:\n   Type: x\n  - bad\n",
         );
         let e = r.unwrap_err();
-        assert_eq!(e.code, "SL001");
+        assert_eq!(e.code(), "SL001");
         assert_eq!(db.start(e.span.unwrap()).line, 5);
     }
 

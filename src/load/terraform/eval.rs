@@ -206,7 +206,7 @@ impl<'a> Instance<'a> {
             return;
         }
         d.push(InputError {
-            code: "SL001",
+            meta: &crate::diagnostic::INPUT_PARSE_ERROR,
             file: self.db.get(span.file).display_name(),
             span: Some(span),
             message,

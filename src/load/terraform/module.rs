@@ -137,7 +137,7 @@ pub fn parse(db: &SourceDb, file: FileId) -> Result<Body, InputError> {
     let src = db.get(file);
     if let Some(offset) = too_deep(&src.text) {
         return Err(InputError {
-            code: "SL001",
+            meta: &crate::diagnostic::INPUT_PARSE_ERROR,
             file: src.display_name(),
             span: Some(Span::new(file, offset, offset)),
             message: format!(
@@ -150,7 +150,7 @@ pub fn parse(db: &SourceDb, file: FileId) -> Result<Body, InputError> {
         let loc = e.location();
         let offset = loc.offset().min(src.text.len());
         InputError {
-            code: "SL001",
+            meta: &crate::diagnostic::INPUT_PARSE_ERROR,
             file: src.display_name(),
             span: Some(Span::new(file, offset, offset)),
             message: format!("invalid HCL: {}", e.message()),
