@@ -12,12 +12,33 @@ use crate::model::limits;
 use crate::ordering::GroupModel;
 use crate::sql::{Columns, Dialect, QueryError, QueryOptions};
 
+/// `--dialect`: the engine the query is written for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DialectArg {
+    /// DuckDB 1.x
+    Duckdb,
+    /// Trino, and Amazon Athena engine version 3
+    Trino,
+    /// Spark SQL 3.x (AWS Glue, Amazon EMR, Databricks)
+    Spark,
+}
+
+impl From<DialectArg> for Dialect {
+    fn from(d: DialectArg) -> Dialect {
+        match d {
+            DialectArg::Duckdb => Dialect::Duckdb,
+            DialectArg::Trino => Dialect::Trino,
+            DialectArg::Spark => Dialect::Spark,
+        }
+    }
+}
+
 /// Flags of `shardlint sql`.
 #[derive(clap::Args, Clone, Debug)]
 pub struct SqlArgs {
     /// The engine to write the query for
     #[arg(long, value_enum)]
-    pub dialect: Dialect,
+    pub dialect: DialectArg,
     /// Take the key template (and the stream's shard map, unless given) from this IoT rule
     #[arg(long, value_name = "NAME", conflicts_with = "partition_key")]
     pub rule: Option<String>,
@@ -144,7 +165,7 @@ pub fn run(args: &SqlArgs) -> Result<i32, String> {
     template.sql_version = sql_version;
     crate::template::bind_vars(&mut template, &vars);
     let opts = QueryOptions {
-        dialect: args.dialect,
+        dialect: args.dialect.into(),
         table: args.table.clone(),
         columns: Columns {
             payload: args.payload_column.clone(),

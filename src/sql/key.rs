@@ -320,8 +320,11 @@ impl Tr<'_> {
     }
 }
 
+/// A payload path and the template bytes it is written at.
+type PathAt = (Vec<Step>, Range<usize>);
+
 /// A field path or `get` chain with literal steps: the steps, or `None` for another expression.
-fn path(e: &Expr) -> Result<Option<(Vec<Step>, Range<usize>)>, Refusal> {
+fn path(e: &Expr) -> Result<Option<PathAt>, Refusal> {
     match e {
         Expr::Field { path, range } => Ok(Some((
             path.iter().map(|k| Step::Key(k.clone())).collect(),

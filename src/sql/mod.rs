@@ -30,13 +30,10 @@ pub const COLUMNS: [&str; 8] = [
 ];
 
 /// The SQL engine the query is written for.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Dialect {
-    /// DuckDB 1.x
     Duckdb,
-    /// Trino, and Amazon Athena engine version 3
     Trino,
-    /// Spark SQL 3.x (AWS Glue, Amazon EMR, Databricks)
     Spark,
 }
 
@@ -518,6 +515,10 @@ pub fn query(
         n = map.len(),
         model = o.group_model.name(),
     );
+    let group_w4 = format!(
+        "CASE WHEN gs = 'K' AND id_row = 1 THEN {} END",
+        group_expr.replace("hgrp", "id_hgrp")
+    );
     Ok(format!(
         "{header}WITH
 scan AS (
@@ -635,9 +636,6 @@ ORDER BY kind, shard_id NULLS FIRST, grp NULLS FIRST, item NULLS FIRST, at_ms NU
         data_bytes = d.octets(&payload),
         key_bytes = d.octets("k0"),
         md5 = d.md5_hex("k0"),
-        group_expr_w4 = format!(
-            "CASE WHEN gs = 'K' AND id_row = 1 THEN {} END",
-            group_expr.replace("hgrp", "id_hgrp")
-        ),
+        group_expr_w4 = group_w4,
     ))
 }
