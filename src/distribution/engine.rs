@@ -38,6 +38,11 @@ pub struct Options {
     pub topic_filter: Option<String>,
     /// The rule being analysed: Basic Ingest envelopes (`$aws/rules/<rule>/...`) go to it only.
     pub rule_name: Option<String>,
+    /// Records read back from the stream (get-records) are counted by the `PartitionKey` Kinesis
+    /// stored, not by the key source: the producer's own template, whose answer they already
+    /// carry (`check --samples`, `distribute --rule`). An explicit `--partition-key` on such
+    /// records asks "what if the key were this" and evaluates it on `Data`.
+    pub observed_keys: bool,
 }
 
 impl Default for Options {
@@ -55,6 +60,7 @@ impl Default for Options {
             shard_map_label: String::new(),
             topic_filter: None,
             rule_name: None,
+            observed_keys: false,
         }
     }
 }
@@ -188,6 +194,9 @@ pub(crate) struct State {
     pub parts: Vec<KeyCounter>,
     /// Per-second windows from sample timestamps.
     pub peaks: Peaks,
+    /// When set, a copy of every per-second batch, for the run to add into the load of the
+    /// stream this job shares with other producers (`run::distribute_jobs_grouped`).
+    pub shared_batches: Option<Vec<PeakBatch>>,
     pub files: Vec<(String, InputFormat)>,
     pub input_errors: Vec<String>,
     /// Global index of the next item.
@@ -281,6 +290,7 @@ impl State {
             hll: HyperLogLog::default(),
             parts: (0..PARTITIONS).map(|_| KeyCounter::new(cap)).collect(),
             peaks: Peaks::new(n),
+            shared_batches: None,
             files: Vec::new(),
             input_errors: Vec::new(),
             seq: 0,
@@ -536,7 +546,11 @@ impl State {
 
         for s in &mut subs {
             self.tally.merge(&s.tally);
-            self.peaks.merge(std::mem::take(&mut s.peaks));
+            let batch = std::mem::take(&mut s.peaks);
+            if let Some(shared) = &mut self.shared_batches {
+                shared.push(batch.clone());
+            }
+            self.peaks.merge(batch);
         }
         // Each partition applies its updates in input order (subs are in order).
         self.parts.par_iter_mut().enumerate().for_each(|(p, part)| {
