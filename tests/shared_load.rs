@@ -124,7 +124,7 @@ fn producers_peaking_in_different_seconds_do_not_add_up() {
     let (own, stream) = peaks(&r);
     assert_eq!(own, vec![600, 600]);
     assert_eq!(stream, 600, "not the 1,200 of the summed peaks");
-    let sl401: Vec<_> = r.findings.iter().filter(|f| f.code == "SL401").collect();
+    let sl401: Vec<_> = r.findings.iter().filter(|f| f.code() == "SL401").collect();
     assert!(sl401.is_empty(), "{sl401:#?}");
 }
 
@@ -135,7 +135,7 @@ fn producers_peaking_in_the_same_second_breach_together() {
     let (own, stream) = peaks(&r);
     assert_eq!(own, vec![600, 600]);
     assert_eq!(stream, 1_200);
-    let sl401: Vec<_> = r.findings.iter().filter(|f| f.code == "SL401").collect();
+    let sl401: Vec<_> = r.findings.iter().filter(|f| f.code() == "SL401").collect();
     assert_eq!(sl401.len(), 1, "said once for the stream: {sl401:#?}");
     let m = &sl401[0].message;
     assert!(

@@ -621,22 +621,25 @@ fn age_tick(v: f64) -> String {
     ms(v)
 }
 
+type Style = (
+    &'static str,
+    String,
+    fn(f64) -> String,
+    f64,
+    Option<&'static str>,
+    Option<f64>,
+);
+
 /// A per-shard chart of the view model, titled and scaled for its kind.
 fn shard_chart(c: &ShardChart) -> String {
     const RECORDS_LIMIT: &str = "1,000 records/s per-shard write limit";
     const BYTES_LIMIT: &str = "1 MiB/s per-shard write limit";
-    let (class, title, fmt, unit, limit_label, y_max): (
-        &str,
-        String,
-        &dyn Fn(f64) -> String,
-        f64,
-        Option<&str>,
-        Option<f64>,
-    ) = match c.kind {
+    // (class, title, value format, axis unit, limit label, fixed y top)
+    let (class, title, fmt, unit, limit_label, y_max): Style = match c.kind {
         ChartKind::ObservedPeaks { .. } => (
             "observed-shards",
             "Observed peak write rate per shard (records/s)".into(),
-            &per_s,
+            per_s,
             1.0,
             Some(RECORDS_LIMIT),
             None,
@@ -644,7 +647,7 @@ fn shard_chart(c: &ShardChart) -> String {
         ChartKind::SampledRate => (
             "records",
             "Write rate per shard (records/s)".into(),
-            &per_s,
+            per_s,
             1.0,
             Some(RECORDS_LIMIT),
             None,
@@ -652,7 +655,7 @@ fn shard_chart(c: &ShardChart) -> String {
         ChartKind::SampledRecords => (
             "records",
             "Records per shard".into(),
-            &thousands,
+            thousands,
             1.0,
             None,
             None,
@@ -660,7 +663,7 @@ fn shard_chart(c: &ShardChart) -> String {
         ChartKind::SampledBytes => (
             "bytes",
             "Write throughput per shard (MiB/s)".into(),
-            &mib_per_s,
+            mib_per_s,
             SHARD_WRITE_BYTES_PER_S,
             Some(BYTES_LIMIT),
             None,
@@ -668,7 +671,7 @@ fn shard_chart(c: &ShardChart) -> String {
         ChartKind::SampledPeaks => (
             "peaks",
             "Busiest second per shard (records in one second, from sample timestamps)".into(),
-            &thousands,
+            thousands,
             1.0,
             Some(RECORDS_LIMIT),
             None,
@@ -679,7 +682,7 @@ fn shard_chart(c: &ShardChart) -> String {
                 "Predicted write rate per shard at the configured {} records/s",
                 thousands(records_per_s)
             ),
-            &per_s,
+            per_s,
             1.0,
             Some(RECORDS_LIMIT),
             None,
@@ -687,7 +690,7 @@ fn shard_chart(c: &ShardChart) -> String {
         ChartKind::PredictedShare => (
             "records",
             "Predicted share of records per shard (no rate configured)".into(),
-            &pct,
+            pct,
             0.01,
             None,
             Some(1.0),
@@ -698,7 +701,7 @@ fn shard_chart(c: &ShardChart) -> String {
                 "Predicted throughput per shard at the configured {}",
                 mib_per_s(bytes_per_s)
             ),
-            &mib_per_s,
+            mib_per_s,
             SHARD_WRITE_BYTES_PER_S,
             Some(BYTES_LIMIT),
             None,
@@ -708,7 +711,7 @@ fn shard_chart(c: &ShardChart) -> String {
         class,
         title,
         bars: &c.bars,
-        fmt,
+        fmt: &fmt,
         unit,
         limit: c
             .kind
