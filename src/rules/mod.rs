@@ -577,6 +577,63 @@ resource "aws_iot_topic_rule" "location" {{
         format!("{{\n  \"Shards\": [\n{}\n  ]\n}}\n", shards.join(",\n"))
     }
 
+    /// Terraform: stream `telemetry` of `shards` shards, IoT rule `telemetry` on
+    /// `fleet/+/telemetry` keyed by `key` (line 14), and a bounded, DLQ'd mapping consuming the
+    /// stream with `mapping` as extra lines (e.g. `parallelization_factor = 10`).
+    pub fn pipeline(shards: u32, key: &str, mapping: &str) -> String {
+        format!(
+            r#"resource "aws_kinesis_stream" "s" {{
+  name        = "telemetry"
+  shard_count = {shards}
+}}
+
+resource "aws_iot_topic_rule" "r" {{
+  name        = "telemetry"
+  enabled     = true
+  sql         = "SELECT * FROM 'fleet/+/telemetry'"
+  sql_version = "2016-03-23"
+  kinesis {{
+    stream_name   = aws_kinesis_stream.s.name
+    role_arn      = "arn:aws:iam::123456789012:role/iot"
+    partition_key = "{key}"
+  }}
+}}
+
+resource "aws_lambda_event_source_mapping" "m" {{
+  event_source_arn               = aws_kinesis_stream.s.arn
+  function_name                  = "consumer"
+  starting_position              = "TRIM_HORIZON"
+  maximum_retry_attempts         = 3
+  bisect_batch_on_function_error = true
+  {mapping}
+  destination_config {{
+    on_failure {{
+      destination_arn = "arn:aws:sqs:us-east-1:123456789012:dlq"
+    }}
+  }}
+}}
+"#
+        )
+    }
+
+    /// MQTT envelopes on `fleet/<device>/telemetry`, one per `(device, count)` record, in turn
+    /// (round-robin over the devices that still have records), `step_ms` apart.
+    pub fn envelopes(devices: &[(&str, usize)], step_ms: u64) -> String {
+        let mut left: Vec<(&str, usize)> = devices.to_vec();
+        let mut out = String::new();
+        let mut t = 1_600_000_000_000u64;
+        while left.iter().any(|(_, n)| *n > 0) {
+            for (device, n) in left.iter_mut().filter(|(_, n)| *n > 0) {
+                *n -= 1;
+                out.push_str(&format!(
+                    "{{\"topic\": \"fleet/{device}/telemetry\", \"timestamp\": {t}, \"payload\": {{\"device\": \"{device}\"}}}}\n"
+                ));
+                t += step_ms;
+            }
+        }
+        out
+    }
+
     /// Asserts that `text` contains each of `words`, naming the first one missing.
     pub fn says(text: &str, words: &[&str]) {
         for w in words {
