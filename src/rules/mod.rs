@@ -634,6 +634,30 @@ resource "aws_lambda_event_source_mapping" "m" {{
         out
     }
 
+    /// `aws cloudwatch get-metric-data` output as `shardlint export` labels it: one series per
+    /// `(label, values)`, one value a minute from 2026-11-30 22:00 UTC.
+    pub fn metric_data(series: &[(&str, &[f64])]) -> String {
+        let results: Vec<String> = series
+            .iter()
+            .enumerate()
+            .map(|(i, (label, values))| {
+                let times: Vec<String> = (0..values.len())
+                    .map(|m| format!("\"2026-11-30T22:{m:02}:00+00:00\""))
+                    .collect();
+                let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+                format!(
+                    "    {{ \"Id\": \"m{i}\", \"Label\": \"{label}\", \"Timestamps\": [{}], \"Values\": [{}], \"StatusCode\": \"Complete\" }}",
+                    times.join(", "),
+                    values.join(", ")
+                )
+            })
+            .collect();
+        format!(
+            "{{\n  \"MetricDataResults\": [\n{}\n  ]\n}}\n",
+            results.join(",\n")
+        )
+    }
+
     /// Asserts that `text` contains each of `words`, naming the first one missing.
     pub fn says(text: &str, words: &[&str]) {
         for w in words {
