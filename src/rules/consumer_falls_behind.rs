@@ -172,7 +172,10 @@ mod tests {
         );
         says(
             &f.message,
-            &["records/s but processes `3.3` records/s", "IteratorAge grows without bound"],
+            &[
+                "records/s but processes `3.3` records/s",
+                "IteratorAge grows without bound",
+            ],
         );
         says(&f.help, &["set `parallelization_factor` to `"]);
     }

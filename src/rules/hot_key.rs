@@ -79,7 +79,10 @@ mod tests {
         assert_eq!(out.text(f), "\"$${topic(2)}\"");
         says(
             &f.message,
-            &["key `truck-7` carries `", "one key is one shard and one ordering group"],
+            &[
+                "key `truck-7` carries `",
+                "one key is one shard and one ordering group",
+            ],
         );
         says(&f.label, &["key `truck-7` dominates `shardId-"]);
     }

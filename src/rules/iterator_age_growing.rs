@@ -109,10 +109,7 @@ resource "aws_lambda_event_source_mapping" "m" {
         let out = file("main.tf", TF)
             .file(
                 "metrics.get-metric-data.json",
-                &metric_data(&[(
-                    AGE,
-                    &[2_000.0, 60_000.0, 300_000.0, 900_000.0, 1_800_000.0],
-                )]),
+                &metric_data(&[(AGE, &[2_000.0, 60_000.0, 300_000.0, 900_000.0, 1_800_000.0])]),
             )
             .run(super::check);
         let f = out.only();

@@ -143,7 +143,10 @@ mod tests {
     #[test]
     fn throttled_minutes_fire_at_the_series_with_the_predicted_cause() {
         let out = file("main.tf", &iot_rule(SQL, r#"partition_key = "vin""#))
-            .file("metrics.get-metric-data.json", &metrics(&[0.0, 500.0, 900.0, 0.0]))
+            .file(
+                "metrics.get-metric-data.json",
+                &metrics(&[0.0, 500.0, 900.0, 0.0]),
+            )
             .run(super::check);
         let f = out.only();
         assert_eq!(f.meta.code, "SL501");
@@ -164,7 +167,10 @@ mod tests {
     #[test]
     fn no_throttled_minute_is_quiet() {
         file("main.tf", &iot_rule(SQL, r#"partition_key = "vin""#))
-            .file("metrics.get-metric-data.json", &metrics(&[0.0, 0.0, 0.0, 0.0]))
+            .file(
+                "metrics.get-metric-data.json",
+                &metrics(&[0.0, 0.0, 0.0, 0.0]),
+            )
             .run(super::check)
             .quiet();
     }

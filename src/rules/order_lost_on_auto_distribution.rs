@@ -201,7 +201,10 @@ mod tests {
                 "out of order",
             ],
         );
-        says(&f.help, &["`RecordDistributionStrategy` to `USER_PARTITION_KEY`"]);
+        says(
+            &f.help,
+            &["`RecordDistributionStrategy` to `USER_PARTITION_KEY`"],
+        );
         assert_eq!(out.db.text(f.related[0].span), "AUTO");
     }
 

@@ -181,8 +181,11 @@ resource "aws_lambda_event_source_mapping" "m" {{
         file("main.tf", &mapping("  maximum_retry_attempts = 3\n"))
             .run(super::check)
             .quiet();
-        file("main.tf", &mapping("  maximum_record_age_in_seconds = 3600\n"))
-            .run(super::check)
-            .quiet();
+        file(
+            "main.tf",
+            &mapping("  maximum_record_age_in_seconds = 3600\n"),
+        )
+        .run(super::check)
+        .quiet();
     }
 }
