@@ -43,6 +43,7 @@ pub mod samples;
 pub mod server;
 pub mod simulate;
 pub mod source;
+pub mod sql;
 pub mod suppress;
 pub mod template;
 pub mod version;

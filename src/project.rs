@@ -216,3 +216,32 @@ pub fn find_mapping(project: &Project, name: &str) -> Result<FoundMapping, Strin
         retention_hours,
     })
 }
+
+/// Where bytes `range` of IoT rule `name`'s key template are written: `file:line:column` (the
+/// exact column inside the string when the loader kept it), for a diagnostic about a part of
+/// the template.
+pub fn key_location(
+    project: &Project,
+    name: &str,
+    range: std::ops::Range<usize>,
+) -> Option<String> {
+    let model = &project.loaded.model;
+    let rule = model
+        .rules
+        .iter()
+        .find(|r| r.name.get().map(String::as_str) == Some(name) || r.origin.address == name)?;
+    let action = rule.actions.iter().find(|a| !a.in_error_action)?;
+    let span = action.partition_key.span?;
+    let db = &project.loaded.db;
+    let at = match action.key_literal {
+        Some((lit, esc)) => db.sub_span(lit, esc, range),
+        None => span,
+    };
+    let lc = db.start(at);
+    Some(format!(
+        "{}:{}:{}",
+        db.get(at.file).display_name(),
+        lc.line,
+        lc.column
+    ))
+}

@@ -40,6 +40,9 @@ pub struct ActionSamples {
     pub mapping: Option<usize>,
     pub factor: u32,
     pub report: DistributionReport,
+    /// When other actions or producers write to the same stream: the stream's per-second load
+    /// from all of them together (records in the same second add up; separate peaks do not).
+    pub stream_load: Option<std::sync::Arc<distribution::SharedLoad>>,
 }
 
 /// Runs the distribution for every routed action, all over one pass of the sample files (the
@@ -117,6 +120,7 @@ pub fn analyse(
                 rate: opts.rate,
                 seed: opts.seed.unwrap_or(distribution::DEFAULT_SEED),
                 shard_map_label: model.streams[si].display_name(),
+                observed_keys: true,
                 topic_filter: filter.clone(),
                 rule_name: rule.name.get().cloned(),
                 ..Options::default()
@@ -171,6 +175,7 @@ pub fn analyse(
             rate: opts.rate,
             seed: opts.seed.unwrap_or(distribution::DEFAULT_SEED),
             shard_map_label: model.streams[si].display_name(),
+            observed_keys: true,
             ..Options::default()
         };
         routed.push(Routed {
@@ -206,6 +211,8 @@ pub fn analyse(
             opts: &r.options,
         })
         .collect();
+    // Actions on one stream: their per-second loads are also counted together.
+    let groups: Vec<Option<usize>> = routed.iter().map(|r| Some(r.stream)).collect();
     let reports = if opts.progress {
         let label = match routed.len() {
             1 => format!(
@@ -219,13 +226,18 @@ pub fn analyse(
             n => format!("{} Kinesis actions", crate::numbers::thousands(n as u64)),
         };
         let bar = progress_bar(&label);
-        let r = distribution::distribute_jobs(&opts.files, &jobs, &|n| bar.set_position(n));
+        let r = distribution::distribute_jobs_grouped(&opts.files, &jobs, &groups, &|n| {
+            bar.set_position(n)
+        });
         bar.finish_and_clear();
         r
     } else {
-        distribution::distribute_jobs(&opts.files, &jobs, &|_| {})
+        distribution::distribute_jobs_grouped(&opts.files, &jobs, &groups, &|_| {})
     };
-    for (r, report) in routed.iter().zip(reports) {
+    let (reports, loads) = reports;
+    let loads: Vec<std::sync::Arc<distribution::SharedLoad>> =
+        loads.into_iter().map(std::sync::Arc::new).collect();
+    for (i, (r, report)) in routed.iter().zip(reports).enumerate() {
         match report {
             Ok(report) => {
                 collect_errors(&report, &mut errors);
@@ -237,6 +249,7 @@ pub fn analyse(
                     mapping: r.mapping,
                     factor: r.factor,
                     report,
+                    stream_load: loads.iter().find(|l| l.jobs.contains(&i)).cloned(),
                 });
             }
             Err(e) => errors.push(sample_error(&opts.files[0], e)),

@@ -51,11 +51,18 @@ fn export_records_failures_and_goes_on() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("export");
     let (code, stderr, log) = export(&out, &["--sample-records", "500", "--since", "30m"]);
-    assert_eq!(code, 2, "some calls failed: exit 2\n{stderr}");
-    assert!(stderr.contains("2 calls failed"), "{stderr}");
+    assert_eq!(
+        code, 1,
+        "some calls failed: a partial export, exit 1\n{stderr}"
+    );
+    assert!(
+        stderr.contains("the export is partial (exit 1): 2 calls failed"),
+        "{stderr}"
+    );
 
     let m = json(&out.join("manifest.json"));
     assert_eq!(m["account"], "123456789012");
+    assert_eq!(m["complete"], false);
     assert_eq!(
         m["regions"],
         serde_json::json!(["ap-northeast-1", "us-east-1"])
@@ -303,4 +310,179 @@ fn check_on_the_export_reports_what_was_observed_against_what_was_predicted() {
         .collect();
     assert_eq!(ages.len(), 1, "{ages:?}");
     assert!(ages[0].contains("`location-writer` reading `location-stream`"));
+}
+
+/// `check --format json` on an export with its own sampled records as `--samples`.
+fn check_with_own_samples(out: &Path) -> (i32, Value) {
+    let samples =
+        out.join("ap-northeast-1/records/location-stream/shardId-000000000003.get-records.json");
+    let assert = Command::cargo_bin("shardlint")
+        .unwrap()
+        .args([
+            "check",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+            "--samples",
+        ])
+        .arg(&samples)
+        .assert();
+    let o = assert.get_output();
+    (
+        o.status.code().unwrap(),
+        serde_json::from_slice(&o.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn sampled_records_are_analysed_by_their_observed_keys_with_or_without_payloads() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, extra) in [
+        ("keys-only", &[][..]),
+        ("payloads", &["--keep-payloads"][..]),
+    ] {
+        let out = tmp.path().join(name);
+        let mut args = vec!["--regions", "ap-northeast-1", "--sample-records", "500"];
+        args.extend_from_slice(extra);
+        export(&out, &args);
+        let recs =
+            json(&out.join(
+                "ap-northeast-1/records/location-stream/shardId-000000000003.get-records.json",
+            ));
+        let first = &recs["Records"][0];
+        if extra.is_empty() {
+            // `Data` is dropped but its size kept (`{"vin":"VIN-00001"}` is 19 bytes).
+            assert!(first.get("Data").is_none());
+            assert_eq!(first["DataBytes"], 19, "{first}");
+        }
+        let (_, v) = check_with_own_samples(&out);
+        let findings = v["findings"].as_array().unwrap();
+        // No record is unreadable: the records carry the key Kinesis stored.
+        let unreadable: Vec<&Value> = findings
+            .iter()
+            .filter(|f| {
+                f["code"] == "SL001" && f["file"].as_str().unwrap_or("").contains("records")
+            })
+            .collect();
+        assert!(unreadable.is_empty(), "{name}: {unreadable:#?}");
+        let hot: Vec<&Value> = findings.iter().filter(|f| f["code"] == "SL401").collect();
+        assert_eq!(hot.len(), 1, "{name}: {findings:#?}");
+        let m = hot[0]["message"].as_str().unwrap();
+        assert!(
+            m.contains("`100.0%` of `100` sampled records go to `shardId-000000000003`"),
+            "{name}: {m}"
+        );
+        // Located at the IoT rule's key in the exported rule.
+        assert!(
+            hot[0]["file"]
+                .as_str()
+                .unwrap()
+                .ends_with("location_to_kinesis.get-topic-rule.json"),
+            "{name}: {}",
+            hot[0]["file"]
+        );
+    }
+}
+
+#[test]
+fn a_what_if_template_on_records_without_payloads_says_why_it_cannot_be_evaluated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("export");
+    export(
+        &out,
+        &["--regions", "ap-northeast-1", "--sample-records", "500"],
+    );
+    let samples =
+        out.join("ap-northeast-1/records/location-stream/shardId-000000000003.get-records.json");
+    let shard_map = out.join("ap-northeast-1/kinesis/location-stream.list-shards.json");
+    let run = |extra: &[&str]| {
+        let assert = Command::cargo_bin("shardlint")
+            .unwrap()
+            .args(["distribute", "--format", "json", "--samples"])
+            .arg(&samples)
+            .arg("--shard-map")
+            .arg(&shard_map)
+            .args(extra)
+            .assert();
+        let o = assert.get_output();
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+        (
+            o.status.code().unwrap(),
+            v,
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    // The observed keys: every record on the constant key's shard, bytes from `DataBytes`.
+    let (_, v, err) = run(&[]);
+    let shard3 = &v["shards"][3];
+    assert_eq!(shard3["records"], 100, "{err}");
+    assert_eq!(shard3["bytes"], 100 * (19 + 3));
+    // A different key asked for: the payloads it needs were not exported.
+    let (_, v, err) = run(&["--partition-key", "${vin}"]);
+    assert_eq!(v["bad_lines"]["count"], 100, "{v} {err}");
+    let text = v["bad_lines"]["examples"][0]["reason"].to_string();
+    assert!(
+        text.contains(
+            "no `Data` to evaluate `template ${vin}` on (exported without `--keep-payloads`?)"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn exit_codes_tell_a_complete_export_from_a_partial_one_and_from_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    // us-east-1 answers every call: complete, exit 0.
+    let out = tmp.path().join("complete");
+    let (code, stderr, _) = export(&out, &["--regions", "us-east-1"]);
+    assert_eq!(code, 0, "{stderr}");
+    let m = json(&out.join("manifest.json"));
+    assert_eq!(m["complete"], true);
+    assert_eq!(m["failures"], serde_json::json!([]));
+
+    // Credentials that do not work: stopped after the identity check, nothing written, exit 2.
+    let out = tmp.path().join("expired");
+    let log = tmp.path().join("expired.calls.log");
+    let assert = Command::cargo_bin("shardlint")
+        .unwrap()
+        .env("PATH", fake_path())
+        .env("FAKE_AWS_LOG", &log)
+        .env("FAKE_AWS_EXPIRED", "1")
+        .args([
+            "export",
+            out.to_str().unwrap(),
+            "--regions",
+            "ap-northeast-1",
+        ])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        err.contains("cannot identify the account (`aws sts get-caller-identity`: An error occurred (ExpiredTokenException)"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was exported"), "{err}");
+    assert!(
+        !out.exists(),
+        "no directory for an export that did not happen"
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(calls.lines().count(), 1, "{calls}");
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let assert = Command::cargo_bin("shardlint")
+        .unwrap()
+        .args(["export", "--help"])
+        .assert()
+        .success();
+    let help = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    for line in [
+        "0  complete: every call answered",
+        "1  partial: written and usable, but some calls failed",
+        "2  nothing exported",
+    ] {
+        assert!(help.contains(line), "{help}");
+    }
 }

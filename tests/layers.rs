@@ -25,8 +25,8 @@ const LAYERS: &[&[&str]] = &[
     // observed CloudWatch metrics.
     &["config", "load", "distribution", "simulate", "observed"],
     // The account export (writes what `load` reads), the project step (load → link → analyse)
-    // and the sample-driven analyses.
-    &["export", "project", "samples"],
+    // and the sample-driven analyses; the archive query writer (`sql`, above the peaks' windows).
+    &["export", "project", "samples", "sql"],
     // Rules read the model and analyses, and push findings.
     &["rules"],
     // `shardlint.toml` resolution (validates rule names), suppressions.

@@ -230,6 +230,8 @@ pub fn resolve(args: &DistributeArgs) -> Result<DistributeSettings, String> {
         shard_map_label: label,
         topic_filter: rule.as_ref().and_then(|r| r.topic_filter.clone()),
         rule_name: args.rule.clone(),
+        // The rule's own template: records read back from its stream already carry its answer.
+        observed_keys: rule.is_some(),
         ..Options::default()
     };
     Ok(DistributeSettings {

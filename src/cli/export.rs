@@ -9,8 +9,16 @@ use crate::export::ExportOptions;
 #[derive(Args, Debug, Clone)]
 #[command(after_help = "\
 Runs only read-only AWS CLI calls (see --print-policy) with your configured credentials.
-AccessDenied and throttled calls are recorded in OUT_DIR/manifest.json and the export goes on
-(exit 2 when any call failed). Then: `shardlint check OUT_DIR` or `--format html`.")]
+AccessDenied, still-throttled and failed calls are recorded in OUT_DIR/manifest.json and the
+export goes on. Then: `shardlint check OUT_DIR` or `--format html`.
+
+Exit codes:
+  0  complete: every call answered
+  1  partial: written and usable, but some calls failed (listed in manifest.json, \"complete\": false)
+  2  nothing exported: no AWS CLI, no working credentials, output not writable, wrong flags
+
+In CI, `shardlint export out/ && shardlint check out/` stops on a partial export;
+accept one explicitly with `shardlint export out/ || [ $? -eq 1 ]`.")]
 pub struct ExportArgs {
     /// Directory to write the export to (created if missing)
     #[arg(value_name = "OUT_DIR", required_unless_present = "print_policy")]

@@ -10,6 +10,7 @@ use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 pub mod distribute;
 pub mod export;
 pub mod simulate;
+pub mod sql;
 
 use crate::diagnostic::Severity;
 use crate::render;
@@ -101,6 +102,9 @@ pub enum Command {
     Simulate(Box<simulate::SimulateArgs>),
     /// Export an AWS account read-only (configuration, CloudWatch metrics, sampled records) with the AWS CLI
     Export(Box<export::ExportArgs>),
+    /// Write one SQL query (DuckDB, Trino/Athena, Spark) that computes the distribution report's
+    /// figures over an archive table; read its result with `check`/`distribute --aggregates`
+    Sql(Box<sql::SqlArgs>),
     /// Print a rule's documentation
     Explain {
         /// Rule code (`SL101`) or name (`constant-partition-key`)
@@ -320,6 +324,13 @@ pub fn run(cli: Cli) -> i32 {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("error: {}", render::visible(&e));
+                2
+            }
+        },
+        Command::Sql(args) => match sql::run(&args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {}", render::visible_except(&e, &['\n']));
                 2
             }
         },

@@ -228,6 +228,12 @@ pub fn from_record<'a>(
     let use_given = matches!(src, KeySource::Given) || rec.payload.is_none();
     if use_given {
         return match rec.key {
+            Some(_) if format == InputFormat::GetRecords && !matches!(src, KeySource::Given) => {
+                bad(format!(
+                    "no `Data` to evaluate `{}` on (exported without `--keep-payloads`?); without a template the record's own `PartitionKey` is analysed",
+                    src.describe()
+                ))
+            }
             Some(k) => given_key(k, rec.data_bytes, ts_ms, explicit),
             None if format == InputFormat::GetRecords => bad("no `PartitionKey`".into()),
             None => bad("payload records need `--partition-key` or `--key-path`".into()),

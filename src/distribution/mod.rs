@@ -31,4 +31,6 @@ pub use crate::records::InputFormat;
 pub use engine::{DEFAULT_SEED, Options};
 pub use keys::KeySource;
 pub use report::DistributionReport;
-pub use run::{Job, distribute, distribute_jobs, distribute_with_progress};
+pub use run::{
+    Job, SharedLoad, distribute, distribute_jobs, distribute_jobs_grouped, distribute_with_progress,
+};

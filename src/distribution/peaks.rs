@@ -39,7 +39,7 @@ impl Cell {
 }
 
 /// One parallel task's timestamped placements, aggregated per (bucket, shard) and (bucket, key).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct PeakBatch {
     shards: HashMap<(i64, u32), Cell>,
     keys: HashMap<(i64, u64), Cell>,

@@ -314,6 +314,19 @@ use crate::ordering::{GroupModel, first_seen_group, hash_group, java_hash_group}
 const GROUP_TOP_KEYS: usize = 5;
 
 /// Turns the engine's counters into the report.
+/// A shard's one-second windows as the report says them.
+pub(crate) fn window_load(p: super::peaks::ShardPeak) -> WindowLoad {
+    let at = crate::records::timestamp::format_rfc3339_ms;
+    WindowLoad {
+        peak_records: p.peak_records,
+        peak_records_at: at(p.peak_records_at_ms),
+        p99_records: p.p99_records,
+        peak_bytes: p.peak_bytes,
+        peak_bytes_at: at(p.peak_bytes_at_ms),
+        p99_bytes: p.p99_bytes,
+    }
+}
+
 pub(crate) fn build(
     mut st: State,
     src: &KeySource,
@@ -355,14 +368,7 @@ pub(crate) fn build(
             share: frac(st.tally.shard_records[i], keyed),
             records_per_s: per_record_rate.map(|r| r * st.tally.shard_records[i] as f64),
             bytes_per_s: per_record_rate.map(|r| r * st.tally.shard_bytes[i] as f64),
-            per_second: peaks.shards.get(i).cloned().flatten().map(|p| WindowLoad {
-                peak_records: p.peak_records,
-                peak_records_at: at(p.peak_records_at_ms),
-                p99_records: p.p99_records,
-                peak_bytes: p.peak_bytes,
-                peak_bytes_at: at(p.peak_bytes_at_ms),
-                p99_bytes: p.p99_bytes,
-            }),
+            per_second: peaks.shards.get(i).cloned().flatten().map(window_load),
         })
         .collect();
 

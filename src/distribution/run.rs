@@ -7,6 +7,7 @@ use std::sync::mpsc::sync_channel;
 
 use super::engine::{Example, Location, Options, State};
 use super::keys::KeySource;
+use super::peaks::Peaks;
 use super::report::DistributionReport;
 use crate::keyspace::{ShardLookup, ShardMap};
 use crate::records::reader::{self, InputFormat, ReadEvent};
@@ -43,6 +44,18 @@ pub struct Job<'a> {
     pub opts: &'a Options,
 }
 
+/// The key source for records of `format`: records read back from a stream carry the key
+/// Kinesis stored, which is the observed key whatever the producer's template (see
+/// [`Options::observed_keys`]); they need no payload for it.
+fn source<'a>(job: &Job<'a>, format: InputFormat) -> &'a KeySource {
+    static GIVEN: KeySource = KeySource::Given;
+    if job.opts.observed_keys && format == InputFormat::GetRecords {
+        &GIVEN
+    } else {
+        job.src
+    }
+}
+
 /// Runs every job over one pass of `inputs`: the records layer reads each file once and each
 /// chunk is counted by every job (one report per job, in order). The jobs' input format and
 /// chunk size are the first job's.
@@ -51,15 +64,62 @@ pub fn distribute_jobs(
     jobs: &[Job],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<Result<DistributionReport, String>> {
+    distribute_jobs_grouped(inputs, jobs, &[], progress).0
+}
+
+/// The per-second load of one stream written by several jobs (producers): every job's
+/// timestamped records in the same one-second windows. Kinesis limits a shard per second
+/// whoever writes, so two producers add up only in the seconds they share: the sum of their
+/// separate peaks would overstate a shard whose producers peak at different times.
+#[derive(Clone, Debug)]
+pub struct SharedLoad {
+    /// The group, as given in `groups`.
+    pub group: usize,
+    /// The jobs writing to it, in order.
+    pub jobs: Vec<usize>,
+    /// Per open shard of the (common) shard map, `None` when no timestamped record reached it.
+    pub shards: Vec<Option<super::report::WindowLoad>>,
+    /// Every timestamped record is in the windows (see `WindowBasis::exact`).
+    pub exact: bool,
+}
+
+/// As [`distribute_jobs`], where `groups[i]` names the stream job `i` writes to: for every
+/// group of two or more jobs (on one shard map) their per-second load is also counted together
+/// ([`SharedLoad`]), in the same single pass.
+pub fn distribute_jobs_grouped(
+    inputs: &[PathBuf],
+    jobs: &[Job],
+    groups: &[Option<usize>],
+    progress: &(dyn Fn(u64) + Sync),
+) -> (Vec<Result<DistributionReport, String>>, Vec<SharedLoad>) {
     let Some(first) = jobs.first() else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     if inputs.is_empty() {
-        return jobs
+        let none = jobs
             .iter()
             .map(|_| Err("no input: give `--keys FILE` or `--samples FILE`".into()))
             .collect();
+        return (none, Vec::new());
     }
+    // Groups of two or more jobs on the same shard map: (group, jobs, combined windows).
+    let mut shared: Vec<(usize, Vec<usize>, Peaks)> = Vec::new();
+    for (i, g) in groups.iter().enumerate().take(jobs.len()) {
+        let Some(g) = *g else { continue };
+        match shared.iter_mut().find(|s| s.0 == g) {
+            Some(s) => s.1.push(i),
+            None => shared.push((g, vec![i], Peaks::new(jobs[i].map.len()))),
+        }
+    }
+    shared.retain(|(_, members, _)| {
+        members.len() > 1
+            && members.iter().all(|&j| {
+                jobs[j].map.len() == jobs[members[0]].map.len() && !jobs[j].map.is_empty()
+            })
+    });
+    let shared_of: Vec<Option<usize>> = (0..jobs.len())
+        .map(|j| shared.iter().position(|s| s.1.contains(&j)))
+        .collect();
     struct Run<'a> {
         job: &'a Job<'a>,
         st: State,
@@ -69,11 +129,15 @@ pub fn distribute_jobs(
     }
     let mut runs: Vec<Option<Run>> = jobs
         .iter()
-        .map(|job| {
+        .enumerate()
+        .map(|(i, job)| {
             if job.map.is_empty() {
                 return None;
             }
             let mut st = State::new(job.map, job.opts);
+            if shared_of[i].is_some() {
+                st.shared_batches = Some(Vec::new());
+            }
             st.files = inputs
                 .iter()
                 .map(|p| (p.display().to_string(), InputFormat::Auto))
@@ -94,13 +158,14 @@ pub fn distribute_jobs(
             reader::read_inputs(inputs, forced, chunk_bytes, &mut |ev| tx.send(ev).is_ok());
         });
         for ev in rx {
-            for run in runs.iter_mut().flatten() {
+            for (j, run) in runs.iter_mut().enumerate() {
+                let Some(run) = run else { continue };
                 let st = &mut run.st;
                 match &ev {
                     ReadEvent::Started { input, format } => {
                         let (input, format) = (*input, *format);
                         st.files[input].1 = format;
-                        if !run.job.src.fits(format) {
+                        if !source(run.job, format).fits(format) {
                             run.skipped[input] = true;
                             st.input_errors.push(format!(
                                 "`{}` holds {} records: give `--partition-key TEMPLATE` or `--key-path JSONPATH` to form keys",
@@ -114,12 +179,19 @@ pub fn distribute_jobs(
                             let o = run.job.opts;
                             st.process(
                                 c,
-                                run.job.src,
+                                source(run.job, c.format),
                                 &run.lookup,
                                 o.seed,
                                 o.topic_filter.as_deref(),
                                 o.rule_name.as_deref(),
                             );
+                            if let (Some(g), Some(batches)) =
+                                (shared_of[j], st.shared_batches.as_mut())
+                            {
+                                for b in batches.drain(..) {
+                                    shared[g].2.merge(b);
+                                }
+                            }
                         }
                     }
                     ReadEvent::Broken {
@@ -153,7 +225,8 @@ pub fn distribute_jobs(
             }
         }
     });
-    runs.into_iter()
+    let reports = runs
+        .into_iter()
         .zip(jobs)
         .map(|(run, job)| match run {
             Some(mut run) => {
@@ -162,5 +235,22 @@ pub fn distribute_jobs(
             }
             None => Err("the shard map has no open shard".into()),
         })
-        .collect()
+        .collect();
+    let loads = shared
+        .into_iter()
+        .map(|(group, jobs, peaks)| {
+            let summary = peaks.finish();
+            SharedLoad {
+                group,
+                jobs,
+                exact: summary.exact(),
+                shards: summary
+                    .shards
+                    .iter()
+                    .map(|p| p.clone().map(super::report::window_load))
+                    .collect(),
+            }
+        })
+        .collect();
+    (reports, loads)
 }

@@ -25,6 +25,9 @@
 //! <region>/metrics/batch-NNNN.queries.json + batch-NNNN.get-metric-data.json
 //! <region>/records/<stream>/<shard>.get-records.json   only with --sample-records
 //! ```
+//!
+//! Sampled records are the CLI's `Records[]` as read; without `--keep-payloads` each record's
+//! `Data` is replaced by `DataBytes`, its decoded size, so per-second byte peaks stay exact.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -64,6 +67,14 @@ pub struct ExportOptions {
     /// Print the IAM policy the export needs and stop.
     pub print_policy: bool,
 }
+
+/// The exit code of an export that was written but where some calls failed (AccessDenied,
+/// still throttled after retries, errors; all listed in `manifest.json`). 0 is a complete
+/// export; 2 is no export (no AWS CLI, no working credentials, the output cannot be written,
+/// wrong flags), as for every shardlint command. An audit in CI wants to fail on a partial
+/// export by default (`shardlint export out/ && shardlint check out/`) and may accept it
+/// explicitly (`[ $? -le 1 ]`), which a shared code 2 would not let it do.
+pub const EXIT_PARTIAL: i32 = 1;
 
 /// CloudWatch accepts at most 500 queries in one `GetMetricData` request.
 const QUERIES_PER_CALL: usize = 500;
@@ -399,11 +410,26 @@ pub fn run(args: &ExportOptions) -> Result<i32, String> {
             let text = [o.stdout, o.stderr].concat();
             String::from_utf8_lossy(&text).trim().to_string()
         })?;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
 
+    // GetCallerIdentity needs no IAM permission: when it fails, the CLI has no working
+    // credentials (expired SSO session, no profile) or no network, and every other call would
+    // fail the same way. Stop before thousands of calls and an export of nothing.
     let account = aws
         .json(None, &["sts", "get-caller-identity"])
-        .and_then(|v| v.get("Account").and_then(Value::as_str).map(str::to_string));
+        .and_then(|v| v.get("Account").and_then(Value::as_str).map(str::to_string))
+        .ok_or_else(|| {
+            let why = aws
+                .failures
+                .lock()
+                .unwrap()
+                .last()
+                .map(|f| f.message.clone())
+                .unwrap_or_default();
+            format!(
+                "the AWS CLI cannot identify the account (`aws sts get-caller-identity`: {why}); check its credentials (`aws sso login`, `--profile`) and try again; nothing was exported"
+            )
+        })?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let regions: Vec<String> = if args.regions.is_empty() {
         // Without --all-regions, DescribeRegions lists the regions enabled for the account.
         let v = aws
@@ -909,6 +935,8 @@ pub fn run(args: &ExportOptions) -> Result<i32, String> {
         "regions": regions,
         "exported_at": crate::observed::iso(finished),
         "duration_s": finished - started,
+        // `false`: some calls failed (listed below); the export is usable but partial.
+        "complete": failures.is_empty(),
         "window": {
             "start": start_s,
             "end": end_s,
@@ -954,7 +982,7 @@ pub fn run(args: &ExportOptions) -> Result<i32, String> {
     }
     let _ = writeln!(
         err,
-        "shardlint export: {} failed; the export went on without them (listed in {}):",
+        "shardlint export: the export is partial (exit {EXIT_PARTIAL}): {} failed and the export went on without them (listed in {}):",
         plural(failures.len(), "call", "calls"),
         out.join("manifest.json").display()
     );
@@ -974,8 +1002,9 @@ pub fn run(args: &ExportOptions) -> Result<i32, String> {
     if failures.len() > 20 {
         let _ = writeln!(err, "  ... and {} more", failures.len() - 20);
     }
-    // Like `check`: 2 means some input could not be read.
-    Ok(2)
+    // Partial: written and usable, but CI must be able to tell it from a complete export (0)
+    // and from no export at all (2). See `EXIT_PARTIAL`.
+    Ok(EXIT_PARTIAL)
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -1085,8 +1114,13 @@ fn sample_shard(
         for mut r in got {
             if !args.keep_payloads
                 && let Some(o) = r.as_object_mut()
+                && let Some(data) = o.remove("Data")
             {
-                o.remove("Data");
+                // The size stays: a shard's 1 MiB/s limit counts data bytes.
+                o.insert(
+                    "DataBytes".into(),
+                    json!(base64_len(data.as_str().unwrap_or(""))),
+                );
             }
             records.push(r);
         }
@@ -1099,6 +1133,13 @@ fn sample_shard(
         }
     }
     Some(records)
+}
+
+/// The decoded size of a base64 text, without decoding it.
+fn base64_len(b64: &str) -> usize {
+    let t = b64.trim_end();
+    let pad = t.bytes().rev().take_while(|&c| c == b'=').count().min(2);
+    (t.len() / 4 * 3 + [0, 0, 1, 2][t.len() % 4]).saturating_sub(pad)
 }
 
 #[cfg(test)]
@@ -1119,6 +1160,16 @@ mod tests {
             FailureKind::classify("Could not connect to the endpoint URL"),
             FailureKind::Error
         );
+    }
+
+    #[test]
+    fn base64_sizes() {
+        use base64::Engine as _;
+        for n in 0..12 {
+            let data = vec![7u8; n];
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
+            assert_eq!(base64_len(&b64), n, "{b64}");
+        }
     }
 
     #[test]

@@ -100,9 +100,14 @@ pub fn decode(format: InputFormat, raw: &[u8]) -> Decoded<'_> {
                 Ok(r) => r,
                 Err(e) => return Decoded::Bad(json_error(&e)),
             };
-            let data = match base64::engine::general_purpose::STANDARD.decode(rec.data.as_bytes()) {
-                Ok(d) => d,
-                Err(e) => return Decoded::Bad(format!("invalid base64 in `Data`: {e}")),
+            // `shardlint export` drops `Data` unless `--keep-payloads` and keeps its size in
+            // `DataBytes`: the key and arrival time are what a record read back says.
+            let data = match rec.data.as_deref() {
+                None => None,
+                Some(d) => match base64::engine::general_purpose::STANDARD.decode(d.as_bytes()) {
+                    Ok(d) => Some(d),
+                    Err(e) => return Decoded::Bad(format!("invalid base64 in `Data`: {e}")),
+                },
             };
             let explicit_hash_key = match rec.explicit_hash_key.as_deref() {
                 None => None,
@@ -117,8 +122,10 @@ pub fn decode(format: InputFormat, raw: &[u8]) -> Decoded<'_> {
             };
             Decoded::Record(Record {
                 key: rec.partition_key,
-                data_bytes: data.len() as u64,
-                payload: Some(Cow::Owned(data)),
+                data_bytes: data
+                    .as_ref()
+                    .map_or(rec.data_bytes.unwrap_or(0), |d| d.len() as u64),
+                payload: data.map(Cow::Owned),
                 ts_ms,
                 explicit_hash_key,
                 sequence_number: rec.sequence_number,
@@ -165,7 +172,10 @@ struct GetRecord<'a> {
     #[serde(rename = "PartitionKey", borrow, default)]
     partition_key: Option<Cow<'a, str>>,
     #[serde(rename = "Data", borrow, default)]
-    data: Cow<'a, str>,
+    data: Option<Cow<'a, str>>,
+    /// The size of `Data` where `shardlint export` dropped it (not an AWS field).
+    #[serde(rename = "DataBytes", default)]
+    data_bytes: Option<u64>,
     #[serde(rename = "ApproximateArrivalTimestamp", borrow, default)]
     arrival: Option<&'a RawValue>,
     #[serde(rename = "ExplicitHashKey", borrow, default)]
@@ -198,6 +208,18 @@ mod tests {
             (7, Some(1_700_000_000_500), Some(42))
         );
         assert_eq!(r.sequence_number.as_deref(), Some("49"));
+    }
+
+    #[test]
+    fn get_records_without_data_keep_key_time_and_size() {
+        // As `shardlint export` writes records without `--keep-payloads`.
+        let r = record(
+            InputFormat::GetRecords,
+            br#"{"SequenceNumber":"7","PartitionKey":"vin","ApproximateArrivalTimestamp":1700000000.25,"DataBytes":118}"#,
+        );
+        assert_eq!(r.key.as_deref(), Some("vin"));
+        assert_eq!(r.payload, None);
+        assert_eq!((r.data_bytes, r.ts_ms), (118, Some(1_700_000_000_250)));
     }
 
     #[test]

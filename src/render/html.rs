@@ -735,11 +735,10 @@ fn measured(report: &Report, si: usize) -> Option<StreamDistribution> {
             if let Some(b) = src.bytes_per_s {
                 *dst.bytes_per_s.get_or_insert(0.0) += b;
             }
-            // Producers' peaks may fall in different seconds: the sum of their peaks bounds the
-            // shard's from above, and is exact for the usual single producer.
-            if let Some(w) = &src.per_second {
-                let p = dst.peak_per_s.get_or_insert((0, w.peak_records_at.clone()));
-                p.0 += w.peak_records;
+            if let Some(w) = &src.per_second
+                && first.stream_load.is_none()
+            {
+                dst.peak_per_s = Some((w.peak_records, w.peak_records_at.clone()));
             }
         }
         for k in &p.report.hot_keys {
@@ -759,6 +758,15 @@ fn measured(report: &Report, si: usize) -> Option<StreamDistribution> {
                     records: g.records,
                 });
             }
+        }
+    }
+    // Several producers: their records add up only in the seconds they share, so the shard's
+    // peak is the one counted over all of them together, not the sum of their own peaks.
+    if let Some(load) = &first.stream_load {
+        for (dst, w) in shards.iter_mut().zip(&load.shards) {
+            dst.peak_per_s = w
+                .as_ref()
+                .map(|w| (w.peak_records, w.peak_records_at.clone()));
         }
     }
     for k in &mut hot_keys {

@@ -26,6 +26,7 @@ pub static META: RuleMeta = RuleMeta {
 const NOISE_SIGMAS: f64 = 4.0;
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    shared_breaches(ctx, out);
     for s in ctx.samples {
         // On an AUTO stream keys do not pick shards: no key makes a shard hot.
         if ctx.auto_distribution(Some(s.stream)) {
@@ -118,6 +119,104 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 crate::numbers::plural(n as u64, "open shard", "open shards")
             ),
         });
+        out.push(f);
+    }
+}
+
+/// Several actions or producers writing to one stream: a shard's limit is per second whoever
+/// writes, so records of different producers in the same second add up. Said once per stream,
+/// at the first producer's key, for a shard over the limit together that no producer breaches
+/// alone (those are reported per producer above).
+fn shared_breaches(ctx: &Ctx, out: &mut Vec<Finding>) {
+    use crate::model::limits::{SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S};
+    let mut seen: Vec<&std::sync::Arc<crate::distribution::SharedLoad>> = Vec::new();
+    for s in ctx.samples {
+        let Some(load) = &s.stream_load else { continue };
+        if seen.iter().any(|l| std::sync::Arc::ptr_eq(l, load))
+            || ctx.auto_distribution(Some(s.stream))
+        {
+            continue;
+        }
+        seen.push(load);
+        let writers: Vec<_> = ctx
+            .samples
+            .iter()
+            .filter(|o| {
+                o.stream_load
+                    .as_ref()
+                    .is_some_and(|l| std::sync::Arc::ptr_eq(l, load))
+            })
+            .collect();
+        // Rates from `--rate` replace timestamps: no per-second windows to add up then.
+        if writers
+            .iter()
+            .any(|w| w.report.input.time.source != "timestamps")
+        {
+            continue;
+        }
+        let stream = &ctx.model.streams[s.stream];
+        let mut parts = Vec::new();
+        for (i, w) in load.shards.iter().enumerate() {
+            let Some(w) = w else { continue };
+            let Some(shard) = s.report.shards.get(i) else {
+                continue;
+            };
+            let alone = |metric: &str| {
+                writers.iter().any(|o| {
+                    o.report
+                        .limits
+                        .iter()
+                        .any(|l| l.scope == "shard" && l.id == shard.shard_id && l.metric == metric)
+                })
+            };
+            for (metric, v, at, limit, unit) in [
+                (
+                    "records_per_s",
+                    w.peak_records,
+                    &w.peak_records_at,
+                    SHARD_WRITE_RECORDS_PER_S,
+                    "records",
+                ),
+                (
+                    "bytes_per_s",
+                    w.peak_bytes,
+                    &w.peak_bytes_at,
+                    SHARD_WRITE_BYTES_PER_S,
+                    "bytes",
+                ),
+            ] {
+                if v as f64 > limit && !alone(metric) {
+                    parts.push(format!(
+                        "`{}` of `{}` takes `{}` {unit} in the second from `{at}` from `{}` producers together, above the {} write limit (no producer breaches it alone)",
+                        shard.shard_id,
+                        stream.display_name(),
+                        thousands(v),
+                        writers.len(),
+                        if unit == "records" { "1,000 records/s" } else { "1 MiB/s" },
+                    ));
+                }
+            }
+        }
+        if parts.is_empty() {
+            continue;
+        }
+        let (span, path) = super::sample_key_span(ctx.model, s);
+        let mut f = ctx.finding(
+            &META,
+            span,
+            path,
+            parts.join("; "),
+            "producers of this stream together breach a shard's write limit".to_string(),
+            "a shard takes 1,000 records/s and 1 MiB/s in every second from all its producers: add shards (or make the stream on-demand) for the combined peak, or spread the producers' bursts".to_string(),
+        );
+        for o in writers.iter().skip(1) {
+            let (span, path) = super::sample_key_span(ctx.model, o);
+            f.related.push(RelatedSpan {
+                span,
+                path,
+                message: "another producer writing to the same shard in that second".into(),
+            });
+        }
         out.push(f);
     }
 }
