@@ -383,7 +383,6 @@ pub(crate) mod testkit {
         config: Option<String>,
         samples: Option<String>,
         rule: Option<String>,
-        rate: Option<f64>,
         record_time: Option<&'static str>,
     }
 
@@ -406,10 +405,6 @@ pub(crate) mod testkit {
         pub fn samples(mut self, jsonl: &str, rule: Option<&str>) -> Case {
             self.samples = Some(jsonl.to_string());
             self.rule = rule.map(str::to_string);
-            self
-        }
-        pub fn rate(mut self, per_s: f64) -> Case {
-            self.rate = Some(per_s);
             self
         }
         pub fn record_time(mut self, t: &'static str) -> Case {
@@ -457,7 +452,6 @@ pub(crate) mod testkit {
                 let opts = crate::samples::SampleOptions {
                     files: vec![path],
                     rule: self.rule.clone(),
-                    rate: self.rate,
                     record_time,
                     ..Default::default()
                 };
