@@ -8,9 +8,9 @@ use std::borrow::Cow;
 use rayon::prelude::*;
 
 use super::hashing::hash_batch;
-use super::keys::{Ctx, Extracted, KeySource, extract, given_key};
+use super::keys::{Ctx, Extracted, KeySource, extract, key_problem};
 use super::peaks::{PeakBatch, Peaks};
-use super::sketch::{HyperLogLog, KeyCounter, KeyUpdate};
+use super::sketch::{HyperLogLog, KeyCounter, Packed};
 use crate::keyspace::{ShardLookup, ShardMap, placement_hash};
 use crate::ordering::GroupModel;
 use crate::records::reader::{self, Chunk, InputFormat, Unit};
@@ -215,39 +215,25 @@ struct Counts {
     hll: HyperLogLog,
 }
 
-/// One rayon task's results over a slice of a chunk, column by column (a record's key, MD5,
-/// bytes, sequence number and shard sit at one index), with `order` listing the indices by
-/// key-table partition so each partition reads its own records in input order.
+/// One rayon task's results over a slice of a chunk: its records' keys, and their key-table
+/// updates packed by partition (`upd[start[p]..start[p + 1]]` is partition p, in input order), so
+/// each partition reads its records from contiguous memory.
 #[derive(Default)]
 struct Sub<'a> {
     /// Outcomes and examples only: the per-shard counters are the worker's.
     tally: Tally,
     keys: Vec<Cow<'a, str>>,
-    hashes: Vec<u128>,
-    /// (data + key bytes, global record index, shard)
-    info: Vec<(u64, u64, u32)>,
-    /// Record indices grouped by partition: partition p is `order[start[p]..start[p + 1]]`.
-    order: Vec<u32>,
+    upd: Vec<Packed>,
     start: [u32; PARTITIONS + 1],
-    /// Timestamps (Unix ms) by index into `keys`, for records that have one.
-    times: Vec<(u32, i64)>,
     peaks: PeakBatch,
 }
 
 impl Sub<'_> {
-    fn partition(&self, p: usize) -> impl Iterator<Item = KeyUpdate<'_>> {
-        self.order[self.start[p] as usize..self.start[p + 1] as usize]
-            .iter()
-            .map(|&i| {
-                let (bytes, seq, shard) = self.info[i as usize];
-                KeyUpdate {
-                    key: Cow::Borrowed(&self.keys[i as usize]),
-                    hash: self.hashes[i as usize],
-                    bytes,
-                    seq,
-                    shard,
-                }
-            })
+    fn partition(&self, p: usize) -> (&[Packed], &[Cow<'_, str>]) {
+        (
+            &self.upd[self.start[p] as usize..self.start[p + 1] as usize],
+            &self.keys,
+        )
     }
 }
 
@@ -265,6 +251,12 @@ fn example(path: &str, unit: Unit, no: u64, raw: &[u8], reason: String) -> Examp
         reason,
         record: String::from_utf8_lossy(&raw[..end]).into_owned(),
     }
+}
+
+/// The key-table partition of an MD5 (its high half; the table hashes by the low one).
+#[inline]
+fn partition_of(h: u128) -> usize {
+    ((h >> 64) as usize) % PARTITIONS
 }
 
 fn is_char_boundary(b: &[u8], i: usize) -> bool {
@@ -376,11 +368,15 @@ impl State {
                 let base = seq_base + (si * sub_items) as u64;
                 let mut s = Sub {
                     keys: Vec::with_capacity(items.len()),
-                    info: Vec::with_capacity(items.len()),
                     ..Sub::default()
                 };
+                // Per record, by index into `s.keys`: data + key bytes and global index.
+                let mut bytes: Vec<u64> = Vec::with_capacity(items.len());
+                let mut seqs: Vec<u64> = Vec::with_capacity(items.len());
                 // `ExplicitHashKey`s (get-records only), by index into `s.keys`.
                 let mut explicit_at: Vec<(u32, u128)> = Vec::new();
+                // Timestamps (Unix ms) by index into `s.keys`, for records that have one.
+                let mut times: Vec<(u32, i64)> = Vec::new();
                 // Key lists: one UTF-8 check over the slice's lines instead of one per line.
                 let text = match (chunk.format, items.first(), items.last()) {
                     (InputFormat::Keys, Some(a), Some(b)) => {
@@ -391,26 +387,45 @@ impl State {
                     }
                     _ => None,
                 };
+                if let Some((lo, t)) = text {
+                    // A key list's line is its key: no record to decode, no template.
+                    for (j, it) in items.iter().enumerate() {
+                        let at = it.start as usize - lo;
+                        // Lines start and end at ASCII bytes (`\n`, `\r`) of valid UTF-8 text.
+                        let k = &t[at..at + it.len as usize];
+                        match key_problem(k) {
+                            None => {
+                                bytes.push(k.len() as u64);
+                                seqs.push(base + j as u64);
+                                s.keys.push(Cow::Borrowed(k));
+                            }
+                            Some(reason) => s.tally.bad_line(example(
+                                &path,
+                                chunk.unit,
+                                it.no,
+                                k.as_bytes(),
+                                reason,
+                            )),
+                        }
+                    }
+                }
                 for (j, it) in items.iter().enumerate() {
+                    if text.is_some() {
+                        break;
+                    }
                     let seq = base + j as u64;
                     let raw = chunk.bytes(it);
-                    let line = text.and_then(|(lo, t)| {
-                        t.get(it.start as usize - lo..(it.start + it.len) as usize - lo)
-                    });
-                    let got = match line {
-                        Some(k) => given_key(Cow::Borrowed(k), 0, None, None),
-                        None => extract(
-                            src,
-                            chunk.format,
-                            raw,
-                            &Ctx {
-                                seq,
-                                seed,
-                                topic_filter,
-                                rule_name,
-                            },
-                        ),
-                    };
+                    let got = extract(
+                        src,
+                        chunk.format,
+                        raw,
+                        &Ctx {
+                            seq,
+                            seed,
+                            topic_filter,
+                            rule_name,
+                        },
+                    );
                     match got {
                         Extracted::Skip => {}
                         Extracted::Key {
@@ -439,11 +454,11 @@ impl State {
                                 explicit_at.push((s.keys.len() as u32, x));
                             }
                             if let Some(t) = ts_ms {
-                                s.times.push((s.keys.len() as u32, t));
+                                times.push((s.keys.len() as u32, t));
                             }
-                            let bytes = data_bytes + key.len() as u64;
+                            bytes.push(data_bytes + key.len() as u64);
+                            seqs.push(seq);
                             s.keys.push(key);
-                            s.info.push((bytes, seq, 0));
                         }
                         Extracted::Undefined { reason, ts_ms } => {
                             s.tally.undefined += 1;
@@ -464,28 +479,27 @@ impl State {
                             }
                         }
                         Extracted::Bad { reason } => {
-                            s.tally.bad += 1;
-                            if s.tally.bad_examples.len() < MAX_EXAMPLES {
-                                s.tally
-                                    .bad_examples
-                                    .push(example(&path, chunk.unit, it.no, raw, reason));
-                            }
+                            s.tally
+                                .bad_line(example(&path, chunk.unit, it.no, raw, reason));
                         }
                     }
                 }
+                let n = s.keys.len();
                 let refs: Vec<&[u8]> = s.keys.iter().map(|k| k.as_bytes()).collect();
-                s.hashes = vec![0u128; refs.len()];
-                hash_batch(&refs, &mut s.hashes);
+                let mut hashes = vec![0u128; n];
+                hash_batch(&refs, &mut hashes);
                 drop(refs);
-                s.tally.keyed = s.keys.len() as u64;
-                let mut parts = vec![0u8; s.keys.len()];
+                s.tally.keyed = n as u64;
+                // Shard and partition of each record: one pass over the hashes with the worker's
+                // counters, then a counting sort of the packed updates by partition.
+                let mut shards = vec![0u32; n];
                 let mut counts = [0u32; PARTITIONS];
                 {
                     let mut w = self.worker();
                     let w = &mut *w;
                     let groups = self.factor as usize;
                     let mut explicit = explicit_at.iter().peekable();
-                    for (i, (&h, info)) in s.hashes.iter().zip(s.info.iter_mut()).enumerate() {
+                    for (i, (&h, &b)) in hashes.iter().zip(&bytes).enumerate() {
                         let given = match explicit.peek() {
                             Some(&&(at, x)) if at as usize == i => {
                                 explicit.next();
@@ -495,24 +509,22 @@ impl State {
                         };
                         let shard = lookup.index(placement_hash(given, || h));
                         w.shard_records[shard] += 1;
-                        w.shard_bytes[shard] += info.0;
+                        w.shard_bytes[shard] += b;
                         if hash_mod {
                             // = ordering::hash_group(key, factor), without hashing again.
                             w.hash_groups[shard * groups + (h % factor) as usize] += 1;
                         }
                         w.hll.add_hash(h);
-                        info.2 = shard as u32;
-                        let p = ((h >> 64) as usize) % PARTITIONS;
-                        parts[i] = p as u8;
-                        counts[p] += 1;
+                        shards[i] = shard as u32;
+                        counts[partition_of(h)] += 1;
                     }
                 }
                 // Per-second windows, outside the worker's lock (order does not matter in a batch).
-                for &(i, t) in &s.times {
-                    let (bytes, _, shard) = s.info[i as usize];
-                    s.peaks.add(t, shard, s.hashes[i as usize] as u64, bytes);
+                for &(i, t) in &times {
+                    let i = i as usize;
+                    s.peaks.add(t, shards[i], hashes[i] as u64, bytes[i]);
                 }
-                // Counting sort of the indices by partition (stable: input order within one).
+                // Counting sort by partition (stable: input order within one).
                 let mut next = [0u32; PARTITIONS];
                 let mut acc = 0;
                 for p in 0..PARTITIONS {
@@ -521,10 +533,12 @@ impl State {
                     acc += counts[p];
                 }
                 s.start[PARTITIONS] = acc;
-                s.order = vec![0; s.keys.len()];
-                for (i, &p) in parts.iter().enumerate() {
-                    s.order[next[p as usize] as usize] = i as u32;
-                    next[p as usize] += 1;
+                s.upd = vec![Packed::new(0, 0, 0, 0, 0); n];
+                for (i, &h) in hashes.iter().enumerate() {
+                    let p = partition_of(h);
+                    s.upd[next[p] as usize] =
+                        Packed::new(h, bytes[i], seqs[i], shards[i], i as u32);
+                    next[p] += 1;
                 }
                 s
             })
@@ -540,7 +554,7 @@ impl State {
         }
         // Each partition applies its updates in input order (subs are in order).
         self.parts.par_iter_mut().enumerate().for_each(|(p, part)| {
-            part.add_batch(subs.iter().flat_map(|s| s.partition(p)));
+            part.add_packed(subs.iter().map(|s| s.partition(p)));
         });
     }
 }

@@ -60,6 +60,31 @@ pub struct KeyUpdate<'a> {
     pub shard: u32,
 }
 
+/// One record's contribution as the engine packs it: contiguous per partition, so applying a
+/// batch reads memory in order, and the key itself (`key`, an index into the batch's keys) is
+/// only looked at when it is new to the table.
+#[derive(Copy, Clone, Debug)]
+pub struct Packed {
+    /// The key's MD5 as (low, high) halves.
+    pub hash: [u64; 2],
+    pub bytes: u64,
+    pub seq: u64,
+    pub shard: u32,
+    pub key: u32,
+}
+
+impl Packed {
+    pub fn new(hash: u128, bytes: u64, seq: u64, shard: u32, key: u32) -> Packed {
+        Packed {
+            hash: split(hash),
+            bytes,
+            seq,
+            shard,
+            key,
+        }
+    }
+}
+
 /// Per-key counts for one hash partition of the key space.
 ///
 /// Exact until `cap` distinct keys; then it keeps going as a batched Misra-Gries / Space-Saving
@@ -115,6 +140,39 @@ impl KeyCounter {
         self.materialize();
     }
 
+    /// Counts packed records in order, batch by batch (`updates` index into `keys`). Keys are
+    /// pointed at as in `add_batch`: the `'a` borrow of `keys` outlives the call (an owned key's
+    /// heap bytes do not move while its batch lives).
+    pub fn add_packed<'a, K: AsRef<str> + 'a>(
+        &mut self,
+        batches: impl IntoIterator<Item = (&'a [Packed], &'a [K])>,
+    ) {
+        for (updates, keys) in batches {
+            for u in updates {
+                self.n += 1;
+                let slots = &self.slots;
+                if let Some(&i) = self
+                    .table
+                    .find(u.hash[0], |&i| slots[i as usize].hash == u.hash)
+                {
+                    let e = &mut self.slots[i as usize];
+                    e.count += 1;
+                    e.bytes += u.bytes;
+                    continue;
+                }
+                self.insert(
+                    u.hash,
+                    keys[u.key as usize].as_ref().as_bytes(),
+                    u.bytes,
+                    u.seq,
+                    u.shard,
+                    true,
+                );
+            }
+        }
+        self.materialize();
+    }
+
     #[inline]
     fn add_one(&mut self, u: &KeyUpdate, defer: bool) {
         self.n += 1;
@@ -129,10 +187,30 @@ impl KeyCounter {
             e.bytes += u.bytes;
             return;
         }
+        self.insert(
+            split(u.hash),
+            u.key.as_bytes(),
+            u.bytes,
+            u.seq,
+            u.shard,
+            defer,
+        );
+    }
+
+    /// Adds a key not in the table (pruning first when it is full).
+    #[inline(never)]
+    fn insert(
+        &mut self,
+        hash: [u64; 2],
+        key: &[u8],
+        bytes: u64,
+        seq: u64,
+        shard: u32,
+        defer: bool,
+    ) {
         if self.slots.len() >= self.cap {
             self.prune();
         }
-        let key = u.key.as_bytes();
         let (src, off) = if defer {
             (key.as_ptr() as usize, 0)
         } else {
@@ -142,18 +220,18 @@ impl KeyCounter {
         };
         let idx = self.slots.len() as u32;
         self.slots.push(Slot {
-            hash: split(u.hash),
+            hash,
             count: 1,
-            bytes: u.bytes,
-            first_seq: u.seq,
+            bytes,
+            first_seq: seq,
             src,
             off,
             len: key.len() as u32,
-            shard: u.shard,
+            shard,
         });
         let slots = &self.slots;
         self.table
-            .insert_unique(h, idx, |&i| slots[i as usize].hash[0]);
+            .insert_unique(hash[0], idx, |&i| slots[i as usize].hash[0]);
     }
 
     /// Copies the bytes of keys still pointed at into the arena.
