@@ -75,7 +75,9 @@ fn parse(doc: &str) -> Result<Example, String> {
         i += 1;
     }
     if ex.runs.is_empty() {
-        return Err("the `## Example` section has no `console` block with a `$ shardlint` command".into());
+        return Err(
+            "the `## Example` section has no `console` block with a `$ shardlint` command".into(),
+        );
     }
     Ok(ex)
 }
@@ -83,7 +85,9 @@ fn parse(doc: &str) -> Result<Example, String> {
 /// Runs `cmd` (`shardlint ARGS...`) in `dir`: stdout, then stderr.
 fn run(cmd: &str, dir: &Path) -> Result<String, String> {
     if cmd.contains(['"', '\'', '|', '>', '<', '$']) {
-        return Err(format!("`{cmd}`: write the command without quotes, pipes or redirections"));
+        return Err(format!(
+            "`{cmd}`: write the command without quotes, pipes or redirections"
+        ));
     }
     let mut words = cmd.split_whitespace();
     if words.next() != Some("shardlint") {
