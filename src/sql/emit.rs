@@ -472,6 +472,11 @@ pub fn self_test(map: &ShardMap, o: &QueryOptions) -> Result<String, String> {
             "CASE WHEN {alias}.records IS NULL THEN 'no row' ELSE CAST({alias}.records AS {string}) || ' x ' || {alias}.item || CASE WHEN COALESCE({alias}.shard_id, '') = '' THEN '' ELSE ' on ' || {alias}.shard_id END END"
         )
     };
+    let got_shown = format!(
+        "CASE WHEN g.records IS NULL AND a.records IS NOT NULL THEN {} ELSE {} END",
+        shown("a"),
+        shown("g")
+    );
     Ok(format!(
         "-- shardlint sql --emit self-test ({dialect}): does this engine compute keys, MD5 and shards as
 -- shardlint does? The distribution query runs over an inline table of edge payloads (non-ASCII
@@ -495,11 +500,6 @@ ORDER BY e.check_no
         version = env!("CARGO_PKG_VERSION"),
         shards = o.shard_map_label,
         ctes = ctes.join(",\n"),
-        got_shown = format!(
-            "CASE WHEN g.records IS NULL AND a.records IS NOT NULL THEN {} ELSE {} END",
-            shown("a"),
-            shown("g")
-        ),
     ))
 }
 
