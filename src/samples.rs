@@ -17,6 +17,8 @@ use crate::simulate::RecordTime;
 #[derive(Clone, Debug, Default)]
 pub struct SampleOptions {
     pub files: Vec<PathBuf>,
+    /// A `shardlint sql` result used instead of sample files (`check --aggregates`).
+    pub aggregates: Option<PathBuf>,
     /// Route every sample to this rule (by its name or address) instead of by topic.
     pub rule: Option<String>,
     /// Records per second on the stream, when the samples carry no timestamps.
@@ -56,7 +58,36 @@ pub fn analyse(
 ) -> (Vec<ActionSamples>, Vec<InputError>) {
     let mut out = Vec::new();
     let mut errors: Vec<InputError> = Vec::new();
-    if opts.files.is_empty() {
+    // The input named in errors: the aggregates result, or the first sample file.
+    let first_input = match (&opts.aggregates, opts.files.first()) {
+        (Some(p), _) | (None, Some(p)) => p.clone(),
+        (None, None) => return (out, errors),
+    };
+    // A result names its rule (`meta` row `rule=`) and key template: route to that action.
+    let (wanted_rule, wanted_template) = match &opts.aggregates {
+        Some(p) => match distribution::aggregates::result_meta(p) {
+            Ok(meta) => (
+                opts.rule.clone().or_else(|| meta.get("rule").cloned()),
+                meta.get("template").cloned(),
+            ),
+            Err(e) => {
+                errors.push(sample_error(p, e));
+                return (out, errors);
+            }
+        },
+        None => (opts.rule.clone(), None),
+    };
+    if opts.aggregates.is_some() && wanted_rule.is_none() {
+        errors.push(InputError {
+            code: "SL001",
+            file: first_input.display().to_string(),
+            span: None,
+            message: "the result names no IoT rule (its query was written from `--partition-key`)"
+                .into(),
+            help: Some(
+                "give `--rule NAME`, or write the query with `shardlint sql --rule NAME`".into(),
+            ),
+        });
         return (out, errors);
     }
     // (rule, action, stream, mapping, factor, key source, options) of every routed action.
@@ -73,13 +104,13 @@ pub fn analyse(
     }
     let mut routed: Vec<Routed> = Vec::new();
     for (ri, rule) in model.rules.iter().enumerate() {
-        if let Some(wanted) = &opts.rule {
+        if let Some(wanted) = &wanted_rule {
             let name = rule.name.get().map(String::as_str);
             if name != Some(wanted.as_str()) && rule.origin.address != *wanted {
                 continue;
             }
         }
-        let filter = match &opts.rule {
+        let filter = match &wanted_rule {
             Some(_) => None,
             None => analysis
                 .sql
@@ -106,6 +137,9 @@ pub fn analyse(
             let Ok(source) = KeySource::template_with_vars(key, vars) else {
                 continue; // SL105 reports the template itself
             };
+            if wanted_template.as_ref().is_some_and(|t| t != key) {
+                continue; // another Kinesis action of the rule
+            }
             let source = source.with_sql_version(crate::analysis::rule_sql_version(rule));
             let mapping = model.mappings.iter().position(|m| {
                 m.stream == Some(si) && m.enabled.get() != Some(&false) && !m.is_efo()
@@ -141,11 +175,10 @@ pub fn analyse(
     // Producers keyed by a JSONPath into each event (EventBridge targets, pipes): only when
     // `--rule` names one, or when there is no IoT rule to route samples to.
     for (pi, p) in model.producers.iter().enumerate() {
-        let named = opts
-            .rule
+        let named = wanted_rule
             .as_deref()
             .is_some_and(|r| p.origin.address == r || p.origin.address.ends_with(&format!(".{r}")));
-        if !(named || (opts.rule.is_none() && model.rules.is_empty())) {
+        if !(named || (wanted_rule.is_none() && model.rules.is_empty())) {
             continue;
         }
         let (Some(si), Some(path)) = (p.stream, p.sample_path.as_deref()) else {
@@ -157,7 +190,7 @@ pub fn analyse(
         let source = match KeySource::key_path(path) {
             Ok(s) => s,
             Err(e) => {
-                errors.push(sample_error(&opts.files[0], e));
+                errors.push(sample_error(&first_input, e));
                 continue;
             }
         };
@@ -193,14 +226,35 @@ pub fn analyse(
     if routed.is_empty() {
         errors.push(InputError {
             code: "SL001",
-            file: opts.files[0].display().to_string(),
+            file: first_input.display().to_string(),
             span: None,
-            message: match &opts.rule {
+            message: match &wanted_rule {
                 Some(r) => format!("no IoT rule `{r}` with a Kinesis action, or EventBridge target or pipe `{r}`, on a stream of known shard map to apply the samples to"),
                 None => "no IoT rule with a Kinesis action on a stream of known shard map to apply the samples to".into(),
             },
             help: Some("check the configuration together with the samples, e.g. `shardlint check infra/ --samples samples.jsonl`, and make sure the stream's shard count is known".into()),
         });
+        return (out, errors);
+    }
+    if let Some(path) = &opts.aggregates {
+        for r in &routed {
+            match distribution::aggregates::report(path, &r.source, r.map, &r.options) {
+                Ok(report) => {
+                    collect_errors(&report, &mut errors);
+                    out.push(ActionSamples {
+                        rule: r.rule,
+                        action: r.action,
+                        producer: r.producer,
+                        stream: r.stream,
+                        mapping: r.mapping,
+                        factor: r.factor,
+                        report,
+                        stream_load: None,
+                    });
+                }
+                Err(e) => errors.push(sample_error(path, e)),
+            }
+        }
         return (out, errors);
     }
     let jobs: Vec<Job> = routed
@@ -252,7 +306,7 @@ pub fn analyse(
                     stream_load: loads.iter().find(|l| l.jobs.contains(&i)).cloned(),
                 });
             }
-            Err(e) => errors.push(sample_error(&opts.files[0], e)),
+            Err(e) => errors.push(sample_error(&first_input, e)),
         }
     }
     // The same bad line is seen once per routed action: say it once.

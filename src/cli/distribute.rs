@@ -61,6 +61,10 @@ pub struct DistributeArgs {
     /// Sample records: JSON payloads, MQTT envelopes, EventBridge events or `aws kinesis get-records` output
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub samples: Vec<PathBuf>,
+    /// A `shardlint sql` result (JSON lines, JSON array or CSV) instead of records: the same
+    /// report from an archive aggregated by DuckDB, Athena or Spark
+    #[arg(long, value_name = "RESULT", conflicts_with_all = ["keys", "samples"])]
+    pub aggregates: Option<PathBuf>,
     /// Shard map from `aws kinesis list-shards` or `describe-stream` JSON (closed shards skipped)
     #[arg(long, value_name = "EXPORT.json", conflicts_with = "shards")]
     pub shard_map: Option<PathBuf>,
@@ -138,6 +142,8 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
 /// `shardlint.toml`.
 pub struct DistributeSettings {
     pub inputs: Vec<PathBuf>,
+    /// A `shardlint sql` result read instead of `inputs`.
+    pub aggregates: Option<PathBuf>,
     pub src: KeySource,
     pub map: ShardMap,
     pub opts: Options,
@@ -153,8 +159,12 @@ pub fn resolve(args: &DistributeArgs) -> Result<DistributeSettings, String> {
         args.keys.clone()
     } else if !args.samples.is_empty() {
         args.samples.clone()
+    } else if args.aggregates.is_some() {
+        Vec::new()
     } else {
-        return Err("no input: give `--keys FILE` or `--samples FILE...`".into());
+        return Err(
+            "no input: give `--keys FILE`, `--samples FILE...` or `--aggregates RESULT`".into(),
+        );
     };
     let config_path = args
         .config_path
@@ -236,6 +246,7 @@ pub fn resolve(args: &DistributeArgs) -> Result<DistributeSettings, String> {
     };
     Ok(DistributeSettings {
         inputs,
+        aggregates: args.aggregates.clone(),
         src,
         map,
         opts,
@@ -258,8 +269,12 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let report =
-        distribute_with_progress(&s.inputs, &s.src, &s.map, &s.opts, &|n| bar.set_position(n))?;
+    let report = match &s.aggregates {
+        Some(path) => crate::distribution::aggregates::report(path, &s.src, &s.map, &s.opts)?,
+        None => {
+            distribute_with_progress(&s.inputs, &s.src, &s.map, &s.opts, &|n| bar.set_position(n))?
+        }
+    };
     bar.finish_and_clear();
 
     let text = match s.format {

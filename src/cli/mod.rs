@@ -176,6 +176,7 @@ impl From<SeverityArg> for Severity {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("sample_input").args(["samples", "aggregates"])))]
 pub struct CheckArgs {
     /// Files or directories to check; `-` reads one file from stdin (see --stdin-filename)
     #[arg(default_value = ".")]
@@ -230,11 +231,15 @@ pub struct CheckArgs {
     /// ok): adds the sample-driven findings (SL4xx)
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub samples: Vec<PathBuf>,
+    /// A `shardlint sql` result (JSON lines, JSON array or CSV) for one IoT rule's stream: the
+    /// sample-driven findings (SL4xx) from an archive aggregated by DuckDB, Athena or Spark
+    #[arg(long, value_name = "RESULT", conflicts_with = "samples")]
+    pub aggregates: Option<PathBuf>,
     /// Apply every sample to this IoT rule (name or address) instead of routing by topic
-    #[arg(long, value_name = "NAME", requires = "samples")]
+    #[arg(long, value_name = "NAME", requires = "sample_input")]
     pub rule: Option<String>,
     /// Records per second on the stream, when the samples carry no timestamps (e.g. `5000/s`)
-    #[arg(long, value_name = "N/s", value_parser = distribute::parse_rate, requires = "samples")]
+    #[arg(long, value_name = "N/s", value_parser = distribute::parse_rate, requires = "sample_input")]
     pub rate: Option<f64>,
     /// The consumer's processing time per record (`3s`, `p50=20ms,p99=400ms`): checks whether the
     /// mapping keeps up (SL405)
@@ -493,6 +498,7 @@ fn check(mut args: CheckArgs, global: &GlobalArgs) -> i32 {
     }
     let sample_opts = crate::samples::SampleOptions {
         files: args.samples.clone(),
+        aggregates: args.aggregates.clone(),
         rule: args.rule.clone(),
         rate: args.rate,
         record_time: args.record_time,

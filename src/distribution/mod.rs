@@ -12,12 +12,14 @@
 //!           └─ sketch (exact key counts up to a cap, then Space-Saving; HyperLogLog)
 //!               └─ report (Serialize, JSON version 1: the engine's state → the report)
 //!                   └─ run (one pass over the inputs for every job; engine state → report)
+//! aggregates (a `shardlint sql` result's rows → the same report, without records)
 //! ```
 //!
 //! Text output is in `render::distribution`, flags in `cli::distribute`. Library entry point
 //! for `check --samples`: [`distribute`] with a [`KeySource`], a
 //! [`ShardMap`](crate::keyspace::ShardMap) and [`Options`], giving a [`DistributionReport`].
 
+pub mod aggregates;
 pub mod engine;
 pub mod hashing;
 pub mod keys;

@@ -169,7 +169,7 @@ pub struct Peaks {
 /// (under 0.1% low).
 const EXACT_BELOW: u64 = 2048;
 
-fn quantise(v: u64) -> u64 {
+pub(crate) fn quantise(v: u64) -> u64 {
     if v < EXACT_BELOW {
         return v;
     }

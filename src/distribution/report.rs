@@ -31,6 +31,10 @@ pub struct DistributionReport {
     pub limits: Vec<LimitBreach>,
     /// Inputs that could not be read at all (unreadable file, payloads without a key source).
     pub input_errors: Vec<String>,
+    /// Set when the report was built from a `shardlint sql` result instead of records: how
+    /// exact it is and what it cannot give.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aggregates: Option<super::aggregates::AggregatesInfo>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -443,120 +447,15 @@ pub(crate) fn build(
         Vec::new()
     };
 
-    // Limits: per one-second window when the sample carries timestamps (Kinesis throttles per
-    // shard per second, so a burst breaches whatever the mean); from means with `--rate`.
-    let mut limits = Vec::new();
-    if use_peaks {
-        for s in &shards {
-            let Some(w) = &s.per_second else { continue };
-            let checks = [
-                (
-                    "records_per_s",
-                    w.peak_records,
-                    &w.peak_records_at,
-                    SHARD_WRITE_RECORDS_PER_S,
-                    s.records_per_s,
-                ),
-                (
-                    "bytes_per_s",
-                    w.peak_bytes,
-                    &w.peak_bytes_at,
-                    SHARD_WRITE_BYTES_PER_S,
-                    s.bytes_per_s,
-                ),
-            ];
-            for (metric, v, at, limit, mean) in checks {
-                if v as f64 > limit {
-                    limits.push(LimitBreach {
-                        scope: "shard",
-                        id: s.shard_id.clone(),
-                        metric,
-                        value: v as f64,
-                        limit,
-                        basis: "peak",
-                        at: Some(at.clone()),
-                        mean,
-                    });
-                }
-            }
-        }
-        // One key always lands on one shard, so it can never exceed one shard's limits, even
-        // on an on-demand stream (aws-facts §1.9).
-        for h in &hot_keys {
-            let Some(w) = h.per_second.as_ref().filter(|w| !w.at_most) else {
-                continue;
-            };
-            let mean = |x: u64| span_s.map(|sp| x as f64 / sp);
-            if w.peak_records as f64 > SHARD_WRITE_RECORDS_PER_S {
-                limits.push(LimitBreach {
-                    scope: "key",
-                    id: h.key.clone(),
-                    metric: "records_per_s",
-                    value: w.peak_records as f64,
-                    limit: SHARD_WRITE_RECORDS_PER_S,
-                    basis: "peak",
-                    at: w.peak_records_at.clone(),
-                    mean: mean(h.count),
-                });
-            }
-            if let Some(b) = w.peak_bytes.filter(|&b| b as f64 > SHARD_WRITE_BYTES_PER_S) {
-                limits.push(LimitBreach {
-                    scope: "key",
-                    id: h.key.clone(),
-                    metric: "bytes_per_s",
-                    value: b as f64,
-                    limit: SHARD_WRITE_BYTES_PER_S,
-                    basis: "peak",
-                    at: None,
-                    mean: None,
-                });
-            }
-        }
-    } else if let Some(rate) = per_record_rate {
-        for s in &shards {
-            let (r, b) = (s.records_per_s.unwrap_or(0.0), s.bytes_per_s.unwrap_or(0.0));
-            if r > SHARD_WRITE_RECORDS_PER_S {
-                limits.push(breach(
-                    "shard",
-                    &s.shard_id,
-                    "records_per_s",
-                    r,
-                    SHARD_WRITE_RECORDS_PER_S,
-                ));
-            }
-            if b > SHARD_WRITE_BYTES_PER_S {
-                limits.push(breach(
-                    "shard",
-                    &s.shard_id,
-                    "bytes_per_s",
-                    b,
-                    SHARD_WRITE_BYTES_PER_S,
-                ));
-            }
-        }
-        for (e, err) in &top {
-            let r = rate * (e.count + err) as f64;
-            let b = rate * e.bytes as f64;
-            if r > SHARD_WRITE_RECORDS_PER_S {
-                limits.push(breach(
-                    "key",
-                    e.key,
-                    "records_per_s",
-                    r,
-                    SHARD_WRITE_RECORDS_PER_S,
-                ));
-            }
-            if b > SHARD_WRITE_BYTES_PER_S {
-                limits.push(breach(
-                    "key",
-                    e.key,
-                    "bytes_per_s",
-                    b,
-                    SHARD_WRITE_BYTES_PER_S,
-                ));
-            }
-        }
-    }
+    let top_bytes: Vec<u64> = top.iter().map(|(e, _)| e.bytes).collect();
+    let limits = limit_breaches(
+        &shards,
+        &hot_keys,
+        &top_bytes,
+        use_peaks,
+        per_record_rate,
+        span_s,
+    );
 
     DistributionReport {
         version: REPORT_VERSION,
@@ -619,7 +518,138 @@ pub(crate) fn build(
         group_models,
         limits,
         input_errors: st.input_errors.clone(),
+        aggregates: None,
     }
+}
+
+/// Shards and keys over the per-shard write limits: per one-second window when the sample
+/// carries timestamps (`use_peaks`), else from mean rates (`per_record_rate`: records of the
+/// sample per second of real traffic). `hot_bytes[i]` is the bytes of `hot[i]`. Shared by the
+/// engine's report and the one built from SQL aggregates.
+pub(crate) fn limit_breaches(
+    shards: &[ShardLoad],
+    hot_keys: &[HotKey],
+    hot_bytes: &[u64],
+    use_peaks: bool,
+    per_record_rate: Option<f64>,
+    span_s: Option<f64>,
+) -> Vec<LimitBreach> {
+    let mut limits = Vec::new();
+    // Limits: per one-second window when the sample carries timestamps (Kinesis throttles per
+    // shard per second, so a burst breaches whatever the mean); from means with `--rate`.
+    if use_peaks {
+        for s in shards {
+            let Some(w) = &s.per_second else { continue };
+            let checks = [
+                (
+                    "records_per_s",
+                    w.peak_records,
+                    &w.peak_records_at,
+                    SHARD_WRITE_RECORDS_PER_S,
+                    s.records_per_s,
+                ),
+                (
+                    "bytes_per_s",
+                    w.peak_bytes,
+                    &w.peak_bytes_at,
+                    SHARD_WRITE_BYTES_PER_S,
+                    s.bytes_per_s,
+                ),
+            ];
+            for (metric, v, at, limit, mean) in checks {
+                if v as f64 > limit {
+                    limits.push(LimitBreach {
+                        scope: "shard",
+                        id: s.shard_id.clone(),
+                        metric,
+                        value: v as f64,
+                        limit,
+                        basis: "peak",
+                        at: Some(at.clone()),
+                        mean,
+                    });
+                }
+            }
+        }
+        // One key always lands on one shard, so it can never exceed one shard's limits, even
+        // on an on-demand stream (aws-facts §1.9).
+        for h in hot_keys {
+            let Some(w) = h.per_second.as_ref().filter(|w| !w.at_most) else {
+                continue;
+            };
+            let mean = |x: u64| span_s.map(|sp| x as f64 / sp);
+            if w.peak_records as f64 > SHARD_WRITE_RECORDS_PER_S {
+                limits.push(LimitBreach {
+                    scope: "key",
+                    id: h.key.clone(),
+                    metric: "records_per_s",
+                    value: w.peak_records as f64,
+                    limit: SHARD_WRITE_RECORDS_PER_S,
+                    basis: "peak",
+                    at: w.peak_records_at.clone(),
+                    mean: mean(h.count),
+                });
+            }
+            if let Some(b) = w.peak_bytes.filter(|&b| b as f64 > SHARD_WRITE_BYTES_PER_S) {
+                limits.push(LimitBreach {
+                    scope: "key",
+                    id: h.key.clone(),
+                    metric: "bytes_per_s",
+                    value: b as f64,
+                    limit: SHARD_WRITE_BYTES_PER_S,
+                    basis: "peak",
+                    at: None,
+                    mean: None,
+                });
+            }
+        }
+    } else if let Some(rate) = per_record_rate {
+        for s in shards {
+            let (r, b) = (s.records_per_s.unwrap_or(0.0), s.bytes_per_s.unwrap_or(0.0));
+            if r > SHARD_WRITE_RECORDS_PER_S {
+                limits.push(breach(
+                    "shard",
+                    &s.shard_id,
+                    "records_per_s",
+                    r,
+                    SHARD_WRITE_RECORDS_PER_S,
+                ));
+            }
+            if b > SHARD_WRITE_BYTES_PER_S {
+                limits.push(breach(
+                    "shard",
+                    &s.shard_id,
+                    "bytes_per_s",
+                    b,
+                    SHARD_WRITE_BYTES_PER_S,
+                ));
+            }
+        }
+        for (h, &bytes) in hot_keys.iter().zip(hot_bytes) {
+            let r = rate * h.count as f64;
+            let b = rate * bytes as f64;
+            if r > SHARD_WRITE_RECORDS_PER_S {
+                limits.push(breach(
+                    "key",
+                    &h.key,
+                    "records_per_s",
+                    r,
+                    SHARD_WRITE_RECORDS_PER_S,
+                ));
+            }
+            if b > SHARD_WRITE_BYTES_PER_S {
+                limits.push(breach(
+                    "key",
+                    &h.key,
+                    "bytes_per_s",
+                    b,
+                    SHARD_WRITE_BYTES_PER_S,
+                ));
+            }
+        }
+    }
+
+    limits
 }
 
 fn breach(
@@ -641,7 +671,7 @@ fn breach(
     }
 }
 
-fn skew(shards: &[ShardLoad], keyed: u64) -> Skew {
+pub(crate) fn skew(shards: &[ShardLoad], keyed: u64) -> Skew {
     let n = shards.len().max(1) as f64;
     let mean = keyed as f64 / n;
     let hottest = shards
@@ -792,7 +822,11 @@ fn groups<'a>(
 }
 
 /// One model's busiest shard and collisions; its groups kept when asked for.
-fn model_summary(model: GroupModel, groups: Vec<ShardGroups>, keep: bool) -> ModelGroups {
+pub(crate) fn model_summary(
+    model: GroupModel,
+    groups: Vec<ShardGroups>,
+    keep: bool,
+) -> ModelGroups {
     let busiest = groups
         .iter()
         .enumerate()

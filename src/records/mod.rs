@@ -9,11 +9,13 @@
 //!              ExplicitHashKey, sequence number }: key lists, JSON payloads, MQTT envelopes,
 //!              get-records output (base64 `Data`), EventBridge events
 //! timestamp .. the one strict timestamp parser (epoch seconds/ms, RFC 3339)
+//! aggregates . rows of a `shardlint sql` result (JSON lines, JSON array, CSV with a header)
 //! ```
 //!
 //! Consumers: `distribution` (chunks fanned out to rayon workers: order does not matter) and
 //! `simulate` ([`read_ordered`]: every record in input order).
 
+pub mod aggregates;
 pub mod decode;
 pub mod reader;
 pub mod timestamp;

@@ -270,6 +270,45 @@ pub fn text(r: &DistributionReport) -> String {
             let _ = writeln!(o, "  {}: {}", e.at, e.reason);
         }
     }
+    if let Some(a) = &r.aggregates {
+        let _ = writeln!(
+            o,
+            "from a `shardlint sql` result ({}): {}",
+            a.dialect, a.path
+        );
+        if a.inexact.is_empty() {
+            let _ = writeln!(
+                o,
+                "  exact: no keyed record has a key the engine may render otherwise"
+            );
+        }
+        for x in &a.inexact {
+            let _ = writeln!(
+                o,
+                "  inexact: {} may have another key in the engine: {}",
+                crate::numbers::plural(x.records, "keyed record", "keyed records"),
+                x.description
+            );
+        }
+        for w in &a.windows_over {
+            let _ = writeln!(
+                o,
+                "  {}: {} over {} records/s, {} over {} MiB/s",
+                w.shard_id,
+                crate::numbers::plural(
+                    w.records_windows,
+                    "one-second window",
+                    "one-second windows"
+                ),
+                thousands(crate::model::limits::SHARD_WRITE_RECORDS_PER_S as u64),
+                thousands(w.bytes_windows),
+                crate::model::limits::SHARD_WRITE_BYTES_PER_S / 1_048_576.0
+            );
+        }
+        for n in &a.not_given {
+            let _ = writeln!(o, "  not given: {n}");
+        }
+    }
     o.push('\n');
 
     if i.parallelization_factor > 1 {

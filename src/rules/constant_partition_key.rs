@@ -229,3 +229,82 @@ fn check_producers(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, iot_rule, says};
+
+    const SQL: &str = "SELECT * FROM 'vehicles/location'";
+
+    #[test]
+    fn a_bare_word_key_is_constant() {
+        let out = file("main.tf", &iot_rule(SQL, r#"partition_key = "vin""#)).run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL101");
+        assert_eq!(out.text(f), "\"vin\"");
+        assert_eq!(out.at(f), ("main.tf".into(), 14, 21));
+        says(
+            &f.message,
+            &[
+                "`vin` is a constant",
+                "one shard of `location-stream` (8 shards)",
+            ],
+        );
+        says(&f.help, &["partition_key = \"$${vin}\""]);
+    }
+
+    #[test]
+    fn a_topic_without_wildcard_is_constant_and_the_filter_is_shown() {
+        let out = file(
+            "main.tf",
+            &iot_rule(SQL, r#"partition_key = "$${topic()}""#),
+        )
+        .run(super::check);
+        let f = out.only();
+        assert_eq!(out.text(f), "\"$${topic()}\"");
+        says(&f.message, &["is constant (`vehicles/location`)"]);
+        assert_eq!(out.db.text(f.related[0].span), "vehicles/location");
+    }
+
+    #[test]
+    fn a_constant_over_256_characters_is_rejected_not_hot() {
+        let long = "k".repeat(300);
+        let out = file(
+            "main.tf",
+            &iot_rule(SQL, &format!(r#"partition_key = "{long}""#)),
+        )
+        .run(super::check);
+        says(
+            &out.only().message,
+            &["constant of 300 characters", "rejected"],
+        );
+    }
+
+    #[test]
+    fn a_per_record_field_is_quiet() {
+        file("main.tf", &iot_rule(SQL, r#"partition_key = "$${vin}""#))
+            .run(super::check)
+            .quiet();
+    }
+
+    #[test]
+    fn a_topic_level_under_a_wildcard_is_quiet() {
+        file(
+            "main.tf",
+            &iot_rule(
+                "SELECT * FROM 'vehicles/+/location'",
+                r#"partition_key = "$${topic(2)}""#,
+            ),
+        )
+        .run(super::check)
+        .quiet();
+    }
+
+    #[test]
+    fn a_constant_on_an_auto_stream_is_quiet() {
+        file("main.tf", &iot_rule(SQL, r#"partition_key = "vin""#))
+            .config("[streams.\"location-stream\"]\nrecord-distribution = \"auto\"\n")
+            .run(super::check)
+            .quiet();
+    }
+}

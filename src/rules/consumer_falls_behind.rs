@@ -143,3 +143,53 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{envelopes, file, pipeline, says};
+
+    /// 150 records over 30 s from five devices: 5 records/s on one shard.
+    fn samples() -> String {
+        envelopes(
+            &[("1", 30), ("2", 30), ("3", 30), ("4", 30), ("5", 30)],
+            200,
+        )
+    }
+
+    #[test]
+    fn a_slow_function_falls_behind_at_the_mapping() {
+        let out = file("main.tf", &pipeline(1, "$${topic(2)}", ""))
+            .samples(&samples(), None)
+            .record_time("300ms")
+            .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL405");
+        assert!(
+            out.text(f)
+                .starts_with("resource \"aws_lambda_event_source_mapping\" \"m\""),
+            "{}",
+            out.text(f)
+        );
+        says(
+            &f.message,
+            &[
+                "records/s but processes `3.3` records/s",
+                "IteratorAge grows without bound",
+            ],
+        );
+        says(&f.help, &["set `parallelization_factor` to `"]);
+    }
+
+    #[test]
+    fn a_fast_function_or_no_record_time_is_quiet() {
+        file("main.tf", &pipeline(1, "$${topic(2)}", ""))
+            .samples(&samples(), None)
+            .record_time("10ms")
+            .run(super::check)
+            .quiet();
+        file("main.tf", &pipeline(1, "$${topic(2)}", ""))
+            .samples(&samples(), None)
+            .run(super::check)
+            .quiet();
+    }
+}

@@ -47,3 +47,39 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, says};
+
+    fn stream(shard_count: &str, mode: &str) -> String {
+        format!(
+            "resource \"aws_kinesis_stream\" \"s\" {{\n  name        = \"telemetry\"\n  {shard_count}\n  stream_mode_details {{\n    stream_mode = \"{mode}\"\n  }}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn on_demand_with_a_shard_count_fires_at_the_count() {
+        let out = file("main.tf", &stream("shard_count = 2", "ON_DEMAND")).run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL201");
+        assert_eq!(out.text(f), "2");
+        assert_eq!(out.at(f).1, 3);
+        says(
+            &f.message,
+            &["`telemetry` is ON_DEMAND but sets `shard_count` to `2`"],
+        );
+        says(&f.help, &["remove `shard_count`"]);
+        assert_eq!(out.db.text(f.related[0].span), "\"ON_DEMAND\"");
+    }
+
+    #[test]
+    fn provisioned_with_a_count_or_on_demand_without_is_quiet() {
+        file("main.tf", &stream("shard_count = 2", "PROVISIONED"))
+            .run(super::check)
+            .quiet();
+        file("main.tf", &stream("", "ON_DEMAND"))
+            .run(super::check)
+            .quiet();
+    }
+}

@@ -57,3 +57,41 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{envelopes, file, pipeline, says};
+
+    fn devices(hot: usize, others: usize) -> String {
+        let names: Vec<String> = (0..others).map(|i| format!("van-{i}")).collect();
+        let mut devices: Vec<(&str, usize)> = names.iter().map(|n| (n.as_str(), 1)).collect();
+        devices.push(("truck-7", hot));
+        envelopes(&devices, 1000)
+    }
+
+    #[test]
+    fn a_device_with_most_of_its_shard_fires_at_the_key() {
+        let out = file("main.tf", &pipeline(4, "$${topic(2)}", ""))
+            .samples(&devices(45, 15), None)
+            .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL402");
+        assert_eq!(out.text(f), "\"$${topic(2)}\"");
+        says(
+            &f.message,
+            &[
+                "key `truck-7` carries `",
+                "one key is one shard and one ordering group",
+            ],
+        );
+        says(&f.label, &["key `truck-7` dominates `shardId-"]);
+    }
+
+    #[test]
+    fn devices_of_one_record_each_are_quiet() {
+        file("main.tf", &pipeline(4, "$${topic(2)}", ""))
+            .samples(&devices(1, 59), None)
+            .run(super::check)
+            .quiet();
+    }
+}

@@ -220,3 +220,46 @@ fn shared_breaches(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{envelopes, file, pipeline, says};
+
+    #[test]
+    fn one_device_for_every_record_fires_at_the_key() {
+        let out = file("main.tf", &pipeline(4, "$${topic(2)}", ""))
+            .samples(&envelopes(&[("truck-7", 60)], 1000), None)
+            .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL401");
+        assert_eq!(out.text(f), "\"$${topic(2)}\"");
+        says(
+            &f.message,
+            &[
+                "`100.0%` of `60` sampled records go to `shardId-",
+                "of `telemetry` (4 shards, fair share `25.0%`); effective shards `1.0`",
+            ],
+        );
+        says(&f.help, &["spread the key"]);
+        says(&f.related[0].message, &["4 open shards"]);
+    }
+
+    #[test]
+    fn many_devices_are_quiet() {
+        let names: Vec<String> = (0..200).map(|i| format!("truck-{i}")).collect();
+        let devices: Vec<(&str, usize)> = names.iter().map(|n| (n.as_str(), 1)).collect();
+        file("main.tf", &pipeline(4, "$${topic(2)}", ""))
+            .samples(&envelopes(&devices, 1000), None)
+            .run(super::check)
+            .quiet();
+    }
+
+    #[test]
+    fn one_device_on_an_auto_stream_is_quiet() {
+        file("main.tf", &pipeline(4, "$${topic(2)}", ""))
+            .config("[streams.\"telemetry\"]\nrecord-distribution = \"auto\"\n")
+            .samples(&envelopes(&[("truck-7", 60)], 1000), None)
+            .run(super::check)
+            .quiet();
+    }
+}

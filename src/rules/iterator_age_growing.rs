@@ -85,3 +85,55 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, metric_data, says};
+
+    const TF: &str = r#"resource "aws_kinesis_stream" "s" {
+  name        = "location-stream"
+  shard_count = 8
+}
+
+resource "aws_lambda_event_source_mapping" "m" {
+  event_source_arn       = aws_kinesis_stream.s.arn
+  function_name          = "location-writer"
+  starting_position      = "LATEST"
+  maximum_retry_attempts = 3
+}
+"#;
+    const AGE: &str = "lambda ap-northeast-1 location-writer IteratorAge Maximum 60";
+
+    #[test]
+    fn a_growing_age_fires_at_the_series() {
+        let out = file("main.tf", TF)
+            .file(
+                "metrics.get-metric-data.json",
+                &metric_data(&[(AGE, &[2_000.0, 60_000.0, 300_000.0, 900_000.0, 1_800_000.0])]),
+            )
+            .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL503");
+        assert_eq!(out.text(f), format!("\"{AGE}\""));
+        says(
+            &f.message,
+            &[
+                "IteratorAge of `location-writer` reading `location-stream` grew from `2.0 s` to `30 min 0 s`",
+                "falls further behind",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_drained_or_small_age_is_quiet() {
+        for ages in [
+            &[2_000.0, 600_000.0, 900_000.0, 100_000.0, 1_000.0][..],
+            &[2_000.0, 4_000.0, 8_000.0, 16_000.0, 30_000.0][..],
+        ] {
+            file("main.tf", TF)
+                .file("metrics.get-metric-data.json", &metric_data(&[(AGE, ages)]))
+                .run(super::check)
+                .quiet();
+        }
+    }
+}

@@ -77,3 +77,63 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, list_shards, says};
+
+    const EIGHTH: &str = "42535295865117307932921825928971026431";
+    const QUARTER: &str = "85070591730234615865843651857942052863";
+    const HALF: &str = "170141183460469231731687303715884105727";
+    const END: &str = "340282366920938463463374607431768211455";
+
+    #[test]
+    fn a_shard_with_half_the_keyspace_of_four_fires_at_its_id() {
+        let map = list_shards(&[
+            ("shardId-000000000000", "0", EIGHTH),
+            (
+                "shardId-000000000001",
+                "42535295865117307932921825928971026432",
+                QUARTER,
+            ),
+            (
+                "shardId-000000000002",
+                "85070591730234615865843651857942052864",
+                HALF,
+            ),
+            (
+                "shardId-000000000003",
+                "170141183460469231731687303715884105728",
+                END,
+            ),
+        ]);
+        let out = file("skewed.list-shards.json", &map).run(super::check);
+        // Shard 3 holds 50% (2.0× the mean of 25%), shard 2 holds 25% (1.0×): one finding.
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL203");
+        assert_eq!(out.text(f), "\"shardId-000000000003\"");
+        says(
+            &f.message,
+            &[
+                "owns 50.0% of the hash space",
+                "2.0× the mean of 4 open shards",
+            ],
+        );
+        says(&f.help, &["split `shardId-000000000003`"]);
+    }
+
+    #[test]
+    fn an_even_map_is_quiet() {
+        let map = list_shards(&[
+            ("shardId-000000000000", "0", HALF),
+            (
+                "shardId-000000000001",
+                "170141183460469231731687303715884105728",
+                END,
+            ),
+        ]);
+        file("even.list-shards.json", &map)
+            .run(super::check)
+            .quiet();
+    }
+}

@@ -76,3 +76,80 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, says};
+
+    const STREAMS: &str = r#"resource "aws_kinesis_stream" "wide" {
+  name        = "wide"
+  shard_count = 16
+}
+
+resource "aws_kinesis_stream" "narrow" {
+  name        = "narrow"
+  shard_count = 2
+}
+"#;
+
+    fn producer(stream: &str, key: &str) -> String {
+        format!(
+            "import random\n\nimport boto3\n\nkinesis = boto3.client(\"kinesis\")\n\n\ndef send(body):\n    kinesis.put_record(StreamName=\"{stream}\", Data=body, PartitionKey={key})\n"
+        )
+    }
+
+    #[test]
+    fn four_values_on_sixteen_shards_fire() {
+        let out = file("streams.tf", STREAMS)
+            .file(
+                "producer.py",
+                &producer("wide", "str(random.randint(0, 3))"),
+            )
+            .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL107");
+        assert_eq!(out.text(f), "str(random.randint(0, 3))");
+        assert_eq!(out.at(f).0, "producer.py");
+        says(
+            &f.message,
+            &["at most 4 values", "at most 4 of 16 shards of `wide`"],
+        );
+        assert_eq!(f.label, "at most 4 distinct keys");
+    }
+
+    #[test]
+    fn an_event_source_path_fires() {
+        let out = file(
+            "main.tf",
+            r#"resource "aws_kinesis_stream" "events" {
+  name        = "events"
+  shard_count = 16
+}
+
+resource "aws_cloudwatch_event_target" "by_source" {
+  rule = "all-orders"
+  arn  = aws_kinesis_stream.events.arn
+  kinesis_target {
+    partition_key_path = "$.source"
+  }
+}
+"#,
+        )
+        .run(super::check);
+        let f = out.only();
+        assert_eq!(out.text(f), "\"$.source\"");
+        says(&f.message, &["`$.source`", "few distinct values"]);
+        says(&f.help, &["partition_key_path"]);
+    }
+
+    #[test]
+    fn as_many_values_as_shards_is_quiet() {
+        file("streams.tf", STREAMS)
+            .file(
+                "producer.py",
+                &producer("narrow", "str(random.randint(0, 3))"),
+            )
+            .run(super::check)
+            .quiet();
+    }
+}

@@ -42,3 +42,27 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, iot_rule, says};
+
+    const SQL: &str = "SELECT * FROM 'vehicles/+/location'";
+
+    #[test]
+    fn an_unclosed_substitution_fires() {
+        let out = file("main.tf", &iot_rule(SQL, r#"partition_key = "$${vin""#)).run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL105");
+        assert_eq!(out.at(f).1, 14);
+        assert!(out.text(f).starts_with("$${"), "{}", out.text(f));
+        says(&f.message, &["invalid partition key template"]);
+    }
+
+    #[test]
+    fn a_closed_substitution_is_quiet() {
+        file("main.tf", &iot_rule(SQL, r#"partition_key = "$${vin}""#))
+            .run(super::check)
+            .quiet();
+    }
+}

@@ -89,3 +89,54 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, says};
+
+    fn mapping(batch_size: u32, factor: u32) -> String {
+        format!(
+            r#"resource "aws_kinesis_stream" "s" {{
+  name        = "location-stream"
+  shard_count = 8
+}}
+
+resource "aws_lambda_event_source_mapping" "m" {{
+  event_source_arn       = aws_kinesis_stream.s.arn
+  function_name          = "location-writer"
+  starting_position      = "LATEST"
+  batch_size             = {batch_size}
+  parallelization_factor = {factor}
+}}
+"#
+        )
+    }
+
+    #[test]
+    fn a_batch_size_over_the_stream_limit_fires_at_the_value() {
+        let out = file("main.tf", &mapping(100_000, 1)).run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL301");
+        assert_eq!(out.text(f), "100000");
+        assert_eq!(out.at(f).1, 10);
+        says(
+            &f.message,
+            &["`batch_size` is `100000`", "1..10000", "a Kinesis stream"],
+        );
+        says(&f.help, &["set `batch_size` to at most 10000"]);
+        assert_eq!(f.label, "outside 1..10000");
+    }
+
+    #[test]
+    fn a_factor_of_eleven_fires() {
+        let out = file("main.tf", &mapping(100, 11)).run(super::check);
+        assert_eq!(out.text(out.only()), "11");
+    }
+
+    #[test]
+    fn the_limits_themselves_are_quiet() {
+        file("main.tf", &mapping(10_000, 10))
+            .run(super::check)
+            .quiet();
+    }
+}

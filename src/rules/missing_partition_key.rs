@@ -56,3 +56,44 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, iot_rule, says};
+
+    const SQL: &str = "SELECT * FROM 'vehicles/+/location'";
+
+    #[test]
+    fn an_action_without_key_fires_at_the_action() {
+        let out = file("main.tf", &iot_rule(SQL, "")).run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL103");
+        assert!(out.text(f).starts_with("kinesis {"), "{}", out.text(f));
+        says(
+            &f.message,
+            &[
+                "`location-stream` (8 shards) has no `partition_key`",
+                "no default",
+            ],
+        );
+        says(&f.help, &["partition_key = \"$${clientid()}\""]);
+    }
+
+    #[test]
+    fn an_empty_key_fires_at_the_key() {
+        let out = file("main.tf", &iot_rule(SQL, r#"partition_key = """#)).run(super::check);
+        let f = out.only();
+        assert_eq!(out.text(f), "\"\"");
+        says(&f.message, &["empty `partition_key`"]);
+    }
+
+    #[test]
+    fn a_set_key_is_quiet() {
+        file(
+            "main.tf",
+            &iot_rule(SQL, r#"partition_key = "$${topic(2)}""#),
+        )
+        .run(super::check)
+        .quiet();
+    }
+}

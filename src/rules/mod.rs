@@ -369,6 +369,297 @@ pub fn narrow(db: &SourceDb, span: Span, needle: &str) -> Span {
     }
 }
 
+/// Test-only set-up shared by the rules' unit tests: a few small input files, in any format
+/// shardlint reads, go through the real load → link → analyse steps (so spans point at real
+/// text), then one rule's check runs alone on the result.
+#[cfg(test)]
+pub(crate) mod testkit {
+    use super::*;
+
+    /// The input of one rule test.
+    #[derive(Default)]
+    pub struct Case {
+        files: Vec<(&'static str, String)>,
+        config: Option<String>,
+        samples: Option<String>,
+        rule: Option<String>,
+        record_time: Option<&'static str>,
+    }
+
+    /// A case with one input file named `name` (its extension picks the loader).
+    pub fn file(name: &'static str, text: &str) -> Case {
+        Case::default().file(name, text)
+    }
+
+    impl Case {
+        pub fn file(mut self, name: &'static str, text: &str) -> Case {
+            self.files.push((name, text.to_string()));
+            self
+        }
+        /// `shardlint.toml` for the run.
+        pub fn config(mut self, toml: &str) -> Case {
+            self.config = Some(toml.to_string());
+            self
+        }
+        /// Sampled records (`check --samples`), routed to IoT rule `rule` when given.
+        pub fn samples(mut self, jsonl: &str, rule: Option<&str>) -> Case {
+            self.samples = Some(jsonl.to_string());
+            self.rule = rule.map(str::to_string);
+            self
+        }
+        pub fn record_time(mut self, t: &'static str) -> Case {
+            self.record_time = Some(t);
+            self
+        }
+
+        /// Loads the files and runs `check` on them alone. Input errors fail the test: a rule
+        /// test must not pass because its input was not read.
+        pub fn run(self, check: CheckFn) -> Outcome {
+            let dir = tempfile::tempdir().expect("temp dir");
+            for (name, text) in &self.files {
+                let path = dir.path().join(name);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).expect("create dir");
+                }
+                std::fs::write(path, text).expect("write input");
+            }
+            let project = crate::project::open(
+                &[dir.path().to_path_buf()],
+                &crate::load::LoadOptions::default(),
+            );
+            let crate::load::Loaded {
+                mut db,
+                model,
+                errors,
+                ..
+            } = project.loaded;
+            assert!(errors.is_empty(), "input errors: {errors:#?}");
+            let (config, config_file) = match &self.config {
+                Some(text) => {
+                    let path = dir.path().join("shardlint.toml");
+                    let config = crate::config_file::parse(&path, text).expect("config parses");
+                    (config, Some(db.add(path, text.clone())))
+                }
+                None => (Config::default(), None),
+            };
+            let record_time = self
+                .record_time
+                .map(|t| crate::simulate::model::parse_record_time(t).expect("record time"));
+            let mut sampled = Vec::new();
+            if let Some(jsonl) = &self.samples {
+                let path = dir.path().join("samples.jsonl");
+                std::fs::write(&path, jsonl).expect("write samples");
+                let opts = crate::samples::SampleOptions {
+                    files: vec![path],
+                    rule: self.rule.clone(),
+                    record_time,
+                    ..Default::default()
+                };
+                let (s, errors) =
+                    crate::samples::analyse(&model, &project.analysis, &config, &opts);
+                assert!(errors.is_empty(), "sample errors: {errors:#?}");
+                sampled = s;
+            }
+            let ctx = Ctx {
+                db: &db,
+                model: &model,
+                analysis: &project.analysis,
+                config: &config,
+                samples: &sampled,
+                record_time: record_time.as_ref(),
+                config_file,
+            };
+            let mut findings = Vec::new();
+            check(&ctx, &mut findings);
+            Outcome {
+                _dir: dir,
+                db,
+                findings,
+            }
+        }
+    }
+
+    /// What one rule found.
+    pub struct Outcome {
+        _dir: tempfile::TempDir,
+        pub db: SourceDb,
+        pub findings: Vec<Finding>,
+    }
+
+    impl Outcome {
+        /// The one finding, failing the test when there are none or several.
+        pub fn only(&self) -> &Finding {
+            assert_eq!(
+                self.findings.len(),
+                1,
+                "expected one finding, got: {:#?}",
+                self.messages()
+            );
+            &self.findings[0]
+        }
+
+        /// Asserts that the rule stayed quiet.
+        pub fn quiet(&self) {
+            assert!(
+                self.findings.is_empty(),
+                "expected no finding, got: {:#?}",
+                self.messages()
+            );
+        }
+
+        /// The source text a finding points at.
+        pub fn text(&self, f: &Finding) -> &str {
+            self.db.text(f.span)
+        }
+
+        /// The 1-based line and column where a finding starts, and its file's name.
+        pub fn at(&self, f: &Finding) -> (String, usize, usize) {
+            let lc = self.db.start(f.span);
+            let name = self
+                .db
+                .get(f.span.file)
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (name, lc.line, lc.column)
+        }
+
+        fn messages(&self) -> Vec<String> {
+            self.findings
+                .iter()
+                .map(|f| format!("{} at `{}`: {}", f.meta.code, self.text(f), f.message))
+                .collect()
+        }
+    }
+
+    /// Terraform: `location-stream` (8 shards) and an IoT rule on `sql` whose Kinesis action
+    /// writes to it, with `kinesis` as the action's last line (line 14), e.g.
+    /// `partition_key = "$${vin}"`.
+    pub fn iot_rule(sql: &str, kinesis: &str) -> String {
+        format!(
+            r#"resource "aws_kinesis_stream" "location" {{
+  name        = "location-stream"
+  shard_count = 8
+}}
+
+resource "aws_iot_topic_rule" "location" {{
+  name        = "location_to_kinesis"
+  enabled     = true
+  sql         = "{sql}"
+  sql_version = "2016-03-23"
+  kinesis {{
+    stream_name = aws_kinesis_stream.location.name
+    role_arn    = "arn:aws:iam::123456789012:role/iot"
+    {kinesis}
+  }}
+}}
+"#
+        )
+    }
+
+    /// `aws kinesis list-shards` output with open shards `(id, starting, ending hash key)`.
+    pub fn list_shards(shards: &[(&str, &str, &str)]) -> String {
+        let shards: Vec<String> = shards
+            .iter()
+            .map(|(id, from, to)| {
+                format!(
+                    "    {{\n      \"ShardId\": \"{id}\",\n      \"HashKeyRange\": {{ \"StartingHashKey\": \"{from}\", \"EndingHashKey\": \"{to}\" }},\n      \"SequenceNumberRange\": {{ \"StartingSequenceNumber\": \"1\" }}\n    }}"
+                )
+            })
+            .collect();
+        format!("{{\n  \"Shards\": [\n{}\n  ]\n}}\n", shards.join(",\n"))
+    }
+
+    /// Terraform: stream `telemetry` of `shards` shards, IoT rule `telemetry` on
+    /// `fleet/+/telemetry` keyed by `key` (line 14), and a bounded, DLQ'd mapping consuming the
+    /// stream with `mapping` as extra lines (e.g. `parallelization_factor = 10`).
+    pub fn pipeline(shards: u32, key: &str, mapping: &str) -> String {
+        format!(
+            r#"resource "aws_kinesis_stream" "s" {{
+  name        = "telemetry"
+  shard_count = {shards}
+}}
+
+resource "aws_iot_topic_rule" "r" {{
+  name        = "telemetry"
+  enabled     = true
+  sql         = "SELECT * FROM 'fleet/+/telemetry'"
+  sql_version = "2016-03-23"
+  kinesis {{
+    stream_name   = aws_kinesis_stream.s.name
+    role_arn      = "arn:aws:iam::123456789012:role/iot"
+    partition_key = "{key}"
+  }}
+}}
+
+resource "aws_lambda_event_source_mapping" "m" {{
+  event_source_arn               = aws_kinesis_stream.s.arn
+  function_name                  = "consumer"
+  starting_position              = "TRIM_HORIZON"
+  maximum_retry_attempts         = 3
+  bisect_batch_on_function_error = true
+  {mapping}
+  destination_config {{
+    on_failure {{
+      destination_arn = "arn:aws:sqs:us-east-1:123456789012:dlq"
+    }}
+  }}
+}}
+"#
+        )
+    }
+
+    /// MQTT envelopes on `fleet/<device>/telemetry`, one per `(device, count)` record, in turn
+    /// (round-robin over the devices that still have records), `step_ms` apart.
+    pub fn envelopes(devices: &[(&str, usize)], step_ms: u64) -> String {
+        let mut left: Vec<(&str, usize)> = devices.to_vec();
+        let mut out = String::new();
+        let mut t = 1_600_000_000_000u64;
+        while left.iter().any(|(_, n)| *n > 0) {
+            for (device, n) in left.iter_mut().filter(|(_, n)| *n > 0) {
+                *n -= 1;
+                out.push_str(&format!(
+                    "{{\"topic\": \"fleet/{device}/telemetry\", \"timestamp\": {t}, \"payload\": {{\"device\": \"{device}\"}}}}\n"
+                ));
+                t += step_ms;
+            }
+        }
+        out
+    }
+
+    /// `aws cloudwatch get-metric-data` output as `shardlint export` labels it: one series per
+    /// `(label, values)`, one value a minute from 2026-11-30 22:00 UTC.
+    pub fn metric_data(series: &[(&str, &[f64])]) -> String {
+        let results: Vec<String> = series
+            .iter()
+            .enumerate()
+            .map(|(i, (label, values))| {
+                let times: Vec<String> = (0..values.len())
+                    .map(|m| format!("\"2026-11-30T22:{m:02}:00+00:00\""))
+                    .collect();
+                let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+                format!(
+                    "    {{ \"Id\": \"m{i}\", \"Label\": \"{label}\", \"Timestamps\": [{}], \"Values\": [{}], \"StatusCode\": \"Complete\" }}",
+                    times.join(", "),
+                    values.join(", ")
+                )
+            })
+            .collect();
+        format!(
+            "{{\n  \"MetricDataResults\": [\n{}\n  ]\n}}\n",
+            results.join(",\n")
+        )
+    }
+
+    /// Asserts that `text` contains each of `words`, naming the first one missing.
+    pub fn says(text: &str, words: &[&str]) {
+        for w in words {
+            assert!(text.contains(w), "`{w}` not in: {text}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

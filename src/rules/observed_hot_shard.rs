@@ -91,3 +91,54 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, iot_rule, metric_data, says};
+
+    const SQL: &str = "SELECT * FROM 'vehicles/location'";
+
+    fn shard(id: u32) -> String {
+        format!(
+            "kinesis-shard ap-northeast-1 location-stream shardId-{id:012} IncomingRecords Sum 60"
+        )
+    }
+
+    #[test]
+    fn a_shard_with_most_records_fires_at_its_series() {
+        let (hot, cold) = (shard(3), shard(0));
+        let out = file("main.tf", &iot_rule(SQL, r#"partition_key = "vin""#))
+            .file(
+                "metrics.get-metric-data.json",
+                &metric_data(&[
+                    (&hot, &[1_000.0, 1_000.0, 1_000.0]),
+                    (&cold, &[100.0, 100.0, 100.0]),
+                ]),
+            )
+            .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL502");
+        assert_eq!(out.text(f), format!("\"{hot}\""));
+        says(
+            &f.message,
+            &[
+                "`shardId-000000000003` carried `90.9%` of `location-stream`'s `3,300` incoming records",
+                "(2 shards, fair share `50.0%`)",
+                "the constant partition key `vin` hashes to `shardId-000000000003`; the metrics confirm it",
+            ],
+        );
+    }
+
+    #[test]
+    fn even_shards_are_quiet() {
+        let names: Vec<String> = (0..4).map(shard).collect();
+        let series: Vec<(&str, &[f64])> = names
+            .iter()
+            .map(|n| (n.as_str(), &[1_000.0, 900.0][..]))
+            .collect();
+        file("main.tf", &iot_rule(SQL, r#"partition_key = "$${vin}""#))
+            .file("metrics.get-metric-data.json", &metric_data(&series))
+            .run(super::check)
+            .quiet();
+    }
+}

@@ -123,3 +123,55 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, iot_rule, metric_data, says};
+
+    const SQL: &str = "SELECT * FROM 'vehicles/location'";
+    const THROTTLED: &str =
+        "kinesis-stream ap-northeast-1 location-stream WriteProvisionedThroughputExceeded Sum 60";
+    const INCOMING: &str = "kinesis-stream ap-northeast-1 location-stream IncomingRecords Sum 60";
+
+    fn metrics(throttled: &[f64]) -> String {
+        metric_data(&[
+            (THROTTLED, throttled),
+            (INCOMING, &[60_000.0, 60_000.0, 60_000.0, 60_000.0]),
+        ])
+    }
+
+    #[test]
+    fn throttled_minutes_fire_at_the_series_with_the_predicted_cause() {
+        let out = file("main.tf", &iot_rule(SQL, r#"partition_key = "vin""#))
+            .file(
+                "metrics.get-metric-data.json",
+                &metrics(&[0.0, 500.0, 900.0, 0.0]),
+            )
+            .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL501");
+        assert_eq!(out.text(f), format!("\"{THROTTLED}\""));
+        says(
+            &f.message,
+            &[
+                "`location-stream` was throttled on write in `2` of `4` minutes",
+                "`1,400` records rejected, at most `900`",
+                "accepted at most `1,000` records/s, `12.5%` of the `8,000` records/s its 8 open shards allow",
+                "the constant partition key `vin`",
+            ],
+        );
+        says(&f.help, &["fix the partition key (SL101)"]);
+        assert_eq!(f.label, "2 periods throttled");
+    }
+
+    #[test]
+    fn no_throttled_minute_is_quiet() {
+        file("main.tf", &iot_rule(SQL, r#"partition_key = "vin""#))
+            .file(
+                "metrics.get-metric-data.json",
+                &metrics(&[0.0, 0.0, 0.0, 0.0]),
+            )
+            .run(super::check)
+            .quiet();
+    }
+}

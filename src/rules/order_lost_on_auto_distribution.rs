@@ -161,3 +161,60 @@ fn auto_setting(ctx: &Ctx, stream: &Stream) -> Option<RelatedSpan> {
         message: "the stream spreads records itself".into(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, says};
+
+    fn template(distribution: &str, factor: u32) -> String {
+        format!(
+            "Resources:
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties:
+      Name: telemetry
+      StreamModeDetails: {{ StreamMode: ON_DEMAND }}
+      RecordDistributionStrategy: {distribution}
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Stream.Arn
+      FunctionName: consumer
+      StartingPosition: LATEST
+      ParallelizationFactor: {factor}
+"
+        )
+    }
+
+    #[test]
+    fn a_parallelization_factor_on_an_auto_stream_fires_at_the_factor() {
+        let out = file("template.yaml", &template("AUTO", 4)).run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL304");
+        assert_eq!(out.text(f), "4");
+        assert_eq!(out.at(f).1, 14);
+        says(
+            &f.message,
+            &[
+                "`ParallelizationFactor` is `4`",
+                "`telemetry` uses `RecordDistributionStrategy = AUTO`",
+                "out of order",
+            ],
+        );
+        says(
+            &f.help,
+            &["`RecordDistributionStrategy` to `USER_PARTITION_KEY`"],
+        );
+        assert_eq!(out.db.text(f.related[0].span), "AUTO");
+    }
+
+    #[test]
+    fn keyed_distribution_or_factor_one_is_quiet() {
+        file("template.yaml", &template("USER_PARTITION_KEY", 4))
+            .run(super::check)
+            .quiet();
+        file("template.yaml", &template("AUTO", 1))
+            .run(super::check)
+            .quiet();
+    }
+}

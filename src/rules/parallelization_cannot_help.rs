@@ -86,3 +86,42 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{envelopes, file, pipeline, says};
+
+    #[test]
+    fn two_keys_under_a_factor_of_ten_fire_at_the_factor() {
+        let out = file(
+            "main.tf",
+            &pipeline(1, "$${topic(2)}", "parallelization_factor = 10"),
+        )
+        .samples(&envelopes(&[("a", 30), ("b", 30)], 1000), None)
+        .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL403");
+        assert_eq!(out.text(f), "10");
+        says(
+            &f.message,
+            &[
+                "`parallelization_factor` is `10`",
+                "of `shardId-000000000000` fill its ordering groups so unevenly",
+            ],
+        );
+        assert_eq!(out.db.text(f.related[0].span), "\"$${topic(2)}\"");
+    }
+
+    #[test]
+    fn many_keys_are_quiet() {
+        let names: Vec<String> = (0..200).map(|i| format!("line-{i}")).collect();
+        let devices: Vec<(&str, usize)> = names.iter().map(|n| (n.as_str(), 1)).collect();
+        file(
+            "main.tf",
+            &pipeline(1, "$${topic(2)}", "parallelization_factor = 10"),
+        )
+        .samples(&envelopes(&devices, 1000), None)
+        .run(super::check)
+        .quiet();
+    }
+}

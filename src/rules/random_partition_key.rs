@@ -66,3 +66,45 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, iot_rule, says};
+
+    const SQL: &str = "SELECT * FROM 'vehicles/+/location'";
+
+    #[test]
+    fn newuuid_is_random() {
+        let out = file(
+            "main.tf",
+            &iot_rule(SQL, r#"partition_key = "$${newuuid()}""#),
+        )
+        .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL104");
+        assert_eq!(out.text(f), "\"$${newuuid()}\"");
+        says(&f.message, &["random (`newuuid()`)", "lose their order"]);
+        says(&f.help, &["partition_key = \"$${clientid()}\""]);
+    }
+
+    #[test]
+    fn a_per_device_key_is_quiet() {
+        file(
+            "main.tf",
+            &iot_rule(SQL, r#"partition_key = "$${topic(2)}""#),
+        )
+        .run(super::check)
+        .quiet();
+    }
+
+    #[test]
+    fn random_on_an_auto_stream_is_quiet() {
+        file(
+            "main.tf",
+            &iot_rule(SQL, r#"partition_key = "$${newuuid()}""#),
+        )
+        .config("[streams.\"location-stream\"]\nrecord-distribution = \"auto\"\n")
+        .run(super::check)
+        .quiet();
+    }
+}

@@ -49,3 +49,55 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, says};
+
+    fn mapping(extra: &str) -> String {
+        format!(
+            r#"resource "aws_kinesis_stream" "s" {{
+  name        = "location-stream"
+  shard_count = 8
+}}
+
+resource "aws_lambda_event_source_mapping" "m" {{
+  event_source_arn               = aws_kinesis_stream.s.arn
+  function_name                  = "location-writer"
+  starting_position              = "LATEST"
+  maximum_retry_attempts         = 3
+  bisect_batch_on_function_error = true
+{extra}}}
+"#
+        )
+    }
+
+    #[test]
+    fn bounded_retries_without_destination_fire_at_the_bound() {
+        let out = file("main.tf", &mapping("")).run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL303");
+        assert_eq!(out.text(f), "3");
+        assert_eq!(out.at(f).1, 10);
+        says(
+            &f.message,
+            &[
+                "past `maximum_retry_attempts` = `3` are discarded",
+                "no on-failure destination",
+            ],
+        );
+        says(&f.help, &["destination_config"]);
+    }
+
+    #[test]
+    fn an_on_failure_destination_is_quiet() {
+        file(
+            "main.tf",
+            &mapping(
+                "  destination_config {\n    on_failure {\n      destination_arn = \"arn:aws:sqs:us-east-1:123456789012:dlq\"\n    }\n  }\n",
+            ),
+        )
+        .run(super::check)
+        .quiet();
+    }
+}

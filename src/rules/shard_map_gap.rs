@@ -68,3 +68,51 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, list_shards, says};
+
+    const HALF: &str = "170141183460469231731687303715884105727";
+    const END: &str = "340282366920938463463374607431768211455";
+
+    #[test]
+    fn a_missing_range_fires_next_to_it() {
+        // The second shard starts one key late: key HALF+1 has no shard.
+        let map = list_shards(&[
+            ("shardId-000000000000", "0", HALF),
+            (
+                "shardId-000000000001",
+                "170141183460469231731687303715884105729",
+                END,
+            ),
+        ]);
+        let out = file("gap.list-shards.json", &map).run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL204");
+        assert_eq!(out.text(f), "\"170141183460469231731687303715884105729\"");
+        says(
+            &f.message,
+            &[
+                "shard map of `gap`",
+                "170141183460469231731687303715884105728",
+            ],
+        );
+        says(&f.help, &["NextToken"]);
+    }
+
+    #[test]
+    fn a_complete_map_is_quiet() {
+        let map = list_shards(&[
+            ("shardId-000000000000", "0", HALF),
+            (
+                "shardId-000000000001",
+                "170141183460469231731687303715884105728",
+                END,
+            ),
+        ]);
+        file("whole.list-shards.json", &map)
+            .run(super::check)
+            .quiet();
+    }
+}

@@ -112,3 +112,43 @@ mod tests {
         assert_eq!(fmt_num(999.0), "999");
     }
 }
+
+#[cfg(test)]
+mod check_tests {
+    use super::super::testkit::{file, says};
+
+    const TF: &str = "resource \"aws_kinesis_stream\" \"location\" {\n  name        = \"location-stream\"\n  shard_count = 4\n}\n";
+
+    #[test]
+    fn too_few_shards_for_the_configured_rate_fire_at_the_count() {
+        let out = file("main.tf", TF)
+            .config("[streams.\"location-stream\"]\nrecords-per-second = 8000\n")
+            .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL205");
+        assert_eq!(out.text(f), "4");
+        says(
+            &f.message,
+            &[
+                "`location-stream` has 4 open shards for an expected 8,000 records/s",
+                "at least 8",
+                "200% of capacity",
+            ],
+        );
+        says(&f.help, &["set `shard_count` to at least 8"]);
+        // The config entry that states the rate, as a related location.
+        assert_eq!(
+            out.db.text(f.related[0].span),
+            "[streams.\"location-stream\"]"
+        );
+    }
+
+    #[test]
+    fn enough_shards_or_no_rate_is_quiet() {
+        file("main.tf", TF)
+            .config("[streams.\"location-stream\"]\nrecords-per-second = 4000\n")
+            .run(super::check)
+            .quiet();
+        file("main.tf", TF).run(super::check).quiet();
+    }
+}

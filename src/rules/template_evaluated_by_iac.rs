@@ -51,3 +51,35 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, iot_rule, says};
+
+    const SQL: &str = "SELECT * FROM 'vehicles/+/location'";
+
+    #[test]
+    fn an_unescaped_terraform_function_fires_with_a_fix() {
+        let out =
+            file("main.tf", &iot_rule(SQL, r#"partition_key = "${uuid()}""#)).run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL106");
+        assert_eq!(out.text(f), "${uuid()}");
+        says(
+            &f.message,
+            &["Terraform evaluates `${uuid()}` once per apply"],
+        );
+        says(&f.help, &["`$${newuuid()}`"]);
+        assert_eq!(f.fixes.len(), 1);
+    }
+
+    #[test]
+    fn an_escaped_template_is_quiet() {
+        file(
+            "main.tf",
+            &iot_rule(SQL, r#"partition_key = "$${newuuid()}""#),
+        )
+        .run(super::check)
+        .quiet();
+    }
+}

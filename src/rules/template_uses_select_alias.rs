@@ -64,3 +64,38 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, iot_rule, says};
+
+    const SQL: &str = "SELECT state.reported.vin AS vehicle FROM 'fleet/+/state'";
+
+    #[test]
+    fn a_key_naming_a_select_alias_fires_at_the_alias() {
+        let out = file(
+            "main.tf",
+            &iot_rule(SQL, r#"partition_key = "$${vehicle}""#),
+        )
+        .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL102");
+        assert_eq!(out.text(f), "vehicle");
+        assert_eq!(out.at(f).1, 14);
+        says(&f.message, &["references `vehicle`", "alias"]);
+        says(&f.help, &["before `AS vehicle`"]);
+        assert_eq!(out.db.text(f.related[0].span), "vehicle");
+        // The alias where the SELECT defines it, on the rule's `sql` line.
+        assert_eq!(out.db.start(f.related[0].span).line, 9);
+    }
+
+    #[test]
+    fn the_original_field_is_quiet() {
+        file(
+            "main.tf",
+            &iot_rule(SQL, r#"partition_key = "$${state.reported.vin}""#),
+        )
+        .run(super::check)
+        .quiet();
+    }
+}

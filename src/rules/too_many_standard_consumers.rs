@@ -53,3 +53,49 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, says};
+
+    /// A stream and `n` standard consumers (event source mappings) on it.
+    fn consumers(n: usize) -> String {
+        let mut tf = "resource \"aws_kinesis_stream\" \"s\" {\n  name        = \"shared\"\n  shard_count = 2\n}\n".to_string();
+        for i in 0..n {
+            tf.push_str(&format!(
+                "\nresource \"aws_lambda_event_source_mapping\" \"reader_{i}\" {{\n  event_source_arn  = aws_kinesis_stream.s.arn\n  function_name     = \"reader-{i}\"\n  starting_position = \"LATEST\"\n}}\n"
+            ));
+        }
+        tf
+    }
+
+    #[test]
+    fn six_consumers_fire_at_the_sixth() {
+        let out = file("main.tf", &consumers(6)).run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL202");
+        assert_eq!(out.text(f), "aws_kinesis_stream.s.arn");
+        // The sixth mapping's `event_source_arn`: 4 lines of stream, 6 per mapping before it,
+        // then its blank line and `resource` line.
+        assert_eq!(out.at(f).1, 4 + 6 * 5 + 3);
+        says(
+            &f.message,
+            &["`shared` has 6 standard consumers", "5 GetRecords calls"],
+        );
+        assert_eq!(f.label, "consumer 6 of 6");
+        assert_eq!(f.related.len(), 6);
+    }
+
+    #[test]
+    fn five_consumers_are_quiet() {
+        file("main.tf", &consumers(5)).run(super::check).quiet();
+    }
+
+    #[test]
+    fn the_limit_follows_the_config() {
+        file("main.tf", &consumers(5))
+            .config("[thresholds]\nmax-standard-consumers = 4\n")
+            .run(super::check)
+            .only();
+    }
+}

@@ -125,3 +125,67 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
 fn retention_name(kind: SourceKind) -> String {
     param_name(kind, "RetentionPeriodHours")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, says};
+
+    fn mapping(extra: &str) -> String {
+        format!(
+            r#"resource "aws_kinesis_stream" "s" {{
+  name        = "location-stream"
+  shard_count = 8
+}}
+
+resource "aws_lambda_event_source_mapping" "m" {{
+  event_source_arn  = aws_kinesis_stream.s.arn
+  function_name     = "location-writer"
+  starting_position = "LATEST"
+{extra}}}
+"#
+        )
+    }
+
+    #[test]
+    fn defaults_block_a_shard_for_the_retention_and_fire_at_the_mapping() {
+        let out = file("main.tf", &mapping("")).run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL302");
+        assert!(
+            out.text(f)
+                .starts_with("resource \"aws_lambda_event_source_mapping\" \"m\""),
+            "{}",
+            out.text(f)
+        );
+        says(
+            &f.message,
+            &[
+                "retention 24 h by default",
+                "its whole shard for up to 24 h (86,400 s)",
+                "`maximum_retry_attempts` is not set (default `-1`, unbounded)",
+            ],
+        );
+        says(&f.help, &["maximum_retry_attempts"]);
+    }
+
+    #[test]
+    fn an_explicit_minus_one_fires_at_the_value() {
+        let out = file("main.tf", &mapping("  maximum_retry_attempts = -1\n")).run(super::check);
+        let f = out.only();
+        assert_eq!(out.text(f), "-1");
+        says(&f.message, &["`maximum_retry_attempts` is `-1`"]);
+    }
+
+    #[test]
+    fn bounded_retries_are_quiet() {
+        file("main.tf", &mapping("  maximum_retry_attempts = 3\n"))
+            .run(super::check)
+            .quiet();
+        file(
+            "main.tf",
+            &mapping("  maximum_record_age_in_seconds = 3600\n"),
+        )
+        .run(super::check)
+        .quiet();
+    }
+}

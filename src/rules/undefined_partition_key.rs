@@ -69,3 +69,40 @@ fn suggestion(key: &str, record: Option<&str>) -> Option<String> {
     let payload = v.get("payload").filter(|p| p.is_object()).unwrap_or(&v);
     template::suggest_paths(payload, field).into_iter().next()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{envelopes, file, pipeline, says};
+
+    #[test]
+    fn a_field_absent_from_the_payloads_fires_at_the_key() {
+        // The payloads carry `device`, not `vin`.
+        let out = file("main.tf", &pipeline(4, "$${vin}", ""))
+            .samples(&envelopes(&[("a", 5), ("b", 5)], 1000), None)
+            .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL404");
+        assert_eq!(out.text(f), "\"$${vin}\"");
+        says(
+            &f.message,
+            &["`${vin}` is Undefined on `100.0%` of `10` sampled records"],
+        );
+    }
+
+    #[test]
+    fn a_nested_field_gets_a_path_to_it() {
+        let samples = "{\"topic\": \"fleet/a/telemetry\", \"timestamp\": 1600000000000, \"payload\": {\"list\": [{\"vin\": \"V1\"}]}}\n";
+        let out = file("main.tf", &pipeline(4, "$${vin}", ""))
+            .samples(samples, None)
+            .run(super::check);
+        says(&out.only().help, &["get(get(list, 0), 'vin')"]);
+    }
+
+    #[test]
+    fn a_field_every_payload_has_is_quiet() {
+        file("main.tf", &pipeline(4, "$${device}", ""))
+            .samples(&envelopes(&[("a", 5), ("b", 5)], 1000), None)
+            .run(super::check)
+            .quiet();
+    }
+}

@@ -36,3 +36,50 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, says};
+
+    #[test]
+    fn a_provisioned_stream_without_shard_count_is_unknown() {
+        let out = file(
+            "template.yaml",
+            "Resources:\n  Unsized:\n    Type: AWS::Kinesis::Stream\n    Properties:\n      Name: telemetry\n",
+        )
+        .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL005");
+        assert_eq!(out.at(f).1, 2);
+        says(
+            &f.message,
+            &[
+                "shard count of `telemetry` is unknown",
+                "ShardCount is omitted",
+            ],
+        );
+        says(&f.help, &["set `ShardCount` to a literal"]);
+    }
+
+    #[test]
+    fn a_variable_without_default_is_unknown_at_the_reference() {
+        let out = file(
+            "main.tf",
+            "variable \"shards\" {}\n\nresource \"aws_kinesis_stream\" \"s\" {\n  name        = \"telemetry\"\n  shard_count = var.shards\n}\n",
+        )
+        .run(super::check);
+        let f = out.only();
+        assert_eq!(out.text(f), "var.shards");
+        says(&f.help, &["set `shard_count` to a literal"]);
+    }
+
+    #[test]
+    fn a_literal_count_or_on_demand_is_quiet() {
+        file(
+            "template.yaml",
+            "Resources:\n  Sized:\n    Type: AWS::Kinesis::Stream\n    Properties:\n      ShardCount: 2\n  OnDemand:\n    Type: AWS::Kinesis::Stream\n    Properties:\n      StreamModeDetails:\n        StreamMode: ON_DEMAND\n",
+        )
+        .run(super::check)
+        .quiet();
+    }
+}

@@ -26,3 +26,42 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{file, says};
+
+    #[test]
+    fn a_module_output_without_the_module_is_unresolved() {
+        let out = file(
+            "main.tf",
+            r#"resource "aws_iot_topic_rule" "r" {
+  name        = "r"
+  enabled     = true
+  sql         = "SELECT * FROM 'a/+'"
+  sql_version = "2016-03-23"
+  kinesis {
+    stream_name   = module.kinesis.stream_name
+    partition_key = "$${clientid()}"
+    role_arn      = "arn:aws:iam::123456789012:role/iot"
+  }
+}
+"#,
+        )
+        .run(super::check);
+        let f = out.only();
+        assert_eq!(f.meta.code, "SL002");
+        assert_eq!(out.text(f), "module.kinesis.stream_name");
+        says(&f.message, &["cannot resolve", "module"]);
+    }
+
+    #[test]
+    fn a_declared_stream_resolves() {
+        let out = file(
+            "main.tf",
+            &super::super::testkit::iot_rule("SELECT * FROM 'a/+'", ""),
+        )
+        .run(super::check);
+        out.quiet();
+    }
+}

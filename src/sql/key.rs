@@ -29,57 +29,7 @@ pub struct Refusal {
     pub reason: String,
 }
 
-/// Why a record's key text may differ between the engine and shardlint; each is counted by the
-/// query (`inexact` rows) so the report can say how exact it is.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Inexact {
-    /// A member name on a key path occurs more than once in the payload text: engines keep the
-    /// first of duplicate members, shardlint (serde_json) the last.
-    DuplicateMembers,
-    /// The value is a number that is not a plain integer of at most 18 digits (`1.50`, `1e400`,
-    /// `-0`): engines print numbers their own way.
-    Number,
-    /// The value is an object or array: shardlint prints it with sorted members, engines as
-    /// written or with their own spacing.
-    Structured,
-    /// `lower`/`upper` of non-ASCII text: Unicode case mapping may differ per engine.
-    CaseMapping,
-}
-
-impl Inexact {
-    pub const ALL: [Inexact; 4] = [
-        Inexact::DuplicateMembers,
-        Inexact::Number,
-        Inexact::Structured,
-        Inexact::CaseMapping,
-    ];
-    /// The `item` of the query's `inexact` rows.
-    pub fn code(self) -> &'static str {
-        match self {
-            Inexact::DuplicateMembers => "duplicate-members",
-            Inexact::Number => "number",
-            Inexact::Structured => "structured-value",
-            Inexact::CaseMapping => "case-mapping",
-        }
-    }
-    pub fn from_code(s: &str) -> Option<Inexact> {
-        Inexact::ALL.into_iter().find(|i| i.code() == s)
-    }
-    pub fn describe(self) -> &'static str {
-        match self {
-            Inexact::DuplicateMembers => {
-                "a member name on the key's path occurs twice in the payload (engines keep the first duplicate member, shardlint and IoT the last)"
-            }
-            Inexact::Number => {
-                "the key holds a number that engines may print differently (a decimal, an exponent, `-0` or more than 18 digits)"
-            }
-            Inexact::Structured => {
-                "the key holds an object or array, printed by each engine its own way"
-            }
-            Inexact::CaseMapping => "`lower`/`upper` of non-ASCII text",
-        }
-    }
-}
+pub use crate::distribution::aggregates::Inexact;
 
 /// The translated template.
 #[derive(Clone, Debug, Default)]

@@ -262,6 +262,18 @@ pub fn query(
         },
     ));
     emits.push(Emit {
+        tag: "timestamped".into(),
+        kind: "timestamped",
+        cond: "gs = 'S' AND half = 0 AND status = 'keyed'".into(),
+        shard: null,
+        grp: null,
+        item: null.into(),
+        at: null.into(),
+        records: "n_ts".into(),
+        bytes: null.into(),
+        keys: null,
+    });
+    emits.push(Emit {
         tag: "time_span".into(),
         kind: "time_span",
         cond: "gs = 'S' AND s_rank = 1 AND half = 0 AND s_first_ts IS NOT NULL".into(),
@@ -473,9 +485,9 @@ pub fn query(
     let case = |col: &dyn Fn(&Emit) -> String, ty: &str| -> String {
         let mut s = String::from("CASE e.tag");
         for e in &emits {
-            s.push_str(&format!(" WHEN '{}' THEN {}", e.tag, col(e)));
+            s.push_str(&format!("\n      WHEN '{}' THEN {}", e.tag, col(e)));
         }
-        s.push_str(" END");
+        s.push_str("\n    END");
         format!("CAST({s} AS {ty})")
     };
     let kind_col = case(&|e| format!("'{}'", e.kind), st);
@@ -552,7 +564,7 @@ agg AS (
   SELECT
     CASE WHEN grouping(k) = 0 THEN 'K' WHEN grouping(shard_id) = 0 THEN 'B' ELSE 'S' END AS gs,
     status, shard_id, k, bucket,
-    count(*) AS n, sum(bytes) AS b, min(ts) AS first_ts, max(ts) AS last_ts, max(grp) AS hgrp, {xsum}
+    count(*) AS n, count(ts) AS n_ts, sum(bytes) AS b, min(ts) AS first_ts, max(ts) AS last_ts, max(grp) AS hgrp, {xsum}
   FROM placed
   GROUP BY GROUPING SETS ((status), (shard_id, bucket), (shard_id, k, bucket))
 ),

@@ -37,7 +37,7 @@ agg AS (
   SELECT
     CASE WHEN grouping(k) = 0 THEN 'K' WHEN grouping(shard_id) = 0 THEN 'B' ELSE 'S' END AS gs,
     status, shard_id, k, bucket,
-    count(*) AS n, sum(bytes) AS b, min(ts) AS first_ts, max(ts) AS last_ts, max(grp) AS hgrp, sum(x_duplicate_members) AS x_duplicate_members, sum(x_number) AS x_number, sum(x_structured_value) AS x_structured_value, sum(x_case_mapping) AS x_case_mapping
+    count(*) AS n, count(ts) AS n_ts, sum(bytes) AS b, min(ts) AS first_ts, max(ts) AS last_ts, max(grp) AS hgrp, sum(x_duplicate_members) AS x_duplicate_members, sum(x_number) AS x_number, sum(x_structured_value) AS x_structured_value, sum(x_case_mapping) AS x_case_mapping
   FROM placed
   GROUP BY GROUPING SETS ((status), (shard_id, bucket), (shard_id, k, bucket))
 ),
@@ -104,15 +104,271 @@ w5 AS (
 )
 SELECT * FROM (
 SELECT
-  CAST(CASE e.tag WHEN 'meta.schema' THEN 'meta' WHEN 'meta.dialect' THEN 'meta' WHEN 'meta.template' THEN 'meta' WHEN 'meta.rule' THEN 'meta' WHEN 'meta.shard_map' THEN 'meta' WHEN 'meta.open_shards' THEN 'meta' WHEN 'meta.parallelization_factor' THEN 'meta' WHEN 'meta.group_model' THEN 'meta' WHEN 'meta.top' THEN 'meta' WHEN 'meta.time' THEN 'meta' WHEN 'time_span' THEN 'time_span' WHEN 'time_span_end' THEN 'time_span_end' WHEN 'status' THEN 'status' WHEN 'inexact.duplicate-members' THEN 'inexact' WHEN 'inexact.number' THEN 'inexact' WHEN 'inexact.structured-value' THEN 'inexact' WHEN 'inexact.case-mapping' THEN 'inexact' WHEN 'shard' THEN 'shard' WHEN 'shard_over' THEN 'shard_windows_over' WHEN 'shard_peak_records' THEN 'shard_peak_records' WHEN 'shard_peak_bytes' THEN 'shard_peak_bytes' WHEN 'key_peak_records' THEN 'key_peak_records' WHEN 'key_peak_bytes' THEN 'key_peak_bytes' WHEN 'shard_p99_records' THEN 'shard_p99_records' WHEN 'shard_p99_bytes' THEN 'shard_p99_bytes' WHEN 'windows' THEN 'windows' WHEN 'distinct_keys' THEN 'distinct_keys' WHEN 'key' THEN 'key' WHEN 'group' THEN 'group' WHEN 'group_key' THEN 'group_key' END AS VARCHAR) AS kind,
-  CAST(CASE e.tag WHEN 'meta.schema' THEN NULL WHEN 'meta.dialect' THEN NULL WHEN 'meta.template' THEN NULL WHEN 'meta.rule' THEN NULL WHEN 'meta.shard_map' THEN NULL WHEN 'meta.open_shards' THEN NULL WHEN 'meta.parallelization_factor' THEN NULL WHEN 'meta.group_model' THEN NULL WHEN 'meta.top' THEN NULL WHEN 'meta.time' THEN NULL WHEN 'time_span' THEN NULL WHEN 'time_span_end' THEN NULL WHEN 'status' THEN NULL WHEN 'inexact.duplicate-members' THEN NULL WHEN 'inexact.number' THEN NULL WHEN 'inexact.structured-value' THEN NULL WHEN 'inexact.case-mapping' THEN NULL WHEN 'shard' THEN shard_id WHEN 'shard_over' THEN shard_id WHEN 'shard_peak_records' THEN shard_id WHEN 'shard_peak_bytes' THEN shard_id WHEN 'key_peak_records' THEN shard_id WHEN 'key_peak_bytes' THEN shard_id WHEN 'shard_p99_records' THEN shard_id WHEN 'shard_p99_bytes' THEN shard_id WHEN 'windows' THEN NULL WHEN 'distinct_keys' THEN NULL WHEN 'key' THEN shard_id WHEN 'group' THEN shard_id WHEN 'group_key' THEN shard_id END AS VARCHAR) AS shard_id,
-  CAST(CASE e.tag WHEN 'meta.schema' THEN NULL WHEN 'meta.dialect' THEN NULL WHEN 'meta.template' THEN NULL WHEN 'meta.rule' THEN NULL WHEN 'meta.shard_map' THEN NULL WHEN 'meta.open_shards' THEN NULL WHEN 'meta.parallelization_factor' THEN NULL WHEN 'meta.group_model' THEN NULL WHEN 'meta.top' THEN NULL WHEN 'meta.time' THEN NULL WHEN 'time_span' THEN NULL WHEN 'time_span_end' THEN NULL WHEN 'status' THEN NULL WHEN 'inexact.duplicate-members' THEN NULL WHEN 'inexact.number' THEN NULL WHEN 'inexact.structured-value' THEN NULL WHEN 'inexact.case-mapping' THEN NULL WHEN 'shard' THEN NULL WHEN 'shard_over' THEN NULL WHEN 'shard_peak_records' THEN NULL WHEN 'shard_peak_bytes' THEN NULL WHEN 'key_peak_records' THEN NULL WHEN 'key_peak_bytes' THEN NULL WHEN 'shard_p99_records' THEN NULL WHEN 'shard_p99_bytes' THEN NULL WHEN 'windows' THEN NULL WHEN 'distinct_keys' THEN NULL WHEN 'key' THEN g WHEN 'group' THEN g WHEN 'group_key' THEN g END AS INTEGER) AS grp,
-  CAST(CASE e.tag WHEN 'meta.schema' THEN 'schema=1' WHEN 'meta.dialect' THEN 'dialect=trino' WHEN 'meta.template' THEN 'template=vin' WHEN 'meta.rule' THEN 'rule=by_literal' WHEN 'meta.shard_map' THEN 'shard_map=stream `location-stream`' WHEN 'meta.open_shards' THEN 'open_shards=8' WHEN 'meta.parallelization_factor' THEN 'parallelization_factor=1' WHEN 'meta.group_model' THEN 'group_model=first-seen-round-robin' WHEN 'meta.top' THEN 'top=10' WHEN 'meta.time' THEN 'time=epoch-ms' WHEN 'time_span' THEN NULL WHEN 'time_span_end' THEN NULL WHEN 'status' THEN status WHEN 'inexact.duplicate-members' THEN 'duplicate-members' WHEN 'inexact.number' THEN 'number' WHEN 'inexact.structured-value' THEN 'structured-value' WHEN 'inexact.case-mapping' THEN 'case-mapping' WHEN 'shard' THEN NULL WHEN 'shard_over' THEN NULL WHEN 'shard_peak_records' THEN NULL WHEN 'shard_peak_bytes' THEN NULL WHEN 'key_peak_records' THEN k WHEN 'key_peak_bytes' THEN k WHEN 'shard_p99_records' THEN NULL WHEN 'shard_p99_bytes' THEN NULL WHEN 'windows' THEN NULL WHEN 'distinct_keys' THEN NULL WHEN 'key' THEN k WHEN 'group' THEN NULL WHEN 'group_key' THEN k END AS VARCHAR) AS item,
-  CAST(CASE e.tag WHEN 'meta.schema' THEN NULL WHEN 'meta.dialect' THEN NULL WHEN 'meta.template' THEN NULL WHEN 'meta.rule' THEN NULL WHEN 'meta.shard_map' THEN NULL WHEN 'meta.open_shards' THEN NULL WHEN 'meta.parallelization_factor' THEN NULL WHEN 'meta.group_model' THEN NULL WHEN 'meta.top' THEN NULL WHEN 'meta.time' THEN NULL WHEN 'time_span' THEN s_first_ts WHEN 'time_span_end' THEN s_last_ts WHEN 'status' THEN NULL WHEN 'inexact.duplicate-members' THEN NULL WHEN 'inexact.number' THEN NULL WHEN 'inexact.structured-value' THEN NULL WHEN 'inexact.case-mapping' THEN NULL WHEN 'shard' THEN NULL WHEN 'shard_over' THEN NULL WHEN 'shard_peak_records' THEN at_ms WHEN 'shard_peak_bytes' THEN at_ms WHEN 'key_peak_records' THEN at_ms WHEN 'key_peak_bytes' THEN at_ms WHEN 'shard_p99_records' THEN NULL WHEN 'shard_p99_bytes' THEN NULL WHEN 'windows' THEN span_first * 500 WHEN 'distinct_keys' THEN NULL WHEN 'key' THEN id_first_ts WHEN 'group' THEN NULL WHEN 'group_key' THEN NULL END AS BIGINT) AS at_ms,
-  CAST(CASE e.tag WHEN 'meta.schema' THEN NULL WHEN 'meta.dialect' THEN NULL WHEN 'meta.template' THEN NULL WHEN 'meta.rule' THEN NULL WHEN 'meta.shard_map' THEN NULL WHEN 'meta.open_shards' THEN NULL WHEN 'meta.parallelization_factor' THEN NULL WHEN 'meta.group_model' THEN NULL WHEN 'meta.top' THEN NULL WHEN 'meta.time' THEN NULL WHEN 'time_span' THEN NULL WHEN 'time_span_end' THEN NULL WHEN 'status' THEN n WHEN 'inexact.duplicate-members' THEN x_duplicate_members WHEN 'inexact.number' THEN x_number WHEN 'inexact.structured-value' THEN x_structured_value WHEN 'inexact.case-mapping' THEN x_case_mapping WHEN 'shard' THEN tot_n WHEN 'shard_over' THEN over_n WHEN 'shard_peak_records' THEN w_n WHEN 'shard_peak_bytes' THEN w_n WHEN 'key_peak_records' THEN w_n WHEN 'key_peak_bytes' THEN w_n WHEN 'shard_p99_records' THEN w_n WHEN 'shard_p99_bytes' THEN NULL WHEN 'windows' THEN span_windows WHEN 'distinct_keys' THEN NULL WHEN 'key' THEN tot_n WHEN 'group' THEN g_records WHEN 'group_key' THEN tot_n END AS BIGINT) AS records,
-  CAST(CASE e.tag WHEN 'meta.schema' THEN NULL WHEN 'meta.dialect' THEN NULL WHEN 'meta.template' THEN NULL WHEN 'meta.rule' THEN NULL WHEN 'meta.shard_map' THEN NULL WHEN 'meta.open_shards' THEN NULL WHEN 'meta.parallelization_factor' THEN NULL WHEN 'meta.group_model' THEN NULL WHEN 'meta.top' THEN NULL WHEN 'meta.time' THEN NULL WHEN 'time_span' THEN NULL WHEN 'time_span_end' THEN NULL WHEN 'status' THEN b WHEN 'inexact.duplicate-members' THEN NULL WHEN 'inexact.number' THEN NULL WHEN 'inexact.structured-value' THEN NULL WHEN 'inexact.case-mapping' THEN NULL WHEN 'shard' THEN tot_b WHEN 'shard_over' THEN over_b WHEN 'shard_peak_records' THEN w_b WHEN 'shard_peak_bytes' THEN w_b WHEN 'key_peak_records' THEN w_b WHEN 'key_peak_bytes' THEN w_b WHEN 'shard_p99_records' THEN NULL WHEN 'shard_p99_bytes' THEN w_b WHEN 'windows' THEN NULL WHEN 'distinct_keys' THEN NULL WHEN 'key' THEN tot_b WHEN 'group' THEN NULL WHEN 'group_key' THEN NULL END AS BIGINT) AS bytes,
-  CAST(CASE e.tag WHEN 'meta.schema' THEN NULL WHEN 'meta.dialect' THEN NULL WHEN 'meta.template' THEN NULL WHEN 'meta.rule' THEN NULL WHEN 'meta.shard_map' THEN NULL WHEN 'meta.open_shards' THEN NULL WHEN 'meta.parallelization_factor' THEN NULL WHEN 'meta.group_model' THEN NULL WHEN 'meta.top' THEN NULL WHEN 'meta.time' THEN NULL WHEN 'time_span' THEN NULL WHEN 'time_span_end' THEN NULL WHEN 'status' THEN NULL WHEN 'inexact.duplicate-members' THEN NULL WHEN 'inexact.number' THEN NULL WHEN 'inexact.structured-value' THEN NULL WHEN 'inexact.case-mapping' THEN NULL WHEN 'shard' THEN NULL WHEN 'shard_over' THEN NULL WHEN 'shard_peak_records' THEN NULL WHEN 'shard_peak_bytes' THEN NULL WHEN 'key_peak_records' THEN NULL WHEN 'key_peak_bytes' THEN NULL WHEN 'shard_p99_records' THEN NULL WHEN 'shard_p99_bytes' THEN NULL WHEN 'windows' THEN NULL WHEN 'distinct_keys' THEN n_ids WHEN 'key' THEN NULL WHEN 'group' THEN g_keys WHEN 'group_key' THEN NULL END AS BIGINT) AS keys
-FROM w5 CROSS JOIN (VALUES ('meta.schema'), ('meta.dialect'), ('meta.template'), ('meta.rule'), ('meta.shard_map'), ('meta.open_shards'), ('meta.parallelization_factor'), ('meta.group_model'), ('meta.top'), ('meta.time'), ('time_span'), ('time_span_end'), ('status'), ('inexact.duplicate-members'), ('inexact.number'), ('inexact.structured-value'), ('inexact.case-mapping'), ('shard'), ('shard_over'), ('shard_peak_records'), ('shard_peak_bytes'), ('key_peak_records'), ('key_peak_bytes'), ('shard_p99_records'), ('shard_p99_bytes'), ('windows'), ('distinct_keys'), ('key'), ('group'), ('group_key')) AS e(tag)
+  CAST(CASE e.tag
+      WHEN 'meta.schema' THEN 'meta'
+      WHEN 'meta.dialect' THEN 'meta'
+      WHEN 'meta.template' THEN 'meta'
+      WHEN 'meta.rule' THEN 'meta'
+      WHEN 'meta.shard_map' THEN 'meta'
+      WHEN 'meta.open_shards' THEN 'meta'
+      WHEN 'meta.parallelization_factor' THEN 'meta'
+      WHEN 'meta.group_model' THEN 'meta'
+      WHEN 'meta.top' THEN 'meta'
+      WHEN 'meta.time' THEN 'meta'
+      WHEN 'timestamped' THEN 'timestamped'
+      WHEN 'time_span' THEN 'time_span'
+      WHEN 'time_span_end' THEN 'time_span_end'
+      WHEN 'status' THEN 'status'
+      WHEN 'inexact.duplicate-members' THEN 'inexact'
+      WHEN 'inexact.number' THEN 'inexact'
+      WHEN 'inexact.structured-value' THEN 'inexact'
+      WHEN 'inexact.case-mapping' THEN 'inexact'
+      WHEN 'shard' THEN 'shard'
+      WHEN 'shard_over' THEN 'shard_windows_over'
+      WHEN 'shard_peak_records' THEN 'shard_peak_records'
+      WHEN 'shard_peak_bytes' THEN 'shard_peak_bytes'
+      WHEN 'key_peak_records' THEN 'key_peak_records'
+      WHEN 'key_peak_bytes' THEN 'key_peak_bytes'
+      WHEN 'shard_p99_records' THEN 'shard_p99_records'
+      WHEN 'shard_p99_bytes' THEN 'shard_p99_bytes'
+      WHEN 'windows' THEN 'windows'
+      WHEN 'distinct_keys' THEN 'distinct_keys'
+      WHEN 'key' THEN 'key'
+      WHEN 'group' THEN 'group'
+      WHEN 'group_key' THEN 'group_key'
+    END AS VARCHAR) AS kind,
+  CAST(CASE e.tag
+      WHEN 'meta.schema' THEN NULL
+      WHEN 'meta.dialect' THEN NULL
+      WHEN 'meta.template' THEN NULL
+      WHEN 'meta.rule' THEN NULL
+      WHEN 'meta.shard_map' THEN NULL
+      WHEN 'meta.open_shards' THEN NULL
+      WHEN 'meta.parallelization_factor' THEN NULL
+      WHEN 'meta.group_model' THEN NULL
+      WHEN 'meta.top' THEN NULL
+      WHEN 'meta.time' THEN NULL
+      WHEN 'timestamped' THEN NULL
+      WHEN 'time_span' THEN NULL
+      WHEN 'time_span_end' THEN NULL
+      WHEN 'status' THEN NULL
+      WHEN 'inexact.duplicate-members' THEN NULL
+      WHEN 'inexact.number' THEN NULL
+      WHEN 'inexact.structured-value' THEN NULL
+      WHEN 'inexact.case-mapping' THEN NULL
+      WHEN 'shard' THEN shard_id
+      WHEN 'shard_over' THEN shard_id
+      WHEN 'shard_peak_records' THEN shard_id
+      WHEN 'shard_peak_bytes' THEN shard_id
+      WHEN 'key_peak_records' THEN shard_id
+      WHEN 'key_peak_bytes' THEN shard_id
+      WHEN 'shard_p99_records' THEN shard_id
+      WHEN 'shard_p99_bytes' THEN shard_id
+      WHEN 'windows' THEN NULL
+      WHEN 'distinct_keys' THEN NULL
+      WHEN 'key' THEN shard_id
+      WHEN 'group' THEN shard_id
+      WHEN 'group_key' THEN shard_id
+    END AS VARCHAR) AS shard_id,
+  CAST(CASE e.tag
+      WHEN 'meta.schema' THEN NULL
+      WHEN 'meta.dialect' THEN NULL
+      WHEN 'meta.template' THEN NULL
+      WHEN 'meta.rule' THEN NULL
+      WHEN 'meta.shard_map' THEN NULL
+      WHEN 'meta.open_shards' THEN NULL
+      WHEN 'meta.parallelization_factor' THEN NULL
+      WHEN 'meta.group_model' THEN NULL
+      WHEN 'meta.top' THEN NULL
+      WHEN 'meta.time' THEN NULL
+      WHEN 'timestamped' THEN NULL
+      WHEN 'time_span' THEN NULL
+      WHEN 'time_span_end' THEN NULL
+      WHEN 'status' THEN NULL
+      WHEN 'inexact.duplicate-members' THEN NULL
+      WHEN 'inexact.number' THEN NULL
+      WHEN 'inexact.structured-value' THEN NULL
+      WHEN 'inexact.case-mapping' THEN NULL
+      WHEN 'shard' THEN NULL
+      WHEN 'shard_over' THEN NULL
+      WHEN 'shard_peak_records' THEN NULL
+      WHEN 'shard_peak_bytes' THEN NULL
+      WHEN 'key_peak_records' THEN NULL
+      WHEN 'key_peak_bytes' THEN NULL
+      WHEN 'shard_p99_records' THEN NULL
+      WHEN 'shard_p99_bytes' THEN NULL
+      WHEN 'windows' THEN NULL
+      WHEN 'distinct_keys' THEN NULL
+      WHEN 'key' THEN g
+      WHEN 'group' THEN g
+      WHEN 'group_key' THEN g
+    END AS INTEGER) AS grp,
+  CAST(CASE e.tag
+      WHEN 'meta.schema' THEN 'schema=1'
+      WHEN 'meta.dialect' THEN 'dialect=trino'
+      WHEN 'meta.template' THEN 'template=vin'
+      WHEN 'meta.rule' THEN 'rule=by_literal'
+      WHEN 'meta.shard_map' THEN 'shard_map=stream `location-stream`'
+      WHEN 'meta.open_shards' THEN 'open_shards=8'
+      WHEN 'meta.parallelization_factor' THEN 'parallelization_factor=1'
+      WHEN 'meta.group_model' THEN 'group_model=first-seen-round-robin'
+      WHEN 'meta.top' THEN 'top=10'
+      WHEN 'meta.time' THEN 'time=epoch-ms'
+      WHEN 'timestamped' THEN NULL
+      WHEN 'time_span' THEN NULL
+      WHEN 'time_span_end' THEN NULL
+      WHEN 'status' THEN status
+      WHEN 'inexact.duplicate-members' THEN 'duplicate-members'
+      WHEN 'inexact.number' THEN 'number'
+      WHEN 'inexact.structured-value' THEN 'structured-value'
+      WHEN 'inexact.case-mapping' THEN 'case-mapping'
+      WHEN 'shard' THEN NULL
+      WHEN 'shard_over' THEN NULL
+      WHEN 'shard_peak_records' THEN NULL
+      WHEN 'shard_peak_bytes' THEN NULL
+      WHEN 'key_peak_records' THEN k
+      WHEN 'key_peak_bytes' THEN k
+      WHEN 'shard_p99_records' THEN NULL
+      WHEN 'shard_p99_bytes' THEN NULL
+      WHEN 'windows' THEN NULL
+      WHEN 'distinct_keys' THEN NULL
+      WHEN 'key' THEN k
+      WHEN 'group' THEN NULL
+      WHEN 'group_key' THEN k
+    END AS VARCHAR) AS item,
+  CAST(CASE e.tag
+      WHEN 'meta.schema' THEN NULL
+      WHEN 'meta.dialect' THEN NULL
+      WHEN 'meta.template' THEN NULL
+      WHEN 'meta.rule' THEN NULL
+      WHEN 'meta.shard_map' THEN NULL
+      WHEN 'meta.open_shards' THEN NULL
+      WHEN 'meta.parallelization_factor' THEN NULL
+      WHEN 'meta.group_model' THEN NULL
+      WHEN 'meta.top' THEN NULL
+      WHEN 'meta.time' THEN NULL
+      WHEN 'timestamped' THEN NULL
+      WHEN 'time_span' THEN s_first_ts
+      WHEN 'time_span_end' THEN s_last_ts
+      WHEN 'status' THEN NULL
+      WHEN 'inexact.duplicate-members' THEN NULL
+      WHEN 'inexact.number' THEN NULL
+      WHEN 'inexact.structured-value' THEN NULL
+      WHEN 'inexact.case-mapping' THEN NULL
+      WHEN 'shard' THEN NULL
+      WHEN 'shard_over' THEN NULL
+      WHEN 'shard_peak_records' THEN at_ms
+      WHEN 'shard_peak_bytes' THEN at_ms
+      WHEN 'key_peak_records' THEN at_ms
+      WHEN 'key_peak_bytes' THEN at_ms
+      WHEN 'shard_p99_records' THEN NULL
+      WHEN 'shard_p99_bytes' THEN NULL
+      WHEN 'windows' THEN span_first * 500
+      WHEN 'distinct_keys' THEN NULL
+      WHEN 'key' THEN id_first_ts
+      WHEN 'group' THEN NULL
+      WHEN 'group_key' THEN NULL
+    END AS BIGINT) AS at_ms,
+  CAST(CASE e.tag
+      WHEN 'meta.schema' THEN NULL
+      WHEN 'meta.dialect' THEN NULL
+      WHEN 'meta.template' THEN NULL
+      WHEN 'meta.rule' THEN NULL
+      WHEN 'meta.shard_map' THEN NULL
+      WHEN 'meta.open_shards' THEN NULL
+      WHEN 'meta.parallelization_factor' THEN NULL
+      WHEN 'meta.group_model' THEN NULL
+      WHEN 'meta.top' THEN NULL
+      WHEN 'meta.time' THEN NULL
+      WHEN 'timestamped' THEN n_ts
+      WHEN 'time_span' THEN NULL
+      WHEN 'time_span_end' THEN NULL
+      WHEN 'status' THEN n
+      WHEN 'inexact.duplicate-members' THEN x_duplicate_members
+      WHEN 'inexact.number' THEN x_number
+      WHEN 'inexact.structured-value' THEN x_structured_value
+      WHEN 'inexact.case-mapping' THEN x_case_mapping
+      WHEN 'shard' THEN tot_n
+      WHEN 'shard_over' THEN over_n
+      WHEN 'shard_peak_records' THEN w_n
+      WHEN 'shard_peak_bytes' THEN w_n
+      WHEN 'key_peak_records' THEN w_n
+      WHEN 'key_peak_bytes' THEN w_n
+      WHEN 'shard_p99_records' THEN w_n
+      WHEN 'shard_p99_bytes' THEN NULL
+      WHEN 'windows' THEN span_windows
+      WHEN 'distinct_keys' THEN NULL
+      WHEN 'key' THEN tot_n
+      WHEN 'group' THEN g_records
+      WHEN 'group_key' THEN tot_n
+    END AS BIGINT) AS records,
+  CAST(CASE e.tag
+      WHEN 'meta.schema' THEN NULL
+      WHEN 'meta.dialect' THEN NULL
+      WHEN 'meta.template' THEN NULL
+      WHEN 'meta.rule' THEN NULL
+      WHEN 'meta.shard_map' THEN NULL
+      WHEN 'meta.open_shards' THEN NULL
+      WHEN 'meta.parallelization_factor' THEN NULL
+      WHEN 'meta.group_model' THEN NULL
+      WHEN 'meta.top' THEN NULL
+      WHEN 'meta.time' THEN NULL
+      WHEN 'timestamped' THEN NULL
+      WHEN 'time_span' THEN NULL
+      WHEN 'time_span_end' THEN NULL
+      WHEN 'status' THEN b
+      WHEN 'inexact.duplicate-members' THEN NULL
+      WHEN 'inexact.number' THEN NULL
+      WHEN 'inexact.structured-value' THEN NULL
+      WHEN 'inexact.case-mapping' THEN NULL
+      WHEN 'shard' THEN tot_b
+      WHEN 'shard_over' THEN over_b
+      WHEN 'shard_peak_records' THEN w_b
+      WHEN 'shard_peak_bytes' THEN w_b
+      WHEN 'key_peak_records' THEN w_b
+      WHEN 'key_peak_bytes' THEN w_b
+      WHEN 'shard_p99_records' THEN NULL
+      WHEN 'shard_p99_bytes' THEN w_b
+      WHEN 'windows' THEN NULL
+      WHEN 'distinct_keys' THEN NULL
+      WHEN 'key' THEN tot_b
+      WHEN 'group' THEN NULL
+      WHEN 'group_key' THEN NULL
+    END AS BIGINT) AS bytes,
+  CAST(CASE e.tag
+      WHEN 'meta.schema' THEN NULL
+      WHEN 'meta.dialect' THEN NULL
+      WHEN 'meta.template' THEN NULL
+      WHEN 'meta.rule' THEN NULL
+      WHEN 'meta.shard_map' THEN NULL
+      WHEN 'meta.open_shards' THEN NULL
+      WHEN 'meta.parallelization_factor' THEN NULL
+      WHEN 'meta.group_model' THEN NULL
+      WHEN 'meta.top' THEN NULL
+      WHEN 'meta.time' THEN NULL
+      WHEN 'timestamped' THEN NULL
+      WHEN 'time_span' THEN NULL
+      WHEN 'time_span_end' THEN NULL
+      WHEN 'status' THEN NULL
+      WHEN 'inexact.duplicate-members' THEN NULL
+      WHEN 'inexact.number' THEN NULL
+      WHEN 'inexact.structured-value' THEN NULL
+      WHEN 'inexact.case-mapping' THEN NULL
+      WHEN 'shard' THEN NULL
+      WHEN 'shard_over' THEN NULL
+      WHEN 'shard_peak_records' THEN NULL
+      WHEN 'shard_peak_bytes' THEN NULL
+      WHEN 'key_peak_records' THEN NULL
+      WHEN 'key_peak_bytes' THEN NULL
+      WHEN 'shard_p99_records' THEN NULL
+      WHEN 'shard_p99_bytes' THEN NULL
+      WHEN 'windows' THEN NULL
+      WHEN 'distinct_keys' THEN n_ids
+      WHEN 'key' THEN NULL
+      WHEN 'group' THEN g_keys
+      WHEN 'group_key' THEN NULL
+    END AS BIGINT) AS keys
+FROM w5 CROSS JOIN (VALUES ('meta.schema'), ('meta.dialect'), ('meta.template'), ('meta.rule'), ('meta.shard_map'), ('meta.open_shards'), ('meta.parallelization_factor'), ('meta.group_model'), ('meta.top'), ('meta.time'), ('timestamped'), ('time_span'), ('time_span_end'), ('status'), ('inexact.duplicate-members'), ('inexact.number'), ('inexact.structured-value'), ('inexact.case-mapping'), ('shard'), ('shard_over'), ('shard_peak_records'), ('shard_peak_bytes'), ('key_peak_records'), ('key_peak_bytes'), ('shard_p99_records'), ('shard_p99_bytes'), ('windows'), ('distinct_keys'), ('key'), ('group'), ('group_key')) AS e(tag)
 WHERE (e.tag = 'meta.schema' AND gs = 'S' AND s_rank = 1 AND half = 0)
    OR (e.tag = 'meta.dialect' AND gs = 'S' AND s_rank = 1 AND half = 0)
    OR (e.tag = 'meta.template' AND gs = 'S' AND s_rank = 1 AND half = 0)
@@ -123,6 +379,7 @@ WHERE (e.tag = 'meta.schema' AND gs = 'S' AND s_rank = 1 AND half = 0)
    OR (e.tag = 'meta.group_model' AND gs = 'S' AND s_rank = 1 AND half = 0)
    OR (e.tag = 'meta.top' AND gs = 'S' AND s_rank = 1 AND half = 0)
    OR (e.tag = 'meta.time' AND gs = 'S' AND s_rank = 1 AND half = 0)
+   OR (e.tag = 'timestamped' AND gs = 'S' AND half = 0 AND status = 'keyed')
    OR (e.tag = 'time_span' AND gs = 'S' AND s_rank = 1 AND half = 0 AND s_first_ts IS NOT NULL)
    OR (e.tag = 'time_span_end' AND gs = 'S' AND s_rank = 1 AND half = 0 AND s_last_ts IS NOT NULL)
    OR (e.tag = 'status' AND gs = 'S' AND half = 0)
