@@ -520,9 +520,9 @@ fn split_lines(buf: &[u8], first_no: u64) -> Vec<Item> {
 /// Appends the lines of `piece` (at `offset` in its chunk), numbered from `first_no`.
 fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>) {
     let mut start = 0usize;
-    let mut no = first_no;
     // memchr's SIMD search yields every newline of the piece in one pass.
-    for end in memchr::memchr_iter(b'\n', piece).chain(std::iter::once(piece.len())) {
+    let ends = memchr::memchr_iter(b'\n', piece).chain(std::iter::once(piece.len()));
+    for (no, end) in (first_no..).zip(ends) {
         if end == piece.len() && start == end {
             break;
         }
@@ -535,7 +535,6 @@ fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>
             len: (line_end - start) as u32,
             no,
         });
-        no += 1;
         start = end + 1;
     }
 }
