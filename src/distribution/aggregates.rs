@@ -8,14 +8,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use serde::Serialize;
-
 use super::engine::Options;
 use super::keys::KeySource;
 use super::report::{
-    BadLines, DistinctKeys, DistributionReport, Group, HotKey, InputFile, InputSummary, KeyCount,
-    KeyCountAccuracy, KeyWindowLoad, MultipleMatches, REPORT_VERSION, ShardGroups, ShardLoad,
-    TimeBasis, UndefinedKeys, WindowBasis, WindowLoad,
+    AggregatesInfo, BadLines, DistinctKeys, DistributionReport, Group, HotKey, InexactCount,
+    InputFile, InputSummary, KeyCount, KeyCountAccuracy, KeyWindowLoad, MultipleMatches,
+    REPORT_VERSION, ShardGroups, ShardLoad, TimeBasis, UndefinedKeys, WindowBasis, WindowLoad,
+    WindowsOver,
 };
 use crate::keyspace::ShardMap;
 use crate::ordering::GroupModel;
@@ -72,35 +71,6 @@ impl Inexact {
             Inexact::CaseMapping => "`lower`/`upper` of non-ASCII text",
         }
     }
-}
-
-/// How a report built from aggregates differs from one built from records.
-#[derive(Clone, Debug, Serialize)]
-pub struct AggregatesInfo {
-    /// The result file.
-    pub path: String,
-    /// `duckdb`, `trino` or `spark`, from the result's `meta` rows.
-    pub dialect: String,
-    /// Keyed records whose key the engine may have rendered otherwise, by reason.
-    pub inexact: Vec<InexactCount>,
-    /// Per shard, one-second windows over the write limits (records, bytes).
-    pub windows_over: Vec<WindowsOver>,
-    /// What the rows cannot give, said once.
-    pub not_given: Vec<String>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct InexactCount {
-    pub reason: &'static str,
-    pub records: u64,
-    pub description: &'static str,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct WindowsOver {
-    pub shard_id: String,
-    pub records_windows: u64,
-    pub bytes_windows: u64,
 }
 
 /// The `meta` rows.

@@ -34,7 +34,36 @@ pub struct DistributionReport {
     /// Set when the report was built from a `shardlint sql` result instead of records: how
     /// exact it is and what it cannot give.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub aggregates: Option<super::aggregates::AggregatesInfo>,
+    pub aggregates: Option<AggregatesInfo>,
+}
+
+/// How a report built from aggregates differs from one built from records.
+#[derive(Clone, Debug, Serialize)]
+pub struct AggregatesInfo {
+    /// The result file.
+    pub path: String,
+    /// `duckdb`, `trino` or `spark`, from the result's `meta` rows.
+    pub dialect: String,
+    /// Keyed records whose key the engine may have rendered otherwise, by reason.
+    pub inexact: Vec<InexactCount>,
+    /// Per shard, one-second windows over the write limits (records, bytes).
+    pub windows_over: Vec<WindowsOver>,
+    /// What the rows cannot give, said once.
+    pub not_given: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InexactCount {
+    pub reason: &'static str,
+    pub records: u64,
+    pub description: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowsOver {
+    pub shard_id: String,
+    pub records_windows: u64,
+    pub bytes_windows: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
