@@ -85,10 +85,61 @@ pub struct SqlArgs {
     /// Write the query here instead of stdout
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// What to write: the query; the Athena table and view for a Firehose prefix (`table`, with
+    /// `--dialect trino` and `--location`); a Glue/EMR PySpark job running the query (`pyspark`,
+    /// with `--dialect spark`); or a query checking this engine against shardlint on edge
+    /// payloads, pass/fail per row (`self-test`)
+    #[arg(long, value_enum, default_value = "query", value_name = "WHAT")]
+    pub emit: EmitArg,
+    /// The Firehose S3 prefix the archive is under, for `--emit table` (`s3://bucket/prefix/`)
+    #[arg(long, value_name = "S3_URI")]
+    pub location: Option<String>,
+}
+
+/// `--emit`: what `shardlint sql` writes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EmitArg {
+    /// The distribution query
+    Query,
+    /// Athena CREATE EXTERNAL TABLE + view for a Firehose prefix (trino)
+    Table,
+    /// A PySpark job for AWS Glue or Amazon EMR around the query (spark)
+    Pyspark,
+    /// The query over inline edge payloads with shardlint's answers: pass/fail per check
+    SelfTest,
 }
 
 /// Runs the command; `Err` is a message to print, exit code 2.
 pub fn run(args: &SqlArgs) -> Result<i32, String> {
+    let dialect: Dialect = args.dialect.into();
+    let columns = Columns {
+        payload: args.payload_column.clone(),
+        topic: args.topic_column.clone(),
+        clientid: args.clientid_column.clone(),
+    };
+    let archive = || crate::sql::emit::Archive {
+        table: &args.table,
+        columns: &columns,
+        time_column: args.time_column.as_deref(),
+    };
+    match (args.emit, dialect) {
+        (EmitArg::Table, Dialect::Trino) => {
+            let location = args.location.as_deref().ok_or(
+                "`--emit table` needs `--location s3://bucket/prefix/`, the Firehose prefix",
+            )?;
+            return write_out(args, &crate::sql::emit::athena_table(&archive(), location)?);
+        }
+        (EmitArg::Table, _) => {
+            return Err("`--emit table` writes Athena's DDL: use `--dialect trino`".into());
+        }
+        (EmitArg::Pyspark, d) if d != Dialect::Spark => {
+            return Err("`--emit pyspark` wraps the Spark query: use `--dialect spark`".into());
+        }
+        _ if args.location.is_some() => {
+            return Err("`--location` is for `--emit table`".into());
+        }
+        _ => {}
+    }
     let config_path = args
         .config_path
         .clone()
@@ -127,6 +178,20 @@ pub fn run(args: &SqlArgs) -> Result<i32, String> {
             return Err("no shard map: give `--shard-map EXPORT.json` or `--shards N`".into());
         }
     };
+    if args.emit == EmitArg::SelfTest {
+        let opts = QueryOptions {
+            dialect,
+            table: args.table.clone(),
+            columns: columns.clone(),
+            time_column: None,
+            parallelization_factor: 1,
+            group_model: args.group_model.unwrap_or(toml.group_model),
+            top: args.top,
+            rule: None,
+            shard_map_label: label,
+        };
+        return write_out(args, &crate::sql::emit::self_test(&map, &opts)?);
+    }
     let (text, vars, sql_version) = match (&rule, &args.partition_key) {
         (Some(r), _) => (r.template.clone(), r.vars.clone(), r.sql_version),
         (None, Some(t)) => (t.clone(), Vec::new(), Default::default()),
@@ -165,13 +230,9 @@ pub fn run(args: &SqlArgs) -> Result<i32, String> {
     template.sql_version = sql_version;
     crate::template::bind_vars(&mut template, &vars);
     let opts = QueryOptions {
-        dialect: args.dialect.into(),
+        dialect,
         table: args.table.clone(),
-        columns: Columns {
-            payload: args.payload_column.clone(),
-            topic: args.topic_column.clone(),
-            clientid: args.clientid_column.clone(),
-        },
+        columns: columns.clone(),
         time_column: args.time_column.clone(),
         parallelization_factor: args.parallelization_factor,
         group_model: args.group_model.unwrap_or(toml.group_model),
@@ -190,12 +251,26 @@ pub fn run(args: &SqlArgs) -> Result<i32, String> {
         }
         Err(QueryError::Other(m)) => return Err(m),
     };
+    if args.emit == EmitArg::Pyspark {
+        let what = format!(
+            "Key `{}` on {} ({} open shards).",
+            text,
+            opts.shard_map_label,
+            map.len()
+        );
+        return write_out(args, &crate::sql::emit::pyspark_job(&archive(), &q, &what)?);
+    }
+    write_out(args, &q)
+}
+
+/// Writes to `--output` or stdout; exit 0.
+fn write_out(args: &SqlArgs, text: &str) -> Result<i32, String> {
     match &args.output {
-        Some(p) => std::fs::write(p, q.as_bytes())
+        Some(p) => std::fs::write(p, text.as_bytes())
             .map_err(|e| format!("cannot write `{}`: {e}", p.display()))?,
         None => std::io::stdout()
             .lock()
-            .write_all(q.as_bytes())
+            .write_all(text.as_bytes())
             .map_err(|e| format!("cannot write the query: {e}"))?,
     }
     Ok(0)

@@ -13,6 +13,7 @@
 //! output row kinds. Engines that inline `WITH` clauses (Trino) still read the table once, since
 //! each clause is used once.
 
+pub mod emit;
 pub mod key;
 
 use crate::keyspace::ShardMap;
