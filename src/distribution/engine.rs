@@ -216,24 +216,20 @@ struct Counts {
 }
 
 /// One rayon task's results over a slice of a chunk: its records' keys, and their key-table
-/// updates packed by partition (`upd[start[p]..start[p + 1]]` is partition p, in input order), so
-/// each partition reads its records from contiguous memory.
+/// updates packed per partition (in input order), so each partition reads its records from
+/// contiguous memory.
 #[derive(Default)]
 struct Sub<'a> {
     /// Outcomes and examples only: the per-shard counters are the worker's.
     tally: Tally,
     keys: Vec<Cow<'a, str>>,
-    upd: Vec<Packed>,
-    start: [u32; PARTITIONS + 1],
+    upd: [Vec<Packed>; PARTITIONS],
     peaks: PeakBatch,
 }
 
 impl Sub<'_> {
     fn partition(&self, p: usize) -> (&[Packed], &[Cow<'_, str>]) {
-        (
-            &self.upd[self.start[p] as usize..self.start[p + 1] as usize],
-            &self.keys,
-        )
+        (&self.upd[p], &self.keys)
     }
 }
 
@@ -491,9 +487,8 @@ impl State {
                 drop(refs);
                 s.tally.keyed = n as u64;
                 // Shard and partition of each record: one pass over the hashes with the worker's
-                // counters, then a counting sort of the packed updates by partition.
-                let mut shards = vec![0u32; n];
-                let mut counts = [0u32; PARTITIONS];
+                // counters.
+                let mut shards: Vec<u32> = Vec::with_capacity(n);
                 {
                     let mut w = self.worker();
                     let w = &mut *w;
@@ -515,8 +510,7 @@ impl State {
                             w.hash_groups[shard * groups + (h % factor) as usize] += 1;
                         }
                         w.hll.add_hash(h);
-                        shards[i] = shard as u32;
-                        counts[partition_of(h)] += 1;
+                        shards.push(shard as u32);
                     }
                 }
                 // Per-second windows, outside the worker's lock (order does not matter in a batch).
@@ -524,21 +518,12 @@ impl State {
                     let i = i as usize;
                     s.peaks.add(t, shards[i], hashes[i] as u64, bytes[i]);
                 }
-                // Counting sort by partition (stable: input order within one).
-                let mut next = [0u32; PARTITIONS];
-                let mut acc = 0;
-                for p in 0..PARTITIONS {
-                    s.start[p] = acc;
-                    next[p] = acc;
-                    acc += counts[p];
+                for p in &mut s.upd {
+                    p.reserve(n / PARTITIONS * 2);
                 }
-                s.start[PARTITIONS] = acc;
-                s.upd = vec![Packed::new(0, 0, 0, 0, 0); n];
                 for (i, &h) in hashes.iter().enumerate() {
-                    let p = partition_of(h);
-                    s.upd[next[p] as usize] =
-                        Packed::new(h, bytes[i], seqs[i], shards[i], i as u32);
-                    next[p] += 1;
+                    s.upd[partition_of(h)]
+                        .push(Packed::new(h, bytes[i], seqs[i], shards[i], i as u32));
                 }
                 s
             })

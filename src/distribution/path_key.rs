@@ -186,7 +186,10 @@ impl PathKey {
     /// The key of one payload, or `None` for "ask the general path".
     pub fn key<'de>(&self, payload: &'de [u8], meta: &Meta) -> Option<Cow<'de, str>> {
         let mut got = vec![Got::Missing; self.leaves];
-        let mut de = serde_json::Deserializer::from_slice(payload);
+        // serde_json's `str` reader checks UTF-8 once here instead of once per string read; a
+        // payload that is not UTF-8 goes to the general path, which reports it.
+        let utf8 = std::str::from_utf8(payload).ok()?;
+        let mut de = serde_json::Deserializer::from_str(utf8);
         Root {
             pk: self,
             got: &mut got,

@@ -14,7 +14,11 @@
 //! by more than the open buckets cover) is counted as late and leaves the peaks a lower bound.
 //! Per-key peaks are kept for at most [`KEY_PEAKS`] keys (the largest).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// foldhash (hashbrown's default) rather than SipHash: a cell is added per timestamped record, and
+// the ids are shard indices and MD5 bits, not attacker-chosen text.
+use hashbrown::HashMap;
 
 /// Bucket width: windows start every bucket and span two buckets.
 pub const BUCKET_MS: i64 = 500;

@@ -60,7 +60,7 @@ pub fn decode(format: InputFormat, raw: &[u8]) -> Decoded<'_> {
             ..Record::default()
         }),
         InputFormat::Envelopes => {
-            let env: Envelope = match serde_json::from_slice(raw) {
+            let env: Envelope = match parse_json(raw) {
                 Ok(e) => e,
                 Err(e) => return Decoded::Bad(json_error(&e)),
             };
@@ -80,7 +80,7 @@ pub fn decode(format: InputFormat, raw: &[u8]) -> Decoded<'_> {
             })
         }
         InputFormat::Events => {
-            let ev: Event = match serde_json::from_slice(raw) {
+            let ev: Event = match parse_json(raw) {
                 Ok(e) => e,
                 Err(e) => return Decoded::Bad(json_error(&e)),
             };
@@ -96,7 +96,7 @@ pub fn decode(format: InputFormat, raw: &[u8]) -> Decoded<'_> {
             })
         }
         InputFormat::GetRecords => {
-            let rec: GetRecord = match serde_json::from_slice(raw) {
+            let rec: GetRecord = match parse_json(raw) {
                 Ok(r) => r,
                 Err(e) => return Decoded::Bad(json_error(&e)),
             };
@@ -132,6 +132,16 @@ pub fn decode(format: InputFormat, raw: &[u8]) -> Decoded<'_> {
                 ..Record::default()
             })
         }
+    }
+}
+
+/// Parses one item: text that is valid UTF-8 as a whole (nearly all) through serde_json's `str`
+/// reader, which then checks no string again (the byte reader validated every borrowed key and
+/// raw payload on its own); anything else through the byte reader, for its located error.
+fn parse_json<'a, T: serde::Deserialize<'a>>(raw: &'a [u8]) -> Result<T, serde_json::Error> {
+    match std::str::from_utf8(raw) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(raw),
     }
 }
 

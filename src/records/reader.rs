@@ -520,9 +520,12 @@ fn split_lines(buf: &[u8], first_no: u64) -> Vec<Item> {
 /// Appends the lines of `piece` (at `offset` in its chunk), numbered from `first_no`.
 fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>) {
     let mut start = 0usize;
-    let mut no = first_no;
-    while start < piece.len() {
-        let end = find_newline(&piece[start..]).map_or(piece.len(), |i| start + i);
+    // memchr's SIMD search yields every newline of the piece in one pass.
+    let ends = memchr::memchr_iter(b'\n', piece).chain(std::iter::once(piece.len()));
+    for (no, end) in (first_no..).zip(ends) {
+        if end == piece.len() && start == end {
+            break;
+        }
         let mut line_end = end;
         if line_end > start && piece[line_end - 1] == b'\r' {
             line_end -= 1;
@@ -532,7 +535,6 @@ fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>
             len: (line_end - start) as u32,
             no,
         });
-        no += 1;
         start = end + 1;
     }
 }
@@ -572,32 +574,13 @@ fn skip_line(r: &mut dyn Read, rest: &mut Vec<u8>, budget: u64) -> (u64, Skip) {
     }
 }
 
-/// The first `\n` in `b`, eight bytes at a time (SWAR): lines are short, so this runs once per
-/// record and a byte loop was most of the reader's time.
+/// The first `\n` in `b` (memchr's SIMD search: lines are short, so this runs once per record).
 pub(crate) fn find_newline(b: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const NL: u64 = LO * b'\n' as u64;
-    let mut words = b.chunks_exact(8);
-    let mut at = 0;
-    for w in &mut words {
-        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ NL;
-        // High bit set in each zero byte of `x`; the lowest flag is always a real one.
-        let z = x.wrapping_sub(LO) & !x & HI;
-        if z != 0 {
-            return Some(at + (z.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|&c| c == b'\n')
-        .map(|i| at + i)
+    memchr::memchr(b'\n', b)
 }
 
 fn memchr_last(b: &[u8]) -> Option<usize> {
-    b.iter().rposition(|&c| c == b'\n')
+    memchr::memrchr(b'\n', b)
 }
 
 /// Collects streamed array elements into chunks.
@@ -903,24 +886,6 @@ d",
             assert_eq!(got.len(), n);
             for (it, l) in got.iter().zip(&lines) {
                 assert_eq!(&buf[it.start as usize..(it.start + it.len) as usize], *l);
-            }
-        }
-    }
-
-    #[test]
-    fn find_newline_matches_a_byte_search() {
-        let mut data: Vec<u8> = Vec::new();
-        for i in 0..600u32 {
-            data.push([b'a', b'\n', 0x01, 0x0b, 0x09, 0x8a, 0xff, 0x00][(i * 7 % 13 % 8) as usize]);
-        }
-        for start in 0..data.len() {
-            for end in start..(start + 40).min(data.len()) {
-                let s = &data[start..end];
-                assert_eq!(
-                    find_newline(s),
-                    s.iter().position(|&c| c == b'\n'),
-                    "{start}..{end}"
-                );
             }
         }
     }
