@@ -150,7 +150,7 @@ pub fn distribute_jobs_grouped(
             })
         })
         .collect();
-    // One event in flight while one is counted: a round of a plain file is 4 chunks.
+    // One event in flight while one is counted: a round of a plain file is 2 chunks.
     let (tx, rx) = sync_channel::<ReadEvent>(1);
     let forced = first.opts.format;
     let chunk_bytes = first.opts.chunk_bytes;

@@ -162,7 +162,7 @@ enum Plain {
 }
 
 /// Byte ranges per round of [`read_plain_lines`], each read by its own rayon task.
-const RANGES_PER_ROUND: u64 = 4;
+const RANGES_PER_ROUND: u64 = 2;
 
 /// A regular, uncompressed file of lines, read in parallel from its first byte: each round cuts
 /// the next `RANGES_PER_ROUND` × `chunk_bytes` bytes into ranges that rayon tasks read at their
@@ -268,7 +268,7 @@ fn read_plain_lines(
 /// went back to the kernel and was faulted in (and zeroed) again for every range.
 static SPARE: std::sync::Mutex<Vec<(Vec<u8>, Vec<Item>)>> = std::sync::Mutex::new(Vec::new());
 /// Spare buffers kept, at most (rounds in flight × ranges per round).
-const MAX_SPARE: usize = 4 * RANGES_PER_ROUND as usize;
+const MAX_SPARE: usize = 2 * RANGES_PER_ROUND as usize;
 
 fn spare() -> (Vec<u8>, Vec<Item>) {
     SPARE
