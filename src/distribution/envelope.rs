@@ -13,12 +13,25 @@ use std::borrow::Cow;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use super::keys::{Ctx, Extracted, Routed, key_problem, route};
-use super::path_key::{CowStr, Got, Meta, PathKey};
+use super::path_key::{CowStr, Got, PathKey};
 use crate::records::timestamp;
 
-/// The key of one envelope line, or `None` for "ask the full path".
-pub(super) fn extract<'de>(pk: &PathKey, raw: &'de [u8], ctx: &Ctx) -> Option<Extracted<'de>> {
+/// What one pass over an envelope line read, besides the payload leaves.
+pub(super) struct Fields<'de> {
+    pub topic: Option<Cow<'de, str>>,
+    pub clientid: Option<Cow<'de, str>>,
+    pub ts_ms: Option<i64>,
+    /// Size of the payload as written in the line (the record's data size).
+    pub data_bytes: u64,
+}
+
+/// Reads one envelope line in one pass and hands its fields and the payload leaves `pk` walked
+/// to `then` (which forms the key: `keys::extract`); `None` for "ask the full path".
+pub(super) fn scan<'de, T>(
+    pk: &PathKey,
+    raw: &'de [u8],
+    then: impl FnOnce(Fields<'de>, &mut [Got<'de>]) -> Option<T>,
+) -> Option<T> {
     // One UTF-8 check for the line; serde_json's `str` reader then checks no string again.
     let line = std::str::from_utf8(raw).ok()?;
     pk.with_leaves(|got| {
@@ -38,25 +51,13 @@ pub(super) fn extract<'de>(pk: &PathKey, raw: &'de [u8], ctx: &Ctx) -> Option<Ex
             Some(end) => end,
             None => end_before_close(line)?,
         };
-        let data_bytes = end.checked_sub(start)? as u64;
-        let Routed::Topic(topic) = route(env.topic.as_deref(), ctx) else {
-            return Some(Extracted::Skip);
+        let fields = Fields {
+            topic: env.topic,
+            clientid: env.clientid,
+            ts_ms: env.ts_ms,
+            data_bytes: end.checked_sub(start)? as u64,
         };
-        let meta = Meta {
-            topic,
-            clientid: env.clientid.as_deref(),
-        };
-        let key = pk.assemble(got, &meta)?;
-        Some(match key_problem(&key) {
-            Some(reason) => Extracted::Bad { reason },
-            None => Extracted::Key {
-                key,
-                data_bytes,
-                ts_ms: env.ts_ms,
-                explicit: None,
-                multi: false,
-            },
-        })
+        then(fields, got)
     })
 }
 

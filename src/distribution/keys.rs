@@ -192,7 +192,7 @@ pub fn extract<'a>(
     // usual record and leaves anything else to the full decode below.
     if format == InputFormat::Envelopes
         && let KeySource::Template { fast: Some(pk), .. } = src
-        && let Some(got) = envelope::extract(pk, raw, ctx)
+        && let Some(got) = one_pass_envelope(pk, raw, ctx)
     {
         return got;
     }
@@ -201,6 +201,32 @@ pub fn extract<'a>(
         Decoded::Bad(reason) => bad(reason),
         Decoded::Record(rec) => from_record(src, format, rec, ctx),
     }
+}
+
+/// The key of one envelope line read in one pass, or `None` for "ask the full path": what
+/// `from_record` and `from_payload` do with the decoded record, on the fields `envelope::scan`
+/// read.
+fn one_pass_envelope<'a>(pk: &PathKey, raw: &'a [u8], ctx: &Ctx) -> Option<Extracted<'a>> {
+    envelope::scan(pk, raw, |env, got| {
+        let Routed::Topic(topic) = route(env.topic.as_deref(), ctx) else {
+            return Some(Extracted::Skip);
+        };
+        let meta = path_key::Meta {
+            topic,
+            clientid: env.clientid.as_deref(),
+        };
+        let key = pk.assemble(got, &meta)?;
+        Some(match key_problem(&key) {
+            Some(reason) => bad(reason),
+            None => Extracted::Key {
+                key,
+                data_bytes: env.data_bytes,
+                ts_ms: env.ts_ms,
+                explicit: None,
+                multi: false,
+            },
+        })
+    })
 }
 
 /// The key of one decoded record: its given key (key lists, `PartitionKey` without a
@@ -264,12 +290,12 @@ pub fn from_record<'a>(
 }
 
 /// Whether a record on `topic` belongs to the rule analysed, and the topic its template sees.
-pub(super) enum Routed<'t> {
+enum Routed<'t> {
     Skip,
     Topic(Option<&'t str>),
 }
 
-pub(super) fn route<'t>(topic: Option<&'t str>, ctx: &Ctx) -> Routed<'t> {
+fn route<'t>(topic: Option<&'t str>, ctx: &Ctx) -> Routed<'t> {
     let Some(t) = topic else {
         return Routed::Topic(None);
     };
@@ -971,7 +997,7 @@ mod tests {
             let slow = general(t);
             for ctx in envelope_ctxs() {
                 for raw in &lines {
-                    let one = envelope::extract(pk, raw, &ctx);
+                    let one = one_pass_envelope(pk, raw, &ctx);
                     answered += usize::from(one.is_some());
                     skipped += usize::from(matches!(one, Some(Extracted::Skip)));
                     borrowed += usize::from(matches!(
@@ -1032,7 +1058,7 @@ mod tests {
             let KeySource::Template { fast: Some(pk), .. } = fast else {
                 unreachable!()
             };
-            answered += usize::from(envelope::extract(pk, &line, ctx).is_some());
+            answered += usize::from(one_pass_envelope(pk, &line, ctx).is_some());
             assert_eq!(
                 extract(fast, InputFormat::Envelopes, &line, ctx),
                 extract(slow, InputFormat::Envelopes, &line, ctx),
