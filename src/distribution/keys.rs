@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use super::envelope;
 use super::path_key::{self, PathKey};
 use crate::random::SplitMix;
 use crate::records::{self, Decoded, InputFormat, Record};
@@ -187,11 +188,45 @@ pub fn extract<'a>(
     raw: &'a [u8],
     ctx: &Ctx,
 ) -> Extracted<'a> {
+    // Envelopes under a path template: one pass over the line (`envelope`), which answers the
+    // usual record and leaves anything else to the full decode below.
+    if format == InputFormat::Envelopes
+        && let KeySource::Template { fast: Some(pk), .. } = src
+        && let Some(got) = one_pass_envelope(pk, raw, ctx)
+    {
+        return got;
+    }
     match records::decode(format, raw) {
         Decoded::Skip => Extracted::Skip,
         Decoded::Bad(reason) => bad(reason),
         Decoded::Record(rec) => from_record(src, format, rec, ctx),
     }
+}
+
+/// The key of one envelope line read in one pass, or `None` for "ask the full path": what
+/// `from_record` and `from_payload` do with the decoded record, on the fields `envelope::scan`
+/// read.
+fn one_pass_envelope<'a>(pk: &PathKey, raw: &'a [u8], ctx: &Ctx) -> Option<Extracted<'a>> {
+    envelope::scan(pk, raw, |env, got| {
+        let Routed::Topic(topic) = route(env.topic.as_deref(), ctx) else {
+            return Some(Extracted::Skip);
+        };
+        let meta = path_key::Meta {
+            topic,
+            clientid: env.clientid.as_deref(),
+        };
+        let key = pk.assemble(got, &meta)?;
+        Some(match key_problem(&key) {
+            Some(reason) => bad(reason),
+            None => Extracted::Key {
+                key,
+                data_bytes: env.data_bytes,
+                ts_ms: env.ts_ms,
+                explicit: None,
+                multi: false,
+            },
+        })
+    })
 }
 
 /// The key of one decoded record: its given key (key lists, `PartitionKey` without a
@@ -204,26 +239,8 @@ pub fn from_record<'a>(
     ctx: &Ctx,
 ) -> Extracted<'a> {
     let (ts_ms, explicit) = (rec.ts_ms, rec.explicit_hash_key);
-    // Basic Ingest goes to the named rule, whatever its `FROM`, and the rule's `topic(n)` does
-    // not see the `$aws/rules/<rule>` prefix.
-    let topic = match rec.topic.as_deref() {
-        None => None,
-        Some(t) => match template::basic_ingest(t) {
-            Some((rule, rest)) => {
-                if ctx.rule_name.is_some_and(|r| r != rule) {
-                    return Extracted::Skip;
-                }
-                Some(rest)
-            }
-            None => {
-                if let Some(filter) = ctx.topic_filter
-                    && !template::topic_matches(filter, t)
-                {
-                    return Extracted::Skip;
-                }
-                Some(t)
-            }
-        },
+    let Routed::Topic(topic) = route(rec.topic.as_deref(), ctx) else {
+        return Extracted::Skip;
     };
     let use_given = matches!(src, KeySource::Given) || rec.payload.is_none();
     if use_given {
@@ -269,6 +286,31 @@ pub fn from_record<'a>(
             reason: format!("`Data`: {reason}"),
         },
         other => other,
+    }
+}
+
+/// Whether a record on `topic` belongs to the rule analysed, and the topic its template sees.
+enum Routed<'t> {
+    Skip,
+    Topic(Option<&'t str>),
+}
+
+fn route<'t>(topic: Option<&'t str>, ctx: &Ctx) -> Routed<'t> {
+    let Some(t) = topic else {
+        return Routed::Topic(None);
+    };
+    // Basic Ingest goes to the named rule, whatever its `FROM`, and the rule's `topic(n)` does
+    // not see the `$aws/rules/<rule>` prefix.
+    match template::basic_ingest(t) {
+        Some((rule, _)) if ctx.rule_name.is_some_and(|r| r != rule) => Routed::Skip,
+        Some((_, rest)) => Routed::Topic(Some(rest)),
+        None if ctx
+            .topic_filter
+            .is_some_and(|filter| !template::topic_matches(filter, t)) =>
+        {
+            Routed::Skip
+        }
+        None => Routed::Topic(Some(t)),
     }
 }
 
@@ -811,5 +853,219 @@ mod tests {
                 "{t}"
             );
         }
+    }
+
+    /// Envelope lines that exercise the one-pass reader's edges: member order, whitespace,
+    /// escapes, duplicates, types, timestamps, routing, bad JSON.
+    fn envelope_lines() -> Vec<Vec<u8>> {
+        let long = "🚗".repeat(256);
+        let too_long = "k".repeat(257);
+        let mut lines: Vec<String> = [
+            r#"{"topic":"vehicles/TEST-1/location","clientid":"TEST-1","timestamp":1667264400000,"payload":{"list":[{"vin":"TEST-1","timestamp":"2022-11-01T10:00:00+09:00","lat":35.000000,"lon":139.000000}]}}"#,
+            r#"{"payload":{"list":[{"vin":"A"}]},"topic":"vehicles/A/location","timestamp":1667264400}"#,
+            " { \"topic\" : \"vehicles/B/location\" ,\t\"payload\"\n:\r{ \"list\" : [ { \"vin\" : \"B\" } ] }  ,\n \"clientid\" : \"c\" } \r\n",
+            " {\"topic\":\"vehicles/B/location\",\"payload\" :  {\"vin\":\"B\",\"a\":{\"b\":{\"c\":1}}}   \n} \t",
+            r#"{"payload":{"vin":"x"}}"#,
+            r#"{"payload":{"vin":"x"},"payload":{"vin":"y"}}"#,
+            r#"{"topic":"a/b","topic":"c/d","payload":{"vin":"x"}}"#,
+            r#"{"timestamp":1,"timestamp":2,"payload":{"vin":"x"}}"#,
+            r#"{"clientid":"a","clientid":"b","payload":{"vin":"x"}}"#,
+            r#"{"principal":"a","principal":"b","payload":{"vin":"x"}}"#,
+            r#"{"extra":1,"extra":2,"payload":{"vin":"x"}}"#,
+            r#"{"meta":{"payload":{"vin":"inner"}},"payload":{"vin":"outer"},"more":[1,{"payload":2}]}"#,
+            r#"{"pay\u006coad":{"vin":"escaped key"}}"#,
+            r#"{"payload":{"vin":"x"},"t\u006fpic":"vehicles/E/location"}"#,
+            r#"{"t\u006fpic":"vehicles/E/location","payload":{"v\u0069n":"E\u00e9\"\n","list":[{"vin":"\ud83d\ude97"}]}}"#,
+            r#"{"topic":"vehicles/車両-é/location","clientid":"é","payload":{"vin":"車両-é🚗","list":[{"vin":"ü"}]}}"#,
+            r#"{"topic":null,"clientid":null,"principal":null,"timestamp":null,"payload":{"vin":"n"}}"#,
+            r#"{"topic":5,"payload":{"vin":"x"}}"#,
+            r#"{"clientid":["c"],"payload":{"vin":"x"}}"#,
+            r#"{"principal":7,"payload":{"vin":"x"}}"#,
+            r#"{"principal":"p","payload":{"vin":"x"}}"#,
+            r#"{"payload":null}"#,
+            r#"{"topic":"vehicles/1/location"}"#,
+            r#"{"payload":[{"vin":"x"}]}"#,
+            r#"{"payload":"vin"}"#,
+            r#"{"payload":{}}"#,
+            r#"{"payload":{"vin":null}}"#,
+            r#"{"payload":{"vin":""}}"#,
+            r#"{"payload":{"vin":12,"list":[{"vin":-3}]}}"#,
+            r#"{"payload":{"vin":1.5,"list":[{"vin":2e3}]}}"#,
+            r#"{"payload":{"vin":true,"list":[{"vin":false}]}}"#,
+            r#"{"payload":{"vin":{"x":1},"list":[[{"vin":"nested"}],{"vin":"second"}]}}"#,
+            r#"{"payload":{"list":[{"vin":["x"]}],"vin":[1]}}"#,
+            r#"{"payload":{"0":{"vin":"zero"},"list":{"0":{"vin":"obj"}},"1":2}}"#,
+            r#"{"payload":{"list":[{"vin":"a","lat":1e999}]}}"#,
+            r#"{"payload":{"list":[{"vin":"a"}],"skip":1e999}}"#,
+            r#"{"payload":{"list":[{"vin":"a","x":"\ud800"}]}}"#,
+            r#"{"payload":{"list":[{"vin":"a","vin":"b"}],"list":[{"vin":"c"}]}}"#,
+            r#"{"payload":{"a":{"b":{"c":"x"}},"a":{"b":{}}}}"#,
+            r#"{"payload":{"a":"1","b":"2","c":"3","d":"4","e":"5","vin":"v"}}"#,
+            r#"{"timestamp":1667264400000,"payload":{"vin":"ms"}}"#,
+            r#"{"timestamp":1667264400,"payload":{"vin":"s"}}"#,
+            r#"{"timestamp":-5,"payload":{"vin":"neg"}}"#,
+            r#"{"timestamp":-0,"payload":{"vin":"negzero"}}"#,
+            r#"{"timestamp":0,"payload":{"vin":"zero"}}"#,
+            r#"{"timestamp":99999999999,"payload":{"vin":"edge"}}"#,
+            r#"{"timestamp":100000000000,"payload":{"vin":"edge"}}"#,
+            r#"{"timestamp":319999999999999,"payload":{"vin":"far"}}"#,
+            r#"{"timestamp":320000000000000,"payload":{"vin":"too far"}}"#,
+            r#"{"timestamp":9007199254740993,"payload":{"vin":"big"}}"#,
+            r#"{"timestamp":18446744073709551615,"payload":{"vin":"max"}}"#,
+            r#"{"timestamp":100000000000000000000,"payload":{"vin":"overflow"}}"#,
+            r#"{"timestamp":1667264400.5,"payload":{"vin":"dec"}}"#,
+            r#"{"timestamp":1.6672644e12,"payload":{"vin":"exp"}}"#,
+            r#"{"timestamp":"2022-11-01T10:00:00+09:00","payload":{"vin":"rfc"}}"#,
+            r#"{"timestamp":"2022-11-01 10:00:00.25Z","payload":{"vin":"rfc"}}"#,
+            r#"{"timestamp":"1667264400000","payload":{"vin":"text"}}"#,
+            r#"{"timestamp":" 1667264400 ","payload":{"vin":"text"}}"#,
+            r#"{"timestamp":"2022-13-45T99:99:99Z","payload":{"vin":"bad"}}"#,
+            r#"{"timestamp":"soon","payload":{"vin":"bad"}}"#,
+            r#"{"timestamp":"2022-11-01T10:00:00\u002b09:00","payload":{"vin":"esc"}}"#,
+            r#"{"timestamp":true,"payload":{"vin":"bool"}}"#,
+            r#"{"timestamp":{"s":1},"payload":{"vin":"obj"}}"#,
+            r#"{"topic":"$aws/rules/r1/vehicles/9/location","payload":{"vin":"basic"}}"#,
+            r#"{"topic":"$aws/rules/r2/vehicles/9/location","payload":{"vin":"basic"}}"#,
+            r#"{"topic":"$aws/rules/r1","payload":{"vin":"basic"}}"#,
+            r#"{"topic":"other/9","payload":{"vin":"o"}}"#,
+            r#"{"topic":"other/9","payload":{"list":[{"vin":"a","lat":1e999}]}}"#,
+            r#"{"topic":"other/9","payload":{"vin":"o","vin":"p"},"topic":"x"}"#,
+            r#"{"topic":"vehicles/T/location","payload":{"vin":"a"}} trailing"#,
+            r#"{"topic":"vehicles/T/location","payload":{"vin":"a"},}"#,
+            r#"{"topic":"vehicles/T/location","payload":{"vin":"a"}"#,
+            r#"{"topic":"vehicles/T/location","payload":{"vin":"a"}}}"#,
+            r#"{"topic":"vehicles/T/location","payload":{"vin":"a"},"x":}"#,
+            r#"["vehicles/T/location","c","p",1667264400000,{"vin":"seq"}]"#,
+            r#"{"topic":"a","timestamp":"soon","payload":{}}"#,
+            r#""envelope""#,
+            "null",
+            "",
+            "   ",
+            "\x0c",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        lines.push(format!(r#"{{"payload":{{"vin":"{long}"}}}}"#));
+        lines.push(format!(r#"{{"payload":{{"vin":"{too_long}"}}}}"#));
+        let mut raw: Vec<Vec<u8>> = lines.into_iter().map(String::into_bytes).collect();
+        // Invalid UTF-8 in the topic, in a payload member on the path and in one off it.
+        raw.push(b"{\"topic\":\"v/\xff\",\"payload\":{\"vin\":\"a\"}}".to_vec());
+        raw.push(b"{\"payload\":{\"list\":[{\"vin\":\"a\",\"x\":\"\xff\"}]}}".to_vec());
+        raw.push(b"{\"skip\":\"\xff\",\"payload\":{\"vin\":\"a\"}}".to_vec());
+        raw
+    }
+
+    const ENVELOPE_TEMPLATES: [&str; 8] = [
+        "${get(get(list, 0), 'vin')}",
+        "${vin}",
+        "${topic(2)}-${get(get(list, 0), 'vin')}",
+        "${clientid()}/${a.b.c}",
+        "${topic()}",
+        "dev-${vin}",
+        "${a}${b}${c}${d}${e}${vin}",
+        "${get(get(list, 1), 'vin')}${vin + 1}",
+    ];
+
+    fn envelope_ctxs() -> [Ctx<'static>; 5] {
+        let c = |topic_filter, rule_name| Ctx {
+            seq: 3,
+            seed: 1,
+            topic_filter,
+            rule_name,
+        };
+        [
+            c(None, None),
+            c(Some("vehicles/+/location"), None),
+            c(Some("other/#"), None),
+            c(None, Some("r1")),
+            c(Some("vehicles/#"), Some("r2")),
+        ]
+    }
+
+    #[test]
+    fn envelope_one_pass_gives_the_full_result() {
+        let lines = envelope_lines();
+        let mut answered = 0;
+        let mut skipped = 0;
+        let mut borrowed = 0;
+        for t in ENVELOPE_TEMPLATES {
+            let fast = KeySource::template(t).unwrap();
+            let KeySource::Template { fast: Some(pk), .. } = &fast else {
+                panic!("`{t}` should compile to the fast path");
+            };
+            let slow = general(t);
+            for ctx in envelope_ctxs() {
+                for raw in &lines {
+                    let one = one_pass_envelope(pk, raw, &ctx);
+                    answered += usize::from(one.is_some());
+                    skipped += usize::from(matches!(one, Some(Extracted::Skip)));
+                    borrowed += usize::from(matches!(
+                        one,
+                        Some(Extracted::Key {
+                            key: Cow::Borrowed(_),
+                            ..
+                        })
+                    ));
+                    let a = extract(&fast, InputFormat::Envelopes, raw, &ctx);
+                    let b = extract(&slow, InputFormat::Envelopes, raw, &ctx);
+                    let shown = String::from_utf8_lossy(raw);
+                    assert_eq!(a, b, "`{t}` ({:?}) on {shown}", ctx.topic_filter);
+                    if let Some(one) = one {
+                        assert_eq!(one, b, "`{t}` one pass on {shown}");
+                    }
+                }
+            }
+        }
+        // The one pass answers most lines itself (the comparison above is not only the full
+        // path against itself), including routing and borrowed keys.
+        eprintln!("answered {answered} skipped {skipped} borrowed {borrowed}");
+        assert!(answered > 400, "{answered}");
+        assert!(skipped > 50, "{skipped}");
+        assert!(borrowed > 100, "{borrowed}");
+    }
+
+    #[test]
+    fn envelope_one_pass_agrees_on_mutated_lines() {
+        // Single-byte edits of valid envelopes, biased to JSON's structural bytes: every
+        // answer of the one pass must be the full path's.
+        let seeds = [
+            &br#"{"topic":"vehicles/TEST-1/location","clientid":"TEST-1","timestamp":1667264400000,"payload":{"list":[{"vin":"TEST-1","lat":35.0}]}}"#[..],
+            br#"{ "payload" : { "vin" : "V", "a" : { "b" : { "c" : "C" } } } , "topic" : "vehicles/V/location" }"#,
+        ];
+        let alphabet = b"{}[]\":, \\u0e1-.x\n";
+        let mut rng = SplitMix::new(7, 0);
+        let mut answered = 0;
+        let sources: Vec<(KeySource, KeySource)> = ENVELOPE_TEMPLATES
+            .iter()
+            .map(|t| (KeySource::template(t).unwrap(), general(t)))
+            .collect();
+        let ctx = &envelope_ctxs()[1];
+        for round in 0..4000 {
+            let mut line = seeds[round % seeds.len()].to_vec();
+            for _ in 0..1 + rng.next_u64() % 2 {
+                let at = (rng.next_u64() % (line.len() as u64 + 1)) as usize;
+                let b = alphabet[(rng.next_u64() % alphabet.len() as u64) as usize];
+                match rng.next_u64() % 3 {
+                    0 if at < line.len() => {
+                        line.remove(at);
+                    }
+                    1 if at < line.len() => line[at] = b,
+                    _ => line.insert(at, b),
+                }
+            }
+            let (fast, slow) = &sources[round % sources.len()];
+            let KeySource::Template { fast: Some(pk), .. } = fast else {
+                unreachable!()
+            };
+            answered += usize::from(one_pass_envelope(pk, &line, ctx).is_some());
+            assert_eq!(
+                extract(fast, InputFormat::Envelopes, &line, ctx),
+                extract(slow, InputFormat::Envelopes, &line, ctx),
+                "{}",
+                String::from_utf8_lossy(&line)
+            );
+        }
+        assert!(answered > 500, "{answered}");
     }
 }

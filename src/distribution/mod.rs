@@ -5,7 +5,8 @@
 //! records::reader (thread: files, .gz, stdin → chunks of lines / array elements, format
 //!   detection; records::decode: item → Record)
 //!   └─ keys (per record: key list / PartitionKey / IoT template / JSONPath → key, bytes, time;
-//!       path_key: pure-path templates walk the raw payload without building a Value)
+//!       path_key: pure-path templates walk the raw payload without building a Value;
+//!       envelope: with them, an MQTT envelope line is read in one pass)
 //!       └─ engine (rayon: batch MD5 → keyspace::placement_hash → open shard → per-shard
 //!          counters; key table partitions; several jobs share one pass over the inputs)
 //!           ├─ peaks (timestamped records per one-second window: peak, p99 per shard and key)
@@ -22,6 +23,7 @@
 
 pub mod aggregates;
 pub mod engine;
+mod envelope;
 pub mod hashing;
 pub mod hot;
 pub mod keys;

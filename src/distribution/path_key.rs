@@ -67,7 +67,7 @@ enum Step<'t> {
 
 /// What a path reached in one payload.
 #[derive(Clone, Debug)]
-enum Got<'de> {
+pub(super) enum Got<'de> {
     Missing,
     /// `null`, an object or an array: never a key on the fast path.
     Other,
@@ -185,18 +185,37 @@ impl PathKey {
 
     /// The key of one payload, or `None` for "ask the general path".
     pub fn key<'de>(&self, payload: &'de [u8], meta: &Meta) -> Option<Cow<'de, str>> {
-        let mut got = vec![Got::Missing; self.leaves];
         // serde_json's `str` reader checks UTF-8 once here instead of once per string read; a
         // payload that is not UTF-8 goes to the general path, which reports it.
         let utf8 = std::str::from_utf8(payload).ok()?;
-        let mut de = serde_json::Deserializer::from_str(utf8);
-        Root {
-            pk: self,
-            got: &mut got,
+        self.with_leaves(|got| {
+            let mut de = serde_json::Deserializer::from_str(utf8);
+            self.payload_seed(got).deserialize(&mut de).ok()?;
+            de.end().ok()?;
+            self.assemble(got, meta)
+        })
+    }
+
+    /// Runs `f` with one empty slot per leaf: on the stack for the usual few leaves, so a
+    /// record allocates nothing.
+    pub(super) fn with_leaves<'de, T>(&self, f: impl FnOnce(&mut [Got<'de>]) -> T) -> T {
+        const ON_STACK: usize = 4;
+        if self.leaves <= ON_STACK {
+            let mut buf: [Got<'de>; ON_STACK] = std::array::from_fn(|_| Got::Missing);
+            f(&mut buf[..self.leaves])
+        } else {
+            f(&mut vec![Got::Missing; self.leaves])
         }
-        .deserialize(&mut de)
-        .ok()?;
-        de.end().ok()?;
+    }
+
+    /// The seed that walks a payload (the value of a JSON document or of an envelope member)
+    /// and fills `got`; it fails when the general path must answer.
+    pub(super) fn payload_seed<'p, 'de>(&'p self, got: &'p mut [Got<'de>]) -> Root<'p, 'p, 'de> {
+        Root { pk: self, got }
+    }
+
+    /// The key from the leaves a walk filled, or `None` for "ask the general path".
+    pub(super) fn assemble<'de>(&self, got: &mut [Got<'de>], meta: &Meta) -> Option<Cow<'de, str>> {
         // The common case `${path}` to an unescaped string: borrowed from the input.
         if let [Piece::Expr(Term::Leaf(i))] = self.parts.as_slice() {
             return match std::mem::replace(&mut got[*i], Got::Missing) {
@@ -209,7 +228,7 @@ impl PathKey {
         for p in &self.parts {
             match p {
                 Piece::Lit(s) => key.push_str(s),
-                Piece::Expr(t) => key.push_str(&text(self.eval(t, &got, meta)?)?),
+                Piece::Expr(t) => key.push_str(&text(self.eval(t, got, meta)?)?),
             }
         }
         (!key.is_empty()).then_some(Cow::Owned(key))
@@ -290,7 +309,7 @@ fn give_up<E: de::Error>() -> E {
 
 /// The payload: only an object has fields; members the template does not read are skipped
 /// with `IgnoredAny`, as `parse_pruned` skips them.
-struct Root<'p, 'g, 'de> {
+pub(super) struct Root<'p, 'g, 'de> {
     pk: &'p PathKey,
     got: &'g mut [Got<'de>],
 }
@@ -309,7 +328,7 @@ impl<'de> Visitor<'de> for Root<'_, '_, 'de> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let root = &self.pk.nodes[0];
-        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(k) = map.next_key_seed(CowStr)? {
             match root.keys.iter().find(|c| c.0 == *k) {
                 Some(&(_, child)) => map.next_value_seed(Walk {
                     pk: self.pk,
@@ -385,7 +404,7 @@ impl<'de> Visitor<'de> for Walk<'_, '_, 'de> {
         if let Some(l) = node.leaf {
             self.got[l] = Got::Other;
         }
-        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(k) = map.next_key_seed(CowStr)? {
             match node.keys.iter().find(|c| c.0 == *k) {
                 Some(&(_, child)) => map.next_value_seed(Walk {
                     pk: self.pk,
@@ -447,6 +466,30 @@ impl<'de> Visitor<'de> for Walk<'_, '_, 'de> {
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         leaf!(self, Got::Other)
+    }
+}
+
+/// A string, borrowed from the input unless it has escapes (serde's own `Cow<str>` always
+/// allocates: one `String` per member name).
+pub(super) struct CowStr;
+
+impl<'de> DeserializeSeed<'de> for CowStr {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CowStr {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_string()))
     }
 }
 
