@@ -206,8 +206,10 @@ impl ShardMap {
             .collect();
         open.sort_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)));
         let mut problems = validate(&open);
-        let mut seen = std::collections::HashSet::new();
-        let mut reported = std::collections::HashSet::new();
+        // hashbrown's default hasher, sized once: SipHash and rehashing were a tenth of reading
+        // a 100,000-shard map.
+        let mut seen = hashbrown::HashSet::with_capacity(records.len());
+        let mut reported = hashbrown::HashSet::new();
         for r in records {
             if !seen.insert(r.shard_id.as_str()) && reported.insert(r.shard_id.as_str()) {
                 problems.push(MapProblem::DuplicateId {
