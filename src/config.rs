@@ -100,4 +100,13 @@ impl Config {
     pub fn stream_rate(&self, name: &str) -> Option<&StreamRate> {
         self.streams.iter().find(|s| s.stream == name)
     }
+    /// Whether stream `name` spreads records itself (`RecordDistributionStrategy = AUTO`):
+    /// `[streams."name"] record-distribution` wins over what its configuration says
+    /// (`configured_auto`), since the Terraform provider has no attribute for it.
+    pub fn auto_distribution(&self, name: &str, configured_auto: bool) -> bool {
+        match self.stream_rate(name).and_then(|r| r.record_distribution) {
+            Some(d) => d == crate::model::RecordDistribution::Auto,
+            None => configured_auto,
+        }
+    }
 }

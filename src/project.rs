@@ -52,6 +52,29 @@ impl Project {
     }
 }
 
+/// A stream a looked-up producer or mapping is linked to: its name (the key of
+/// `[streams."name"]` in shardlint.toml) and whether its configuration sets
+/// `RecordDistributionStrategy = AUTO`.
+#[derive(Debug, Clone)]
+pub struct StreamRef {
+    pub name: String,
+    pub configured_auto: bool,
+}
+
+impl StreamRef {
+    fn of(s: &crate::model::Stream) -> StreamRef {
+        StreamRef {
+            name: s.display_name(),
+            configured_auto: s.is_auto_distribution(),
+        }
+    }
+
+    /// Whether the stream spreads records itself, under `toml`'s override.
+    pub fn auto(&self, toml: &crate::config::Config) -> bool {
+        toml.auto_distribution(&self.name, self.configured_auto)
+    }
+}
+
 /// What `distribute --rule NAME --config-path PATH` takes from the configuration: the rule's key
 /// template, its `FROM` filter, and the shard map of the stream it writes to (when known).
 #[derive(Debug)]
@@ -61,6 +84,8 @@ pub struct RuleKey {
     pub vars: Vec<(String, crate::template::Expr)>,
     pub topic_filter: Option<String>,
     pub stream: Option<(String, crate::keyspace::ShardMap)>,
+    /// The stream it writes to, when linked, even without a known shard map.
+    pub target: Option<StreamRef>,
     /// The rule's SQL version (it decides how payload numbers become key text).
     pub sql_version: crate::template::SqlVersion,
 }
@@ -128,6 +153,7 @@ pub fn rule_key(project: &Project, name: &str) -> Result<RuleKey, String> {
         vars,
         topic_filter,
         stream,
+        target: action.stream.map(|si| StreamRef::of(&model.streams[si])),
         sql_version: crate::analysis::rule_sql_version(rule),
     })
 }
@@ -139,6 +165,8 @@ pub struct FoundMapping {
     /// The function's `Timeout` (AWS default 3 s when the function is known without one).
     pub function_timeout_s: Option<i64>,
     pub stream: Option<(String, crate::keyspace::ShardMap)>,
+    /// The stream it reads, when linked, even without a known shard map.
+    pub source: Option<StreamRef>,
     /// The source's retention in hours (the stream's, or DynamoDB's 24 h), when known.
     pub retention_hours: Option<i64>,
 }
@@ -209,10 +237,12 @@ pub fn find_mapping(project: &Project, name: &str) -> Result<FoundMapping, Strin
     let retention_hours =
         crate::model::blocking::source_retention(&m, m.stream.map(|si| &model.streams[si]))
             .map(|(h, _)| h);
+    let source = m.stream.map(|si| StreamRef::of(&model.streams[si]));
     Ok(FoundMapping {
         mapping: m,
         function_timeout_s,
         stream,
+        source,
         retention_hours,
     })
 }

@@ -152,6 +152,10 @@ pub struct DistributeSettings {
     pub progress: bool,
     /// `hot-shard-share` and `hot-key-share` of shardlint.toml.
     pub thresholds: crate::view::Thresholds,
+    /// Assumptions the report states (an AUTO stream).
+    pub notes: Vec<String>,
+    /// Where `opts.rate` came from, when given.
+    pub rate_from: Option<String>,
 }
 
 /// Raw flags + `shardlint.toml` (+ the configuration, for `--rule`) → settings; `Err` is a
@@ -225,11 +229,22 @@ pub fn resolve(args: &DistributeArgs) -> Result<DistributeSettings, String> {
         args.input_format.into()
     };
     // The rule's stream rate from shardlint.toml, when the flag does not give one.
-    let stream_rate = rule
-        .as_ref()
-        .and_then(|r| r.stream.as_ref())
-        .and_then(|(name, _)| toml.stream_rate(name))
+    let target = rule.as_ref().and_then(|r| r.target.as_ref());
+    let stream_rate = target
+        .and_then(|t| toml.stream_rate(&t.name))
         .and_then(|s| s.records_per_second);
+    let rate_from = match (args.rate, stream_rate, target) {
+        (Some(_), _, _) => Some("--rate".to_string()),
+        (None, Some(_), Some(t)) => Some(format!(
+            "records-per-second of [streams.\"{}\"] in shardlint.toml",
+            t.name
+        )),
+        _ => None,
+    };
+    let mut notes = Vec::new();
+    if let Some(t) = target.filter(|t| t.auto(&toml)) {
+        notes.push(crate::view::auto_distribution_note(&t.name));
+    }
     let opts = Options {
         format,
         seed: args.seed,
@@ -256,6 +271,8 @@ pub fn resolve(args: &DistributeArgs) -> Result<DistributeSettings, String> {
         output: args.output.clone(),
         progress: !args.no_progress && std::io::stderr().is_terminal(),
         thresholds: crate::view::Thresholds::of(&toml),
+        notes,
+        rate_from,
     })
 }
 
@@ -280,7 +297,8 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
     };
     bar.finish_and_clear();
 
-    let view = crate::view::distribution::DistributionView::new(&report, s.thresholds);
+    let view = crate::view::distribution::DistributionView::new(&report, s.thresholds)
+        .with_context(s.notes.clone(), s.rate_from.clone());
     let text = match s.format {
         OutputFormat::Json => crate::render::distribution::json(&view),
         OutputFormat::Text => crate::render::distribution::text(&view),

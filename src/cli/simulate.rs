@@ -16,9 +16,10 @@ use crate::render::simulate as show;
 use crate::simulate::arrivals;
 use crate::simulate::engine::simulate;
 use crate::simulate::model::{
-    Arrival, Backoff, SimConfig, format_duration, parse_duration, parse_poison, parse_record_time,
+    Arrival, Backoff, SimConfig, parse_duration, parse_poison, parse_record_time,
 };
 use crate::simulate::recommend::recommend;
+use crate::view::simulate::{Arrivals, Settings, SimulationView};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SimFormat {
@@ -52,9 +53,11 @@ pub struct SimulateArgs {
     /// Generated producer: records per key
     #[arg(long, value_name = "R")]
     pub records_per_key: Option<u32>,
-    /// Generated producer: time between rounds (one record per key per round)
-    #[arg(long, default_value = "1s")]
-    pub interval: String,
+    /// Generated producer: time between rounds (one record per key per round) [default: the
+    /// interval giving the `--mapping`'s stream its `records-per-second` in shardlint.toml,
+    /// else 1s]
+    #[arg(long, conflicts_with = "samples")]
+    pub interval: Option<String>,
     /// Generated producer: data bytes per record
     #[arg(long, default_value_t = 100)]
     pub record_bytes: u32,
@@ -148,8 +151,12 @@ pub struct SimulateArgs {
 /// Runs the command; `Ok(0)` clean, `Ok(1)` when `--max-lag` is exceeded, `Err` = usage or input
 /// error (exit 2).
 pub fn run(args: &SimulateArgs) -> Result<i32, String> {
-    let mut cfg = config(args)?;
+    let toml = toml(args)?;
+    let mut cfg = config(args, &toml)?;
     let mut from_config = None;
+    let mut sources = Vec::new();
+    let mut notes = Vec::new();
+    let mut stream_rate = None;
     if let Some(name) = &args.mapping {
         let path = args
             .config_path
@@ -167,21 +174,46 @@ pub fn run(args: &SimulateArgs) -> Result<i32, String> {
         cfg.bisect_on_error = m.bisect_on_error;
         cfg.on_failure_destination = m.on_failure_destination;
         cfg.report_batch_item_failures = m.report_batch_item_failures;
+        sources.push(format!(
+            "mapping settings of `{}`",
+            found.mapping.origin.address
+        ));
         if found.function_timeout_s.is_some() {
             cfg.timeout_ms = m.timeout_ms;
+            sources.push("timeout of the mapping's function".into());
         }
         if args.retention.is_none()
             && let Some(h) = found.retention_hours
         {
             cfg.retention_ms = h as u64 * 3_600_000;
+            sources.push("retention of the mapping's source".into());
+        }
+        if let Some(src) = &found.source {
+            if src.auto(&toml) {
+                notes.push(crate::view::auto_distribution_note(&src.name));
+            }
+            stream_rate = toml
+                .stream_rate(&src.name)
+                .and_then(|r| r.records_per_second)
+                .map(|rps| (rps, src.name.clone()));
         }
         from_config = found.stream.map(|(_, map)| map);
     }
     let shards = match from_config {
-        Some(map) if args.shards.is_none() && args.shard_map.is_none() => map,
-        _ => shard_map(args)?,
+        Some(map) if args.shards.is_none() && args.shard_map.is_none() => {
+            sources.push("shard map of the mapping's stream".into());
+            map
+        }
+        _ => {
+            if args.mapping.is_some() && args.shards.is_none() && args.shard_map.is_none() {
+                notes.push(
+                    "the shard count of the mapping's stream is not known statically: simulating 1 shard; give `--shards N` or `--shard-map FILE`".into(),
+                );
+            }
+            shard_map(args)?
+        }
     };
-    let arrivals = load_arrivals(args)?;
+    let (arrivals, described) = load_arrivals(args, stream_rate)?;
     let max_lag_ms = args
         .max_lag
         .as_deref()
@@ -193,29 +225,15 @@ pub fn run(args: &SimulateArgs) -> Result<i32, String> {
         (true, None) => return Err("`--recommend` needs `--max-lag DURATION`".into()),
         _ => None,
     };
-
+    let view = SimulationView {
+        settings: Settings::new(&cfg, described, sources),
+        notes,
+        report: &report,
+        recommendation: rec.as_ref(),
+    };
     let body = match args.format {
-        SimFormat::Json => {
-            let mut v = serde_json::to_value(&report).map_err(|e| e.to_string())?;
-            if let (Some(r), Some(obj)) = (&rec, v.as_object_mut()) {
-                obj.insert(
-                    "recommendation".into(),
-                    serde_json::to_value(r).map_err(|e| e.to_string())?,
-                );
-            }
-            let mut s = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?;
-            s.push('\n');
-            s
-        }
-        SimFormat::Text => {
-            let mut s = format!("settings: {}\n", describe(&cfg));
-            s.push_str(&show::text(&report));
-            if let Some(r) = &rec {
-                s.push('\n');
-                s.push_str(&show::recommendation(r));
-            }
-            s
-        }
+        SimFormat::Json => show::json(&view),
+        SimFormat::Text => show::text(&view),
     };
     if let Some(path) = &args.timeline {
         std::fs::write(path, show::timeline_csv(&report))
@@ -232,29 +250,11 @@ pub fn run(args: &SimulateArgs) -> Result<i32, String> {
     Ok(if over { 1 } else { 0 })
 }
 
-fn describe(c: &SimConfig) -> String {
-    format!(
-        "BatchSize {}, window {}, ParallelizationFactor {} ({}), MaximumRetryAttempts {}, MaximumRecordAge {}, bisect {}, destination {}, ReportBatchItemFailures {}, record time {}, overhead {}, timeout {}",
-        c.batch_size,
-        format_duration(c.batching_window_ms),
-        c.parallelization_factor,
-        c.group_model.name(),
-        c.max_retry_attempts,
-        match c.max_record_age_ms {
-            Some(a) => format_duration(a),
-            None => format!("-1 (retention {})", format_duration(c.retention_ms)),
-        },
-        if c.bisect_on_error { "on" } else { "off" },
-        c.on_failure_destination.as_deref().unwrap_or("none"),
-        if c.report_batch_item_failures {
-            "on"
-        } else {
-            "off"
-        },
-        c.record_time.describe(),
-        format_duration(c.invocation_overhead_ms),
-        format_duration(c.timeout_ms),
-    )
+/// `shardlint.toml`: `--config`, else found by walking up from `--config-path` (or `.`).
+fn toml(a: &SimulateArgs) -> Result<crate::config::Config, String> {
+    let at = a.config_path.clone().unwrap_or_else(|| PathBuf::from("."));
+    crate::config_file::resolve(a.config.as_deref(), std::slice::from_ref(&at))
+        .map_err(|e| e.to_string())
 }
 
 fn flag_duration(flag: &str, v: &str, bare_unit_ms: Option<u64>) -> Result<u64, String> {
@@ -273,8 +273,9 @@ fn in_range(flag: &str, v: i64, p: &limits::EsmParam) -> Result<(), String> {
     }
 }
 
-/// Resolves and checks every mapping, function and model flag.
-pub fn config(a: &SimulateArgs) -> Result<SimConfig, String> {
+/// Resolves and checks every mapping, function and model flag, with `toml`'s group model when
+/// `--group-model` is not given.
+pub fn config(a: &SimulateArgs, toml: &crate::config::Config) -> Result<SimConfig, String> {
     in_range("batch-size", a.batch_size as i64, &limits::BATCH_SIZE)?;
     in_range(
         "parallelization-factor",
@@ -327,12 +328,7 @@ pub fn config(a: &SimulateArgs) -> Result<SimConfig, String> {
                 GroupModel::NAMES
             )
         })?,
-        None => {
-            let at = a.config_path.clone().unwrap_or_else(|| PathBuf::from("."));
-            crate::config_file::resolve(a.config.as_deref(), std::slice::from_ref(&at))
-                .map_err(|e| e.to_string())?
-                .group_model
-        }
+        None => toml.group_model,
     };
     let poison = a
         .poison
@@ -397,9 +393,23 @@ fn shard_map(a: &SimulateArgs) -> Result<ShardMap, String> {
     }
 }
 
-fn load_arrivals(a: &SimulateArgs) -> Result<Vec<Arrival>, String> {
+/// The arrivals and how to describe them. The generated producer's interval is `--interval`,
+/// else the one that gives the mapping's stream its `records-per-second` from shardlint.toml
+/// (`stream_rate`: records/s and stream name), else 1 s.
+fn load_arrivals(
+    a: &SimulateArgs,
+    stream_rate: Option<(f64, String)>,
+) -> Result<(Vec<Arrival>, Arrivals), String> {
     if let Some(path) = &a.samples {
-        return arrivals::from_samples(std::slice::from_ref(path));
+        let arr = arrivals::from_samples(std::slice::from_ref(path))?;
+        let n = arr.len();
+        return Ok((
+            arr,
+            Arrivals::Samples {
+                files: vec![path.display().to_string()],
+                records: n,
+            },
+        ));
     }
     let (Some(keys), Some(r)) = (&a.keys, a.records_per_key) else {
         return Err(
@@ -417,8 +427,31 @@ fn load_arrivals(a: &SimulateArgs) -> Result<Vec<Arrival>, String> {
             keys.len()
         ));
     }
-    let interval = flag_duration("interval", &a.interval, None)?;
-    Ok(arrivals::generate(&keys, r, interval, a.record_bytes))
+    let (interval_us, interval_from) = match (&a.interval, stream_rate) {
+        (Some(i), _) => (
+            flag_duration("interval", i, None)?.saturating_mul(1000),
+            None,
+        ),
+        (None, Some((rps, stream))) => (
+            // One round sends one record per key: K keys at `rps` records/s.
+            ((keys.len() as f64 * 1e6 / rps).round() as u64).max(1),
+            Some(format!(
+                "{} records/s: records-per-second of [streams.\"{stream}\"] in shardlint.toml",
+                crate::numbers::thousands_f(rps)
+            )),
+        ),
+        (None, None) => (1_000_000, None),
+    };
+    Ok((
+        arrivals::generate_us(&keys, r, interval_us, a.record_bytes),
+        Arrivals::Generated {
+            keys: keys.len(),
+            records_per_key: r,
+            interval_us,
+            record_bytes: a.record_bytes,
+            interval_from,
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -457,30 +490,30 @@ mod tests {
             "--fail-rate",
             "1%",
         ]);
-        let c = config(&a).unwrap();
+        let c = config(&a, &Default::default()).unwrap();
         assert_eq!(c.max_retry_attempts, 2);
         assert_eq!(c.max_record_age_ms, Some(60_000));
         assert!(c.bisect_on_error);
         assert!((c.fail_rate - 0.01).abs() < 1e-12);
         assert_eq!(c.poison.len(), 1);
-        assert_eq!(load_arrivals(&a).unwrap().len(), 150);
+        assert_eq!(load_arrivals(&a, None).unwrap().0.len(), 150);
     }
 
     #[test]
     fn bad_flags_are_clear() {
-        let e = config(&parse(&["--batch-size", "100000"])).unwrap_err();
+        let e = config(&parse(&["--batch-size", "100000"]), &Default::default()).unwrap_err();
         assert_eq!(
             e,
             "`--batch-size 100000` is outside BatchSize's range `1..10000`"
         );
-        let e = config(&parse(&["--max-record-age", "30"])).unwrap_err();
+        let e = config(&parse(&["--max-record-age", "30"]), &Default::default()).unwrap_err();
         assert!(e.contains("`-1 or 60..604800`"), "{e}");
-        let e = config(&parse(&["--record-time", "3"])).unwrap_err();
+        let e = config(&parse(&["--record-time", "3"]), &Default::default()).unwrap_err();
         assert!(e.starts_with("`--record-time`: `3` has no unit"), "{e}");
-        assert!(config(&parse(&["--group-model", "x"])).is_err());
-        assert!(config(&parse(&["--fail-rate", "2"])).is_err());
-        assert!(config(&parse(&["--destination", "sqs"])).is_err());
-        let e = load_arrivals(&parse(&[])).unwrap_err();
+        assert!(config(&parse(&["--group-model", "x"]), &Default::default()).is_err());
+        assert!(config(&parse(&["--fail-rate", "2"]), &Default::default()).is_err());
+        assert!(config(&parse(&["--destination", "sqs"]), &Default::default()).is_err());
+        let e = load_arrivals(&parse(&[]), None).unwrap_err();
         assert!(e.starts_with("no arrivals"));
         assert!(!e.ends_with('.'));
     }

@@ -1,7 +1,7 @@
-//! The parallel core of the distribution engine: a reader thread cuts inputs into chunks; each
-//! chunk is split across rayon workers that extract keys, hash them in batches and count per
-//! shard; then the per-key updates are applied to hash partitions of the key table, again in
-//! parallel. Everything but the bounded key table is a fixed-size counter, so memory stays flat.
+//! The parallel core of the distribution engine: the records layer hands over chunks (a plain
+//! file's read by rayon tasks in parallel ranges, gzip and stdin streamed); a batch of chunks is
+//! split across rayon workers that extract keys, hash them in batches and count per shard; then
+//! the per-key updates are applied to hash partitions of the key table, again in parallel. Everything but the bounded key table is a fixed-size counter, so memory stays flat.
 
 use std::borrow::Cow;
 
@@ -335,33 +335,38 @@ impl State {
         self.tally.bad_line(ex);
     }
 
-    /// Counts one chunk: extraction and hashing in parallel slices, then key-table partitions
-    /// in parallel.
+    /// Counts consecutive chunks (in input order): extraction and hashing in parallel slices
+    /// of all of them at once, then key-table partitions in parallel.
     pub(super) fn process(
         &mut self,
-        chunk: &Chunk,
+        chunks: &[Chunk],
         src: &KeySource,
         lookup: &ShardLookup,
         seed: u64,
         topic_filter: Option<&str>,
         rule_name: Option<&str>,
     ) {
-        let seq_base = self.seq;
-        self.seq += chunk.items.len() as u64;
-        let path = self.files[chunk.input].0.clone();
         let factor = self.factor as u128;
         let hash_mod = factor > 1;
-        let sub_items = chunk
-            .items
-            .len()
-            .div_ceil(MIN_SUBS)
-            .clamp(MIN_SUB_ITEMS, SUB_ITEMS);
-        let mut subs: Vec<Sub> = chunk
-            .items
-            .par_chunks(sub_items)
-            .enumerate()
-            .map(|(si, items)| {
-                let base = seq_base + (si * sub_items) as u64;
+        // Slices of every chunk: (chunk, first item, end, global index of the first item).
+        let mut slices: Vec<(usize, usize, usize, u64)> = Vec::new();
+        for (ci, chunk) in chunks.iter().enumerate() {
+            let n = chunk.items.len();
+            let sub_items = n.div_ceil(MIN_SUBS).clamp(MIN_SUB_ITEMS, SUB_ITEMS);
+            let mut lo = 0;
+            while lo < n {
+                let hi = (lo + sub_items).min(n);
+                slices.push((ci, lo, hi, self.seq + lo as u64));
+                lo = hi;
+            }
+            self.seq += n as u64;
+        }
+        let mut subs: Vec<Sub> = slices
+            .par_iter()
+            .map(|&(ci, lo, hi, base)| {
+                let chunk = &chunks[ci];
+                let items = &chunk.items[lo..hi];
+                let path = self.files[chunk.input].0.as_str();
                 let mut s = Sub {
                     keys: Vec::with_capacity(items.len()),
                     ..Sub::default()
@@ -396,7 +401,7 @@ impl State {
                                 s.keys.push(Cow::Borrowed(k));
                             }
                             Some(reason) => s.tally.bad_line(example(
-                                &path,
+                                path,
                                 chunk.unit,
                                 it.no,
                                 k.as_bytes(),
@@ -435,7 +440,7 @@ impl State {
                                 s.tally.multi += 1;
                                 if s.tally.multi_example.is_none() {
                                     s.tally.multi_example = Some(example(
-                                        &path,
+                                        path,
                                         chunk.unit,
                                         it.no,
                                         raw,
@@ -462,7 +467,7 @@ impl State {
                             s.tally.ts_max = max_opt(s.tally.ts_max, ts_ms);
                             if s.tally.undefined_example.is_none() {
                                 s.tally.undefined_example =
-                                    Some(example(&path, chunk.unit, it.no, raw, reason));
+                                    Some(example(path, chunk.unit, it.no, raw, reason));
                             }
                         }
                         Extracted::Unknown { reason, ts_ms } => {
@@ -471,12 +476,12 @@ impl State {
                             s.tally.ts_max = max_opt(s.tally.ts_max, ts_ms);
                             if s.tally.unknown_example.is_none() {
                                 s.tally.unknown_example =
-                                    Some(example(&path, chunk.unit, it.no, raw, reason));
+                                    Some(example(path, chunk.unit, it.no, raw, reason));
                             }
                         }
                         Extracted::Bad { reason } => {
                             s.tally
-                                .bad_line(example(&path, chunk.unit, it.no, raw, reason));
+                                .bad_line(example(path, chunk.unit, it.no, raw, reason));
                         }
                     }
                 }

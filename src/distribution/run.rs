@@ -150,7 +150,8 @@ pub fn distribute_jobs_grouped(
             })
         })
         .collect();
-    let (tx, rx) = sync_channel::<ReadEvent>(2);
+    // One event in flight while one is counted: a round of a plain file is 2 chunks.
+    let (tx, rx) = sync_channel::<ReadEvent>(1);
     let forced = first.opts.format;
     let chunk_bytes = first.opts.chunk_bytes;
     std::thread::scope(|scope| {
@@ -174,11 +175,18 @@ pub fn distribute_jobs_grouped(
                             ));
                         }
                     }
-                    ReadEvent::Chunk(c) => {
+                    ReadEvent::Chunk(_) | ReadEvent::Chunks(_) => {
+                        let chunks = match &ev {
+                            ReadEvent::Chunks(cs) => cs.as_slice(),
+                            ReadEvent::Chunk(c) => std::slice::from_ref(c),
+                            _ => &[],
+                        };
+                        // A round's chunks are all of one input, in one format.
+                        let Some(c) = chunks.first() else { continue };
                         if !run.skipped[c.input] {
                             let o = run.job.opts;
                             st.process(
-                                c,
+                                chunks,
                                 source(run.job, c.format),
                                 &run.lookup,
                                 o.seed,
@@ -214,7 +222,7 @@ pub fn distribute_jobs_grouped(
                     ReadEvent::Failed { message, .. } => st.input_errors.push(message.clone()),
                 }
             }
-            if matches!(ev, ReadEvent::Chunk(_)) {
+            if matches!(ev, ReadEvent::Chunk(_) | ReadEvent::Chunks(_)) {
                 let seen = runs
                     .iter()
                     .flatten()
@@ -223,6 +231,7 @@ pub fn distribute_jobs_grouped(
                     .unwrap_or(0);
                 progress(seen);
             }
+            reader::recycle(ev);
         }
     });
     let reports = runs

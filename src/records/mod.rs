@@ -103,8 +103,16 @@ pub fn read_ordered(
     read_inputs(paths, forced, reader::CHUNK_BYTES, &mut |ev| {
         match ev {
             ReadEvent::Started { input, format } => formats[input] = format,
-            ReadEvent::Chunk(c) => {
-                for it in &c.items {
+            ReadEvent::Chunk(_) | ReadEvent::Chunks(_) => {
+                let chunks = match &ev {
+                    ReadEvent::Chunks(cs) => cs.as_slice(),
+                    ReadEvent::Chunk(c) => std::slice::from_ref(c),
+                    _ => &[],
+                };
+                for (c, it) in chunks
+                    .iter()
+                    .flat_map(|c| c.items.iter().map(move |it| (c, it)))
+                {
                     let fail = |reason: String| ReadProblem {
                         input: name(c.input),
                         unit: c.unit,

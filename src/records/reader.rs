@@ -1,6 +1,7 @@
-//! Streaming sample readers, the first stage of the records layer: opens each input (a file,
-//! `.gz` by its magic bytes, or `-` for stdin), detects its format, and cuts it into chunks of
-//! raw items (lines or JSON array elements), in input order, for `decode` and the consumers.
+//! Sample readers, the first stage of the records layer: opens each input (a file, `.gz` by its
+//! magic bytes, or `-` for stdin), detects its format, and cuts it into chunks of raw items
+//! (lines or JSON array elements), in input order, for `decode` and the consumers. A plain file
+//! of lines is read by rayon tasks in parallel byte ranges; the rest is streamed.
 //! Nothing here holds more than a few chunks; nothing here parses keys.
 
 use std::fs::File;
@@ -103,6 +104,9 @@ pub enum ReadEvent {
         no: u64,
         reason: String,
     },
+    /// Consecutive chunks of one input, read in parallel (a plain file of lines): in input
+    /// order, numbered, as if they had come one by one.
+    Chunks(Vec<Chunk>),
     /// The input could not be opened or read at all.
     Failed {
         input: usize,
@@ -125,6 +129,11 @@ pub fn read_inputs(
 ) {
     for (input, path) in paths.iter().enumerate() {
         super::count_pass(path);
+        match read_plain_lines(input, path, forced, chunk_bytes, sink) {
+            Plain::Done => continue,
+            Plain::Stopped => return,
+            Plain::Stream => {}
+        }
         let reader = match open(path) {
             Ok(r) => r,
             Err(e) => {
@@ -139,6 +148,223 @@ pub fn read_inputs(
             return;
         }
     }
+}
+
+/// What [`read_plain_lines`] did with an input.
+enum Plain {
+    /// Read to its end.
+    Done,
+    /// The sink stopped the read.
+    Stopped,
+    /// Not a regular uncompressed file of lines (stdin, gzip, a JSON array or document, or it
+    /// could not be opened): the streaming reader takes it and reports any error.
+    Stream,
+}
+
+/// Byte ranges per round of [`read_plain_lines`], each read by its own rayon task.
+const RANGES_PER_ROUND: u64 = 2;
+
+/// A regular, uncompressed file of lines, read in parallel from its first byte: each round cuts
+/// the next `RANGES_PER_ROUND` × `chunk_bytes` bytes into ranges that rayon tasks read at their
+/// offsets (no reader thread copying into a shared buffer). A task takes the lines that start in
+/// its range, reading past its end for the last one; line numbers are then fixed by a prefix
+/// sum over the round, so every item is numbered as the streaming reader numbers it. A line
+/// past the bound or a read error hands the rest of the file, from the first line not yet
+/// taken, to the streaming reader, which reports it as it always has.
+#[cfg(unix)]
+fn read_plain_lines(
+    input: usize,
+    path: &Path,
+    forced: InputFormat,
+    chunk_bytes: usize,
+    sink: &mut dyn FnMut(ReadEvent) -> bool,
+) -> Plain {
+    use std::io::{Seek, SeekFrom};
+    use std::os::unix::fs::FileExt;
+    if path.as_os_str() == "-" {
+        return Plain::Stream;
+    }
+    let Ok(mut file) = File::open(path) else {
+        return Plain::Stream;
+    };
+    let len = match file.metadata() {
+        Ok(m) if m.is_file() => m.len(),
+        _ => return Plain::Stream,
+    };
+    let mut prefix = vec![0u8; len.min(64 << 10) as usize];
+    if file.read_exact_at(&mut prefix, 0).is_err() || prefix.starts_with(&[0x1f, 0x8b]) {
+        return Plain::Stream;
+    }
+    let (format, layout) = detect(&prefix, forced);
+    if layout != Layout::Lines {
+        return Plain::Stream;
+    }
+    drop(prefix);
+    if !sink(ReadEvent::Started { input, format }) {
+        return Plain::Stopped;
+    }
+    let range = chunk_bytes.max(1024) as u64;
+    let (mut pos, mut next_no) = (0u64, 1u64);
+    // Just past the last line taken: where the next line starts.
+    let mut resume = 0u64;
+    while pos < len {
+        let starts: Vec<u64> = (0..RANGES_PER_ROUND)
+            .map(|i| pos + i * range)
+            .take_while(|&a| a < len)
+            .collect();
+        let read: io::Result<Vec<Option<(Chunk, u64)>>> = starts
+            .par_iter()
+            .map(|&a| read_range(&file, input, format, a, (a + range).min(len), len))
+            .collect();
+        let Ok(read) = read else {
+            // The streaming reader says what went wrong, at the right line.
+            if file.seek(SeekFrom::Start(resume)).is_err() {
+                return Plain::Stream;
+            }
+            let alive = read_lines_max(
+                input,
+                format,
+                &mut file,
+                chunk_bytes,
+                MAX_LINE,
+                next_no,
+                sink,
+            );
+            return if alive { Plain::Done } else { Plain::Stopped };
+        };
+        let mut chunks = Vec::with_capacity(read.len());
+        let mut bases = Vec::with_capacity(read.len());
+        for (c, end) in read.into_iter().flatten() {
+            bases.push(next_no);
+            next_no += c.items.len() as u64;
+            resume = resume.max(end);
+            chunks.push(c);
+        }
+        chunks.par_iter_mut().zip(bases).for_each(|(c, base)| {
+            for it in &mut c.items {
+                it.no += base;
+            }
+        });
+        if !chunks.is_empty() && !sink(ReadEvent::Chunks(chunks)) {
+            return Plain::Stopped;
+        }
+        pos = starts.last().map_or(len, |&a| a + range);
+    }
+    Plain::Done
+}
+
+#[cfg(not(unix))]
+fn read_plain_lines(
+    _input: usize,
+    _path: &Path,
+    _forced: InputFormat,
+    _chunk_bytes: usize,
+    _sink: &mut dyn FnMut(ReadEvent) -> bool,
+) -> Plain {
+    Plain::Stream
+}
+
+/// Buffers of chunks already counted, kept for the next ranges: a megabyte allocated per range
+/// went back to the kernel and was faulted in (and zeroed) again for every range.
+static SPARE: std::sync::Mutex<Vec<(Vec<u8>, Vec<Item>)>> = std::sync::Mutex::new(Vec::new());
+/// Spare buffers kept, at most (rounds in flight × ranges per round).
+const MAX_SPARE: usize = 2 * RANGES_PER_ROUND as usize;
+
+fn spare() -> (Vec<u8>, Vec<Item>) {
+    SPARE
+        .lock()
+        .ok()
+        .and_then(|mut g| g.pop())
+        .unwrap_or_default()
+}
+
+/// Hands the buffers of a counted event back to the parallel reader (any event may be given).
+pub fn recycle(ev: ReadEvent) {
+    if let ReadEvent::Chunks(cs) = ev
+        && let Ok(mut g) = SPARE.lock()
+    {
+        for c in cs {
+            if g.len() < MAX_SPARE {
+                g.push((c.buf, c.items));
+            }
+        }
+    }
+}
+
+/// The lines that start in `a..b` of a file of `len` bytes, numbered from 0, and the offset
+/// just past the last one; `None` when no line starts there. An error (a read error, or a line
+/// longer than [`MAX_LINE`]) makes the caller stream the rest.
+#[cfg(unix)]
+fn read_range(
+    file: &File,
+    input: usize,
+    format: InputFormat,
+    a: u64,
+    b: u64,
+    len: u64,
+) -> io::Result<Option<(Chunk, u64)>> {
+    use std::os::unix::fs::FileExt;
+    // Byte a-1 tells whether a line starts at `a`: lines start at 0 and after each newline.
+    let from = a.saturating_sub(1);
+    let (mut buf, mut items) = spare();
+    // A recycled buffer's old bytes are overwritten, not zeroed first.
+    let n = (b - from) as usize;
+    if buf.len() >= n {
+        buf.truncate(n);
+    } else {
+        buf.resize(n, 0);
+    }
+    file.read_exact_at(&mut buf, from)?;
+    let first = if a == 0 {
+        0
+    } else {
+        match find_newline(&buf) {
+            // A newline on the range's last byte starts the next range's first line.
+            Some(i) if i + 1 < buf.len() => i + 1,
+            _ => return Ok(None),
+        }
+    };
+    let too_long = || io::Error::other("a line longer than a sample record can be");
+    // The last line runs on to the next newline (or the end of the file).
+    if buf.last() != Some(&b'\n') {
+        let line_start = memchr_last(&buf[first..]).map_or(first, |i| first + i + 1);
+        let mut at = b;
+        // Lines are short: read on in small steps first.
+        let mut step = 4096u64;
+        while at < len {
+            let n = (len - at).min(step) as usize;
+            step = (step * 2).min(64 << 10);
+            let old = buf.len();
+            buf.resize(old + n, 0);
+            file.read_exact_at(&mut buf[old..], at)?;
+            at += n as u64;
+            if let Some(i) = find_newline(&buf[old..]) {
+                buf.truncate(old + i + 1);
+                break;
+            }
+            if buf.len() - line_start > MAX_LINE {
+                return Err(too_long());
+            }
+        }
+        if buf.len() - line_start > MAX_LINE {
+            return Err(too_long());
+        }
+    }
+    items.clear();
+    split_piece(&buf[first..], first, 0, &mut items);
+    // Only a range wider than the bound can hold a whole over-long line.
+    if buf.len() > MAX_LINE && items.iter().any(|it| it.len as usize > MAX_LINE) {
+        return Err(too_long());
+    }
+    let end = from + buf.len() as u64;
+    let chunk = Chunk {
+        input,
+        format,
+        unit: Unit::Line,
+        buf,
+        items,
+    };
+    Ok((!chunk.items.is_empty()).then_some((chunk, end)))
 }
 
 /// Opens a path (`-` = stdin), un-gzipping when the content starts with the gzip magic.
@@ -338,20 +564,23 @@ fn read_lines(
     chunk_bytes: usize,
     sink: &mut dyn FnMut(ReadEvent) -> bool,
 ) -> bool {
-    read_lines_max(input, format, r, chunk_bytes, MAX_LINE, sink)
+    read_lines_max(input, format, r, chunk_bytes, MAX_LINE, 1, sink)
 }
 
+/// As [`read_lines`], with the bound given and the first line numbered `first_no` (the
+/// parallel reader hands the rest of a file over here).
 fn read_lines_max(
     input: usize,
     format: InputFormat,
     r: &mut dyn Read,
     chunk_bytes: usize,
     max_line: usize,
+    first_no: u64,
     sink: &mut dyn FnMut(ReadEvent) -> bool,
 ) -> bool {
     let mut target = chunk_bytes.max(1024);
     let mut buf: Vec<u8> = Vec::with_capacity(target);
-    let mut next_no = 1u64;
+    let mut next_no = first_no;
     let mut eof = false;
     let mut failed: Option<io::Error> = None;
     while !eof {
@@ -724,7 +953,12 @@ mod tests {
     fn items(ev: &[ReadEvent]) -> Vec<(u64, String)> {
         let mut out = Vec::new();
         for e in ev {
-            if let ReadEvent::Chunk(c) = e {
+            let cs = match e {
+                ReadEvent::Chunks(cs) => cs.as_slice(),
+                ReadEvent::Chunk(c) => std::slice::from_ref(c),
+                _ => &[],
+            };
+            for c in cs {
                 for it in &c.items {
                     out.push((it.no, String::from_utf8_lossy(c.bytes(it)).into_owned()));
                 }
@@ -763,7 +997,7 @@ d",
     fn lines_with_max(data: &[u8], max_line: usize) -> Vec<ReadEvent> {
         let mut ev = Vec::new();
         let mut r = data;
-        read_lines_max(0, InputFormat::Keys, &mut r, 1024, max_line, &mut |e| {
+        read_lines_max(0, InputFormat::Keys, &mut r, 1024, max_line, 1, &mut |e| {
             ev.push(e);
             true
         });
@@ -888,6 +1122,75 @@ d",
                 assert_eq!(&buf[it.start as usize..(it.start + it.len) as usize], *l);
             }
         }
+    }
+
+    /// Every item, bad line and failure of an event list, with chunk boundaries erased.
+    /// Items and bad lines (number, text or reason), and failures.
+    type Flat = (Vec<(u64, String)>, Vec<(u64, String)>, Vec<String>);
+
+    fn flat(ev: &[ReadEvent]) -> Flat {
+        let failed = ev
+            .iter()
+            .filter_map(|e| match e {
+                ReadEvent::Failed { message, .. } => Some(message.clone()),
+                _ => None,
+            })
+            .collect();
+        (items(ev), broken(ev), failed)
+    }
+
+    #[test]
+    fn a_file_read_in_parallel_ranges_equals_the_streamed_read() {
+        // Short and empty lines, CRLF, lines across many 1 KiB ranges, with and without a
+        // final newline, and an over-long line that hands the rest to the streaming reader.
+        let mut data = Vec::new();
+        for i in 0..20_000u64 {
+            match i % 11 {
+                0 => data.extend_from_slice(b"\r\n"),
+                1 => data.extend_from_slice(b"\n"),
+                2 => data.extend_from_slice(&vec![b'y'; (i % 3000) as usize]),
+                3 => data.extend_from_slice(format!("k-{i}\r\n").as_bytes()),
+                4 => data
+                    .extend_from_slice(format!("{}\n", "y".repeat((i % 5000) as usize)).as_bytes()),
+                _ => data.extend_from_slice(format!("key-{i}\n").as_bytes()),
+            }
+        }
+        let long = [
+            data.clone(),
+            vec![b'z'; MAX_LINE + 5],
+            b"\nafter\nend".to_vec(),
+        ]
+        .concat();
+        for d in [
+            &data[..],
+            &data[..data.len() - 1],
+            &long[..],
+            b"",
+            b"\n",
+            b"one",
+        ] {
+            let ranged = collect(d, InputFormat::Keys, 1024);
+            assert!(
+                d.len() < 4096 || ranged.iter().any(|e| matches!(e, ReadEvent::Chunks(_))),
+                "not read in ranges"
+            );
+            let mut streamed = Vec::new();
+            let mut r = d;
+            read_lines(0, InputFormat::Keys, &mut r, 1024, &mut |e| {
+                streamed.push(e);
+                true
+            });
+            let (got, want) = (flat(&ranged), flat(&streamed));
+            assert_eq!(got.0.len(), want.0.len(), "{} bytes", d.len());
+            assert!(got == want, "{} bytes", d.len());
+        }
+        // The over-long line is reported at its number and the lines after it are kept.
+        let (its, bad, _) = flat(&collect(&long, InputFormat::Keys, 1024));
+        assert_eq!(bad.len(), 1);
+        assert_eq!(data.last(), Some(&b'\n'));
+        let lines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+        assert_eq!(bad[0].0, lines + 1);
+        assert_eq!(its[its.len() - 2], (lines + 2, "after".into()));
     }
 
     #[test]

@@ -96,15 +96,19 @@ pub fn text(v: &DistributionView) -> String {
         .collect();
     let _ = writeln!(
         o,
-        "{} ({} keyed) from {} onto {} open shards ({})",
+        "{} ({} keyed) from {} onto {} ({})",
         crate::numbers::plural(i.records, "record", "records"),
         thousands(i.keyed_records),
         files.join(", "),
-        i.open_shards,
+        crate::numbers::plural(i.open_shards as u64, "open shard", "open shards"),
         i.shard_map
     );
     let time = match (i.time.source, i.time.records_per_s) {
-        ("rate", Some(v)) => format!("rate {v:.0} records/s (--rate)"),
+        ("rate", Some(rate)) => format!(
+            "rate {} records/s ({})",
+            crate::numbers::thousands_f(rate),
+            v.rate_from.as_deref().unwrap_or("--rate")
+        ),
         ("timestamps", Some(v)) => format!(
             "rate {v:.1} records/s over a {:.0} s sample",
             i.time.span_s.unwrap_or(0.0)
@@ -113,6 +117,9 @@ pub fn text(v: &DistributionView) -> String {
         _ => "rate unknown".into(),
     };
     let _ = writeln!(o, "key: {} · {}", i.key_source, time);
+    for n in &v.notes {
+        let _ = writeln!(o, "note: {n}");
+    }
     o.push('\n');
 
     if let Some(w) = &i.time.windows {

@@ -1,15 +1,17 @@
-//! The renderings of a simulation report (`shardlint simulate`): text for people, versioned
-//! JSON (`--format json`) and the invocation timeline CSV (`--timeline`). Pure: the engine
-//! filled the [`SimReport`]; this module only formats it.
+//! The renderings of a simulation (`shardlint simulate`): text for people, versioned JSON
+//! (`--format json`) and the invocation timeline CSV (`--timeline`). Pure: the engine filled the
+//! [`SimReport`] and the command resolved the [`SimulationView`]; this module only formats them.
 
 use std::fmt::Write as _;
 
-use crate::numbers::seconds;
+use crate::numbers::{plural, seconds, thousands};
+use crate::simulate::model::format_duration;
 use crate::simulate::recommend::Recommendation;
 use crate::simulate::report::SimReport;
+use crate::view::simulate::{Arrivals, SimulationView};
 
 /// The `recommended: ...` paragraph of `--recommend`.
-pub fn recommendation(r: &Recommendation) -> String {
+fn recommendation(r: &Recommendation) -> String {
     match &r.chosen {
         Some(t) => format!(
             "recommended: ParallelizationFactor {} with BatchSize {} keeps IteratorAge (at finish) at {} (under {}; drains in {})\n",
@@ -34,22 +36,102 @@ pub fn recommendation(r: &Recommendation) -> String {
 /// Text: above this many invocations, the list is left to `--timeline` / JSON.
 pub const TEXT_INVOCATIONS_MAX: usize = 40;
 
-pub fn json(r: &SimReport) -> String {
+pub fn json(v: &SimulationView) -> String {
     let mut s = crate::render::json_ascii_controls(
-        serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
+        serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
     );
     s.push('\n');
     s
 }
 
-pub fn text(r: &SimReport) -> String {
+/// The settings line, the arrivals, where settings came from, the notes, the report and the
+/// recommendation.
+pub fn text(v: &SimulationView) -> String {
     let mut o = String::new();
+    let c = &v.settings;
     let _ = writeln!(
         o,
-        "{} records on {} shard{} drained in {}",
-        r.records,
-        r.shards,
-        if r.shards == 1 { "" } else { "s" },
+        "settings: BatchSize {}, window {}, ParallelizationFactor {} ({}), MaximumRetryAttempts {}, MaximumRecordAge {}, bisect {}, destination {}, ReportBatchItemFailures {}, record time {}, overhead {}, timeout {}",
+        c.batch_size,
+        format_duration(c.batching_window_ms),
+        c.parallelization_factor,
+        c.group_model,
+        c.max_retry_attempts,
+        match c.max_record_age_ms {
+            Some(a) => format_duration(a),
+            None => format!("-1 (retention {})", format_duration(c.retention_ms)),
+        },
+        on_off(c.bisect_batch_on_function_error),
+        c.on_failure_destination.as_deref().unwrap_or("none"),
+        on_off(c.report_batch_item_failures),
+        c.record_time,
+        format_duration(c.invocation_overhead_ms),
+        format_duration(c.timeout_ms),
+    );
+    match &c.arrivals {
+        Arrivals::Generated {
+            keys,
+            records_per_key,
+            interval_us,
+            record_bytes,
+            interval_from,
+        } => {
+            let _ = writeln!(
+                o,
+                "arrivals: {} × {} every {}{}, {} each",
+                plural(*keys as u64, "key", "keys"),
+                plural(*records_per_key as u64, "record", "records"),
+                interval(*interval_us),
+                interval_from
+                    .as_deref()
+                    .map(|f| format!(" ({f})"))
+                    .unwrap_or_default(),
+                plural(*record_bytes as u64, "byte", "bytes"),
+            );
+        }
+        Arrivals::Samples { files, records } => {
+            let _ = writeln!(
+                o,
+                "arrivals: {} from {}",
+                plural(*records as u64, "record", "records"),
+                files.join(", ")
+            );
+        }
+    }
+    for s in &c.sources {
+        let _ = writeln!(o, "from: {s}");
+    }
+    for n in &v.notes {
+        let _ = writeln!(o, "note: {n}");
+    }
+    report_text(&mut o, v.report);
+    if let Some(r) = v.recommendation {
+        o.push('\n');
+        o.push_str(&recommendation(r));
+    }
+    // Names come from inputs: no control character but our own line ends.
+    crate::render::visible_except(&o, &['\n']).into_owned()
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b { "on" } else { "off" }
+}
+
+/// `1s`, `250ms`, or `0.625ms` for a rate-derived interval.
+fn interval(us: u64) -> String {
+    if us.is_multiple_of(1000) {
+        format_duration(us / 1000)
+    } else {
+        format!("{}ms", us as f64 / 1000.0)
+    }
+}
+
+fn report_text(o: &mut String, r: &SimReport) {
+    let _ = writeln!(
+        o,
+        "{} on {} drained in {}",
+        plural(r.records, "record", "records"),
+        plural(r.shards as u64, "shard", "shards"),
         seconds(r.drain_seconds)
     );
     let _ = writeln!(
@@ -61,10 +143,10 @@ pub fn text(r: &SimReport) -> String {
     let _ = writeln!(
         o,
         "invocations {} · to destination {} · dropped {} (expired unread {}) · blocked {}",
-        r.invocations.len(),
-        r.destination_records,
-        r.dropped_records,
-        r.expired_records,
+        thousands(r.invocations.len() as u64),
+        thousands(r.destination_records),
+        thousands(r.dropped_records),
+        thousands(r.expired_records),
         seconds(r.blocked_seconds)
     );
     o.push('\n');
@@ -88,15 +170,15 @@ pub fn text(r: &SimReport) -> String {
             g.shard.clone(),
             g.group.to_string(),
             keys,
-            g.records.to_string(),
-            g.invocations.to_string(),
+            thousands(g.records),
+            thousands(g.invocations),
             seconds(g.max_iterator_age_seconds),
             seconds(g.final_iterator_age_seconds),
             seconds(g.finished_s),
             seconds(g.blocked_seconds),
         ]);
     }
-    table(&mut o, &rows);
+    table(o, &rows);
     if r.invocations.len() <= TEXT_INVOCATIONS_MAX {
         o.push('\n');
         let mut rows = vec![[
@@ -123,16 +205,14 @@ pub fn text(r: &SimReport) -> String {
                 i.action.map(|a| a.as_str()).unwrap_or("").into(),
             ]);
         }
-        table(&mut o, &rows);
+        table(o, &rows);
     } else {
         let _ = writeln!(
             o,
             "\n{} invocations: see `--timeline FILE.csv` or `--format json`",
-            r.invocations.len()
+            thousands(r.invocations.len() as u64)
         );
     }
-    // Names come from inputs: no control character but our own line ends.
-    crate::render::visible_except(&o, &['\n']).into_owned()
 }
 
 pub fn timeline_csv(r: &SimReport) -> String {

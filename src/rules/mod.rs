@@ -197,14 +197,8 @@ impl Ctx<'_> {
         let Some(s) = stream.and_then(|i| self.model.streams.get(i)) else {
             return false;
         };
-        if let Some(d) = self
-            .config
-            .stream_rate(&s.display_name())
-            .and_then(|r| r.record_distribution)
-        {
-            return d == crate::model::RecordDistribution::Auto;
-        }
-        s.is_auto_distribution()
+        self.config
+            .auto_distribution(&s.display_name(), s.is_auto_distribution())
     }
 
     /// A finding at `span` with the rule's default severity.

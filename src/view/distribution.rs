@@ -14,6 +14,12 @@ pub struct DistributionView<'a> {
     #[serde(flatten)]
     pub report: &'a DistributionReport,
     pub hot: Hot,
+    /// Assumptions the report rests on, said once (JSON `notes`, text `note:` lines).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Where a given rate came from (`--rate`, or the stream's entry in shardlint.toml).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_from: Option<String>,
 }
 
 /// The decisions, with the thresholds that made them (JSON `hot`).
@@ -37,7 +43,16 @@ impl<'a> DistributionView<'a> {
                 shard: hot::hot_shard(report, t.hot_shard_share),
                 keys: hot::hot_keys(report, t.hot_key_share),
             },
+            notes: Vec::new(),
+            rate_from: None,
         }
+    }
+
+    /// The assumptions to state and where the rate came from, resolved with the settings.
+    pub fn with_context(mut self, notes: Vec<String>, rate_from: Option<String>) -> Self {
+        self.notes = notes;
+        self.rate_from = rate_from;
+        self
     }
 
     /// Whether the listed key `key` on `shard_id` is hot.

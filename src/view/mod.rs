@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod distribution;
+pub mod simulate;
 
 /// The shares above which a shard or a key counts as hot (`hot-shard-share`, `hot-key-share`
 /// of `shardlint.toml`), as `check`'s SL401 and SL402 apply them.
@@ -28,4 +29,13 @@ impl Default for Thresholds {
     fn default() -> Thresholds {
         Thresholds::of(&crate::config::Config::default())
     }
+}
+
+/// The assumption `distribute` and `simulate` state for a stream with
+/// `RecordDistributionStrategy = AUTO`, where AWS does not document the placement.
+pub fn auto_distribution_note(stream: &str) -> String {
+    format!(
+        "stream `{stream}` uses RecordDistributionStrategy AUTO: Kinesis ignores partition keys there and AWS documents no placement, so the shards below are what these keys would get under USER_PARTITION_KEY, not what the stream does ({})",
+        crate::model::limits::RECORD_DISTRIBUTION_DOC
+    )
 }
