@@ -192,13 +192,11 @@ impl<'de> Visitor<'de> for Timestamp {
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
         Ok(None)
     }
-    // An integer's text parses to the same f64 as the integer converts to: both round to
-    // nearest.
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        timestamp::epoch_ms(v as f64).map(Some).ok_or_else(give_up)
+        epoch_ms(i64::try_from(v).map_err(|_| give_up())?)
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        timestamp::epoch_ms(v as f64).map(Some).ok_or_else(give_up)
+        epoch_ms(v)
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
         timestamp::parse_text(v).map(Some).map_err(|_| give_up())
@@ -208,6 +206,19 @@ impl<'de> Visitor<'de> for Timestamp {
     }
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
         Err(give_up())
+    }
+}
+
+/// `timestamp::parse_json` on an integer, in integers: below 1e11 (seconds) times 1000, exact in
+/// f64 too, so the same milliseconds as parsing the text; out of range, the full path words the
+/// error.
+fn epoch_ms<E: de::Error>(v: i64) -> Result<Option<i64>, E> {
+    const SECONDS_BELOW: i64 = 100_000_000_000;
+    const MS_BELOW: i64 = 320_000_000_000_000;
+    match v.unsigned_abs() {
+        a if a < SECONDS_BELOW as u64 => Ok(Some(v * 1000)),
+        a if a < MS_BELOW as u64 => Ok(Some(v)),
+        _ => Err(give_up()),
     }
 }
 

@@ -155,13 +155,53 @@ pub fn json_error(e: &serde_json::Error) -> String {
     format!("invalid JSON at column {}: {msg}", e.column())
 }
 
+/// `Option<Cow<str>>` borrowed from the item when the string has no escapes: serde's own
+/// `Cow` impl (which `#[serde(borrow)]` on an `Option` falls back to) always allocates. Same
+/// values and the same errors (`expected a string`).
+fn opt_cow<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    use serde::de::{Deserializer, Visitor};
+    struct Str;
+    impl<'de> Visitor<'de> for Str {
+        type Value = Cow<'de, str>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_string()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v))
+        }
+    }
+    struct Opt;
+    impl<'de> Visitor<'de> for Opt {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("option")
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_string(Str).map(Some)
+        }
+    }
+    d.deserialize_option(Opt)
+}
+
 #[derive(serde::Deserialize)]
 struct Envelope<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     topic: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     clientid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_cow")]
     principal: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     timestamp: Option<&'a RawValue>,
@@ -179,18 +219,28 @@ struct Event<'a> {
 
 #[derive(serde::Deserialize)]
 struct GetRecord<'a> {
-    #[serde(rename = "PartitionKey", borrow, default)]
+    #[serde(rename = "PartitionKey", borrow, default, deserialize_with = "opt_cow")]
     partition_key: Option<Cow<'a, str>>,
-    #[serde(rename = "Data", borrow, default)]
+    #[serde(rename = "Data", borrow, default, deserialize_with = "opt_cow")]
     data: Option<Cow<'a, str>>,
     /// The size of `Data` where `shardlint export` dropped it (not an AWS field).
     #[serde(rename = "DataBytes", default)]
     data_bytes: Option<u64>,
     #[serde(rename = "ApproximateArrivalTimestamp", borrow, default)]
     arrival: Option<&'a RawValue>,
-    #[serde(rename = "ExplicitHashKey", borrow, default)]
+    #[serde(
+        rename = "ExplicitHashKey",
+        borrow,
+        default,
+        deserialize_with = "opt_cow"
+    )]
     explicit_hash_key: Option<Cow<'a, str>>,
-    #[serde(rename = "SequenceNumber", borrow, default)]
+    #[serde(
+        rename = "SequenceNumber",
+        borrow,
+        default,
+        deserialize_with = "opt_cow"
+    )]
     sequence_number: Option<Cow<'a, str>>,
 }
 
@@ -287,5 +337,49 @@ mod tests {
             ev.ts_ms,
             timestamp::parse_rfc3339_ms("2019-12-17T20:10:52Z")
         );
+    }
+
+    #[test]
+    fn mistyped_fields_say_what_they_said() {
+        let bad = |f, raw: &[u8]| match decode(f, raw) {
+            Decoded::Bad(why) => why,
+            other => panic!("{other:?}"),
+        };
+        let g = InputFormat::GetRecords;
+        assert_eq!(
+            bad(g, br#"{"PartitionKey":5}"#),
+            "invalid JSON at column 17: invalid type: integer `5`, expected a string"
+        );
+        assert_eq!(
+            bad(g, br#"{"PartitionKey":"k","Data":[1]}"#),
+            "invalid JSON at column 27: invalid type: sequence, expected a string"
+        );
+        assert_eq!(
+            bad(g, br#"{"PartitionKey":"k","SequenceNumber":{}}"#),
+            "invalid JSON at column 37: invalid type: map, expected a string"
+        );
+        assert_eq!(
+            bad(InputFormat::Envelopes, br#"{"topic":true,"payload":{}}"#),
+            "invalid JSON at column 13: invalid type: boolean `true`, expected a string"
+        );
+        assert_eq!(
+            bad(InputFormat::Envelopes, br#"{"clientid":1.5,"payload":{}}"#),
+            "invalid JSON at column 15: invalid type: floating point `1.5`, expected a string"
+        );
+        // Escaped and plain strings decode the same.
+        let r = record(
+            g,
+            br#"{"PartitionKey":"k\u00e9","SequenceNumber":null,"Data":"eyJhIjoxfQ=="}"#,
+        );
+        assert_eq!((r.key.as_deref(), r.sequence_number), (Some("ké"), None));
+        let e = record(
+            InputFormat::Envelopes,
+            br#"{"topic":"a\/b","clientid":"c","payload":{}}"#,
+        );
+        assert_eq!(
+            (e.topic.as_deref(), e.clientid.as_deref()),
+            (Some("a/b"), Some("c"))
+        );
+        assert!(matches!(e.clientid, Some(Cow::Borrowed(_))));
     }
 }

@@ -46,16 +46,7 @@ fn parse_number(s: &str) -> Option<i64> {
     if !ok {
         return None;
     }
-    epoch_ms(s.parse().ok()?)
-}
-
-/// An epoch number (seconds or milliseconds, see `SECONDS_BELOW`) to Unix milliseconds; `None`
-/// when it is not a plausible arrival time. Readers that already hold the number as an integer
-/// call this directly, for the same result as the text.
-pub fn epoch_ms(n: f64) -> Option<i64> {
-    if !n.is_finite() {
-        return None;
-    }
+    let n: f64 = s.parse().ok().filter(|n: &f64| n.is_finite())?;
     let ms = if n.abs() < SECONDS_BELOW {
         n * 1000.0
     } else {
