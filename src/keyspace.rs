@@ -447,7 +447,9 @@ mod tests {
             "1".to_string() + &"0".repeat(39),
         ];
         for _ in 0..2000 {
-            x = x.wrapping_mul(0x2545_f491_4f6c_dd1d).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(0x2545_f491_4f6c_dd1d)
+                .wrapping_add(1442695040888963407);
             cases.push((x >> (x % 127) as u32).to_string());
         }
         for c in &cases {
