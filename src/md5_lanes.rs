@@ -160,15 +160,42 @@ fn run(
 fn padded_block(block: &mut [u8; 64], key: &[u8], b: usize, nb: usize) {
     let lo = b * 64;
     let n = key.len().saturating_sub(lo).min(64);
+    // Zero, then copy with two overlapping fixed-size moves: no `memcpy` and `memset` call of a
+    // few dozen bytes per lane.
+    *block = [0; 64];
     if n > 0 {
-        block[..n].copy_from_slice(&key[lo..lo + n]);
+        copy_short(&mut block[..n], &key[lo..lo + n]);
     }
-    block[n..].fill(0);
     if (lo..lo + 64).contains(&key.len()) {
         block[n] = 0x80;
     }
     if b + 1 == nb {
         block[56..].copy_from_slice(&((key.len() as u64) * 8).to_le_bytes());
+    }
+}
+
+/// `dst.copy_from_slice(src)` for at most 64 bytes, as two overlapping fixed-size copies.
+#[inline(always)]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    #[inline(always)]
+    fn two<const W: usize>(dst: &mut [u8], src: &[u8]) {
+        let n = src.len();
+        let (a, b) = (&src[..W], &src[n - W..]);
+        dst[..W].copy_from_slice(a);
+        dst[n - W..].copy_from_slice(b);
+    }
+    match src.len() {
+        0 => {}
+        1..=3 => {
+            for (d, s) in dst.iter_mut().zip(src) {
+                *d = *s;
+            }
+        }
+        4..=7 => two::<4>(dst, src),
+        8..=15 => two::<8>(dst, src),
+        16..=31 => two::<16>(dst, src),
+        32..=64 => two::<32>(dst, src),
+        _ => dst.copy_from_slice(src),
     }
 }
 
