@@ -3,6 +3,7 @@
 //! `path_key` compiles: one serde_json pass reads the envelope's fields, walks the payload along
 //! the template's paths (skipping everything else as the full path does) and borrows strings
 //! from the line, so the usual record allocates nothing and the payload is not scanned twice.
+//! EventBridge events (the event is the payload; its `time` is the record's time) likewise.
 //!
 //! Like `path_key`, it answers only on the happy path. For anything else (invalid JSON, a
 //! duplicate or mistyped envelope field, a timestamp that is not an integer or plain text, a key
@@ -59,6 +60,70 @@ pub(super) fn scan<'de, T>(
         };
         then(fields, got)
     })
+}
+
+/// Reads one EventBridge event line in one pass: its `time` (as `records::decode` reads it)
+/// and the template's leaves, the event itself being the payload; `None` for "ask the full path".
+pub(super) fn scan_event<'de, T>(
+    pk: &PathKey,
+    raw: &'de [u8],
+    then: impl FnOnce(Option<i64>, &mut [Got<'de>]) -> Option<T>,
+) -> Option<T> {
+    let line = std::str::from_utf8(raw).ok()?;
+    pk.with_leaves(|got| {
+        let mut time = None;
+        let mut de = serde_json::Deserializer::from_str(line);
+        EventScan {
+            pk,
+            got: &mut *got,
+            time: &mut time,
+        }
+        .deserialize(&mut de)
+        .ok()?;
+        de.end().ok()?;
+        then(time, got)
+    })
+}
+
+/// An event object: members the template reads are walked, `time` read as a timestamp (a
+/// second `time` is an error of the derived `Event`, and a template that reads `time` itself
+/// is left to the full path), the rest skipped as both the full decode and `path_key` skip it.
+struct EventScan<'p, 'g, 'de> {
+    pk: &'p PathKey,
+    got: &'g mut [Got<'de>],
+    time: &'g mut Option<i64>,
+}
+
+impl<'de> DeserializeSeed<'de> for EventScan<'_, '_, 'de> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EventScan<'_, '_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an event object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen_time = false;
+        while let Some(k) = map.next_key_seed(CowStr)? {
+            let child = self.pk.root_child(&k);
+            if k == "time" {
+                if seen_time || child.is_some() {
+                    return Err(give_up());
+                }
+                seen_time = true;
+                *self.time = map.next_value_seed(Timestamp)?;
+            } else if let Some(child) = child {
+                map.next_value_seed(self.pk.member_seed(child, &mut *self.got))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The envelope fields one pass keeps.

@@ -196,6 +196,12 @@ pub fn extract<'a>(
     {
         return got;
     }
+    if format == InputFormat::Events
+        && let KeySource::Template { fast: Some(pk), .. } = src
+        && let Some(got) = one_pass_event(pk, raw)
+    {
+        return got;
+    }
     match records::decode(format, raw) {
         Decoded::Skip => Extracted::Skip,
         Decoded::Bad(reason) => bad(reason),
@@ -222,6 +228,28 @@ fn one_pass_envelope<'a>(pk: &PathKey, raw: &'a [u8], ctx: &Ctx) -> Option<Extra
                 key,
                 data_bytes: env.data_bytes,
                 ts_ms: env.ts_ms,
+                explicit: None,
+                multi: false,
+            },
+        })
+    })
+}
+
+/// The key of one EventBridge event read in one pass (the event is its own payload, and has
+/// no topic), or `None` for "ask the full path".
+fn one_pass_event<'a>(pk: &PathKey, raw: &'a [u8]) -> Option<Extracted<'a>> {
+    envelope::scan_event(pk, raw, |ts_ms, got| {
+        let meta = path_key::Meta {
+            topic: None,
+            clientid: None,
+        };
+        let key = pk.assemble(got, &meta)?;
+        Some(match key_problem(&key) {
+            Some(reason) => bad(reason),
+            None => Extracted::Key {
+                key,
+                data_bytes: raw.len() as u64,
+                ts_ms,
                 explicit: None,
                 multi: false,
             },
@@ -1067,5 +1095,60 @@ mod tests {
             );
         }
         assert!(answered > 500, "{answered}");
+    }
+
+    #[test]
+    fn event_one_pass_gives_the_full_result() {
+        let events = [
+            r#"{"version":"0","id":"1","detail-type":"Order","source":"shop","time":"2019-12-17T20:10:52Z","detail":{"id":"o-1","vin":"V1"},"vin":"top"}"#,
+            r#"{"vin":"A","time":1576613452000,"list":[{"vin":"L"}]}"#,
+            r#"{"time":1576613452,"vin":"s"}"#,
+            r#"{"time":null,"vin":"n"}"#,
+            r#"{"vin":"no time"}"#,
+            r#"{"time":"soon","vin":"bad"}"#,
+            r#"{"time":"2019-12-17T20:10:52Z","time":"2019-12-17T20:10:53Z","vin":"dup"}"#,
+            r#"{"ti\u006de":1576613452000,"vin":"esc"}"#,
+            r#"{"time":1.5e12,"vin":"dec"}"#,
+            r#"{"time":"2019-12-17T20:10:52\u005a","vin":"escaped time"}"#,
+            r#"{"vin":"a","vin":"b","time":0}"#,
+            r#"{"vin":"a","list":[{"vin":"x","n":1e999}]}"#,
+            r#"{"vin":"a","skip":1e999}"#,
+            r#"{"vin":"","time":1}"#,
+            r#"{"vin":null}"#,
+            r#"{"vin":"a"} x"#,
+            r#"["2019-12-17T20:10:52Z"]"#,
+            r#"{"time":{"a":1},"vin":"obj"}"#,
+            "  ",
+            "",
+        ];
+        let templates = [
+            "${vin}",
+            "${get(get(list, 0), 'vin')}",
+            "${time}",
+            "${detail.id}-${vin}",
+            "${clientid()}",
+        ];
+        let mut answered = 0;
+        for t in templates {
+            let fast = KeySource::template(t).unwrap();
+            let KeySource::Template { fast: Some(pk), .. } = &fast else {
+                panic!("`{t}` should compile to the fast path");
+            };
+            let slow = general(t);
+            for e in events {
+                let one = one_pass_event(pk, e.as_bytes());
+                answered += usize::from(one.is_some());
+                let b = extract(&slow, InputFormat::Events, e.as_bytes(), &ctx());
+                assert_eq!(
+                    extract(&fast, InputFormat::Events, e.as_bytes(), &ctx()),
+                    b,
+                    "`{t}` on {e}"
+                );
+                if let Some(one) = one {
+                    assert_eq!(one, b, "`{t}` one pass on {e}");
+                }
+            }
+        }
+        assert!(answered >= 15, "{answered}");
     }
 }

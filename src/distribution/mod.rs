@@ -6,7 +6,7 @@
 //!   detection; records::decode: item → Record)
 //!   └─ keys (per record: key list / PartitionKey / IoT template / JSONPath → key, bytes, time;
 //!       path_key: pure-path templates walk the raw payload without building a Value;
-//!       envelope: with them, an MQTT envelope line is read in one pass)
+//!       envelope: with them, an MQTT envelope or EventBridge event line is read in one pass)
 //!       └─ engine (rayon: batch MD5 → keyspace::placement_hash → open shard → per-shard
 //!          counters; key table partitions; several jobs share one pass over the inputs)
 //!           ├─ peaks (timestamped records per one-second window: peak, p99 per shard and key)

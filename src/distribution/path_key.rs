@@ -214,6 +214,24 @@ impl PathKey {
         Root { pk: self, got }
     }
 
+    /// The template node of a top-level payload member, when the template reads it.
+    pub(super) fn root_child(&self, key: &str) -> Option<usize> {
+        self.nodes[0].keys.iter().find(|c| c.0 == key).map(|c| c.1)
+    }
+
+    /// The seed that walks the value of a top-level member the template reads (`root_child`).
+    pub(super) fn member_seed<'p, 'de>(
+        &'p self,
+        node: usize,
+        got: &'p mut [Got<'de>],
+    ) -> Walk<'p, 'p, 'de> {
+        Walk {
+            pk: self,
+            node,
+            got,
+        }
+    }
+
     /// The key from the leaves a walk filled, or `None` for "ask the general path".
     pub(super) fn assemble<'de>(&self, got: &mut [Got<'de>], meta: &Meta) -> Option<Cow<'de, str>> {
         // The common case `${path}` to an unescaped string: borrowed from the input.
@@ -368,7 +386,7 @@ impl<'de> Visitor<'de> for Root<'_, '_, 'de> {
 
 /// A value on a template path (inside a top-level member the template reads): parsed exactly
 /// as `serde_json::Value` would parse it, keeping only what the leaves need.
-struct Walk<'p, 'g, 'de> {
+pub(super) struct Walk<'p, 'g, 'de> {
     pk: &'p PathKey,
     node: usize,
     got: &'g mut [Got<'de>],
