@@ -14,7 +14,8 @@ use std::borrow::Cow;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use super::path_key::{CowStr, Got, PathKey};
+use super::path_key::{Got, PathKey};
+use crate::records::decode::CowStr;
 use crate::records::timestamp;
 
 /// What one pass over an envelope line read, besides the payload leaves.

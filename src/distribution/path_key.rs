@@ -15,6 +15,7 @@ use std::borrow::Cow;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::records::decode::CowStr;
 use crate::template::{Expr, Part, Template};
 
 /// A compiled template; see the module docs.
@@ -484,30 +485,6 @@ impl<'de> Visitor<'de> for Walk<'_, '_, 'de> {
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         leaf!(self, Got::Other)
-    }
-}
-
-/// A string, borrowed from the input unless it has escapes (serde's own `Cow<str>` always
-/// allocates: one `String` per member name).
-pub(super) struct CowStr;
-
-impl<'de> DeserializeSeed<'de> for CowStr {
-    type Value = Cow<'de, str>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for CowStr {
-    type Value = Cow<'de, str>;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a string")
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_string()))
     }
 }
 

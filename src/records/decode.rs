@@ -155,27 +155,38 @@ pub fn json_error(e: &serde_json::Error) -> String {
     format!("invalid JSON at column {}: {msg}", e.column())
 }
 
+/// A JSON string borrowed from the input unless it has escapes: serde's own `Cow<str>` always
+/// allocates (one `String` per member name or field). A seed for `next_key_seed` and friends.
+pub(crate) struct CowStr;
+
+impl<'de> serde::de::DeserializeSeed<'de> for CowStr {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CowStr {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
 /// `Option<Cow<str>>` borrowed from the item when the string has no escapes: serde's own
 /// `Cow` impl (which `#[serde(borrow)]` on an `Option` falls back to) always allocates. Same
 /// values and the same errors (`expected a string`).
 fn opt_cow<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    use serde::de::{Deserializer, Visitor};
-    struct Str;
-    impl<'de> Visitor<'de> for Str {
-        type Value = Cow<'de, str>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a string")
-        }
-        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Cow::Borrowed(v))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Cow::Owned(v.to_string()))
-        }
-        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Cow::Owned(v))
-        }
-    }
+    use serde::de::{DeserializeSeed, Deserializer, Visitor};
     struct Opt;
     impl<'de> Visitor<'de> for Opt {
         type Value = Option<Cow<'de, str>>;
@@ -189,7 +200,7 @@ fn opt_cow<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str
             Ok(None)
         }
         fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_string(Str).map(Some)
+            CowStr.deserialize(d).map(Some)
         }
     }
     d.deserialize_option(Opt)
