@@ -68,6 +68,42 @@ pub fn literal_float(f: f64) -> String {
     }
 }
 
+/// A measured duration for messages: `950 ms`, `41.5 s`, `29 min 32 s`, `30 min`, `3 h 5 min`,
+/// `2 h` (a zero last part is left out).
+pub fn duration_ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        return format!("{ms:.0} ms");
+    }
+    let s = ms / 1000.0;
+    if s < 60.0 {
+        return format!("{s:.1} s");
+    }
+    let s = s.round() as u64;
+    let (big, small, units) = if s < 3600 {
+        (s / 60, s % 60, ("min", "s"))
+    } else {
+        (s / 3600, s / 60 % 60, ("h", "min"))
+    };
+    if small == 0 {
+        format!("{big} {}", units.0)
+    } else {
+        format!("{big} {} {small} {}", units.0, units.1)
+    }
+}
+
+/// A configured length in whole units, for messages: `48 h`, `7 days`, `90 min`, `45 s`.
+pub fn whole_duration(s: u64) -> String {
+    if s >= 7 * 86_400 && s.is_multiple_of(86_400) {
+        format!("{} days", s / 86_400)
+    } else if s >= 3_600 && s.is_multiple_of(3_600) {
+        format!("{} h", s / 3_600)
+    } else if s >= 60 && s.is_multiple_of(60) {
+        format!("{} min", s / 60)
+    } else {
+        format!("{s} s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +122,20 @@ mod tests {
         assert_eq!(thousands_f(2.5), "2.5");
         assert_eq!(thousands_f(1234.4), "1,234");
         assert_eq!(seconds(1.25), "1.2s");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_ms(950.0), "950 ms");
+        assert_eq!(duration_ms(41_500.0), "41.5 s");
+        assert_eq!(duration_ms(1_772_000.0), "29 min 32 s");
+        assert_eq!(duration_ms(1_800_000.0), "30 min");
+        assert_eq!(duration_ms(11_100_000.0), "3 h 5 min");
+        assert_eq!(duration_ms(7_200_000.0), "2 h");
+        assert_eq!(whole_duration(604_800), "7 days");
+        assert_eq!(whole_duration(172_800), "48 h");
+        assert_eq!(whole_duration(86_400), "24 h");
+        assert_eq!(whole_duration(5_400), "90 min");
+        assert_eq!(whole_duration(45), "45 s");
     }
 }

@@ -175,8 +175,8 @@ pub fn describe_age(s: &Series) -> String {
     let (at, max) = s.peak().unwrap_or((0, 0.0));
     format!(
         "grew from `{}` to `{}` over the window (peak at `{}`)",
-        duration_ms(first),
-        duration_ms(max),
+        crate::numbers::duration_ms(first),
+        crate::numbers::duration_ms(max),
         minute(at)
     )
 }
@@ -197,22 +197,6 @@ pub fn iso(secs: i64) -> String {
 pub fn minute(ts: i64) -> String {
     let s = crate::observed::iso(ts);
     format!("{} {} UTC", &s[..10], &s[11..16])
-}
-
-/// `950 ms`, `41.5 s`, `29 min 32 s`, `3 h 5 min`
-pub fn duration_ms(ms: f64) -> String {
-    if ms < 1000.0 {
-        return format!("{ms:.0} ms");
-    }
-    let s = ms / 1000.0;
-    if s < 60.0 {
-        return format!("{s:.1} s");
-    }
-    let s = s.round() as u64;
-    if s < 3600 {
-        return format!("{} min {} s", s / 60, s % 60);
-    }
-    format!("{} h {} min", s / 3600, s / 60 % 60)
 }
 
 #[cfg(test)]
@@ -256,10 +240,6 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(duration_ms(950.0), "950 ms");
-        assert_eq!(duration_ms(41_500.0), "41.5 s");
-        assert_eq!(duration_ms(1_772_000.0), "29 min 32 s");
-        assert_eq!(duration_ms(11_100_000.0), "3 h 5 min");
         assert_eq!(minute(1_796_076_420), "2026-11-30 22:07 UTC");
     }
 }

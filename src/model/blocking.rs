@@ -114,19 +114,6 @@ pub fn mapping_poison_block(
     Some(poison_block(retries, age, hours, written))
 }
 
-/// `48 h`, `7 days`, `90 min`, `45 s`: the block's length for messages.
-pub fn describe_seconds(s: u64) -> String {
-    if s >= 7 * 86_400 && s.is_multiple_of(86_400) {
-        format!("{} days", s / 86_400)
-    } else if s >= 3_600 && s.is_multiple_of(3_600) {
-        format!("{} h", s / 3_600)
-    } else if s >= 60 && s.is_multiple_of(60) {
-        format!("{} min", s / 60)
-    } else {
-        format!("{s} s")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,8 +143,5 @@ mod tests {
         let legacy = poison_block(10_000, 604_800, 8_760, true);
         assert!(legacy.unbounded);
         assert_eq!(legacy.seconds, 604_800);
-        assert_eq!(describe_seconds(604_800), "7 days");
-        assert_eq!(describe_seconds(172_800), "48 h");
-        assert_eq!(describe_seconds(86_400), "24 h");
     }
 }

@@ -605,7 +605,7 @@ fn mib_per_s(v: f64) -> String {
 }
 
 fn ms(v: f64) -> String {
-    crate::observed::duration_ms(v)
+    crate::numbers::duration_ms(v)
 }
 
 /// Axis ticks of an age: `20 min`, `1 h 20 min`, `2 h`, else as [`ms`].

@@ -8,7 +8,8 @@
 use super::iterator_age_growing::MIN_AGE_MS;
 use super::{Ctx, RuleMeta, param_name};
 use crate::diagnostic::{Finding, RelatedSpan, Severity};
-use crate::observed::{describe_age, duration_ms, function_label, growing};
+use crate::numbers::duration_ms;
+use crate::observed::{describe_age, function_label, growing};
 use crate::ordering::GroupModel;
 use crate::simulate::{SimConfig, Workload, assess};
 

@@ -118,7 +118,7 @@ resource "aws_lambda_event_source_mapping" "m" {
         says(
             &f.message,
             &[
-                "IteratorAge of `location-writer` reading `location-stream` grew from `2.0 s` to `30 min 0 s`",
+                "IteratorAge of `location-writer` reading `location-stream` grew from `2.0 s` to `30 min`",
                 "falls further behind",
             ],
         );

@@ -6,9 +6,10 @@
 
 use super::{Ctx, RuleMeta, param_name};
 use crate::diagnostic::{Finding, Severity};
-use crate::model::blocking::{self, ExpiryBy, describe_seconds, mapping_poison_block};
+use crate::model::blocking::{self, ExpiryBy, mapping_poison_block};
 use crate::model::{EventSourceMapping, SourceKind, ValState};
 use crate::numbers::thousands;
+use crate::numbers::whole_duration;
 
 pub static META: RuleMeta = RuleMeta {
     code: "SL302",
@@ -56,7 +57,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         };
         let kind = m.origin.kind;
-        let how_long = describe_seconds(block.seconds);
+        let how_long = whole_duration(block.seconds);
         let until = match block.by {
             ExpiryBy::Retention { hours, written } => {
                 if m.source_type() == Some(crate::model::EventSourceType::DynamoDbStreams) {
