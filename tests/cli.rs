@@ -302,3 +302,37 @@ fn every_format_points_at_the_exact_value() {
         );
     }
 }
+
+#[test]
+fn distribute_text_lists_the_busiest_shards_of_a_large_map_and_json_every_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.txt");
+    let mut s = "hot\n".repeat(500);
+    for i in 0..2_000 {
+        s.push_str(&format!("k{i}\n"));
+    }
+    std::fs::write(&keys, s).unwrap();
+    let run = |shards: &str, json: bool| {
+        let mut c = shardlint();
+        c.args(["distribute", "--keys"])
+            .arg(&keys)
+            .args(["--shards", shards]);
+        if json {
+            c.args(["--format", "json"]);
+        }
+        String::from_utf8(c.assert().success().get_output().stdout.clone()).unwrap()
+    };
+    let text = run("200", false);
+    let rows = text.lines().filter(|l| l.starts_with("shardId-")).count();
+    assert_eq!(rows, 20, "{text}");
+    assert!(text.contains("… and 180 more shards with "), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&run("200", true)).unwrap();
+    assert_eq!(json["shards"].as_array().unwrap().len(), 200);
+    // The near miss: 64 shards are all listed, with no summary line.
+    let text = run("64", false);
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("shardId-")).count(),
+        64
+    );
+    assert!(!text.contains("more shards with"));
+}

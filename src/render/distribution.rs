@@ -129,7 +129,7 @@ pub fn text(v: &DistributionView) -> String {
             "{:<22} {:>10} {:>8} {:>8} {:>8} {:>7} {:>11}",
             "shard", "records", "share", "rec/s", "peak/s", "p99/s", "peak B/s"
         );
-        for s in &r.shards {
+        for s in v.listed_shards.iter().map(|&i| &r.shards[i]) {
             let p = s.per_second.as_ref();
             let _ = writeln!(
                 o,
@@ -180,17 +180,28 @@ pub fn text(v: &DistributionView) -> String {
             "{:<22} {:>12} {:>8} {:>10} {:>12}",
             "shard", "records", "share", "rec/s", "bytes/s"
         );
-        for s in &r.shards {
+        for s in v.listed_shards.iter().map(|&i| &r.shards[i]) {
             let _ = writeln!(
                 o,
                 "{:<22} {:>12} {:>8} {:>10} {:>12}",
                 s.shard_id,
-                s.records,
+                thousands(s.records),
                 pct(s.share),
                 num(s.records_per_s),
                 num(s.bytes_per_s)
             );
         }
+    }
+    if let Some(x) = &v.other_shards {
+        let _ = writeln!(
+            o,
+            "… and {} more {} with {} to {} records each (the busiest {} are listed; `--format json` has every shard)",
+            thousands(x.count as u64),
+            if x.count == 1 { "shard" } else { "shards" },
+            thousands(x.records_min),
+            thousands(x.records_max),
+            v.listed_shards.len()
+        );
     }
     let k = &r.skew;
     if let Some(h) = &k.hottest_shard {
@@ -227,7 +238,7 @@ pub fn text(v: &DistributionView) -> String {
     let _ = writeln!(
         o,
         "distinct keys: {} ({})",
-        d.count,
+        thousands(d.count),
         if d.exact {
             "exact"
         } else {

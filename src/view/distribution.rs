@@ -20,6 +20,25 @@ pub struct DistributionView<'a> {
     /// Where a given rate came from (`--rate`, or the stream's entry in shardlint.toml).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_from: Option<String>,
+    /// The shards the text table lists (indices into `report.shards`, in shard order); JSON
+    /// keeps every shard.
+    #[serde(skip)]
+    pub listed_shards: Vec<usize>,
+    /// The shards the text table leaves out, summarised.
+    #[serde(skip)]
+    pub other_shards: Option<OtherShards>,
+}
+
+/// Above this many open shards the text lists only the busiest [`TEXT_SHARDS_TOP`]: a resharded
+/// stream of 100,000 shards is not read line by line.
+pub const TEXT_SHARDS_MAX: usize = 64;
+pub const TEXT_SHARDS_TOP: usize = 20;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherShards {
+    pub count: usize,
+    pub records_min: u64,
+    pub records_max: u64,
 }
 
 /// The decisions, with the thresholds that made them (JSON `hot`).
@@ -45,13 +64,38 @@ impl<'a> DistributionView<'a> {
             },
             notes: Vec::new(),
             rate_from: None,
+            listed_shards: Vec::new(),
+            other_shards: None,
         }
+        .with_listing()
     }
 
     /// The assumptions to state and where the rate came from, resolved with the settings.
     pub fn with_context(mut self, notes: Vec<String>, rate_from: Option<String>) -> Self {
         self.notes = notes;
         self.rate_from = rate_from;
+        self
+    }
+
+    /// Every shard, or the busiest [`TEXT_SHARDS_TOP`] (ties by shard order) and the others
+    /// summarised.
+    fn with_listing(mut self) -> Self {
+        let shards = &self.report.shards;
+        if shards.len() <= TEXT_SHARDS_MAX {
+            self.listed_shards = (0..shards.len()).collect();
+            return self;
+        }
+        let mut by_load: Vec<usize> = (0..shards.len()).collect();
+        by_load.sort_by(|&a, &b| shards[b].records.cmp(&shards[a].records).then(a.cmp(&b)));
+        let (top, rest) = by_load.split_at(TEXT_SHARDS_TOP);
+        let mut listed = top.to_vec();
+        listed.sort_unstable();
+        self.listed_shards = listed;
+        self.other_shards = Some(OtherShards {
+            count: rest.len(),
+            records_min: rest.iter().map(|&i| shards[i].records).min().unwrap_or(0),
+            records_max: rest.iter().map(|&i| shards[i].records).max().unwrap_or(0),
+        });
         self
     }
 
