@@ -46,16 +46,32 @@ pub fn hot_shard(r: &DistributionReport, hot_shard_share: f64) -> Option<HotShar
         return None;
     }
     let hot = r.shards.iter().max_by_key(|sh| sh.records)?;
-    let fair = 1.0 / n as f64;
-    let noise = NOISE_SIGMAS * (fair * (1.0 - fair) / keyed as f64).sqrt();
     // One key for every record is not a sample of many: hashing is deterministic, so the
     // concentration is certain however few records there are.
     let one_key = r.distinct_keys.exact && r.distinct_keys.count == 1;
-    (hot.share >= hot_shard_share && (one_key || hot.share > fair + noise)).then(|| HotShard {
+    is_hot_share(hot.share, n, keyed as f64, hot_shard_share, one_key).then(|| HotShard {
         shard_id: hot.shard_id.clone(),
         share: hot.share,
-        fair_share: fair,
+        fair_share: 1.0 / n as f64,
     })
+}
+
+/// Whether the busiest of `n` shards, with `share` of `records`, is hot: at least
+/// `hot_shard_share`, and beyond what an even spread gives by chance (unless `certain`). Also
+/// SL502's test on CloudWatch counts, where one shard of two always has at least half.
+pub fn is_hot_share(
+    share: f64,
+    n: usize,
+    records: f64,
+    hot_shard_share: f64,
+    certain: bool,
+) -> bool {
+    if n < 2 || records <= 0.0 {
+        return false;
+    }
+    let fair = 1.0 / n as f64;
+    let noise = NOISE_SIGMAS * (fair * (1.0 - fair) / records).sqrt();
+    share >= hot_shard_share && (certain || share > fair + noise)
 }
 
 /// The listed keys of `r` that carry more than `hot_key_share` of their shard's records, in the

@@ -1,6 +1,7 @@
 //! SL502 observed-hot-shard: shard-level CloudWatch metrics (enhanced monitoring) show one shard
 //! carrying most of a stream's incoming records (at least `hot-shard-share`, default 50%, of a
-//! stream with more than one open shard). Says whether the configuration predicted it (a
+//! stream with more than one open shard, and beyond what an even spread gives by chance: the
+//! test `distribute` and SL401 apply, in `distribution::hot`). Says whether the configuration predicted it (a
 //! constant key hashing to that shard) or not.
 
 use super::{Ctx, RuleMeta, predicted_constant};
@@ -39,7 +40,13 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         };
         let share = hot.total() / total;
-        if share < ctx.config.hot_shard_share {
+        if !crate::distribution::hot::is_hot_share(
+            share,
+            n,
+            total,
+            ctx.config.hot_shard_share,
+            false,
+        ) {
             continue;
         }
         let stream = &ctx.model.streams[si];
@@ -127,6 +134,19 @@ mod tests {
                 "the constant partition key `vin` hashes to `shardId-000000000003`; the metrics confirm it",
             ],
         );
+    }
+
+    #[test]
+    fn half_of_two_shards_is_the_fair_share_not_hot() {
+        // 51% on one shard of two is over `hot-shard-share` (50%) but within an even spread.
+        let (a, b) = (shard(0), shard(1));
+        file("main.tf", &iot_rule(SQL, r#"partition_key = "$${vin}""#))
+            .file(
+                "metrics.get-metric-data.json",
+                &metric_data(&[(&a, &[510.0, 510.0]), (&b, &[490.0, 490.0])]),
+            )
+            .run(super::check)
+            .quiet();
     }
 
     #[test]
