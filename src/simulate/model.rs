@@ -329,10 +329,14 @@ pub fn parse_record_time(s: &str) -> Result<RecordTime, String> {
     }
 }
 
-/// `3000` → `3s`, `250` → `250ms`, `90000` → `90s`.
+/// `3000` → `3s`, `250` → `250ms`, `90000` → `90s`, `86400000` → `24h`: flag syntax, so
+/// `parse_duration` reads it back.
 pub fn format_duration(ms: u64) -> String {
     if ms == 0 {
         "0s".into()
+    } else if ms.is_multiple_of(3_600_000) {
+        // Retention reads as the `24h` it is set as, not `86400s`.
+        format!("{}h", ms / 3_600_000)
     } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else if ms < 1000 {
@@ -372,6 +376,12 @@ mod tests {
         assert_eq!(parse_duration("1m", None), Ok(60_000));
         assert_eq!(parse_duration("1.5s", None), Ok(1500));
         assert_eq!(parse_duration("24h", None), Ok(86_400_000));
+        // Formatting reads back.
+        for ms in [0, 250, 1500, 3000, 90_000, 3_600_000, 86_400_000] {
+            assert_eq!(parse_duration(&format_duration(ms), None), Ok(ms), "{ms}");
+        }
+        assert_eq!(format_duration(86_400_000), "24h");
+        assert_eq!(format_duration(900_000), "900s");
         assert_eq!(parse_duration("5", Some(1000)), Ok(5000));
         assert!(parse_duration("5", None).unwrap_err().contains("no unit"));
         assert!(parse_duration("5x", None).unwrap_err().contains("`x`"));
