@@ -1,7 +1,8 @@
 //! The parallel core of the distribution engine: the records layer hands over chunks (a plain
 //! file's read by rayon tasks in parallel ranges, gzip and stdin streamed); a batch of chunks is
 //! split across rayon workers that extract keys, hash them in batches and count per shard; then
-//! the per-key updates are applied to hash partitions of the key table, again in parallel. Everything but the bounded key table is a fixed-size counter, so memory stays flat.
+//! the per-key updates are applied to hash partitions of the key table, again in parallel.
+//! Everything but the bounded key table is a fixed-size counter, so memory stays flat.
 
 use std::borrow::Cow;
 

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::path_key::{Got, PathKey};
-use crate::records::decode::CowStr;
+use crate::records::decode::{CowStr, OptCowStr};
 use crate::records::timestamp;
 
 /// What one pass over an envelope line read, besides the payload leaves.
@@ -190,11 +190,11 @@ impl<'de> Visitor<'de> for Scan<'_, '_, 'de> {
             }
             seen |= bit;
             match bit {
-                1 => self.env.topic = map.next_value_seed(OptStr)?,
-                2 => self.env.clientid = map.next_value_seed(OptStr)?,
+                1 => self.env.topic = map.next_value_seed(OptCowStr)?,
+                2 => self.env.clientid = map.next_value_seed(OptCowStr)?,
                 // Only the general evaluation reads the principal; checked as the full path
                 // types it.
-                4 => drop(map.next_value_seed(OptStr)?),
+                4 => drop(map.next_value_seed(OptCowStr)?),
                 8 => self.env.ts_ms = map.next_value_seed(Timestamp)?,
                 16 => {
                     let Cow::Borrowed(k) = k else {
@@ -211,29 +211,6 @@ impl<'de> Visitor<'de> for Scan<'_, '_, 'de> {
             }
         }
         Ok(())
-    }
-}
-
-/// `Option<Cow<str>>` as the derived `Envelope` reads `topic`, `clientid` and `principal`.
-struct OptStr;
-
-impl<'de> DeserializeSeed<'de> for OptStr {
-    type Value = Option<Cow<'de, str>>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for OptStr {
-    type Value = Option<Cow<'de, str>>;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a string or null")
-    }
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        CowStr.deserialize(d).map(Some)
     }
 }
 

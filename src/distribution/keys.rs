@@ -222,16 +222,7 @@ fn one_pass_envelope<'a>(pk: &PathKey, raw: &'a [u8], ctx: &Ctx) -> Option<Extra
             clientid: env.clientid.as_deref(),
         };
         let key = pk.assemble(got, &meta)?;
-        Some(match key_problem(&key) {
-            Some(reason) => bad(reason),
-            None => Extracted::Key {
-                key,
-                data_bytes: env.data_bytes,
-                ts_ms: env.ts_ms,
-                explicit: None,
-                multi: false,
-            },
-        })
+        Some(checked_key(key, env.data_bytes, env.ts_ms, None))
     })
 }
 
@@ -244,16 +235,7 @@ fn one_pass_event<'a>(pk: &PathKey, raw: &'a [u8]) -> Option<Extracted<'a>> {
             clientid: None,
         };
         let key = pk.assemble(got, &meta)?;
-        Some(match key_problem(&key) {
-            Some(reason) => bad(reason),
-            None => Extracted::Key {
-                key,
-                data_bytes: raw.len() as u64,
-                ts_ms,
-                explicit: None,
-                multi: false,
-            },
-        })
+        Some(checked_key(key, raw.len() as u64, ts_ms, None))
     })
 }
 
@@ -279,7 +261,7 @@ pub fn from_record<'a>(
                     src.describe()
                 ))
             }
-            Some(k) => given_key(k, rec.data_bytes, ts_ms, explicit),
+            Some(k) => checked_key(k, rec.data_bytes, ts_ms, explicit),
             None if format == InputFormat::GetRecords => bad("no `PartitionKey`".into()),
             None => bad("payload records need `--partition-key` or `--key-path`".into()),
         };
@@ -371,8 +353,9 @@ fn bad<'a>(reason: String) -> Extracted<'a> {
 
 use crate::records::decode::json_error;
 
-/// A key written as such (key list, `PartitionKey`): empty or too long is a bad record.
-pub(crate) fn given_key(
+/// A formed key (given in a key list or `PartitionKey`, or made by a template): empty or too
+/// long is a bad record.
+fn checked_key(
     key: Cow<'_, str>,
     data_bytes: u64,
     ts_ms: Option<i64>,
@@ -421,16 +404,7 @@ fn from_payload<'a>(
                 clientid: meta.clientid,
             };
             if let Some(key) = fast.as_ref().and_then(|f| f.key(payload, &fast_meta)) {
-                return match key_problem(&key) {
-                    Some(reason) => bad(reason),
-                    None => Extracted::Key {
-                        key,
-                        data_bytes,
-                        ts_ms,
-                        explicit: None,
-                        multi: false,
-                    },
-                };
+                return checked_key(key, data_bytes, ts_ms, None);
             }
             let value = match parse_pruned(payload, fields.as_deref()) {
                 Ok(v) => v,
@@ -451,16 +425,7 @@ fn from_payload<'a>(
                     reason: "the template evaluates to an empty key".into(),
                     ts_ms,
                 },
-                Evaluated::Key(k) => match key_problem(&k) {
-                    Some(reason) => bad(reason),
-                    None => Extracted::Key {
-                        key: Cow::Owned(k),
-                        data_bytes,
-                        ts_ms,
-                        explicit: None,
-                        multi: false,
-                    },
-                },
+                Evaluated::Key(k) => checked_key(Cow::Owned(k), data_bytes, ts_ms, None),
                 Evaluated::Undefined { reason } => Extracted::Undefined { reason, ts_ms },
                 Evaluated::Unknown { reason } => Extracted::Unknown { reason, ts_ms },
             }

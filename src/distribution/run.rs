@@ -176,11 +176,7 @@ pub fn distribute_jobs_grouped(
                         }
                     }
                     ReadEvent::Chunk(_) | ReadEvent::Chunks(_) => {
-                        let chunks = match &ev {
-                            ReadEvent::Chunks(cs) => cs.as_slice(),
-                            ReadEvent::Chunk(c) => std::slice::from_ref(c),
-                            _ => &[],
-                        };
+                        let chunks = ev.chunks();
                         // A round's chunks are all of one input, in one format.
                         let Some(c) = chunks.first() else { continue };
                         if !run.skipped[c.input] {

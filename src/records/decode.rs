@@ -184,26 +184,35 @@ impl<'de> serde::de::Visitor<'de> for CowStr {
 
 /// `Option<Cow<str>>` borrowed from the item when the string has no escapes: serde's own
 /// `Cow` impl (which `#[serde(borrow)]` on an `Option` falls back to) always allocates. Same
-/// values and the same errors (`expected a string`).
-fn opt_cow<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    use serde::de::{DeserializeSeed, Deserializer, Visitor};
-    struct Opt;
-    impl<'de> Visitor<'de> for Opt {
-        type Value = Option<Cow<'de, str>>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("option")
-        }
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            CowStr.deserialize(d).map(Some)
-        }
+/// values and the same errors (`expected a string`). The envelope fields here and on the
+/// one-pass path (`distribution::envelope`) are read with it.
+pub(crate) struct OptCowStr;
+
+impl<'de> serde::de::DeserializeSeed<'de> for OptCowStr {
+    type Value = Option<Cow<'de, str>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
     }
-    d.deserialize_option(Opt)
+}
+
+impl<'de> serde::de::Visitor<'de> for OptCowStr {
+    type Value = Option<Cow<'de, str>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("option")
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        serde::de::DeserializeSeed::deserialize(CowStr, d).map(Some)
+    }
+}
+
+fn opt_cow<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    serde::de::DeserializeSeed::deserialize(OptCowStr, d)
 }
 
 #[derive(serde::Deserialize)]

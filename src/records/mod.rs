@@ -104,12 +104,8 @@ pub fn read_ordered(
         match ev {
             ReadEvent::Started { input, format } => formats[input] = format,
             ReadEvent::Chunk(_) | ReadEvent::Chunks(_) => {
-                let chunks = match &ev {
-                    ReadEvent::Chunks(cs) => cs.as_slice(),
-                    ReadEvent::Chunk(c) => std::slice::from_ref(c),
-                    _ => &[],
-                };
-                for (c, it) in chunks
+                for (c, it) in ev
+                    .chunks()
                     .iter()
                     .flat_map(|c| c.items.iter().map(move |it| (c, it)))
                 {

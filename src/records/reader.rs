@@ -114,6 +114,17 @@ pub enum ReadEvent {
     },
 }
 
+impl ReadEvent {
+    /// The chunks this event carries, in input order (none for the other events).
+    pub fn chunks(&self) -> &[Chunk] {
+        match self {
+            ReadEvent::Chunks(cs) => cs,
+            ReadEvent::Chunk(c) => std::slice::from_ref(c),
+            _ => &[],
+        }
+    }
+}
+
 /// Target size of a chunk of lines; lines longer than this grow the chunk.
 pub const CHUNK_BYTES: usize = 1 << 20;
 /// Elements per chunk when a JSON array is streamed.
@@ -953,12 +964,7 @@ mod tests {
     fn items(ev: &[ReadEvent]) -> Vec<(u64, String)> {
         let mut out = Vec::new();
         for e in ev {
-            let cs = match e {
-                ReadEvent::Chunks(cs) => cs.as_slice(),
-                ReadEvent::Chunk(c) => std::slice::from_ref(c),
-                _ => &[],
-            };
-            for c in cs {
+            for c in e.chunks() {
                 for it in &c.items {
                     out.push((it.no, String::from_utf8_lossy(c.bytes(it)).into_owned()));
                 }
