@@ -86,6 +86,13 @@ struct Slot {
     shard: u32,
 }
 
+/// 32 bits of a slot's MD5 kept in the table next to its index (bits the table's hash does not
+/// use).
+#[inline]
+fn tag(hash: [u64; 2]) -> u32 {
+    (hash[1] >> 32) as u32
+}
+
 /// An MD5 as (low, high) 64-bit halves.
 #[inline]
 fn split(h: u128) -> [u64; 2] {
@@ -136,8 +143,11 @@ impl Packed {
 /// `dropped() <= bound()`.
 #[derive(Debug)]
 pub struct KeyCounter {
-    /// Index into `slots`, hashed by the low half of the slot's MD5.
-    table: HashTable<u32>,
+    /// Index into `slots` and the slot's [`tag`], hashed by the low half of the slot's MD5. The
+    /// tag settles nearly every probe that matches hashbrown's 7-bit control byte for another
+    /// key without reading the slot: past the cap almost every record misses the table, and
+    /// those slot reads were cache misses.
+    table: HashTable<[u32; 2]>,
     slots: Vec<Slot>,
     arena: Vec<u8>,
     /// Scratch for `prune`: counts, and the next arena.
@@ -153,18 +163,27 @@ pub struct KeyCounter {
     filter: Option<Filter>,
 }
 
-/// Counters per sketch row: two rows of 2^15 `u16`s are 128 KB, which stay in a core's L2
-/// cache next to the partition's table.
-const FILTER_BITS: u32 = 15;
-const FILTER_WIDTH: usize = 1 << FILTER_BITS;
+/// Sketch blocks: 4,096 cache lines of 32 `u16` counters, 256 KB per partition. Wider means
+/// fewer keys admitted to the summary (about `cap` per `2^17` absorbed distinct keys, as the
+/// summary's floor follows the counters' level) and a lower error; this still fits a core's L2.
+const FILTER_BLOCKS: usize = 1 << 12;
+
+/// Records between prefetching a key's sketch block and using it.
+const PREFETCH_AHEAD: usize = 8;
+
+/// One cache line of the sketch: a key's two counters are in one line, so a record costs one
+/// cache miss at most (a block is two rows of 16).
+#[derive(Copy, Clone, Debug)]
+#[repr(align(64))]
+struct Block([u16; 32]);
 
 /// The admission filter: a two-row count-min sketch with conservative update over records whose
-/// key is not in the table. A key enters the summary only once its estimate exceeds the
-/// threshold, so a flood of rare keys costs a sketch update each instead of an insert and a
-/// share of a prune. See the module doc for why the error stays bounded.
+/// key is not in the table, blocked by cache line. A key enters the summary only once its
+/// estimate exceeds the threshold, so a flood of rare keys costs a sketch update each instead of
+/// an insert and a share of a prune. See the module doc for why the error stays bounded.
 #[derive(Debug)]
 struct Filter {
-    rows: Box<[u16]>,
+    blocks: Box<[Block]>,
     /// `t`: absorb a record when its key's estimate after the update is at most this.
     tau: u16,
     /// `T`: the threshold in force at the last absorption.
@@ -179,7 +198,7 @@ impl Filter {
     fn new(k: usize) -> Filter {
         let per_budget = k as u64 + 1;
         Filter {
-            rows: vec![0; 2 * FILTER_WIDTH].into_boxed_slice(),
+            blocks: vec![Block([0; 32]); FILTER_BLOCKS].into_boxed_slice(),
             tau: 0,
             used: 0,
             budget: 1,
@@ -193,15 +212,39 @@ impl Filter {
         self.tau = subtracted.min(self.budget).min(u16::MAX as u64 - 1) as u16;
     }
 
+    /// The block of a key (high half of its MD5: `hi`). Bits 16..28 of the high half: the
+    /// engine's partition is its low bits, and the table hashes by the low half, so the sketch
+    /// indexes by bits neither has used.
+    #[inline(always)]
+    fn block_of(hi: u64) -> usize {
+        (hi >> 16) as usize & (FILTER_BLOCKS - 1)
+    }
+
+    /// Starts loading a key's block, a few records ahead: the sketch is larger than L1 and,
+    /// with sixteen partitions taking turns on a core, mostly out of L2 when a batch starts,
+    /// so a record would otherwise wait for its block.
+    #[inline(always)]
+    fn prefetch(&self, hi: u64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            let p = self.blocks[Self::block_of(hi)].0.as_ptr();
+            // SAFETY: SSE is part of every x86_64 target, and a prefetch is only a hint: it
+            // reads nothing into the program and cannot fault.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = hi;
+    }
+
     /// Counts a record whose key (high half of its MD5: `hi`) is not in the table; true when the
     /// record is absorbed, false when the key should enter the table.
     #[inline(always)]
     fn absorb(&mut self, hi: u64, subtracted: u64) -> bool {
-        // Bits 16.. of the high half: the engine's partition is its low bits, and the table
-        // hashes by the low half, so the rows index by bits neither has used.
-        let a = (hi >> 16) as usize & (FILTER_WIDTH - 1);
-        let b = FILTER_WIDTH + ((hi >> 40) as usize & (FILTER_WIDTH - 1));
-        let (ca, cb) = (self.rows[a], self.rows[b]);
+        let block = &mut self.blocks[Self::block_of(hi)].0;
+        let a = (hi >> 28) as usize & 15;
+        let b = 16 + ((hi >> 32) as usize & 15);
+        let (ca, cb) = (block[a], block[b]);
         let m = ca.min(cb);
         if m == u16::MAX {
             // Saturated: the estimate may be below the key's true count; admit.
@@ -209,8 +252,8 @@ impl Filter {
         }
         // Conservative update: raise only the counters below the new estimate.
         let e = m + 1;
-        self.rows[a] = ca.max(e);
-        self.rows[b] = cb.max(e);
+        block[a] = ca.max(e);
+        block[b] = cb.max(e);
         if e > self.tau {
             return false;
         }
@@ -265,13 +308,18 @@ impl KeyCounter {
         batches: impl IntoIterator<Item = (&'a [Packed], &'a [K])>,
     ) {
         for (updates, keys) in batches {
-            for u in updates {
+            for (j, u) in updates.iter().enumerate() {
                 self.n += 1;
-                let slots = &self.slots;
-                if let Some(&i) = self
-                    .table
-                    .find(u.hash[0], |&i| slots[i as usize].hash == u.hash)
+                if let Some(f) = &self.filter
+                    && let Some(ahead) = updates.get(j + PREFETCH_AHEAD)
                 {
+                    f.prefetch(ahead.hash[1]);
+                }
+                let slots = &self.slots;
+                let t = tag(u.hash);
+                if let Some(&[i, _]) = self.table.find(u.hash[0], |&[i, it]| {
+                    it == t && slots[i as usize].hash == u.hash
+                }) {
                     let e = &mut self.slots[i as usize];
                     e.count += 1;
                     e.bytes += u.bytes;
@@ -298,12 +346,12 @@ impl KeyCounter {
     #[inline]
     fn add_one(&mut self, u: &KeyUpdate, defer: bool) {
         self.n += 1;
-        let h = u.hash as u64;
+        let hash = split(u.hash);
+        let t = tag(hash);
         let slots = &self.slots;
-        if let Some(&i) = self
-            .table
-            .find(h, |&i| slots[i as usize].hash == split(u.hash))
-        {
+        if let Some(&[i, _]) = self.table.find(hash[0], |&[i, it]| {
+            it == t && slots[i as usize].hash == hash
+        }) {
             let e = &mut self.slots[i as usize];
             e.count += 1;
             e.bytes += u.bytes;
@@ -358,7 +406,9 @@ impl KeyCounter {
         });
         let slots = &self.slots;
         self.table
-            .insert_unique(hash[0], idx, |&i| slots[i as usize].hash[0]);
+            .insert_unique(hash[0], [idx, tag(hash)], |&[i, _]| {
+                slots[i as usize].hash[0]
+            });
     }
 
     /// Copies the bytes of keys still pointed at into the arena.
@@ -415,7 +465,9 @@ impl KeyCounter {
         let slots = &self.slots;
         for (i, e) in slots.iter().enumerate() {
             self.table
-                .insert_unique(e.hash[0], i as u32, |&j| slots[j as usize].hash[0]);
+                .insert_unique(e.hash[0], [i as u32, tag(e.hash)], |&[j, _]| {
+                    slots[j as usize].hash[0]
+                });
         }
     }
 
@@ -704,14 +756,14 @@ mod tests {
         assert_eq!(f.used, 3);
         assert!(!f.absorb(x, 3));
         // A key sharing one counter with x is judged by its other, lower one.
-        let z = (x & !(0xffff_u64 << 40)) | (0x00ab << 40);
+        let z = x ^ (1 << 32);
         assert!(f.absorb(z, 3));
         // The threshold follows the smaller of the summary's floor and the budget.
         f.retune(50);
         assert_eq!(f.tau, 10);
         assert!(f.absorb(y, 50));
         // A saturated estimate may undercount: it always admits.
-        f.rows.fill(u16::MAX);
+        f.blocks.fill(Block([u16::MAX; 32]));
         f.tau = u16::MAX - 1;
         assert!(!f.absorb(y, 50));
     }
