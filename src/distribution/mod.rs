@@ -10,7 +10,8 @@
 //!       └─ engine (rayon: batch MD5 → keyspace::placement_hash → open shard → per-shard
 //!          counters; key table partitions; several jobs share one pass over the inputs)
 //!           ├─ peaks (timestamped records per one-second window: peak, p99 per shard and key)
-//!           └─ sketch (exact key counts up to a cap, then Space-Saving; HyperLogLog)
+//!           └─ sketch (exact key counts up to a cap, then Space-Saving behind an admission
+//!              filter; HyperLogLog)
 //!               └─ report (Serialize, JSON version 1: the engine's state → the report)
 //!                   ├─ run (one pass over the inputs for every job; engine state → report)
 //!                   └─ hot (which shard and keys are hot under the configured shares)

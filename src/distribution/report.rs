@@ -203,7 +203,8 @@ pub struct KeyCountAccuracy {
     pub exact_cap: usize,
     /// Largest overestimate of any reported count (0 when exact).
     pub max_error: u64,
-    /// Space-Saving's guarantee for it: records per partition / (k + 1).
+    /// The guarantee for it whatever the input: records per partition / (k + 1) + 1, with k half
+    /// a partition's table (the summary's own share and its admission filter's; `sketch`).
     pub error_bound: u64,
 }
 

@@ -66,9 +66,9 @@ pub struct KeyView<'a> {
 
 /// A tracked key; the key's bytes live in the partition's arena, so a new key costs no
 /// allocation of its own and pruning frees nothing one by one. Within `add_batch` a new key's
-/// bytes are first only pointed at (`src`): past the exact cap most new keys are pruned again
-/// within the batch, and they are then never copied. The hash table holds only the slots'
-/// `u32` index, so a partition's table stays in L2 cache.
+/// bytes are first only pointed at (`src`): past the exact cap a new key may be pruned again
+/// within the batch, and is then never copied. The hash table holds only the slot's `u32` index
+/// and a tag (8 bytes a bucket), so a partition's table stays in L2 cache.
 #[derive(Copy, Clone, Debug)]
 struct Slot {
     /// The key's MD5, its identity here: keys with one MD5 land on one shard, in one
