@@ -67,8 +67,8 @@ pub struct KeyView<'a> {
 /// A tracked key; the key's bytes live in the partition's arena, so a new key costs no
 /// allocation of its own and pruning frees nothing one by one. Within `add_batch` a new key's
 /// bytes are first only pointed at (`src`): past the exact cap a new key may be pruned again
-/// within the batch, and is then never copied. The hash table holds only the slot's `u32` index
-/// and a tag (8 bytes a bucket), so a partition's table stays in L2 cache.
+/// within the batch, and is then never copied. The hash table holds only the slots' `u32`
+/// index, so a partition's table stays in L2 cache.
 #[derive(Copy, Clone, Debug)]
 struct Slot {
     /// The key's MD5, its identity here: keys with one MD5 land on one shard, in one
@@ -84,13 +84,6 @@ struct Slot {
     off: u32,
     len: u32,
     shard: u32,
-}
-
-/// 32 bits of a slot's MD5 kept in the table next to its index (bits the table's hash does not
-/// use).
-#[inline]
-fn tag(hash: [u64; 2]) -> u32 {
-    (hash[1] >> 32) as u32
 }
 
 /// An MD5 as (low, high) 64-bit halves.
@@ -143,11 +136,8 @@ impl Packed {
 /// `dropped() <= bound()`.
 #[derive(Debug)]
 pub struct KeyCounter {
-    /// Index into `slots` and the slot's [`tag`], hashed by the low half of the slot's MD5. The
-    /// tag settles nearly every probe that matches hashbrown's 7-bit control byte for another
-    /// key without reading the slot: past the cap almost every record misses the table, and
-    /// those slot reads were cache misses.
-    table: HashTable<[u32; 2]>,
+    /// Index into `slots`, hashed by the low half of the slot's MD5.
+    table: HashTable<u32>,
     slots: Vec<Slot>,
     arena: Vec<u8>,
     /// Scratch for `prune`: counts, and the next arena.
@@ -167,9 +157,6 @@ pub struct KeyCounter {
 /// fewer keys admitted to the summary (about `cap` per `2^17` absorbed distinct keys, as the
 /// summary's floor follows the counters' level) and a lower error; this still fits a core's L2.
 const FILTER_BLOCKS: usize = 1 << 12;
-
-/// Records between prefetching a key's sketch block and using it.
-const PREFETCH_AHEAD: usize = 8;
 
 /// One cache line of the sketch: a key's two counters are in one line, so a record costs one
 /// cache miss at most (a block is two rows of 16).
@@ -218,23 +205,6 @@ impl Filter {
     #[inline(always)]
     fn block_of(hi: u64) -> usize {
         (hi >> 16) as usize & (FILTER_BLOCKS - 1)
-    }
-
-    /// Starts loading a key's block, a few records ahead: the sketch is larger than L1 and,
-    /// with sixteen partitions taking turns on a core, mostly out of L2 when a batch starts,
-    /// so a record would otherwise wait for its block.
-    #[inline(always)]
-    fn prefetch(&self, hi: u64) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            let p = self.blocks[Self::block_of(hi)].0.as_ptr();
-            // SAFETY: SSE is part of every x86_64 target, and a prefetch is only a hint: it
-            // reads nothing into the program and cannot fault.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) };
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = hi;
     }
 
     /// Counts a record whose key (high half of its MD5: `hi`) is not in the table; true when the
@@ -308,18 +278,13 @@ impl KeyCounter {
         batches: impl IntoIterator<Item = (&'a [Packed], &'a [K])>,
     ) {
         for (updates, keys) in batches {
-            for (j, u) in updates.iter().enumerate() {
+            for u in updates {
                 self.n += 1;
-                if let Some(f) = &self.filter
-                    && let Some(ahead) = updates.get(j + PREFETCH_AHEAD)
-                {
-                    f.prefetch(ahead.hash[1]);
-                }
                 let slots = &self.slots;
-                let t = tag(u.hash);
-                if let Some(&[i, _]) = self.table.find(u.hash[0], |&[i, it]| {
-                    it == t && slots[i as usize].hash == u.hash
-                }) {
+                if let Some(&i) = self
+                    .table
+                    .find(u.hash[0], |&i| slots[i as usize].hash == u.hash)
+                {
                     let e = &mut self.slots[i as usize];
                     e.count += 1;
                     e.bytes += u.bytes;
@@ -347,11 +312,11 @@ impl KeyCounter {
     fn add_one(&mut self, u: &KeyUpdate, defer: bool) {
         self.n += 1;
         let hash = split(u.hash);
-        let t = tag(hash);
         let slots = &self.slots;
-        if let Some(&[i, _]) = self.table.find(hash[0], |&[i, it]| {
-            it == t && slots[i as usize].hash == hash
-        }) {
+        if let Some(&i) = self
+            .table
+            .find(hash[0], |&i| slots[i as usize].hash == hash)
+        {
             let e = &mut self.slots[i as usize];
             e.count += 1;
             e.bytes += u.bytes;
@@ -406,9 +371,7 @@ impl KeyCounter {
         });
         let slots = &self.slots;
         self.table
-            .insert_unique(hash[0], [idx, tag(hash)], |&[i, _]| {
-                slots[i as usize].hash[0]
-            });
+            .insert_unique(hash[0], idx, |&i| slots[i as usize].hash[0]);
     }
 
     /// Copies the bytes of keys still pointed at into the arena.
@@ -465,9 +428,7 @@ impl KeyCounter {
         let slots = &self.slots;
         for (i, e) in slots.iter().enumerate() {
             self.table
-                .insert_unique(e.hash[0], [i as u32, tag(e.hash)], |&[j, _]| {
-                    slots[j as usize].hash[0]
-                });
+                .insert_unique(e.hash[0], i as u32, |&j| slots[j as usize].hash[0]);
         }
     }
 
