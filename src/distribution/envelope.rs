@@ -94,6 +94,7 @@ pub(super) fn scan<'de, T>(
 }
 
 /// A string or `null` member, as `OptCowStr` reads it; anything else to the full path.
+#[inline]
 fn opt_str<'de>(c: &mut Cursor<'de>) -> Option<Option<Cow<'de, str>>> {
     match c.peek()? {
         Peek::Str => {
