@@ -46,24 +46,76 @@ pub fn place(map: &ShardMap, key: &str, explicit: Option<u128>) -> usize {
 /// string matching `0|[1-9]\d{0,38}` that fits in 128 bits. The one parser for shard-map exports,
 /// `--shard-map` and sampled records.
 pub fn parse_hash_key(s: &str) -> Result<u128, String> {
-    let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits || (s.len() > 1 && s.starts_with('0')) {
-        return Err("is not a decimal integer".to_string());
+    hash_key_value(s.as_bytes()).map_err(|e| match e {
+        BadHashKey::NotDecimal => "is not a decimal integer".to_string(),
+        BadHashKey::TooLarge => "is larger than 2^128 - 1".to_string(),
+    })
+}
+
+/// Why a hash key's text is not one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadHashKey {
+    NotDecimal,
+    TooLarge,
+}
+
+/// [`parse_hash_key`] on bytes, with no message built: for a loader that has the bytes of a
+/// JSON string and leaves a bad key to the loader that reports it.
+pub fn hash_key_value(b: &[u8]) -> Result<u128, BadHashKey> {
+    if b.is_empty() || (b.len() > 1 && b[0] == b'0') {
+        return Err(BadHashKey::NotDecimal);
     }
-    // Up to 19 digits at a time in a u64, then one checked u128 step per piece: `u128::from_str`
-    // multiplies in u128 per digit, which was a tenth of reading a 100,000-shard map.
-    let too_large = || "is larger than 2^128 - 1".to_string();
+    if b.len() > 39 {
+        // 40 digits or more: larger than 2^128 - 1 unless something is not a digit.
+        return Err(if b.iter().all(u8::is_ascii_digit) {
+            BadHashKey::TooLarge
+        } else {
+            BadHashKey::NotDecimal
+        });
+    }
+    // Eight digits at a time (checked and combined in a u64), after the leading `len % 8`
+    // one by one: a digit at a time was a tenth of reading a 100,000-shard map. Up to 38
+    // digits cannot overflow a u128; only a 39-digit key needs checked steps.
+    let (head, groups) = b.split_at(b.len() % 8);
     let mut v = 0u128;
-    for piece in s.as_bytes().chunks(19) {
-        let p = piece
-            .iter()
-            .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0'));
-        v = v
-            .checked_mul(10u128.pow(piece.len() as u32))
-            .and_then(|v| v.checked_add(u128::from(p)))
-            .ok_or_else(too_large)?;
+    for &d in head {
+        if !d.is_ascii_digit() {
+            return Err(BadHashKey::NotDecimal);
+        }
+        v = v * 10 + u128::from(d - b'0');
+    }
+    let checked = b.len() == 39;
+    for g in groups.chunks_exact(8) {
+        let g = eight_digits(g.try_into().expect("chunks of 8")).ok_or(BadHashKey::NotDecimal)?;
+        v = if checked {
+            v.checked_mul(100_000_000)
+                .and_then(|v| v.checked_add(u128::from(g)))
+                .ok_or(BadHashKey::TooLarge)?
+        } else {
+            v * 100_000_000 + u128::from(g)
+        };
     }
     Ok(v)
+}
+
+/// The value of eight ASCII digits (the first the most significant), or `None` if one is not
+/// a digit: SWAR, checking all eight bytes with two masks and combining them in three steps.
+#[inline]
+fn eight_digits(b: [u8; 8]) -> Option<u32> {
+    let x = u64::from_le_bytes(b);
+    // Every byte 0x30..=0x3F, and still 0x3_ after adding 6: 0x30..=0x39.
+    let high = 0xF0F0_F0F0_F0F0_F0F0u64;
+    if x & high != 0x3030_3030_3030_3030
+        || (x + 0x0606_0606_0606_0606) & high != 0x3030_3030_3030_3030
+    {
+        return None;
+    }
+    let x = x - 0x3030_3030_3030_3030;
+    // Pairs of digits in each 16-bit lane, then fours in each 32-bit lane, then all eight.
+    let x = (x * 10 + (x >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let x = (x * 100 + (x >> 16)) & 0x0000_FFFF_0000_FFFF;
+    let x = (x * 10_000 + (x >> 32)) & 0xFFFF_FFFF;
+    Some(x as u32)
 }
 
 /// Why Kinesis would refuse `key` as a partition key, if it would: it accepts 1..256
@@ -98,6 +150,16 @@ impl OpenShard {
     pub fn keyspace_share(&self) -> f64 {
         ((self.end - self.start) as f64 + 1.0) / (MAX_HASH as f64 + 1.0)
     }
+}
+
+/// One shard of an export as [`ShardMap::from_ranges`] reads it: its ID borrowed, its range
+/// parsed, and whether it is closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShardRange<'a> {
+    pub shard_id: &'a str,
+    pub start: u128,
+    pub end: u128,
+    pub closed: bool,
 }
 
 /// Why a shard list does not form a usable map.
@@ -195,32 +257,29 @@ impl ShardMap {
     /// Builds the map of the open shards in `records`, checking that they tile the keyspace.
     /// Closed shards (with an `EndingSequenceNumber`) are left out: they take no new keys.
     pub fn from_records(records: &[ShardRecord]) -> Result<ShardMap, Vec<MapProblem>> {
-        let mut open: Vec<OpenShard> = records
+        let ranges: Vec<ShardRange<'_>> = records
             .iter()
-            .filter(|r| !r.closed)
-            .map(|r| OpenShard {
-                shard_id: r.shard_id.clone(),
+            .map(|r| ShardRange {
+                shard_id: &r.shard_id,
                 start: r.starting_hash_key,
                 end: r.ending_hash_key,
+                closed: r.closed,
             })
             .collect();
-        open.sort_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)));
-        let mut problems = validate(&open);
-        // hashbrown's default hasher, sized once: SipHash and rehashing were a tenth of reading
-        // a 100,000-shard map.
-        let mut seen = hashbrown::HashSet::with_capacity(records.len());
-        let mut reported = hashbrown::HashSet::new();
-        for r in records {
-            if !seen.insert(r.shard_id.as_str()) && reported.insert(r.shard_id.as_str()) {
-                problems.push(MapProblem::DuplicateId {
-                    shard: r.shard_id.clone(),
-                });
-            }
-        }
-        if problems.is_empty() {
-            Ok(Self::from_sorted(open))
-        } else {
-            Err(problems)
+        Self::from_ranges(&ranges)
+    }
+
+    /// [`ShardMap::from_records`] on borrowed ranges, so that a loader can build the map
+    /// straight from the text it read (no `String` per shard until the map is known to be
+    /// good). The one validation of every shard list: both loaders give the same problems.
+    pub fn from_ranges(ranges: &[ShardRange<'_>]) -> Result<ShardMap, Vec<MapProblem>> {
+        // The duplicate check (a hash set of every ID) on one thread, the map on the other.
+        let (duplicates, (mut problems, shards)) =
+            rayon::join(|| duplicate_ids(ranges), || open_shards(ranges));
+        problems.extend(duplicates);
+        match shards {
+            Some(shards) if problems.is_empty() => Ok(Self::from_sorted(shards)),
+            _ => Err(problems),
         }
     }
 
@@ -306,8 +365,49 @@ impl<'m> ShardLookup<'m> {
     }
 }
 
+/// The problems of the open shards among `ranges` (gaps, overlaps, inverted ranges), or the
+/// open shards sorted by range when there are none.
+fn open_shards(ranges: &[ShardRange<'_>]) -> (Vec<MapProblem>, Option<Vec<OpenShard>>) {
+    let mut open: Vec<&ShardRange<'_>> = ranges.iter().filter(|r| !r.closed).collect();
+    // Exports list shards in creation order, so the open ones are usually sorted already.
+    let key = |r: &&ShardRange<'_>| (r.start, r.end);
+    if !open.is_sorted_by_key(key) {
+        open.sort_by_key(key);
+    }
+    let problems = validate(&open);
+    if !problems.is_empty() {
+        return (problems, None);
+    }
+    let shards = open
+        .iter()
+        .map(|r| OpenShard {
+            shard_id: r.shard_id.to_string(),
+            start: r.start,
+            end: r.end,
+        })
+        .collect();
+    (problems, Some(shards))
+}
+
+/// Each shard ID that appears more than once (open or closed), once, in order.
+fn duplicate_ids(ranges: &[ShardRange<'_>]) -> Vec<MapProblem> {
+    // hashbrown's default hasher, sized once: SipHash and rehashing were a tenth of reading a
+    // 100,000-shard map.
+    let mut seen = hashbrown::HashSet::with_capacity(ranges.len());
+    let mut reported = hashbrown::HashSet::new();
+    let mut problems = Vec::new();
+    for r in ranges {
+        if !seen.insert(r.shard_id) && reported.insert(r.shard_id) {
+            problems.push(MapProblem::DuplicateId {
+                shard: r.shard_id.to_string(),
+            });
+        }
+    }
+    problems
+}
+
 /// Gaps, overlaps and inverted ranges among open shards sorted by start.
-fn validate(sorted: &[OpenShard]) -> Vec<MapProblem> {
+fn validate(sorted: &[&ShardRange<'_>]) -> Vec<MapProblem> {
     let mut problems = Vec::new();
     if sorted.is_empty() {
         problems.push(MapProblem::NoOpenShards);
@@ -316,7 +416,7 @@ fn validate(sorted: &[OpenShard]) -> Vec<MapProblem> {
     for s in sorted {
         if s.start > s.end {
             problems.push(MapProblem::Inverted {
-                shard: s.shard_id.clone(),
+                shard: s.shard_id.to_string(),
             });
         }
     }
@@ -328,12 +428,12 @@ fn validate(sorted: &[OpenShard]) -> Vec<MapProblem> {
     }
     // `covered` is the last key owned so far, by `owner`.
     let mut covered = sorted[0].end;
-    let mut owner = &sorted[0].shard_id;
+    let mut owner = sorted[0].shard_id;
     for s in &sorted[1..] {
         if covered == MAX_HASH || s.start <= covered {
             problems.push(MapProblem::Overlap {
-                a: owner.clone(),
-                b: s.shard_id.clone(),
+                a: owner.to_string(),
+                b: s.shard_id.to_string(),
                 from: s.start,
                 to: s.end.min(covered),
             });
@@ -345,7 +445,7 @@ fn validate(sorted: &[OpenShard]) -> Vec<MapProblem> {
         }
         if s.end > covered {
             covered = s.end;
-            owner = &s.shard_id;
+            owner = s.shard_id;
         }
     }
     if covered < MAX_HASH {
@@ -455,6 +555,93 @@ mod tests {
         for c in &cases {
             assert_eq!(parse_hash_key(c).ok(), c.parse::<u128>().ok(), "{c}");
         }
+        // One byte that is not a digit, at every place of every length (the digits are read
+        // eight at a time): the bytes next to `0` and `9`, and a non-ASCII character.
+        for len in 1..=40 {
+            let digits: String = (0..len).map(|i| char::from(b'1' + (i % 9) as u8)).collect();
+            assert_eq!(
+                parse_hash_key(&digits).ok(),
+                digits.parse::<u128>().ok(),
+                "{digits}"
+            );
+            for at in 0..len {
+                for bad in ["/", ":", "\u{0}", " ", "a", "é"] {
+                    let c = format!("{}{bad}{}", &digits[..at], &digits[at + 1..]);
+                    assert_eq!(
+                        parse_hash_key(&c),
+                        Err("is not a decimal integer".into()),
+                        "{c}"
+                    );
+                    assert_eq!(
+                        hash_key_value(c.as_bytes()),
+                        Err(BadHashKey::NotDecimal),
+                        "{c}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            parse_hash_key(&"9".repeat(40)),
+            Err("is larger than 2^128 - 1".into())
+        );
+        assert_eq!(
+            parse_hash_key("340282366920938463463374607431768211456"),
+            Err("is larger than 2^128 - 1".into())
+        );
+    }
+
+    #[test]
+    fn borrowed_ranges_give_the_map_and_problems_of_records() {
+        let half = MAX_HASH / 2;
+        let recs = vec![
+            rec("b", half + 1, MAX_HASH, false),
+            rec("p", 0, MAX_HASH, true),
+            rec("a", 0, half, false),
+        ];
+        let m = ShardMap::from_records(&recs).unwrap();
+        assert_eq!(m.shards()[0].shard_id, "a");
+        assert_eq!(m.shard_index(half + 1), 1);
+        // Problems in one order whichever thread finds them: the ranges', then duplicate IDs.
+        let bad = [
+            ShardRange {
+                shard_id: "a",
+                start: 0,
+                end: 10,
+                closed: false,
+            },
+            ShardRange {
+                shard_id: "a",
+                start: 20,
+                end: 30,
+                closed: true,
+            },
+            ShardRange {
+                shard_id: "b",
+                start: 30,
+                end: 20,
+                closed: false,
+            },
+            ShardRange {
+                shard_id: "c",
+                start: 25,
+                end: MAX_HASH,
+                closed: false,
+            },
+        ];
+        assert_eq!(
+            ShardMap::from_ranges(&bad).unwrap_err(),
+            vec![
+                MapProblem::Inverted { shard: "b".into() },
+                MapProblem::Gap { from: 11, to: 24 },
+                MapProblem::Overlap {
+                    a: "c".into(),
+                    b: "b".into(),
+                    from: 30,
+                    to: 20
+                },
+                MapProblem::DuplicateId { shard: "a".into() },
+            ]
+        );
     }
 
     #[test]

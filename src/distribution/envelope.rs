@@ -1,9 +1,10 @@
 //! One-pass MQTT envelope keys, the fast path of `keys::extract` for envelope lines
 //! (`{"topic","clientid","principal","timestamp","payload":{...}}`) under a template that
-//! `path_key` compiles: one serde_json pass reads the envelope's fields, walks the payload along
-//! the template's paths (skipping everything else as the full path does) and borrows strings
-//! from the line, so the usual record allocates nothing and the payload is not scanned twice.
-//! EventBridge events (the event is the payload; its `time` is the record's time) likewise.
+//! `path_key` compiles: one pass of the strict `json_scan` cursor reads the envelope's fields,
+//! walks the payload along the template's paths (checking and skipping everything else) and
+//! borrows strings from the line, so the usual record allocates nothing and the payload is not
+//! scanned twice. EventBridge events (the event is the payload; its `time` is the record's
+//! time) likewise, in one serde_json pass.
 //!
 //! Like `path_key`, it answers only on the happy path. For anything else (invalid JSON, a
 //! duplicate or mistyped envelope field, a timestamp that is not an integer or plain text, a key
@@ -14,8 +15,9 @@ use std::borrow::Cow;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
+use super::json_scan::{Cursor, Peek};
 use super::path_key::{Got, PathKey};
-use crate::records::decode::{CowStr, OptCowStr};
+use crate::records::decode::CowStr;
 use crate::records::timestamp;
 
 /// What one pass over an envelope line read, besides the payload leaves.
@@ -29,37 +31,196 @@ pub(super) struct Fields<'de> {
 
 /// Reads one envelope line in one pass and hands its fields and the payload leaves `pk` walked
 /// to `then` (which forms the key: `keys::extract`); `None` for "ask the full path".
+///
+/// Read with the strict cursor of `json_scan`, not serde: it answers only lines serde_json
+/// accepts too, with the values the derived `Envelope` and `PathKey`'s walk read.
 pub(super) fn scan<'de, T>(
     pk: &PathKey,
     raw: &'de [u8],
     then: impl FnOnce(Fields<'de>, &mut [Got<'de>]) -> Option<T>,
 ) -> Option<T> {
-    // One UTF-8 check for the line; serde_json's `str` reader then checks no string again.
+    // One UTF-8 check for the line; the cursor then checks no string again.
     let line = std::str::from_utf8(raw).ok()?;
     pk.with_leaves(|got| {
-        let mut env = Env::default();
-        let mut de = serde_json::Deserializer::from_str(line);
-        Scan {
-            pk,
-            line,
-            got: &mut *got,
-            env: &mut env,
+        let mut c = Cursor::new(line);
+        let mut fields = Fields {
+            topic: None,
+            clientid: None,
+            ts_ms: None,
+            data_bytes: 0,
+        };
+        let mut seen = 0u8;
+        c.open(b'{')?;
+        let mut first = true;
+        while c.next(b'}', first)? {
+            first = false;
+            let k = c.key()?;
+            let k = c.text(k)?;
+            // Members as the derived `Envelope` matches them: unknown ones skipped, a repeated
+            // one an error there (`duplicate field`).
+            let bit = match &*k {
+                "topic" => 1,
+                "clientid" => 2,
+                "principal" => 4,
+                "timestamp" => 8,
+                "payload" => 16,
+                _ => 0,
+            };
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            match bit {
+                1 => fields.topic = opt_str(&mut c)?,
+                2 => fields.clientid = opt_str(&mut c)?,
+                // Only the general evaluation reads the principal; checked as the full path
+                // types it.
+                4 => drop(opt_str(&mut c)?),
+                8 => fields.ts_ms = timestamp(&mut c)?,
+                16 => {
+                    // The payload's size as written (the record's data size), as its raw value.
+                    c.peek_byte()?;
+                    let start = c.i;
+                    walk_payload(&mut c, pk, got)?;
+                    fields.data_bytes = (c.i - start) as u64;
+                }
+                _ => c.skip()?,
+            }
         }
-        .deserialize(&mut de)
-        .ok()?;
-        de.end().ok()?;
-        let start = env.payload_start?;
-        let end = match env.payload_end {
-            Some(end) => end,
-            None => end_before_close(line)?,
-        };
-        let fields = Fields {
-            topic: env.topic,
-            clientid: env.clientid,
-            ts_ms: env.ts_ms,
-            data_bytes: end.checked_sub(start)? as u64,
-        };
+        // No payload: the full path words it; trailing bytes: serde_json rejects them.
+        (seen & 16 != 0 && c.at_end()).then_some(())?;
         then(fields, got)
+    })
+}
+
+/// A string or `null` member, as `OptCowStr` reads it; anything else to the full path.
+#[inline]
+fn opt_str<'de>(c: &mut Cursor<'de>) -> Option<Option<Cow<'de, str>>> {
+    match c.peek()? {
+        Peek::Str => {
+            let s = c.string()?;
+            Some(Some(c.text(s)?))
+        }
+        Peek::Null => c.literal(b"null").map(|()| None),
+        _ => None,
+    }
+}
+
+/// The envelope's `timestamp`, as the `Timestamp` seed reads it: integers, strings without
+/// escapes, `null`; anything else to the full path.
+fn timestamp(c: &mut Cursor<'_>) -> Option<Option<i64>> {
+    match c.peek()? {
+        Peek::Num => {
+            let n = c.number()?;
+            let text = &c.line[n.start..n.end];
+            // serde_json reads `-0` as a float, which the seed leaves to the full path.
+            if !n.integer || text == "-0" {
+                return None;
+            }
+            epoch_ms(text.parse().ok()?).map(Some)
+        }
+        Peek::Str => {
+            let s = c.string()?;
+            if s.escaped {
+                return None;
+            }
+            timestamp::parse_text(&c.line[s.start..s.end])
+                .ok()
+                .map(Some)
+        }
+        Peek::Null => c.literal(b"null").map(|()| None),
+        _ => None,
+    }
+}
+
+/// The payload, as `PathKey::payload_seed` walks it: only an object has fields.
+fn walk_payload<'de>(c: &mut Cursor<'de>, pk: &PathKey, got: &mut [Got<'de>]) -> Option<()> {
+    let Peek::Object = c.peek()? else {
+        return None;
+    };
+    members(c, pk, 0, got)
+}
+
+/// The members of an object at template node `node`: those the template reads are walked,
+/// the rest checked and skipped.
+fn members<'de>(
+    c: &mut Cursor<'de>,
+    pk: &PathKey,
+    node: usize,
+    got: &mut [Got<'de>],
+) -> Option<()> {
+    c.open(b'{')?;
+    let mut first = true;
+    while c.next(b'}', first)? {
+        first = false;
+        let k = c.key()?;
+        let child = if k.escaped {
+            pk.key_child(node, &c.text(k)?)
+        } else {
+            pk.key_child(node, &c.line[k.start..k.end])
+        };
+        match child {
+            Some(child) => walk(c, pk, child, got)?,
+            None => c.skip()?,
+        }
+    }
+    Some(())
+}
+
+/// A value on a template path, as `path_key::Walk` reads it: a later duplicate member replaces
+/// everything an earlier one gave; objects, arrays and `null` are no key (`Other`).
+fn walk<'de>(c: &mut Cursor<'de>, pk: &PathKey, node: usize, got: &mut [Got<'de>]) -> Option<()> {
+    for &l in pk.leaves_under(node) {
+        got[l] = Got::Missing;
+    }
+    let leaf = pk.leaf_of(node);
+    let value = match c.peek()? {
+        Peek::Object => {
+            if pk.has_keys(node) {
+                members(c, pk, node, got)?;
+            } else {
+                c.skip()?;
+            }
+            Got::Other
+        }
+        Peek::Array => {
+            c.open(b'[')?;
+            let mut index = 0;
+            while c.next(b']', index == 0)? {
+                match pk.index_child(node, index) {
+                    Some(child) => walk(c, pk, child, got)?,
+                    None => c.skip()?,
+                }
+                index += 1;
+            }
+            Got::Other
+        }
+        Peek::Str => {
+            let s = c.string()?;
+            Got::Str(c.text(s)?)
+        }
+        Peek::Num => {
+            let n = c.number()?;
+            number(&c.line[n.start..n.end])?
+        }
+        Peek::True => c.literal(b"true").map(|()| Got::Bool(true))?,
+        Peek::False => c.literal(b"false").map(|()| Got::Bool(false))?,
+        Peek::Null => c.literal(b"null").map(|()| Got::Other)?,
+    };
+    if let Some(l) = leaf {
+        got[l] = value;
+    }
+    Some(())
+}
+
+/// A number leaf as `Walk` types serde_json's reading of it: an `i64` when it is one, a `u64`
+/// beyond that as its f64, anything else (decimals, `-0`, huge integers) serde_json's f64.
+fn number<'de>(text: &str) -> Option<Got<'de>> {
+    let n: serde_json::Number = serde_json::from_str(text).ok()?;
+    Some(match (n.as_i64(), n.as_u64()) {
+        (Some(i), _) => Got::Int(i),
+        (None, Some(u)) => Got::Float(u as f64),
+        (None, None) => Got::Float(n.as_f64()?),
     })
 }
 
@@ -84,6 +245,11 @@ pub(super) fn scan_event<'de, T>(
         de.end().ok()?;
         then(time, got)
     })
+}
+
+/// Stops the serde pass early: the full path will answer.
+fn give_up<E: de::Error>() -> E {
+    E::custom("not on the envelope fast path")
 }
 
 /// An event object: members the template reads are walked, `time` read as a timestamp (a
@@ -127,93 +293,6 @@ impl<'de> Visitor<'de> for EventScan<'_, '_, 'de> {
     }
 }
 
-/// The envelope fields one pass keeps.
-#[derive(Default)]
-struct Env<'de> {
-    topic: Option<Cow<'de, str>>,
-    clientid: Option<Cow<'de, str>>,
-    ts_ms: Option<i64>,
-    /// Byte range of the payload in the line (its size is the record's data size), the end
-    /// unknown until the next member's key or the closing brace.
-    payload_start: Option<usize>,
-    payload_end: Option<usize>,
-}
-
-/// Stops the pass early: the full path will answer.
-fn give_up<E: de::Error>() -> E {
-    E::custom("not on the envelope fast path")
-}
-
-/// The envelope object. Members are matched as `records::decode`'s derived `Envelope` matches
-/// them: unknown ones skipped, a repeated one an error (there: `duplicate field`).
-struct Scan<'p, 'g, 'de> {
-    pk: &'p PathKey,
-    line: &'de str,
-    got: &'g mut [Got<'de>],
-    env: &'g mut Env<'de>,
-}
-
-impl<'de> DeserializeSeed<'de> for Scan<'_, '_, 'de> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Scan<'_, '_, 'de> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an envelope object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut seen = 0u8;
-        // The payload was the last member read: it ends before the next key.
-        let mut open = false;
-        while let Some(k) = map.next_key_seed(CowStr)? {
-            if open {
-                let Cow::Borrowed(k) = k else {
-                    return Err(give_up());
-                };
-                self.env.payload_end = Some(end_before_key(self.line, k).ok_or_else(give_up)?);
-                open = false;
-            }
-            let bit = match &*k {
-                "topic" => 1,
-                "clientid" => 2,
-                "principal" => 4,
-                "timestamp" => 8,
-                "payload" => 16,
-                _ => 0,
-            };
-            if seen & bit != 0 {
-                return Err(give_up());
-            }
-            seen |= bit;
-            match bit {
-                1 => self.env.topic = map.next_value_seed(OptCowStr)?,
-                2 => self.env.clientid = map.next_value_seed(OptCowStr)?,
-                // Only the general evaluation reads the principal; checked as the full path
-                // types it.
-                4 => drop(map.next_value_seed(OptCowStr)?),
-                8 => self.env.ts_ms = map.next_value_seed(Timestamp)?,
-                16 => {
-                    let Cow::Borrowed(k) = k else {
-                        return Err(give_up());
-                    };
-                    self.env.payload_start =
-                        Some(start_after_key(self.line, k).ok_or_else(give_up)?);
-                    map.next_value_seed(self.pk.payload_seed(&mut *self.got))?;
-                    open = true;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
 /// The envelope's `timestamp` as `timestamp::parse_json` reads its text: integers (IoT's
 /// `timestamp()` gives milliseconds) and strings without escapes, which are their own text;
 /// anything else (decimals, whose serde_json rounding may differ from the text's, or an invalid
@@ -237,9 +316,11 @@ impl<'de> Visitor<'de> for Timestamp {
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
         epoch_ms(i64::try_from(v).map_err(|_| give_up())?)
+            .map(Some)
+            .ok_or_else(give_up)
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        epoch_ms(v)
+        epoch_ms(v).map(Some).ok_or_else(give_up)
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
         timestamp::parse_text(v).map(Some).map_err(|_| give_up())
@@ -253,70 +334,14 @@ impl<'de> Visitor<'de> for Timestamp {
 }
 
 /// `timestamp::parse_json` on an integer, in integers: below 1e11 (seconds) times 1000, exact in
-/// f64 too, so the same milliseconds as parsing the text; out of range, the full path words the
-/// error.
-fn epoch_ms<E: de::Error>(v: i64) -> Result<Option<i64>, E> {
+/// f64 too, so the same milliseconds as parsing the text; out of range (`None`), the full path
+/// words the error.
+fn epoch_ms(v: i64) -> Option<i64> {
     const SECONDS_BELOW: i64 = 100_000_000_000;
     const MS_BELOW: i64 = 320_000_000_000_000;
     match v.unsigned_abs() {
-        a if a < SECONDS_BELOW as u64 => Ok(Some(v * 1000)),
-        a if a < MS_BELOW as u64 => Ok(Some(v)),
-        _ => Err(give_up()),
+        a if a < SECONDS_BELOW as u64 => Some(v * 1000),
+        a if a < MS_BELOW as u64 => Some(v),
+        _ => None,
     }
-}
-
-/// The payload's byte range is found from where serde_json's borrowed keys sit in the line:
-/// JSON allows only whitespace and one `:` or `,` between a key and a value, so the value starts
-/// after `"payload"` and its `:`, and ends before the `,` of the next key or the envelope's
-/// closing brace. Each step checks the byte it expects, and a surprise gives up.
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-/// Where borrowed `s` starts in `line`.
-fn offset(line: &str, s: &str) -> Option<usize> {
-    let at = (s.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
-    (at + s.len() <= line.len()).then_some(at)
-}
-
-/// Start of the value after the (borrowed) key `key`.
-fn start_after_key(line: &str, key: &str) -> Option<usize> {
-    let b = line.as_bytes();
-    let mut i = offset(line, key)? + key.len();
-    (*b.get(i)? == b'"').then_some(())?;
-    i += 1;
-    while is_ws(*b.get(i)?) {
-        i += 1;
-    }
-    (*b.get(i)? == b':').then_some(())?;
-    i += 1;
-    while is_ws(*b.get(i)?) {
-        i += 1;
-    }
-    Some(i)
-}
-
-/// End of the value before the (borrowed) key `key`.
-fn end_before_key(line: &str, key: &str) -> Option<usize> {
-    let b = line.as_bytes();
-    let mut j = offset(line, key)?.checked_sub(1)?;
-    (b[j] == b'"').then_some(())?;
-    j = back_ws(b, j);
-    (*b.get(j.checked_sub(1)?)? == b',').then_some(())?;
-    Some(back_ws(b, j - 1))
-}
-
-/// End of the last member's value, before the closing brace of a line that parsed whole.
-fn end_before_close(line: &str) -> Option<usize> {
-    let b = line.as_bytes();
-    let close = back_ws(b, b.len()).checked_sub(1)?;
-    (b[close] == b'}').then_some(())?;
-    Some(back_ws(b, close))
-}
-
-fn back_ws(b: &[u8], mut j: usize) -> usize {
-    while j > 0 && is_ws(b[j - 1]) {
-        j -= 1;
-    }
-    j
 }

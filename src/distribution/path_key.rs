@@ -233,6 +233,36 @@ impl PathKey {
         }
     }
 
+    /// The child of template node `node` (0 is the payload) reached by member `key`.
+    #[inline]
+    pub(super) fn key_child(&self, node: usize, key: &str) -> Option<usize> {
+        let n = &self.nodes[node];
+        n.keys.iter().find(|c| c.0 == key).map(|c| c.1)
+    }
+
+    /// The child of template node `node` reached by element `index`.
+    #[inline]
+    pub(super) fn index_child(&self, node: usize, index: usize) -> Option<usize> {
+        let n = &self.nodes[node];
+        n.index.iter().find(|c| c.0 == index).map(|c| c.1)
+    }
+
+    /// Whether template node `node` reads any member of an object.
+    pub(super) fn has_keys(&self, node: usize) -> bool {
+        !self.nodes[node].keys.is_empty()
+    }
+
+    /// The leaf template node `node` is, if any.
+    #[inline]
+    pub(super) fn leaf_of(&self, node: usize) -> Option<usize> {
+        self.nodes[node].leaf
+    }
+
+    /// Every leaf at or under template node `node`: what a later duplicate member resets.
+    pub(super) fn leaves_under(&self, node: usize) -> &[usize] {
+        &self.nodes[node].under
+    }
+
     /// The key from the leaves a walk filled, or `None` for "ask the general path".
     pub(super) fn assemble<'de>(&self, got: &mut [Got<'de>], meta: &Meta) -> Option<Cow<'de, str>> {
         // The common case `${path}` to an unescaped string: borrowed from the input.

@@ -21,6 +21,8 @@ use crate::model::{
 };
 use crate::source::{FileId, SourceDb, Span};
 
+mod shard_scan;
+
 /// Keys only our exports contain; a file that fails to parse is reported only when it has one.
 const MARKERS: &[&str] = &[
     "\"StreamDescription",
@@ -636,20 +638,37 @@ pub use crate::keyspace::parse_hash_key;
 pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMap, String> {
     use std::io::Read;
     let shown = crate::source::display_path(path);
-    // Sized from the file up front: growing by doubling copied and faulted in a 40 MB map twice.
-    let size = std::fs::metadata(path).map_or(0, |m| m.len().min(MAX_SHARD_MAP_BYTES + 1));
-    let mut bytes = Vec::with_capacity(size as usize);
-    crate::records::reader::open(path)
-        .and_then(|r| {
-            // A shard map of 100,000 shards is about 30 MB: bound what one flag can make us hold.
-            r.take(MAX_SHARD_MAP_BYTES + 1).read_to_end(&mut bytes)
-        })
-        .map_err(|e| format!("cannot read shard map `{shown}`: {e}"))?;
+    let bytes = match read_in_halves(path) {
+        Some(bytes) => bytes,
+        None => {
+            // Sized from the file up front: growing by doubling copied and faulted in a 40 MB
+            // map twice.
+            let size = std::fs::metadata(path).map_or(0, |m| m.len().min(MAX_SHARD_MAP_BYTES + 1));
+            let mut bytes = Vec::with_capacity(size as usize);
+            crate::records::reader::open(path)
+                .and_then(|r| {
+                    // A shard map of 100,000 shards is about 30 MB: bound what one flag can make
+                    // us hold.
+                    r.take(MAX_SHARD_MAP_BYTES + 1).read_to_end(&mut bytes)
+                })
+                .map_err(|e| format!("cannot read shard map `{shown}`: {e}"))?;
+            bytes
+        }
+    };
     if bytes.len() as u64 > MAX_SHARD_MAP_BYTES {
         return Err(format!(
             "shard map `{shown}` is larger than {} bytes: not a `list-shards` export",
             crate::numbers::thousands(MAX_SHARD_MAP_BYTES)
         ));
+    }
+    // The common case, a well-formed complete export, without the span-tracking loader, which
+    // holds a node per JSON value (424 MB for 100,000 shards): first the scanner that borrows
+    // IDs from the bytes and parses hash keys in place (no serde, no allocation per shard, two
+    // threads; it checks UTF-8 as it goes), then a plain serde pass for what it leaves
+    // (escapes, field types serde converts). Anything neither takes goes to the span loader,
+    // which says where the problem is.
+    if let Some(ranges) = shard_scan::shard_ranges(&bytes, rayon::current_num_threads() > 1) {
+        return map_of(&shown, crate::keyspace::ShardMap::from_ranges(&ranges));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
@@ -657,12 +676,9 @@ pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMa
             e.utf8_error().valid_up_to()
         )
     })?;
-    // The common case, a well-formed complete export, in one plain serde pass: the span-tracking
-    // loader holds a node per JSON value (424 MB for 100,000 shards). Anything the plain pass
-    // does not take as is goes to that loader, which says where the problem is.
     if let Some(records) = plain_shard_records(&text) {
         drop(text);
-        return map_of(&shown, &records);
+        return map_of(&shown, crate::keyspace::ShardMap::from_records(&records));
     }
     let mut db = SourceDb::default();
     let file = db.add(path.to_path_buf(), text);
@@ -695,11 +711,50 @@ pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMa
         };
         return Err(format!("shard map `{shown}`: {why}"));
     };
-    map_of(&shown, records)
+    map_of(&shown, crate::keyspace::ShardMap::from_records(records))
 }
 
-fn map_of(shown: &str, records: &[ShardRecord]) -> Result<crate::keyspace::ShardMap, String> {
-    crate::keyspace::ShardMap::from_records(records).map_err(|problems| {
+/// A large, plain (not gzipped) regular file read by two threads, each half at its offset:
+/// faulting in the fresh buffer was most of the time of reading a 40 MB map, and the two halves
+/// fault in at once. `None` (stdin, gzip, a small or oversized file, one thread, an error, a
+/// file that changed size): the caller reads it the ordinary way, which reports any error.
+#[cfg(unix)]
+fn read_in_halves(path: &std::path::Path) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    if path.as_os_str() == "-" || rayon::current_num_threads() < 2 {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    let len = meta.len();
+    if !meta.is_file() || !(1 << 20..=MAX_SHARD_MAP_BYTES).contains(&len) {
+        return None;
+    }
+    let mut bytes = vec![0u8; len as usize];
+    let (a, b) = bytes.split_at_mut(len as usize / 2);
+    let mid = a.len() as u64;
+    let file = &file;
+    let (ra, rb) = std::thread::scope(|s| {
+        let second = s.spawn(move || file.read_exact_at(b, mid));
+        (file.read_exact_at(a, 0), second.join())
+    });
+    ra.ok()?;
+    rb.ok()?.ok()?;
+    let grown = file.read_at(&mut [0u8], len).ok()? != 0;
+    let gzip = bytes.starts_with(&[0x1f, 0x8b]);
+    (!grown && !gzip).then_some(bytes)
+}
+
+#[cfg(not(unix))]
+fn read_in_halves(_: &std::path::Path) -> Option<Vec<u8>> {
+    None
+}
+
+fn map_of(
+    shown: &str,
+    map: Result<crate::keyspace::ShardMap, Vec<crate::keyspace::MapProblem>>,
+) -> Result<crate::keyspace::ShardMap, String> {
+    map.map_err(|problems| {
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
         format!(
             "shard map `{shown}` does not cover the keyspace with its open shards: {}",
@@ -928,6 +983,271 @@ mod tests {
         ];
         for doc in &left {
             assert!(plain_shard_records(doc).is_none(), "{doc}");
+            assert!(scanned(doc).is_none(), "{doc}");
         }
+        for doc in &taken {
+            assert_eq!(scanned(doc), plain(doc), "{doc}");
+        }
+    }
+
+    type Shards = Vec<(String, u128, u128, bool)>;
+
+    /// A shard to write: ID, starting and ending hash key, closed, parent.
+    type Listed = (String, u128, u128, bool, Option<String>);
+
+    /// What the serde pass reads, as the map sees it.
+    fn plain(text: &str) -> Option<Shards> {
+        let records = plain_shard_records(text)?;
+        Some(
+            records
+                .into_iter()
+                .map(|r| (r.shard_id, r.starting_hash_key, r.ending_hash_key, r.closed))
+                .collect(),
+        )
+    }
+
+    fn owned(ranges: Vec<crate::keyspace::ShardRange<'_>>) -> Shards {
+        ranges
+            .into_iter()
+            .map(|r| (r.shard_id.to_string(), r.start, r.end, r.closed))
+            .collect()
+    }
+
+    /// What the scanner reads on one thread.
+    fn scanned(text: &str) -> Option<Shards> {
+        shard_scan::shard_ranges(text.as_bytes(), false).map(owned)
+    }
+
+    /// A shard list as JSON: `style` 0 is compact, 1 pretty-printed as the AWS CLI prints it
+    /// (fields in another order, null parents), 2 with fields the map does not read (objects,
+    /// arrays, numbers, literals, non-ASCII text).
+    fn export(shards: &[Listed], style: u8) -> String {
+        let items: Vec<String> = shards
+            .iter()
+            .map(|(id, lo, hi, closed, parent)| {
+                let seq = if *closed {
+                    r#"{"StartingSequenceNumber": "1", "EndingSequenceNumber": "2"}"#
+                } else {
+                    r#"{"StartingSequenceNumber": "3"}"#
+                };
+                let parent = parent
+                    .as_ref()
+                    .map_or("null".to_string(), |p| format!("\"{p}\""));
+                match style {
+                    0 => format!(
+                        r#"{{"ShardId": "{id}", "ParentShardId": {parent}, "HashKeyRange": {{"StartingHashKey": "{lo}", "EndingHashKey": "{hi}"}}, "SequenceNumberRange": {seq}}}"#
+                    ),
+                    1 => format!(
+                        "{{\n            \"HashKeyRange\": {{\n                \"EndingHashKey\": \"{hi}\",\n                \"StartingHashKey\": \"{lo}\"\n            }},\n            \"SequenceNumberRange\": {seq},\n            \"AdjacentParentShardId\": null,\n            \"ShardId\": \"{id}\",\n            \"ParentShardId\": {parent}\n        }}"
+                    ),
+                    _ => format!(
+                        r#"{{"Tags": [{{"k": -1.5e-3}}, {{"v": [true, false, null, 0, 12.0E+2]}}], "ShardId": "{id}", "Note": "é ☃ }}, {{", "HashKeyRange": {{"StartingHashKey": "{lo}", "Width": {{}}, "EndingHashKey": "{hi}"}}, "SequenceNumberRange": {seq}, "AdjacentParentShardId": {parent}}}"#
+                    ),
+                }
+            })
+            .collect();
+        let sep = if style == 1 { ",\n        " } else { ", " };
+        format!(r#"{{"Shards": [{}], "NextToken": null}}"#, items.join(sep))
+    }
+
+    /// Even, resharded (each shard closed and split in two) and odd (cuts crowded at the
+    /// start of the keyspace) maps of about `n` open shards.
+    fn maps(n: u32) -> Vec<Vec<Listed>> {
+        let even: Vec<_> = crate::keyspace::ShardMap::even(n)
+            .shards()
+            .iter()
+            .map(|s| (s.shard_id.clone(), s.start, s.end, false, None))
+            .collect();
+        let mut resharded = Vec::new();
+        for (i, s) in even.iter().enumerate() {
+            let mid = s.1 + (s.2 - s.1) / 3;
+            resharded.push((s.0.clone(), s.1, s.2, true, None));
+            resharded.push((
+                format!("shardId-{:012}", n as usize + 2 * i),
+                s.1,
+                mid,
+                false,
+                Some(s.0.clone()),
+            ));
+            resharded.push((
+                format!("shardId-{:012}", n as usize + 2 * i + 1),
+                mid + 1,
+                s.2,
+                false,
+                Some(s.0.clone()),
+            ));
+        }
+        let mut cuts: Vec<u128> = (1..n as u128).map(|i| (i * i * i) << 70).collect();
+        cuts.dedup();
+        let mut odd = Vec::new();
+        let mut lo = 0;
+        for (i, c) in cuts.iter().chain([&0]).enumerate() {
+            let hi = if *c == 0 { u128::MAX } else { c - 1 };
+            odd.push((format!("odd-{i}"), lo, hi, false, None));
+            lo = hi.wrapping_add(1);
+        }
+        // Open shards out of order, a closed one in between.
+        odd.swap(0, 2);
+        odd.insert(1, ("closed".into(), 0, u128::MAX, true, None));
+        vec![even, resharded, odd]
+    }
+
+    #[test]
+    fn the_scanner_reads_maps_as_the_serde_pass_does_on_one_thread_or_two() {
+        for shards in maps(6) {
+            for style in 0..3 {
+                let doc = export(&shards, style);
+                let expected = plain(&doc).expect(&doc);
+                assert_eq!(scanned(&doc).as_ref(), Some(&expected), "{doc}");
+                // The second thread's start guessed from every byte on: always the same answer.
+                for from in 0..doc.len() {
+                    let two = shard_scan::split_ranges(doc.as_bytes(), from).map(owned);
+                    assert_eq!(two.as_ref(), Some(&expected), "from {from}: {doc}");
+                }
+                let described = format!(
+                    r#"{{"StreamDescription": {{"StreamName": "s", "StreamStatus": "ACTIVE", "Shards": {}, "HasMoreShards": false, "RetentionPeriodHours": 24}}}}"#,
+                    &doc[11..doc.len() - 20]
+                );
+                assert_eq!(scanned(&described).as_ref(), Some(&expected), "{described}");
+            }
+        }
+    }
+
+    #[test]
+    fn what_the_scanner_takes_the_serde_pass_takes_alike() {
+        // Every single-byte deletion, duplication and replacement of a small export (and the
+        // split guessed around it): the scanner may refuse more than the serde pass, never
+        // read a document differently.
+        let shards = &maps(3)[1];
+        let base = export(shards, 2) + &export(&shards[..1], 1)[..0];
+        let docs = [base, export(shards, 1)];
+        let mut taken = 0;
+        for doc in &docs {
+            let b = doc.as_bytes();
+            for i in 0..b.len() {
+                let mut variants = vec![
+                    [&b[..i], &b[i + 1..]].concat(),
+                    [&b[..=i], &b[i..]].concat(),
+                ];
+                for c in [
+                    b'"', b'\\', b'{', b'}', b'[', b']', b',', b':', b'0', b'a', b' ', 0x01, 0xc3,
+                ] {
+                    variants.push([&b[..i], &[c][..], &b[i + 1..]].concat());
+                }
+                for v in &variants {
+                    let Ok(text) = std::str::from_utf8(v) else {
+                        assert!(shard_scan::shard_ranges(v, false).is_none());
+                        continue;
+                    };
+                    let one = scanned(text);
+                    if let Some(one) = &one {
+                        taken += 1;
+                        assert_eq!(plain(text).as_ref(), Some(one), "{text}");
+                    }
+                    for from in [i.saturating_sub(3), i, i + 1] {
+                        let two = shard_scan::split_ranges(v, from).map(owned);
+                        assert_eq!(two, one, "from {from}: {text}");
+                    }
+                }
+            }
+        }
+        assert!(taken > 1000, "{taken}");
+    }
+
+    /// The message of `read_shard_map` on `doc` written to a file.
+    fn read_map(doc: &str) -> Result<crate::keyspace::ShardMap, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.list-shards.json");
+        std::fs::write(&p, doc).unwrap();
+        read_shard_map(&p).map_err(|e| e.replace(&crate::source::display_path(&p), "m.json"))
+    }
+
+    #[test]
+    fn large_maps_read_as_the_span_loader_reads_them() {
+        // About 1.3 MB: read in halves and scanned on two threads.
+        for shards in maps(3000) {
+            let doc = export(&shards, 1);
+            assert!(doc.len() >= 1 << 20, "{}", doc.len());
+            let records = loaded(&doc).unwrap();
+            assert_eq!(
+                read_map(&doc),
+                Ok(crate::keyspace::ShardMap::from_records(&records).unwrap())
+            );
+        }
+    }
+
+    #[test]
+    fn bad_maps_give_the_messages_of_the_full_readers() {
+        let shards = maps(4).swap_remove(1);
+        let expect_problems = |doc: &str| {
+            let records = loaded(doc).unwrap();
+            let problems = map_of("m.json", crate::keyspace::ShardMap::from_records(&records));
+            assert!(scanned(doc).is_some(), "{doc}");
+            assert_eq!(read_map(doc).unwrap_err(), problems.unwrap_err(), "{doc}");
+        };
+        // Gaps, overlaps, a duplicate ID, an inverted range: taken by the scanner, judged by
+        // the one validation.
+        let mut gap = shards.clone();
+        gap[1].2 -= 5;
+        let mut overlap = shards.clone();
+        overlap[2].1 -= 5;
+        let mut duplicate = shards.clone();
+        duplicate[4].0 = duplicate[0].0.clone();
+        let mut inverted = shards.clone();
+        inverted.push(("x".into(), 10, 5, false, None));
+        let none_open: Vec<_> = shards.iter().filter(|s| s.3).cloned().collect();
+        for (i, bad) in [gap, overlap, duplicate, inverted, none_open]
+            .iter()
+            .enumerate()
+        {
+            let doc = export(bad, (i % 3) as u8);
+            expect_problems(&doc);
+            assert!(
+                read_map(&doc)
+                    .unwrap_err()
+                    .starts_with("shard map `m.json` does not cover")
+            );
+        }
+        // Bad hash keys and wrong types: left to the span loader, which says where.
+        let doc = export(&shards, 1);
+        let located = [
+            (
+                doc.replacen("\"0\"", "\"01\"", 1),
+                "m.json:4:36: `StartingHashKey` `01` of shard",
+            ),
+            (
+                doc.replacen("\"0\"", "\"x0\"", 1),
+                "m.json:4:36: `StartingHashKey` `x0` of shard",
+            ),
+            (
+                doc.replacen("\"0\"", "true", 1),
+                "m.json:4:36: `StartingHashKey` `true` of shard",
+            ),
+            (
+                doc.replacen("\"HashKeyRange\"", "\"HashKeyRanges\"", 1),
+                "m.json:1:13: shard `shardId-000000000000` at `stream/m.Shards[0]` has no `HashKeyRange`",
+            ),
+            (
+                doc.replacen("\"0\"", "\"340282366920938463463374607431768211456\"", 1),
+                "m.json:4:36: `StartingHashKey` `340282366920938463463374607431768211456` of shard",
+            ),
+        ];
+        for (doc, message) in &located {
+            assert!(scanned(doc).is_none(), "{doc}");
+            let e = read_map(doc).unwrap_err();
+            assert!(e.starts_with(message), "{e}");
+        }
+        // A partial listing and the wrong export: the same messages as before.
+        let partial = doc.replace("\"NextToken\": null", "\"NextToken\": \"abc\"");
+        assert!(
+            read_map(&partial)
+                .unwrap_err()
+                .contains("lists only part of the shards")
+        );
+        assert!(
+            read_map("{\"Shards\": 3}")
+                .unwrap_err()
+                .contains("has no `Shards`")
+        );
     }
 }
