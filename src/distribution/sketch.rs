@@ -21,9 +21,9 @@
 //!   misses the table costs a few nanoseconds in a cache-resident sketch instead of an insert
 //!   and, once the table is full, a share of a prune.
 //!
-//! The threshold is `t = min(D, a / (k + 1) + 1)`, with `a` the records absorbed so far (and
-//! under `u16::MAX`). Both terms only grow, so `t` never decreases; `T` is the threshold in
-//! force at the last absorption (0 if none).
+//! The threshold is `t = min(2 D, a / (k + 1) + 1)`, with `a` the records absorbed so far (and
+//! under `u16::MAX`). `T` is the largest estimate an absorbed record had (0 if none), so
+//! `T <= t` at that absorption.
 //!
 //! **Claim.** For every key `x` with true count `f(x)` and table count `c(x)` (0 when absent),
 //! `c(x) <= f(x) <= c(x) + D + T`; and `D + T <= n / (k + 1) + 1` for the partition's `n`
@@ -36,11 +36,11 @@
 //! sketch, and conservative update keeps every key's estimate (the minimum of its two counters)
 //! at or above its absorbed records, counters only ever grow, and a saturated estimate
 //! (`u16::MAX`) is above any threshold and always admits: so at `x`'s last absorption its
-//! absorbed records numbered at most that estimate, which was at most the threshold then,
-//! at most `T`. Adding, `f(x) <= c(x) + D + T`. For the guarantee, `D <= n_s / (k + 1)`, and
-//! `T <= a_T / (k + 1) + 1` where `a_T <= a` counts the absorptions before it; with
-//! `n_s + a = n`, `D + T <= n / (k + 1) + 1`. (The `+ 1` lets the filter start absorbing
-//! before `k + 1` absorptions have paid for it.)
+//! absorbed records numbered at most that estimate, at most `T`. Adding,
+//! `f(x) <= c(x) + D + T`. For the guarantee, `D <= n_s / (k + 1)`, and `T <= a_T / (k + 1) + 1`
+//! where `a_T <= a` counts the absorptions before the one that set it; with `n_s + a = n`,
+//! `D + T <= n / (k + 1) + 1`. (The `+ 1` lets the filter start absorbing before `k + 1`
+//! absorptions have paid for it.)
 //!
 //! So every key with more than `D + T` records is in the table and reported, and each
 //! reported upper estimate `c(x) + D + T` is within `D + T` of the truth. Below the cap nothing
@@ -158,6 +158,13 @@ pub struct KeyCounter {
 /// summary's floor follows the counters' level) and a lower error; this still fits a core's L2.
 const FILTER_BLOCKS: usize = 1 << 12;
 
+/// The threshold follows twice the summary's floor `D`: rare keys then need a higher estimate
+/// to enter, so the floor (and with it every key's error) stays lower. On 625,000 records of one
+/// partition, twice rather than once the floor admitted 2.6% instead of 4.8% of records with
+/// all keys distinct and 6% instead of 10.5% with ten records a key, for an error `D + T` of
+/// 12 instead of 16 and 30 instead of 34.
+const FLOOR_FACTOR: u64 = 2;
+
 /// One cache line of the sketch: a key's two counters are in one line, so a record costs one
 /// cache miss at most (a block is two rows of 16).
 #[derive(Copy, Clone, Debug)]
@@ -173,7 +180,7 @@ struct Filter {
     blocks: Box<[Block]>,
     /// `t`: absorb a record when its key's estimate after the update is at most this.
     tau: u16,
-    /// `T`: the threshold in force at the last absorption.
+    /// `T`: the largest estimate an absorbed record had.
     used: u16,
     /// `a / (k + 1) + 1`, and absorptions left until it grows by one (`k + 1` each).
     budget: u64,
@@ -194,9 +201,11 @@ impl Filter {
         }
     }
 
-    /// `t = min(D, budget)`, kept under `u16::MAX` so a saturated estimate always admits.
+    /// `t = min(2 D, budget)`, kept under `u16::MAX` so a saturated estimate always admits.
     fn retune(&mut self, subtracted: u64) {
-        self.tau = subtracted.min(self.budget).min(u16::MAX as u64 - 1) as u16;
+        self.tau = (subtracted * FLOOR_FACTOR)
+            .min(self.budget)
+            .min(u16::MAX as u64 - 1) as u16;
     }
 
     /// The block of a key (high half of its MD5: `hi`). Bits 16..28 of the high half: the
@@ -227,7 +236,7 @@ impl Filter {
         if e > self.tau {
             return false;
         }
-        self.used = self.tau;
+        self.used = self.used.max(e);
         self.countdown -= 1;
         if self.countdown == 0 {
             self.countdown = self.per_budget;
@@ -708,13 +717,13 @@ mod tests {
         let mut f = Filter::new(1000);
         f.budget = 10;
         f.retune(3);
-        assert_eq!(f.tau, 3);
+        assert_eq!(f.tau, 6);
         let (x, y) = (0x1234_5678_9abc_def0u64, 0x0fed_cba9_8765_4321u64);
-        // Just under: three records of x are absorbed, the fourth admits x.
-        for _ in 0..3 {
+        // Just under: six records of x are absorbed, the seventh admits x.
+        for _ in 0..6 {
             assert!(f.absorb(x, 3));
         }
-        assert_eq!(f.used, 3);
+        assert_eq!(f.used, 6);
         assert!(!f.absorb(x, 3));
         // A key sharing one counter with x is judged by its other, lower one.
         let z = x ^ (1 << 32);
