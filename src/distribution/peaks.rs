@@ -50,6 +50,11 @@ pub struct PeakBatch {
 }
 
 impl PeakBatch {
+    /// No timestamped record (key lists, or records without a time).
+    pub fn is_empty(&self) -> bool {
+        self.shards.is_empty()
+    }
+
     /// One record at `ts_ms` (Unix ms) placed on `shard`, key hash `key`, `bytes` data + key.
     #[inline]
     pub fn add(&mut self, ts_ms: i64, shard: u32, key: u64, bytes: u64) {
