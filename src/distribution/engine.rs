@@ -68,7 +68,7 @@ impl Default for Options {
 
 /// Distinct keys counted exactly: 16 partitions of 3,584 keys, which fills each partition's
 /// 2^12-bucket table to hashbrown's 7/8 load. A partition (64-byte slots, 5-byte buckets, the
-/// key bytes: about 380 KB with 36-byte keys, and past the cap a 256 KB admission sketch) stays
+/// key bytes: about 380 KB with 36-byte keys, and past the cap a 128 KB admission sketch) stays
 /// within a core's L2 cache; a table of 917,504 keys (the earlier default) missed the cache on
 /// every record past a few hundred thousand keys and ran 1.8 times slower. Past the cap the
 /// sketch keeps rare keys out of the table (`sketch` module doc), so a key costs about the same
