@@ -559,17 +559,16 @@ impl State {
         }
         // The per-second windows merge in input order, on one thread: beside the key table
         // rather than before it, or the other core idled through it every round (envelopes
-        // scaled 1.43x on two cores).
-        rayon::join(
-            || {
-                for batch in batches {
-                    if let Some(shared) = shared.as_mut() {
-                        shared.push(batch.clone());
-                    }
-                    peaks.merge(batch);
+        // scaled 1.43x on two cores). On this thread, not a worker: merged by whichever worker
+        // was free, the windows' tables grew in both workers' malloc arenas (+7 MB peak RSS).
+        rayon::in_place_scope(|scope| {
+            scope.spawn(|_| apply());
+            for batch in batches {
+                if let Some(shared) = shared.as_mut() {
+                    shared.push(batch.clone());
                 }
-            },
-            apply,
-        );
+                peaks.merge(batch);
+            }
+        });
     }
 }
