@@ -27,6 +27,7 @@ pub mod diagnostic;
 pub mod distribution;
 pub mod export;
 pub mod fix;
+pub(crate) mod json_scan;
 pub mod keyspace;
 pub mod link;
 pub mod load;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// A new module goes in the lowest layer above everything it uses.
 const LAYERS: &[&[&str]] = &[
     // Plain utilities: sources and spans, number formatting, the PRNG, version strings.
-    &["source", "numbers", "random", "version"],
+    &["source", "numbers", "random", "version", "json_scan"],
     // The IoT substitution-template language (parser, evaluator), which knows nothing of AWS
     // resources; the format-free model of streams, producers and consumers; findings and input
     // errors.

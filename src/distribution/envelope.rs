@@ -15,8 +15,8 @@ use std::borrow::Cow;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use super::json_scan::{Cursor, Peek};
 use super::path_key::{Got, PathKey};
+use crate::json_scan::{Cursor, Peek};
 use crate::records::decode::CowStr;
 use crate::records::timestamp;
 

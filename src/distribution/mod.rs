@@ -27,7 +27,6 @@ pub mod engine;
 mod envelope;
 pub mod hashing;
 pub mod hot;
-mod json_scan;
 pub mod keys;
 mod path_key;
 pub mod peaks;

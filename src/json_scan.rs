@@ -1,6 +1,7 @@
-//! A strict, allocation-free JSON cursor for the envelope one pass (`envelope::scan`): it checks
-//! RFC 8259 grammar byte by byte and hands out byte ranges, so a line is read once without
-//! serde's per-value dispatch. serde_json spent ≈430 ns on a 210-byte envelope line, and 2×
+//! A strict, allocation-free JSON cursor, the one lexer of the two fast paths that do not parse
+//! with serde (the envelope one pass, `distribution::envelope`, and the `--shard-map` export
+//! reader, `load::aws_cli::shard_scan`): it checks RFC 8259 grammar byte by byte and hands out
+//! byte ranges, so a line is read once without serde's per-value dispatch. serde_json spent ≈430 ns on a 210-byte envelope line, and 2×
 //! DuckDB leaves ≈400 ns per record for everything; the crates measured instead (sonic-rs's
 //! validating `Value` ≈300 ns, simd-json's tape ≈360 ns, both mostly per-document overhead on
 //! lines this short) were no better, and their lazy or tape readers accept what serde_json
@@ -17,7 +18,7 @@
 const MAX_DEPTH: u32 = 64;
 
 /// Reads one JSON text from `line`; `i` is the next byte to read.
-pub(super) struct Cursor<'a> {
+pub(crate) struct Cursor<'a> {
     pub line: &'a str,
     b: &'a [u8],
     pub i: usize,
@@ -26,7 +27,7 @@ pub(super) struct Cursor<'a> {
 
 /// A string value: its contents `line[start..end]` (between the quotes).
 #[derive(Clone, Copy)]
-pub(super) struct Str {
+pub(crate) struct Str {
     pub start: usize,
     pub end: usize,
     /// Has a `\` escape: the contents are not the value's text.
@@ -35,14 +36,14 @@ pub(super) struct Str {
 
 /// A number: `line[start..end]`, and whether it is an integer (no fraction or exponent).
 #[derive(Clone, Copy)]
-pub(super) struct Num {
+pub(crate) struct Num {
     pub start: usize,
     pub end: usize,
     pub integer: bool,
 }
 
 /// The kind of value that starts at the cursor.
-pub(super) enum Peek {
+pub(crate) enum Peek {
     Object,
     Array,
     Str,
