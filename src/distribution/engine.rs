@@ -521,11 +521,14 @@ impl State {
                         shards.push(shard as u32);
                     }
                 }
-                // Per-second windows, outside the worker's lock (order does not matter in a batch).
+                // Per-second windows, outside the worker's lock (order does not matter in a batch),
+                // sealed here so the serial merge gets aggregated cells.
+                s.peaks = PeakBatch::with_capacity(times.len());
                 for &(i, t) in &times {
                     let i = i as usize;
                     s.peaks.add(t, shards[i], hashes[i] as u64, bytes[i]);
                 }
+                s.peaks.seal();
                 for p in &mut s.upd {
                     p.reserve(n / PARTITIONS * 2);
                 }

@@ -8,7 +8,9 @@
 //! buckets, summed when the later bucket closes.
 //!
 //! The engine feeds it through one hook: each parallel task fills a [`PeakBatch`] where it places
-//! timestamped records on shards, and the run's [`Peaks`] merges each batch once, in input order.
+//! timestamped records on shards and seals it there (records grouped by bucket, then per
+//! bucket aggregated per shard and per key), and the run's [`Peaks`] merges each batch once, in
+//! input order, one bucket's cells at a time into that bucket's open table.
 //! Memory is bounded: at most [`OPEN_CELLS`] (bucket, shard or key) cells stay open; past that the
 //! oldest bucket is closed, and a record that arrives for a closed bucket (input out of time order
 //! by more than the open buckets cover) is counted as late and leaves the peaks a lower bound.
@@ -16,9 +18,11 @@
 
 use std::collections::BTreeMap;
 
-// foldhash (hashbrown's default) rather than SipHash: a cell is added per timestamped record, and
-// the ids are shard indices and MD5 bits, not attacker-chosen text.
-use hashbrown::HashMap;
+// foldhash (hashbrown's default) for the per-key peaks; the cell tables hash ids with `mix`: a
+// cell is added per timestamped record, and the ids are shard indices and MD5 bits, not
+// attacker-chosen text.
+use hashbrown::hash_table::Entry;
+use hashbrown::{HashMap, HashTable};
 
 /// Bucket width: windows start every bucket and span two buckets.
 pub const BUCKET_MS: i64 = 500;
@@ -42,47 +46,138 @@ impl Cell {
     }
 }
 
-/// One parallel task's timestamped placements, aggregated per (bucket, shard) and (bucket, key).
+/// One bucket's cells by id (a shard index or a key's MD5 low half).
+type Table = HashTable<(u64, Cell)>;
+
+/// The hash of a cell id: shard indices are small and consecutive, so a multiply spreads them
+/// into the high bits hashbrown tags with, and the shift back into the low bits it indexes with.
+#[inline]
+fn mix(id: u64) -> u64 {
+    let x = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^ (x >> 32)
+}
+
+/// Adds `c` to cell `id` of `t`; whether the cell is new.
+#[inline]
+fn upsert(t: &mut Table, id: u64, c: Cell) -> bool {
+    match t.entry(mix(id), |e| e.0 == id, |e| mix(e.0)) {
+        Entry::Occupied(mut o) => {
+            o.get_mut().1.add(c);
+            false
+        }
+        Entry::Vacant(v) => {
+            v.insert((id, c));
+            true
+        }
+    }
+}
+
+/// One bucket of a sealed batch: its cells per shard and per key.
+#[derive(Clone, Debug)]
+struct BatchBucket {
+    b: i64,
+    shards: Vec<(u64, Cell)>,
+    keys: Vec<(u64, Cell)>,
+}
+
+/// One parallel task's timestamped placements. Added as they come, then sealed (by the task,
+/// so the coordinating thread's merge gets the aggregated cells): per bucket, aggregated per
+/// shard and per key.
 #[derive(Clone, Debug, Default)]
 pub struct PeakBatch {
-    shards: HashMap<(i64, u32), Cell>,
-    keys: HashMap<(i64, u64), Cell>,
+    /// Records not sealed yet: (bucket, shard, key, bytes).
+    raw: Vec<(i64, u32, u64, u64)>,
+    buckets: Vec<BatchBucket>,
 }
 
 impl PeakBatch {
+    /// An empty batch with room for `n` records.
+    pub fn with_capacity(n: usize) -> PeakBatch {
+        PeakBatch {
+            raw: Vec::with_capacity(n),
+            buckets: Vec::new(),
+        }
+    }
+
     /// No timestamped record (key lists, or records without a time).
     pub fn is_empty(&self) -> bool {
-        self.shards.is_empty()
+        self.raw.is_empty() && self.buckets.is_empty()
     }
 
     /// One record at `ts_ms` (Unix ms) placed on `shard`, key hash `key`, `bytes` data + key.
     #[inline]
     pub fn add(&mut self, ts_ms: i64, shard: u32, key: u64, bytes: u64) {
-        let b = ts_ms.div_euclid(BUCKET_MS);
-        let c = Cell { records: 1, bytes };
-        self.shards.entry((b, shard)).or_default().add(c);
-        self.keys.entry((b, key)).or_default().add(c);
+        self.raw
+            .push((ts_ms.div_euclid(BUCKET_MS), shard, key, bytes));
+    }
+
+    /// Aggregates the records added so far into per-bucket cells (`merge` seals a batch that
+    /// was not).
+    pub fn seal(&mut self) {
+        if self.raw.is_empty() {
+            return;
+        }
+        // Stable sort: records mostly come in time order, which it finds as runs in one pass.
+        self.raw.sort_by_key(|r| r.0);
+        let (mut shards, mut keys) = (Table::new(), Table::new());
+        for run in self.raw.chunk_by(|x, y| x.0 == y.0) {
+            for &(_, shard, key, bytes) in run {
+                let c = Cell { records: 1, bytes };
+                upsert(&mut shards, u64::from(shard), c);
+                upsert(&mut keys, key, c);
+            }
+            self.buckets.push(BatchBucket {
+                b: run[0].0,
+                shards: shards.drain().collect(),
+                keys: keys.drain().collect(),
+            });
+        }
+        // Sealed batches wait for the merge: the records' memory goes now.
+        self.raw = Vec::new();
     }
 }
+
+/// Closed buckets' tables kept for new buckets, at most: a new bucket's table then starts at
+/// the size of a closed one instead of growing from empty.
+const SPARE_TABLES: usize = 2;
 
 /// Windows of one kind of id (shards or keys): open buckets, the last closed one, and a sink for
 /// each finished window.
 #[derive(Debug, Default)]
 struct Windows {
-    open: BTreeMap<i64, HashMap<u64, Cell>>,
+    open: BTreeMap<i64, Table>,
     cells: usize,
     /// The last closed bucket and its cells: the first half of the windows it starts.
-    prev: Option<(i64, HashMap<u64, Cell>)>,
+    prev: Option<(i64, Table)>,
+    spare: Vec<Table>,
 }
 
 impl Windows {
-    fn add(&mut self, b: i64, id: u64, c: Cell) {
-        let bucket = self.open.entry(b).or_default();
-        let e = bucket.entry(id).or_insert_with(|| {
-            self.cells += 1;
-            Cell::default()
+    /// Adds one bucket's cells (distinct ids) from a batch.
+    fn add(&mut self, b: i64, cells: &[(u64, Cell)]) {
+        let spare = &mut self.spare;
+        let t = self.open.entry(b).or_insert_with(|| {
+            // A new bucket's cells are distinct: room for them at once. A later batch's may not
+            // be, so its cells grow the table as they come (reserving them all made shard tables
+            // twice the size).
+            let mut t = spare.pop().unwrap_or_default();
+            t.reserve(cells.len(), |e| mix(e.0));
+            t
         });
-        e.add(c);
+        for &(id, c) in cells {
+            if upsert(t, id, c) {
+                self.cells += 1;
+            }
+        }
+    }
+
+    /// Keeps a closed bucket's table for a new bucket, unless it is mostly empty room (a sparse
+    /// bucket after dense ones would hold the dense ones' size).
+    fn recycle(&mut self, mut t: Table) {
+        if self.spare.len() < SPARE_TABLES && t.len() * 2 >= t.capacity() {
+            t.clear();
+            self.spare.push(t);
+        }
     }
 
     /// Closes the oldest open bucket: every window that ends with it (and any window the previous
@@ -92,32 +187,34 @@ impl Windows {
         self.cells -= cur.len();
         match self.prev.take() {
             Some((p, prev)) if p == b - 1 => {
-                for (id, c) in &cur {
-                    let mut w = *c;
-                    if let Some(pc) = prev.get(id) {
+                for &(id, c) in &cur {
+                    let mut w = c;
+                    if let Some((_, pc)) = prev.find(mix(id), |e| e.0 == id) {
                         w.add(*pc);
                     }
-                    emit(p, *id, w);
+                    emit(p, id, w);
                 }
-                for (id, pc) in &prev {
-                    if !cur.contains_key(id) {
-                        emit(p, *id, *pc);
+                for &(id, pc) in &prev {
+                    if cur.find(mix(id), |e| e.0 == id).is_none() {
+                        emit(p, id, pc);
                     }
                 }
+                self.recycle(prev);
             }
             Some((p, prev)) => {
                 // A gap: the windows the previous bucket starts hold it alone, and the windows
                 // ending with this bucket hold it alone.
-                for (id, pc) in &prev {
-                    emit(p, *id, *pc);
+                for &(id, pc) in &prev {
+                    emit(p, id, pc);
                 }
-                for (id, c) in &cur {
-                    emit(b - 1, *id, *c);
+                for &(id, c) in &cur {
+                    emit(b - 1, id, c);
                 }
+                self.recycle(prev);
             }
             None => {
-                for (id, c) in &cur {
-                    emit(b - 1, *id, *c);
+                for &(id, c) in &cur {
+                    emit(b - 1, id, c);
                 }
             }
         }
@@ -128,8 +225,8 @@ impl Windows {
     fn finish(&mut self, emit: &mut impl FnMut(i64, u64, Cell)) {
         while self.close_first(emit).is_some() {}
         if let Some((p, prev)) = self.prev.take() {
-            for (id, pc) in &prev {
-                emit(p, *id, *pc);
+            for &(id, pc) in &prev {
+                emit(p, id, pc);
             }
         }
     }
@@ -154,8 +251,10 @@ struct KeyAcc {
 }
 
 /// The run's per-second accumulator.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Peaks {
+    /// [`OPEN_CELLS`] (smaller in tests, to reach the bound with little input).
+    open_cells: usize,
     shards_w: Windows,
     keys_w: Windows,
     shard_acc: Vec<ShardAcc>,
@@ -168,6 +267,12 @@ pub struct Peaks {
     last: Option<i64>,
     late: u64,
     records: u64,
+}
+
+impl Default for Peaks {
+    fn default() -> Self {
+        Peaks::new(0)
+    }
 }
 
 /// Values below this are kept exactly in the p99 histograms; above, to 11 significant bits
@@ -184,31 +289,42 @@ pub(crate) fn quantise(v: u64) -> u64 {
 
 impl Peaks {
     pub fn new(n_shards: usize) -> Peaks {
+        Peaks::with_open_cells(n_shards, OPEN_CELLS)
+    }
+
+    fn with_open_cells(n_shards: usize, open_cells: usize) -> Peaks {
         Peaks {
+            open_cells,
+            shards_w: Windows::default(),
+            keys_w: Windows::default(),
             shard_acc: vec![ShardAcc::default(); n_shards],
-            ..Peaks::default()
+            key_acc: HashMap::default(),
+            key_floor: 0,
+            closed: None,
+            first: None,
+            last: None,
+            late: 0,
+            records: 0,
         }
     }
 
     /// Adds one task's batch (batches come in input order).
-    pub fn merge(&mut self, batch: PeakBatch) {
-        for ((b, shard), c) in batch.shards {
+    pub fn merge(&mut self, mut batch: PeakBatch) {
+        batch.seal();
+        for bb in &batch.buckets {
+            let b = bb.b;
+            let records: u64 = bb.shards.iter().map(|(_, c)| c.records).sum();
             if self.closed.is_some_and(|x| b <= x) {
-                self.late += c.records;
+                self.late += records;
                 continue;
             }
-            self.records += c.records;
+            self.records += records;
             self.first = Some(self.first.map_or(b, |f| f.min(b)));
             self.last = Some(self.last.map_or(b, |l| l.max(b)));
-            self.shards_w.add(b, u64::from(shard), c);
+            self.shards_w.add(b, &bb.shards);
+            self.keys_w.add(b, &bb.keys);
         }
-        for ((b, key), c) in batch.keys {
-            if self.closed.is_some_and(|x| b <= x) {
-                continue; // counted late with its shard cell
-            }
-            self.keys_w.add(b, key, c);
-        }
-        while self.shards_w.cells > OPEN_CELLS || self.keys_w.cells > OPEN_CELLS {
+        while self.shards_w.cells > self.open_cells || self.keys_w.cells > self.open_cells {
             let b = match (
                 self.shards_w.open.keys().next(),
                 self.keys_w.open.keys().next(),
@@ -305,6 +421,11 @@ fn key_window(acc: &mut HashMap<u64, KeyAcc>, floor: &mut u64, w: i64, id: u64, 
     if c.records <= *floor && !acc.contains_key(&id) {
         return;
     }
+    if acc.len() == acc.capacity() && acc.len() >= KEY_PEAKS / 4 {
+        // Full: straight to the room the bound needs. Doubling step by step, the last step held
+        // both tables (2.7 + 5.4 MB), the run's peak heap on a sample of many keys.
+        acc.reserve(KEY_PEAKS + 1 - acc.len());
+    }
     let a = acc.entry(id).or_default();
     if c.records > a.peak_records.0 || (c.records == a.peak_records.0 && w < a.peak_records.1) {
         a.peak_records = (c.records, w);
@@ -319,6 +440,11 @@ fn key_window(acc: &mut HashMap<u64, KeyAcc>, floor: &mut u64, w: i64, id: u64, 
         let (_, &mut cut, _) = peaks.select_nth_unstable(mid);
         *floor = (*floor).max(cut);
         acc.retain(|_, a| a.peak_records.0 > cut);
+        if acc.len() < KEY_PEAKS / 4 {
+            // Most dropped (many keys, all peaking low): the room goes back rather than staying
+            // resident for the rest of the run.
+            acc.shrink_to_fit();
+        }
     }
 }
 
@@ -410,6 +536,7 @@ impl PeakSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::random::SplitMix;
 
     fn run(records: &[(i64, u32, u64)]) -> PeakSummary {
         let mut p = Peaks::new(4);
@@ -481,6 +608,189 @@ mod tests {
         let s = p.finish();
         assert_eq!(s.late_records, 1);
         assert!(!s.exact());
+    }
+
+    /// One record of a reference run: (ts_ms, shard, key, bytes).
+    type Rec = (i64, u32, u64, u64);
+
+    /// What a run should give, the simple way: the same closing rule (the oldest bucket closes
+    /// while either kind has more than `open_cells` distinct open cells after a batch; a record
+    /// for a closed bucket is late), then every window summed from all records that were not
+    /// late. Per shard: (peak records, at, p99, peak bytes, at, p99); per key: (peak records,
+    /// at, peak bytes, at).
+    #[allow(clippy::type_complexity)]
+    fn reference(
+        batches: &[Vec<Rec>],
+        n_shards: usize,
+        open_cells: usize,
+    ) -> (
+        u64,
+        u64,
+        u64,
+        Vec<Option<(u64, i64, u64, u64, i64, u64)>>,
+        BTreeMap<u64, (u64, i64, u64, i64)>,
+    ) {
+        use std::collections::BTreeSet;
+        let mut closed: Option<i64> = None;
+        let (mut open_s, mut open_k) = (BTreeSet::new(), BTreeSet::new());
+        let (mut kept, mut late) = (Vec::new(), 0);
+        for batch in batches {
+            for &(t, s, k, by) in batch {
+                let b = t.div_euclid(BUCKET_MS);
+                if closed.is_some_and(|x| b <= x) {
+                    late += 1;
+                    continue;
+                }
+                kept.push((b, s, k, by));
+                open_s.insert((b, u64::from(s)));
+                open_k.insert((b, k));
+            }
+            while open_s.len() > open_cells || open_k.len() > open_cells {
+                let b = open_s.first().unwrap().0.min(open_k.first().unwrap().0);
+                closed = Some(closed.map_or(b, |x| x.max(b)));
+                open_s.retain(|c| c.0 > b);
+                open_k.retain(|c| c.0 > b);
+            }
+        }
+        let (first, last) = (
+            kept.iter().map(|r| r.0).min(),
+            kept.iter().map(|r| r.0).max(),
+        );
+        let Some((first, last)) = first.zip(last) else {
+            return (late, 0, 0, vec![None; n_shards], BTreeMap::new());
+        };
+        // Per id, per window start in first-1..=last: (records, bytes).
+        let windows = |id_of: &dyn Fn(&(i64, u32, u64, u64)) -> u64| {
+            let mut m: BTreeMap<u64, BTreeMap<i64, (u64, u64)>> = BTreeMap::new();
+            for r in &kept {
+                for w in [r.0 - 1, r.0] {
+                    let c = m.entry(id_of(r)).or_default().entry(w).or_default();
+                    c.0 += 1;
+                    c.1 += r.3;
+                }
+            }
+            m
+        };
+        let peak = |ws: &BTreeMap<i64, (u64, u64)>, f: fn(&(u64, u64)) -> u64| {
+            // Ascending windows, strictly greater: the earliest window with the peak.
+            let mut best = (0, 0);
+            for (&w, c) in ws {
+                if f(c) > best.0 {
+                    best = (f(c), w);
+                }
+            }
+            best
+        };
+        let total = (last - first + 2) as u64;
+        let p99 = |ws: &BTreeMap<i64, (u64, u64)>, f: fn(&(u64, u64)) -> u64| {
+            let mut v: Vec<u64> = (first - 1..=last)
+                .map(|w| ws.get(&w).map_or(0, |c| quantise(f(c))))
+                .collect();
+            v.sort_unstable();
+            v[((total * 99).div_ceil(100).max(1) - 1) as usize]
+        };
+        let by_shard = windows(&|r| u64::from(r.1));
+        let shards = (0..n_shards as u64)
+            .map(|s| {
+                by_shard.get(&s).map(|ws| {
+                    let (pr, pb) = (peak(ws, |c| c.0), peak(ws, |c| c.1));
+                    let (qr, qb) = (p99(ws, |c| c.0), p99(ws, |c| c.1));
+                    (pr.0, pr.1 * BUCKET_MS, qr, pb.0, pb.1 * BUCKET_MS, qb)
+                })
+            })
+            .collect();
+        let keys = windows(&|r| r.2)
+            .into_iter()
+            .map(|(k, ws)| {
+                let (pr, pb) = (peak(&ws, |c| c.0), peak(&ws, |c| c.1));
+                (k, (pr.0, pr.1 * BUCKET_MS, pb.0, pb.1 * BUCKET_MS))
+            })
+            .collect();
+        (late, kept.len() as u64, total, shards, keys)
+    }
+
+    #[test]
+    fn random_out_of_order_input_matches_the_reference() {
+        let mut rng = SplitMix::new(0x17, 0);
+        let mut late_runs = 0;
+        for round in 0..60 {
+            let n_shards = 1 + (rng.next_u64() % 6) as usize;
+            let n_keys = 1 + rng.next_u64() % 80;
+            let open_cells = [8, 30, 200, OPEN_CELLS][round % 4];
+            let jitter = [0, 400, 3_000][round % 3];
+            // Mostly forward in time with jitter, sometimes far back (late once closed), around
+            // zero so that negative times and buckets are covered too.
+            let mut t = -5_000 + (rng.next_u64() % 2_000) as i64;
+            let batches: Vec<Vec<Rec>> = (0..1 + rng.next_u64() % 12)
+                .map(|_| {
+                    (0..rng.next_u64() % 150)
+                        .map(|_| {
+                            t += (rng.next_u64() % 40) as i64;
+                            let mut ts = t + (rng.next_u64() % (jitter + 1)) as i64;
+                            if rng.next_u64() % 50 == 0 {
+                                ts -= (rng.next_u64() % 20_000) as i64;
+                            }
+                            let k = rng.next_u64() % n_keys;
+                            // Key ids as the engine gives them (MD5 bits), a few small ones.
+                            let id = if k < 3 { k } else { k.wrapping_mul(0xA24B_AED4_963E_E407) };
+                            let shard = (rng.next_u64() % n_shards as u64) as u32;
+                            (ts, shard, id, 1 + rng.next_u64() % 500)
+                        })
+                        .collect()
+                })
+                .collect();
+            let (late, records, windows, shards, keys) =
+                reference(&batches, n_shards, open_cells);
+            let mut p = Peaks::with_open_cells(n_shards, open_cells);
+            for (i, recs) in batches.iter().enumerate() {
+                let mut b = PeakBatch::default();
+                for &(t, s, k, by) in recs {
+                    b.add(t, s, k, by);
+                }
+                // Sealed by the task, or left to the merge.
+                if i % 2 == 0 {
+                    b.seal();
+                }
+                p.merge(b);
+            }
+            let s = p.finish();
+            assert_eq!(
+                (s.late_records, s.records, s.windows),
+                (late, records, windows),
+                "round {round}"
+            );
+            late_runs += usize::from(late > 0);
+            let got: Vec<_> = s
+                .shards
+                .iter()
+                .map(|o| {
+                    o.as_ref().map(|p| {
+                        (
+                            p.peak_records,
+                            p.peak_records_at_ms,
+                            p.p99_records,
+                            p.peak_bytes,
+                            p.peak_bytes_at_ms,
+                            p.p99_bytes,
+                        )
+                    })
+                })
+                .collect();
+            assert_eq!(got, shards, "round {round}");
+            assert_eq!(s.keys.len(), keys.len(), "round {round}");
+            for (&k, &(r, r_at, b, b_at)) in &keys {
+                let want = KeyPeak {
+                    peak_records: r,
+                    peak_records_at_ms: Some(r_at),
+                    peak_bytes: Some(b),
+                    peak_bytes_at_ms: Some(b_at),
+                    at_most: false,
+                };
+                assert_eq!(s.key(k), Some(want), "round {round} key {k}");
+            }
+        }
+        // The closing rule and late records were exercised.
+        assert!(late_runs >= 10, "{late_runs}");
     }
 
     #[test]
