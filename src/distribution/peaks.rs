@@ -119,7 +119,9 @@ impl PeakBatch {
         }
         // Stable sort: records mostly come in time order, which it finds as runs in one pass.
         self.raw.sort_by_key(|r| r.0);
-        let (mut shards, mut keys) = (Table::new(), Table::new());
+        // Room for a bucket of all the records at once: no growth step per seal.
+        let n = self.raw.len();
+        let (mut shards, mut keys) = (Table::with_capacity(n), Table::with_capacity(n));
         for run in self.raw.chunk_by(|x, y| x.0 == y.0) {
             for &(_, shard, key, bytes) in run {
                 let c = Cell { records: 1, bytes };
