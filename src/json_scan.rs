@@ -66,6 +66,28 @@ fn specials(w: u64) -> u64 {
     quote | backslash | control
 }
 
+/// The length of the run of ASCII digits at `b[i..]`, eight bytes at a time: a byte is flagged
+/// when it is below `0`, above `9` (adding 0x46 carries it into the high bit) or not ASCII; as in
+/// `specials`, only the lowest flagged byte is exact, and only it is used.
+#[inline]
+fn digits(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let from = i;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let m = (w.wrapping_sub(ONES * 0x30) | w.wrapping_add(ONES * 0x46) | w) & HIGH;
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize - from;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    i - from
+}
+
 fn hex4(b: &[u8]) -> Option<u32> {
     let mut v = 0;
     for &c in b.get(..4)? {
@@ -87,6 +109,12 @@ impl<'a> Cursor<'a> {
     /// Skips JSON whitespace and returns the next byte.
     #[inline]
     pub fn peek_byte(&mut self) -> Option<u8> {
+        // Compact JSON: the next byte is rarely whitespace, and no byte above a space is.
+        if let Some(&c) = self.b.get(self.i)
+            && c > b' '
+        {
+            return Some(c);
+        }
         while let Some(&c) = self.b.get(self.i) {
             if !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
                 return Some(c);
@@ -128,33 +156,39 @@ impl<'a> Cursor<'a> {
     #[inline(always)]
     pub fn string(&mut self) -> Option<Str> {
         self.eat(b'"')?;
+        let b = self.b;
         let start = self.i;
+        // The index in a local, stored back once: kept in `self` the loop wrote it to memory
+        // on every step.
+        let mut i = start;
         let mut escaped = false;
         loop {
             // Eight bytes at a time up to the next quote, backslash or control byte.
-            while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+            while let Some(chunk) = b.get(i..i + 8) {
                 let m = specials(u64::from_le_bytes(chunk.try_into().ok()?));
                 if m != 0 {
-                    self.i += (m.trailing_zeros() / 8) as usize;
+                    i += (m.trailing_zeros() / 8) as usize;
                     break;
                 }
-                self.i += 8;
+                i += 8;
             }
-            match *self.b.get(self.i)? {
+            match *b.get(i)? {
                 b'"' => {
-                    self.i += 1;
+                    self.i = i + 1;
                     return Some(Str {
                         start,
-                        end: self.i - 1,
+                        end: i,
                         escaped,
                     });
                 }
                 b'\\' => {
                     escaped = true;
+                    self.i = i;
                     self.escape()?;
+                    i = self.i;
                 }
                 0..0x20 => return None,
-                _ => self.i += 1,
+                _ => i += 1,
             }
         }
     }
@@ -202,11 +236,7 @@ impl<'a> Cursor<'a> {
         let int_start = i;
         match *b.get(i)? {
             b'0' => i += 1,
-            b'1'..=b'9' => {
-                while b.get(i).is_some_and(u8::is_ascii_digit) {
-                    i += 1;
-                }
-            }
+            b'1'..=b'9' => i += digits(b, i),
             _ => return None,
         }
         let int_digits = i - int_start;
@@ -214,11 +244,9 @@ impl<'a> Cursor<'a> {
         if b.get(i) == Some(&b'.') {
             integer = false;
             i += 1;
-            let from = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            (i > from).then_some(())?;
+            let n = digits(b, i);
+            (n > 0).then_some(())?;
+            i += n;
         }
         let mut exponent = false;
         if matches!(b.get(i), Some(b'e' | b'E')) {
@@ -391,6 +419,30 @@ mod tests {
         }
         let deep = "[".repeat(70) + &"]".repeat(70);
         assert!(!accepts(&deep));
+    }
+
+    #[test]
+    fn digit_runs_are_counted_exactly() {
+        // Random bytes around the digit range (and non-ASCII ones) at every offset: the SWAR
+        // count is the byte-by-byte one.
+        let alphabet = b"0123456789/:.eE-+ \x00\x7f\x80\xb9\xba\xc6\xff";
+        let mut rng = SplitMix::new(5, 0);
+        for _ in 0..5_000 {
+            let len = (rng.next_u64() % 40) as usize;
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    if rng.next_u64() % 4 == 0 {
+                        alphabet[(rng.next_u64() % alphabet.len() as u64) as usize]
+                    } else {
+                        b'0' + (rng.next_u64() % 10) as u8
+                    }
+                })
+                .collect();
+            for i in 0..=len {
+                let want = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+                assert_eq!(digits(&b, i), want, "{b:?} at {i}");
+            }
+        }
     }
 
     #[test]

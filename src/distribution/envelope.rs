@@ -117,7 +117,7 @@ fn timestamp(c: &mut Cursor<'_>) -> Option<Option<i64>> {
             if !n.integer || text == "-0" {
                 return None;
             }
-            epoch_ms(text.parse().ok()?).map(Some)
+            epoch_ms(integer(text)?).map(Some)
         }
         Peek::Str => {
             let s = c.string()?;
@@ -131,6 +131,24 @@ fn timestamp(c: &mut Cursor<'_>) -> Option<Option<i64>> {
         Peek::Null => c.literal(b"null").map(|()| None),
         _ => None,
     }
+}
+
+/// An integer's text (`-`? digits, as the cursor checked it) as `str::parse` reads it; `None`
+/// past 18 digits, which `epoch_ms` refuses anyway (JSON has no leading zeros). Folded in a
+/// register: `parse` kept its sum in memory, a store and reload per digit.
+fn integer(text: &str) -> Option<i64> {
+    let (neg, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        d => (false, d),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &d in digits {
+        v = v * 10 + i64::from(d.wrapping_sub(b'0'));
+    }
+    Some(if neg { -v } else { v })
 }
 
 /// The payload, as `PathKey::payload_seed` walks it: only an object has fields.
@@ -343,5 +361,43 @@ fn epoch_ms(v: i64) -> Option<i64> {
         a if a < SECONDS_BELOW as u64 => Some(v * 1000),
         a if a < MS_BELOW as u64 => Some(v),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::SplitMix;
+
+    #[test]
+    fn integer_reads_as_parse_does() {
+        // Random integer texts of 1 to 25 digits (no leading zeros, as the cursor allows them):
+        // the same value up to 18 digits, and the same timestamp (or none) at any length.
+        let mut rng = SplitMix::new(23, 0);
+        for round in 0..20_000 {
+            let len = 1 + (rng.next_u64() % 25) as usize;
+            let mut t = String::new();
+            if rng.next_u64() % 2 == 0 {
+                t.push('-');
+            }
+            for i in 0..len {
+                let lo = u64::from(i == 0 && len > 1);
+                t.push(char::from(b'0' + (lo + rng.next_u64() % (10 - lo)) as u8));
+            }
+            if round == 0 {
+                t = "9".repeat(18);
+            }
+            let parsed: Option<i64> = t.parse().ok();
+            if len <= 18 {
+                assert_eq!(integer(&t), parsed, "{t}");
+            }
+            assert_eq!(
+                integer(&t).and_then(epoch_ms),
+                parsed.and_then(epoch_ms),
+                "{t}"
+            );
+        }
+        assert_eq!(integer("1667264400000"), Some(1_667_264_400_000));
+        assert_eq!(integer("-"), None);
     }
 }

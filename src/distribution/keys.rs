@@ -355,6 +355,7 @@ use crate::records::decode::json_error;
 
 /// A formed key (given in a key list or `PartitionKey`, or made by a template): empty or too
 /// long is a bad record.
+#[inline]
 fn checked_key(
     key: Cow<'_, str>,
     data_bytes: u64,

@@ -237,7 +237,11 @@ impl PathKey {
     #[inline]
     pub(super) fn key_child(&self, node: usize, key: &str) -> Option<usize> {
         let n = &self.nodes[node];
-        n.keys.iter().find(|c| c.0 == key).map(|c| c.1)
+        // Member names are short: compared inline, not through a `memcmp` call per member.
+        let same = |a: &str| {
+            a.len() == key.len() && a.bytes().zip(key.bytes()).all(|(x, y)| x == y)
+        };
+        n.keys.iter().find(|c| same(&c.0)).map(|c| c.1)
     }
 
     /// The child of template node `node` reached by element `index`.
@@ -264,8 +268,22 @@ impl PathKey {
     }
 
     /// The key from the leaves a walk filled, or `None` for "ask the general path".
+    // Inlined for its common case: returned from a call, the key was written to memory and read
+    // back wider than written (a store-forwarding stall per record).
+    #[inline]
     pub(super) fn assemble<'de>(&self, got: &mut [Got<'de>], meta: &Meta) -> Option<Cow<'de, str>> {
         // The common case `${path}` to an unescaped string: borrowed from the input.
+        if let [Piece::Expr(Term::Leaf(i))] = self.parts.as_slice()
+            && let Got::Str(s) = &mut got[*i]
+            && !s.is_empty()
+        {
+            return Some(std::mem::take(s));
+        }
+        self.assemble_other(got, meta)
+    }
+
+    #[inline(never)]
+    fn assemble_other<'de>(&self, got: &mut [Got<'de>], meta: &Meta) -> Option<Cow<'de, str>> {
         if let [Piece::Expr(Term::Leaf(i))] = self.parts.as_slice() {
             return match std::mem::replace(&mut got[*i], Got::Missing) {
                 Got::Str(s) if !s.is_empty() => Some(s),
