@@ -238,9 +238,8 @@ impl PathKey {
     pub(super) fn key_child(&self, node: usize, key: &str) -> Option<usize> {
         let n = &self.nodes[node];
         // Member names are short: compared inline, not through a `memcmp` call per member.
-        let same = |a: &str| {
-            a.len() == key.len() && a.bytes().zip(key.bytes()).all(|(x, y)| x == y)
-        };
+        let same =
+            |a: &str| a.len() == key.len() && a.bytes().zip(key.bytes()).all(|(x, y)| x == y);
         n.keys.iter().find(|c| same(&c.0)).map(|c| c.1)
     }
 

@@ -734,15 +734,18 @@ mod tests {
                             }
                             let k = rng.next_u64() % n_keys;
                             // Key ids as the engine gives them (MD5 bits), a few small ones.
-                            let id = if k < 3 { k } else { k.wrapping_mul(0xA24B_AED4_963E_E407) };
+                            let id = if k < 3 {
+                                k
+                            } else {
+                                k.wrapping_mul(0xA24B_AED4_963E_E407)
+                            };
                             let shard = (rng.next_u64() % n_shards as u64) as u32;
                             (ts, shard, id, 1 + rng.next_u64() % 500)
                         })
                         .collect()
                 })
                 .collect();
-            let (late, records, windows, shards, keys) =
-                reference(&batches, n_shards, open_cells);
+            let (late, records, windows, shards, keys) = reference(&batches, n_shards, open_cells);
             let mut p = Peaks::with_open_cells(n_shards, open_cells);
             for (i, recs) in batches.iter().enumerate() {
                 let mut b = PeakBatch::default();
