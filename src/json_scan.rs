@@ -431,7 +431,7 @@ mod tests {
             let len = (rng.next_u64() % 40) as usize;
             let b: Vec<u8> = (0..len)
                 .map(|_| {
-                    if rng.next_u64() % 4 == 0 {
+                    if rng.next_u64().is_multiple_of(4) {
                         alphabet[(rng.next_u64() % alphabet.len() as u64) as usize]
                     } else {
                         b'0' + (rng.next_u64() % 10) as u8

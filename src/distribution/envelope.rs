@@ -377,7 +377,7 @@ mod tests {
         for round in 0..20_000 {
             let len = 1 + (rng.next_u64() % 25) as usize;
             let mut t = String::new();
-            if rng.next_u64() % 2 == 0 {
+            if rng.next_u64().is_multiple_of(2) {
                 t.push('-');
             }
             for i in 0..len {

@@ -729,7 +729,7 @@ mod tests {
                         .map(|_| {
                             t += (rng.next_u64() % 40) as i64;
                             let mut ts = t + (rng.next_u64() % (jitter + 1)) as i64;
-                            if rng.next_u64() % 50 == 0 {
+                            if rng.next_u64().is_multiple_of(50) {
                                 ts -= (rng.next_u64() % 20_000) as i64;
                             }
                             let k = rng.next_u64() % n_keys;
