@@ -316,8 +316,8 @@ pub fn report(
         .enumerate()
         .map(|(i, s)| ShardLoad {
             shard_id: s.shard_id.clone(),
-            starting_hash_key: s.start.to_string(),
-            ending_hash_key: s.end.to_string(),
+            starting_hash_key: s.start,
+            ending_hash_key: s.end,
             records: shard_records[i],
             bytes: shard_bytes[i],
             share: frac(shard_records[i], keyed),
@@ -349,6 +349,7 @@ pub fn report(
             error: 0,
             share: frac(*c, keyed),
             shard_id: map.shards()[*s].shard_id.clone(),
+            shard: *s,
             per_second: key_peak.get(k).map(|&(pr, pr_at)| KeyWindowLoad {
                 peak_records: pr,
                 peak_records_at: Some(ts(pr_at)),

@@ -84,7 +84,7 @@ pub fn hot_keys(r: &DistributionReport, hot_key_share: f64) -> Vec<HotKeyOfShard
     r.hot_keys
         .iter()
         .filter_map(|k| {
-            let shard = r.shard(&k.shard_id)?;
+            let shard = r.shards.get(k.shard)?;
             if shard.records < 2 {
                 return None;
             }

@@ -974,8 +974,8 @@ fn measured(report: &Report, si: usize, t: &Thresholds) -> Option<StreamDistribu
         .iter()
         .map(|sh| ShardLoad {
             shard_id: sh.shard_id.clone(),
-            start: sh.starting_hash_key.parse().unwrap_or(0),
-            end: sh.ending_hash_key.parse().unwrap_or(0),
+            start: sh.starting_hash_key,
+            end: sh.ending_hash_key,
             records: 0,
             records_per_s: None,
             bytes_per_s: None,
