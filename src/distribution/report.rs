@@ -150,7 +150,7 @@ pub struct KeyWindowLoad {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ShardLoad {
-    pub shard_id: String,
+    pub shard_id: ShardId,
     /// Kept as numbers (written as decimal strings, the API's form): two `String`s a shard
     /// were most of the cost of a 100,000-shard report that prints twenty.
     #[serde(serialize_with = "decimal")]
@@ -353,7 +353,7 @@ pub use super::engine::{Example, Location};
 use super::engine::{Options, State};
 use super::keys::KeySource;
 use super::sketch::KeyView;
-use crate::keyspace::ShardMap;
+use crate::keyspace::{ShardId, ShardMap};
 use crate::model::limits::{SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S};
 use crate::ordering::{GroupModel, first_seen_group, hash_group, java_hash_group};
 
@@ -437,7 +437,7 @@ pub(crate) fn build(
             count: e.count + err,
             error: *err,
             share: frac(e.count + err, keyed),
-            shard_id: map.shards()[e.shard as usize].shard_id.clone(),
+            shard_id: map.shards()[e.shard as usize].shard_id.to_string(),
             shard: e.shard as usize,
             per_second: peaks
                 .key(crate::keyspace::hash_key(e.key) as u64)
@@ -604,7 +604,7 @@ pub(crate) fn limit_breaches(
                 if v as f64 > limit {
                     limits.push(LimitBreach {
                         scope: "shard",
-                        id: s.shard_id.clone(),
+                        id: s.shard_id.to_string(),
                         metric,
                         value: v as f64,
                         limit,
@@ -743,7 +743,7 @@ pub(crate) fn skew(shards: &[ShardLoad], keyed: u64) -> Skew {
         max_over_mean: hot.records as f64 / mean,
         coefficient_of_variation: var.sqrt() / mean,
         effective_shards: 1.0 / sum_sq,
-        hottest_shard: Some(hot.shard_id.clone()),
+        hottest_shard: Some(hot.shard_id.to_string()),
         hottest_share: hot.share,
     }
 }
@@ -867,7 +867,7 @@ fn groups<'a>(
             }
         }
         out.push(ShardGroups {
-            shard_id: shard.shard_id.clone(),
+            shard_id: shard.shard_id.to_string(),
             records: total,
             exact: exact || model == GroupModel::HashMod,
             groups,
