@@ -539,6 +539,17 @@ fn open_shards(ranges: &[ShardRange<'_>]) -> (Vec<MapProblem>, Option<Vec<OpenSh
 
 /// Each shard ID that appears more than once (open or closed), once, in order.
 fn duplicate_ids(ranges: &[ShardRange<'_>]) -> Vec<MapProblem> {
+    use std::hash::BuildHasher;
+    // Equal IDs have equal hashes: when the sorted 64-bit hashes are all distinct (the usual
+    // case) no ID repeats. Sorting 8-byte values in one array took a third of the time of
+    // inserting 150,000 IDs into a hash set (random writes over a fresh 5 MB table); the set
+    // runs only when two hashes meet, and gives the problems in input order.
+    let state = hashbrown::DefaultHashBuilder::default();
+    let mut hashes: Vec<u64> = ranges.iter().map(|r| state.hash_one(r.shard_id)).collect();
+    hashes.sort_unstable();
+    if hashes.windows(2).all(|w| w[0] != w[1]) {
+        return Vec::new();
+    }
     // hashbrown's default hasher, sized once: SipHash and rehashing were a tenth of reading a
     // 100,000-shard map.
     let mut seen = hashbrown::HashSet::with_capacity(ranges.len());
