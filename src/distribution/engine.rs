@@ -195,8 +195,10 @@ pub(crate) struct State {
     pub tally: Tally,
     pub hll: HyperLogLog,
     pub parts: Vec<KeyCounter>,
-    /// Per-second windows from sample timestamps.
+    /// Per-second windows from sample timestamps; complete once `finish` has run.
     pub peaks: Peaks,
+    /// While records are counted, the windows merge on their own thread (see [`PeakMerger`]).
+    merger: Option<PeakMerger>,
     /// When set, a copy of every per-second batch, for the run to add into the load of the
     /// stream this job shares with other producers (`run::distribute_jobs_grouped`).
     pub shared_batches: Option<Vec<PeakBatch>>,
@@ -289,6 +291,7 @@ impl State {
             hll: HyperLogLog::default(),
             parts: (0..PARTITIONS).map(|_| KeyCounter::new(cap)).collect(),
             peaks: Peaks::new(n),
+            merger: None,
             shared_batches: None,
             files: Vec::new(),
             input_errors: Vec::new(),
@@ -317,8 +320,12 @@ impl State {
         self.workers[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Adds every worker's counters into the totals (once, after the last chunk).
+    /// Adds every worker's counters into the totals and takes back the merged per-second
+    /// windows (once, after the last chunk).
     pub(super) fn finish(&mut self) {
+        if let Some(m) = self.merger.take() {
+            self.peaks = m.finish();
+        }
         for w in self.workers.drain(..) {
             let w = w.into_inner().unwrap_or_else(|e| e.into_inner());
             for (a, b) in self.tally.shard_records.iter_mut().zip(&w.shard_records) {
@@ -545,30 +552,59 @@ impl State {
                 batches.push(batch);
             }
         }
-        let (peaks, shared, parts) = (&mut self.peaks, &mut self.shared_batches, &mut self.parts);
-        let subs = &subs;
-        // Each partition applies its updates in input order (subs are in order).
-        let mut apply = || {
-            parts.par_iter_mut().enumerate().for_each(|(p, part)| {
-                part.add_packed(subs.iter().map(|s| s.partition(p)));
-            })
-        };
-        if batches.is_empty() {
-            apply();
-            return;
-        }
-        // The per-second windows merge in input order, on one thread: beside the key table
-        // rather than before it, or the other core idled through it every round (envelopes
-        // scaled 1.43x on two cores). On this thread, not a worker: merged by whichever worker
-        // was free, the windows' tables grew in both workers' malloc arenas (+7 MB peak RSS).
-        rayon::in_place_scope(|scope| {
-            scope.spawn(|_| apply());
-            for batch in batches {
-                if let Some(shared) = shared.as_mut() {
-                    shared.push(batch.clone());
-                }
-                peaks.merge(batch);
+        if !batches.is_empty() {
+            if let Some(shared) = self.shared_batches.as_mut() {
+                shared.extend(batches.iter().cloned());
             }
+            let peaks = &mut self.peaks;
+            self.merger
+                .get_or_insert_with(|| PeakMerger::start(std::mem::take(peaks)))
+                .send(batches);
+        }
+        // Each partition applies its updates in input order (subs are in order).
+        let subs = &subs;
+        self.parts.par_iter_mut().enumerate().for_each(|(p, part)| {
+            part.add_packed(subs.iter().map(|s| s.partition(p)));
         });
+    }
+}
+
+/// The per-second windows of one run, merged in input order on a thread of their own while the
+/// workers count the next chunks. Merged on the coordinating thread between rounds, the merge
+/// (a hash upsert per timestamped record and key) left the other core idle every round: about a
+/// tenth of the envelope run. One thread, not a rayon worker, so the windows' tables grow in one
+/// malloc arena (merged by whichever worker was free, peak RSS rose by 7 MB).
+struct PeakMerger {
+    tx: std::sync::mpsc::SyncSender<Vec<PeakBatch>>,
+    handle: std::thread::JoinHandle<Peaks>,
+}
+
+impl PeakMerger {
+    fn start(mut peaks: Peaks) -> PeakMerger {
+        // Two rounds in flight at most: memory stays bounded if the merge falls behind.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<PeakBatch>>(2);
+        let handle = std::thread::spawn(move || {
+            for batches in rx {
+                for b in batches {
+                    peaks.merge(b);
+                }
+            }
+            peaks
+        });
+        PeakMerger { tx, handle }
+    }
+
+    fn send(&self, batches: Vec<PeakBatch>) {
+        // The thread lives until `finish`; a send fails only if it panicked, which `finish`
+        // re-raises.
+        let _ = self.tx.send(batches);
+    }
+
+    fn finish(self) -> Peaks {
+        drop(self.tx);
+        match self.handle.join() {
+            Ok(p) => p,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 }

@@ -150,8 +150,9 @@ pub fn distribute_jobs_grouped(
             })
         })
         .collect();
-    // One event in flight while one is counted: a round of a plain file is 2 chunks.
-    let (tx, rx) = sync_channel::<ReadEvent>(1);
+    // The next event is read while one is counted, and handed over when that one is done: a
+    // round of a plain file is 2 chunks, and a round queued on top held 2 MB more.
+    let (tx, rx) = sync_channel::<ReadEvent>(0);
     let forced = first.opts.format;
     let chunk_bytes = first.opts.chunk_bytes;
     std::thread::scope(|scope| {
