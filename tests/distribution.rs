@@ -137,7 +137,7 @@ fn as_counts(r: &DistributionReport) -> serde_json::Value {
     let m: serde_json::Map<String, serde_json::Value> = r
         .shards
         .iter()
-        .map(|s| (s.shard_id.clone(), s.records.into()))
+        .map(|s| (s.shard_id.to_string(), s.records.into()))
         .collect();
     serde_json::Value::Object(m)
 }

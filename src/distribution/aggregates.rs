@@ -316,8 +316,8 @@ pub fn report(
         .enumerate()
         .map(|(i, s)| ShardLoad {
             shard_id: s.shard_id.clone(),
-            starting_hash_key: s.start.to_string(),
-            ending_hash_key: s.end.to_string(),
+            starting_hash_key: s.start,
+            ending_hash_key: s.end,
             records: shard_records[i],
             bytes: shard_bytes[i],
             share: frac(shard_records[i], keyed),
@@ -348,7 +348,8 @@ pub fn report(
             count: *c,
             error: 0,
             share: frac(*c, keyed),
-            shard_id: map.shards()[*s].shard_id.clone(),
+            shard_id: map.shards()[*s].shard_id.to_string(),
+            shard: *s,
             per_second: key_peak.get(k).map(|&(pr, pr_at)| KeyWindowLoad {
                 peak_records: pr,
                 peak_records_at: Some(ts(pr_at)),
@@ -397,7 +398,7 @@ pub fn report(
             }
         }
         shard_groups.push(ShardGroups {
-            shard_id: shard.shard_id.clone(),
+            shard_id: shard.shard_id.to_string(),
             records: total,
             exact: true,
             groups: gs,
@@ -462,7 +463,7 @@ pub fn report(
             .enumerate()
             .filter(|(_, o)| o.0 > 0 || o.1 > 0)
             .map(|(i, o)| WindowsOver {
-                shard_id: map.shards()[i].shard_id.clone(),
+                shard_id: map.shards()[i].shard_id.to_string(),
                 records_windows: o.0,
                 bytes_windows: o.1,
             })

@@ -50,7 +50,7 @@ pub fn hot_shard(r: &DistributionReport, hot_shard_share: f64) -> Option<HotShar
     // concentration is certain however few records there are.
     let one_key = r.distinct_keys.exact && r.distinct_keys.count == 1;
     is_hot_share(hot.share, n, keyed as f64, hot_shard_share, one_key).then(|| HotShard {
-        shard_id: hot.shard_id.clone(),
+        shard_id: hot.shard_id.to_string(),
         share: hot.share,
         fair_share: 1.0 / n as f64,
     })
@@ -84,7 +84,7 @@ pub fn hot_keys(r: &DistributionReport, hot_key_share: f64) -> Vec<HotKeyOfShard
     r.hot_keys
         .iter()
         .filter_map(|k| {
-            let shard = r.shard(&k.shard_id)?;
+            let shard = r.shards.get(k.shard)?;
             if shard.records < 2 {
                 return None;
             }

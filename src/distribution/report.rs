@@ -150,9 +150,13 @@ pub struct KeyWindowLoad {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ShardLoad {
-    pub shard_id: String,
-    pub starting_hash_key: String,
-    pub ending_hash_key: String,
+    pub shard_id: ShardId,
+    /// Kept as numbers (written as decimal strings, the API's form): two `String`s a shard
+    /// were most of the cost of a 100,000-shard report that prints twenty.
+    #[serde(serialize_with = "decimal")]
+    pub starting_hash_key: u128,
+    #[serde(serialize_with = "decimal")]
+    pub ending_hash_key: u128,
     pub records: u64,
     /// Data plus partition key bytes.
     pub bytes: u64,
@@ -190,6 +194,10 @@ pub struct HotKey {
     pub share: f64,
     /// Shard of the key's first record.
     pub shard_id: String,
+    /// Its index in `shards`, so that reading the shard's load is not a search by ID among
+    /// up to 100,000 shards.
+    #[serde(skip)]
+    pub shard: usize,
     /// The key's busiest one-second window, from sample timestamps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub per_second: Option<KeyWindowLoad>,
@@ -323,6 +331,11 @@ pub struct LimitBreach {
     pub mean: Option<f64>,
 }
 
+/// A hash key as the Kinesis API writes it: a decimal string (JSON numbers lose its digits).
+fn decimal<S: serde::Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
 impl DistributionReport {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
@@ -340,7 +353,7 @@ pub use super::engine::{Example, Location};
 use super::engine::{Options, State};
 use super::keys::KeySource;
 use super::sketch::KeyView;
-use crate::keyspace::ShardMap;
+use crate::keyspace::{ShardId, ShardMap};
 use crate::model::limits::{SHARD_WRITE_BYTES_PER_S, SHARD_WRITE_RECORDS_PER_S};
 use crate::ordering::{GroupModel, first_seen_group, hash_group, java_hash_group};
 
@@ -395,8 +408,8 @@ pub(crate) fn build(
         .enumerate()
         .map(|(i, s)| ShardLoad {
             shard_id: s.shard_id.clone(),
-            starting_hash_key: s.start.to_string(),
-            ending_hash_key: s.end.to_string(),
+            starting_hash_key: s.start,
+            ending_hash_key: s.end,
             records: st.tally.shard_records[i],
             bytes: st.tally.shard_bytes[i],
             share: frac(st.tally.shard_records[i], keyed),
@@ -424,7 +437,8 @@ pub(crate) fn build(
             count: e.count + err,
             error: *err,
             share: frac(e.count + err, keyed),
-            shard_id: map.shards()[e.shard as usize].shard_id.clone(),
+            shard_id: map.shards()[e.shard as usize].shard_id.to_string(),
+            shard: e.shard as usize,
             per_second: peaks
                 .key(crate::keyspace::hash_key(e.key) as u64)
                 .map(|p| KeyWindowLoad {
@@ -590,7 +604,7 @@ pub(crate) fn limit_breaches(
                 if v as f64 > limit {
                     limits.push(LimitBreach {
                         scope: "shard",
-                        id: s.shard_id.clone(),
+                        id: s.shard_id.to_string(),
                         metric,
                         value: v as f64,
                         limit,
@@ -729,7 +743,7 @@ pub(crate) fn skew(shards: &[ShardLoad], keyed: u64) -> Skew {
         max_over_mean: hot.records as f64 / mean,
         coefficient_of_variation: var.sqrt() / mean,
         effective_shards: 1.0 / sum_sq,
-        hottest_shard: Some(hot.shard_id.clone()),
+        hottest_shard: Some(hot.shard_id.to_string()),
         hottest_share: hot.share,
     }
 }
@@ -749,18 +763,28 @@ fn groups<'a>(
 ) -> Vec<ShardGroups> {
     let f = st.factor as usize;
     let n = st.n_shards;
-    // (group records, distinct keys, keys by count) per shard and group.
-    let mut rec = vec![vec![0u64; f]; n];
-    let mut nkeys = vec![vec![0u64; f]; n];
-    let mut tops: Vec<Vec<Vec<(KeyView, u64)>>> = vec![vec![Vec::new(); f]; n];
+    // (group records, distinct keys, keys by count) per shard and group, at `shard * f + group`.
+    // Flat and zeroed (calloc: pages no key touches are never written), and the top keys only
+    // for the cells keys land in (`top_of[cell]` is 1 + an index into `tops`): a vector per
+    // shard was 300,000 allocations on 100,000 shards for a sample of a few keys.
+    let mut rec = vec![0u64; n * f];
+    let mut nkeys = vec![0u64; n * f];
+    let mut top_of = vec![0u32; n * f];
+    let mut tops: Vec<Vec<(KeyView, u64)>> = Vec::new();
     let hot_set: std::collections::HashSet<&str> = hot.iter().map(|h| h.key.as_str()).collect();
     let mut key_group: std::collections::HashMap<&str, (usize, u32)> =
         std::collections::HashMap::new();
     let mut place = |e: KeyView<'a>, g: usize| {
         let s = e.shard as usize;
-        rec[s][g] += e.count;
-        nkeys[s][g] += 1;
-        insert_top(&mut tops[s][g], (e, e.count), GROUP_TOP_KEYS, |&(_, c)| c);
+        let cell = s * f + g;
+        rec[cell] += e.count;
+        nkeys[cell] += 1;
+        if top_of[cell] == 0 {
+            tops.push(Vec::new());
+            top_of[cell] = tops.len() as u32;
+        }
+        let top = &mut tops[top_of[cell] as usize - 1];
+        insert_top(top, (e, e.count), GROUP_TOP_KEYS, |&(_, c)| c);
         if hot_set.contains(e.key) {
             key_group.insert(e.key, (s, g as u32));
         }
@@ -794,29 +818,33 @@ fn groups<'a>(
         if total == 0 {
             continue;
         }
+        let cells = s * f..(s + 1) * f;
+        let rec = &rec[cells.clone()];
         let group_records: Vec<u64> = match model {
-            GroupModel::HashMod if f > 1 => {
-                (0..f).map(|g| st.tally.hash_groups[s * f + g]).collect()
-            }
+            GroupModel::HashMod if f > 1 => st.tally.hash_groups[cells.clone()].to_vec(),
             GroupModel::HashMod => vec![total],
-            _ if exact => rec[s].clone(),
+            _ if exact => rec.to_vec(),
             GroupModel::FirstSeenRoundRobin | GroupModel::JavaHashMod => {
                 // Past the exact cap: spread the records of untracked keys evenly.
-                let tracked: u64 = rec[s].iter().sum();
+                let tracked: u64 = rec.iter().sum();
                 let rest = total.saturating_sub(tracked);
                 (0..f)
-                    .map(|g| rec[s][g] + rest / f as u64 + u64::from((g as u64) < rest % f as u64))
+                    .map(|g| rec[g] + rest / f as u64 + u64::from((g as u64) < rest % f as u64))
                     .collect()
             }
         };
         let largest = group_records.iter().copied().max().unwrap_or(0).max(1);
         let mut groups = Vec::with_capacity(f);
         for (g, &records) in group_records.iter().enumerate() {
+            let top = match top_of[s * f + g] {
+                0 => &[][..],
+                t => &tops[t as usize - 1][..],
+            };
             groups.push(Group {
                 group: g as u32,
                 records,
-                keys: nkeys[s][g],
-                top_keys: tops[s][g]
+                keys: nkeys[s * f + g],
+                top_keys: top
                     .iter()
                     .map(|(e, c)| KeyCount {
                         key: e.key.to_string(),
@@ -839,7 +867,7 @@ fn groups<'a>(
             }
         }
         out.push(ShardGroups {
-            shard_id: shard.shard_id.clone(),
+            shard_id: shard.shard_id.to_string(),
             records: total,
             exact: exact || model == GroupModel::HashMod,
             groups,

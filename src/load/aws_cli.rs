@@ -1056,7 +1056,7 @@ mod tests {
         let even: Vec<_> = crate::keyspace::ShardMap::even(n)
             .shards()
             .iter()
-            .map(|s| (s.shard_id.clone(), s.start, s.end, false, None))
+            .map(|s| (s.shard_id.to_string(), s.start, s.end, false, None))
             .collect();
         let mut resharded = Vec::new();
         for (i, s) in even.iter().enumerate() {

@@ -331,7 +331,7 @@ pub fn predicted_constant(ctx: &Ctx, si: usize) -> Option<ConstantKeyPrediction>
             let (key_span, key_path) = key_span(ctx.model, ri, ai);
             return Some(ConstantKeyPrediction {
                 value: value.clone(),
-                shard_id: map.shard_for_key(value).shard_id.clone(),
+                shard_id: map.shard_for_key(value).shard_id.to_string(),
                 key_span,
                 key_path,
             });
@@ -344,7 +344,7 @@ pub fn predicted_constant(ctx: &Ctx, si: usize) -> Option<ConstantKeyPrediction>
         };
         (p.stream == Some(si)).then(|| ConstantKeyPrediction {
             value: value.clone(),
-            shard_id: map.shard_for_key(value).shard_id.clone(),
+            shard_id: map.shard_for_key(value).shard_id.to_string(),
             key_span: p.key.span.unwrap_or(p.origin.span),
             key_path: p.key.path.clone(),
         })

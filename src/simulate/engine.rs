@@ -195,7 +195,7 @@ pub fn simulate(
         report.dropped_records += r.dropped;
         report.expired_records += r.expired;
         report.groups.push(GroupReport {
-            shard: shard_id.clone(),
+            shard: shard_id.to_string(),
             group: g.group,
             keys: g
                 .keys

@@ -186,7 +186,7 @@ fn max_utilization(
             best = (
                 u,
                 Some(GroupLoad {
-                    shard: w.shards.shards()[s].shard_id.clone(),
+                    shard: w.shards.shards()[s].shard_id.to_string(),
                     group: g,
                     keys,
                     records_per_second: rate,

@@ -267,7 +267,7 @@ fn expected(t: &Template, map: &ShardMap, e: &Edge) -> (&'static str, Option<(St
         crate::template::Evaluated::Key(k) => {
             let shard = map.shards()[crate::keyspace::place(map, &k, None)]
                 .shard_id
-                .clone();
+                .to_string();
             ("keyed", Some((k, shard)))
         }
         _ => ("undefined", None),

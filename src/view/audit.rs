@@ -338,7 +338,7 @@ impl AuditView {
                     m.shards()
                         .iter()
                         .map(|o| KeyRange {
-                            shard_id: o.shard_id.clone(),
+                            shard_id: o.shard_id.to_string(),
                             start: o.start,
                             end: o.end,
                         })
@@ -405,7 +405,7 @@ impl AuditView {
                     key_markers.push(KeyMarker {
                         label: v.clone(),
                         hash: hash_key(v),
-                        shard_id: map.shard_for_key(v).shard_id.clone(),
+                        shard_id: map.shard_for_key(v).shard_id.to_string(),
                     });
                 }
             }
@@ -973,9 +973,9 @@ fn measured(report: &Report, si: usize, t: &Thresholds) -> Option<StreamDistribu
         .shards
         .iter()
         .map(|sh| ShardLoad {
-            shard_id: sh.shard_id.clone(),
-            start: sh.starting_hash_key.parse().unwrap_or(0),
-            end: sh.ending_hash_key.parse().unwrap_or(0),
+            shard_id: sh.shard_id.to_string(),
+            start: sh.starting_hash_key,
+            end: sh.ending_hash_key,
             records: 0,
             records_per_s: None,
             bytes_per_s: None,

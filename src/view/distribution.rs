@@ -85,8 +85,12 @@ impl<'a> DistributionView<'a> {
             self.listed_shards = (0..shards.len()).collect();
             return self;
         }
+        // Busiest first, ties by shard order: a total order, so selecting the first
+        // TEXT_SHARDS_TOP (linear) picks the shards a full sort would, without sorting them all.
         let mut by_load: Vec<usize> = (0..shards.len()).collect();
-        by_load.sort_by(|&a, &b| shards[b].records.cmp(&shards[a].records).then(a.cmp(&b)));
+        by_load.select_nth_unstable_by(TEXT_SHARDS_TOP - 1, |&a, &b| {
+            shards[b].records.cmp(&shards[a].records).then(a.cmp(&b))
+        });
         let (top, rest) = by_load.split_at(TEXT_SHARDS_TOP);
         let mut listed = top.to_vec();
         listed.sort_unstable();
