@@ -94,7 +94,8 @@ pub(super) fn scan<'de, T>(
 }
 
 /// A string or `null` member, as `OptCowStr` reads it; anything else to the full path.
-#[inline]
+// Always inlined, as `Cursor::string`: its result came back through memory.
+#[inline(always)]
 fn opt_str<'de>(c: &mut Cursor<'de>) -> Option<Option<Cow<'de, str>>> {
     match c.peek()? {
         Peek::Str => {

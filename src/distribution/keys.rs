@@ -305,6 +305,9 @@ enum Routed<'t> {
     Topic(Option<&'t str>),
 }
 
+// Inlined: returned from a call, the routed topic was read back wider than written (a
+// store-forwarding stall per envelope).
+#[inline]
 fn route<'t>(topic: Option<&'t str>, ctx: &Ctx) -> Routed<'t> {
     let Some(t) = topic else {
         return Routed::Topic(None);
