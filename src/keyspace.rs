@@ -141,19 +141,31 @@ pub fn key_problem(key: &str) -> Option<String> {
 /// `shardId-` and twelve digits, is 20) and on the heap beyond. A map of 100,000 shards and
 /// the report built on it hold an ID per shard: as `String`s they were 200,000 allocations
 /// (and as many frees), a quarter of the fixed cost of such a map; these are copied.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ShardId(IdRepr);
 
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+// Equality and hashing are derived: an ID is inline or on the heap by its length alone, and
+// the bytes past `len` are zero, so equal IDs have equal representations. Order is the
+// `str`'s (below): a derived one would put every inline ID before every heap one.
+#[derive(Clone, PartialEq, Eq, Hash)]
 enum IdRepr {
-    // Bytes past `len` are zero, so the derived comparisons are those of the `str`s: the same
-    // ID is always inline or always on the heap (by its length), and inline IDs compare by
-    // length only after their bytes, where a zero byte sorts before any byte of a longer ID.
     Inline {
         bytes: [u8; ShardId::INLINE],
         len: u8,
     },
     Heap(Box<str>),
+}
+
+impl Ord for ShardId {
+    fn cmp(&self, other: &ShardId) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for ShardId {
+    fn partial_cmp(&self, other: &ShardId) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl ShardId {
@@ -690,6 +702,25 @@ mod tests {
         }
         for i in [0, 7, 99_999, 123_456_789, u32::MAX] {
             assert_eq!(even_shard_id(i), format!("shardId-{i:012}"));
+        }
+        // IDs order and compare as their strings, inline (up to 22 bytes) or not.
+        let ids: Vec<String> = vec![
+            "z".into(),
+            "a".repeat(23),
+            "shardId-1".into(),
+            String::new(),
+            "ab\u{0}".into(),
+            "ab".into(),
+        ];
+        for a in &ids {
+            for b in &ids {
+                assert_eq!(
+                    ShardId::new(a).cmp(&ShardId::new(b)),
+                    a.cmp(b),
+                    "{a:?} {b:?}"
+                );
+                assert_eq!(ShardId::new(a) == ShardId::new(b), a == b);
+            }
         }
         let eight = ShardMap::even(8);
         assert_eq!(eight.shards()[1].start, 1u128 << 125);
