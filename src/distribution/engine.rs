@@ -213,8 +213,9 @@ pub(crate) struct State {
 
 /// The fixed-size counters one worker thread adds into.
 struct Counts {
-    shard_records: Vec<u64>,
-    shard_bytes: Vec<u64>,
+    /// Records and bytes per shard, side by side: a record updates one cache line, not two
+    /// (on 100,000 shards the counters of even a thousand keys' shards outgrow L1).
+    shards: Vec<[u64; 2]>,
     /// `hash-mod` group records, `shard * factor + group`.
     hash_groups: Vec<u64>,
     hll: HyperLogLog,
@@ -299,8 +300,7 @@ impl State {
             workers: (0..rayon::current_num_threads().max(1))
                 .map(|_| {
                     std::sync::Mutex::new(Counts {
-                        shard_records: vec![0; n],
-                        shard_bytes: vec![0; n],
+                        shards: vec![[0; 2]; n],
                         hash_groups: if factor > 1 {
                             vec![0; n * factor as usize]
                         } else {
@@ -328,11 +328,15 @@ impl State {
         }
         for w in self.workers.drain(..) {
             let w = w.into_inner().unwrap_or_else(|e| e.into_inner());
-            for (a, b) in self.tally.shard_records.iter_mut().zip(&w.shard_records) {
-                *a += b;
-            }
-            for (a, b) in self.tally.shard_bytes.iter_mut().zip(&w.shard_bytes) {
-                *a += b;
+            let t = &mut self.tally;
+            for ((r, b), w) in t
+                .shard_records
+                .iter_mut()
+                .zip(&mut t.shard_bytes)
+                .zip(&w.shards)
+            {
+                *r += w[0];
+                *b += w[1];
             }
             for (a, b) in self.tally.hash_groups.iter_mut().zip(&w.hash_groups) {
                 *a += b;
@@ -518,8 +522,9 @@ impl State {
                             _ => None,
                         };
                         let shard = lookup.index(placement_hash(given, || h));
-                        w.shard_records[shard] += 1;
-                        w.shard_bytes[shard] += b;
+                        let c = &mut w.shards[shard];
+                        c[0] += 1;
+                        c[1] += b;
                         if hash_mod {
                             // = ordering::hash_group(key, factor), without hashing again.
                             w.hash_groups[shard * groups + (h % factor) as usize] += 1;
