@@ -139,42 +139,43 @@ impl<'a> Scan<'a, '_> {
     /// `{ "key": value, ... }`, each member read by `member` (the scanner is just after the
     /// colon), which gives `None` for what it does not take (a duplicate field, a wrong type).
     fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
-        self.eat(b'{')?;
-        if self.eat(b'}').is_some() {
+        self.seq(b'{', b'}', |s| {
+            let key = s.string()?;
+            s.eat(b':')?;
+            member(s, key)
+        })
+    }
+
+    /// `[ value, ... ]`, each element read by `item`.
+    fn array(&mut self, item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.seq(b'[', b']', item)
+    }
+
+    /// `open`, then `each` for every member or element, comma-separated, up to `close`.
+    fn seq(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut each: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.eat(open)?;
+        if self.eat(close).is_some() {
             return Some(());
         }
         loop {
-            let key = self.string()?;
-            self.eat(b':')?;
-            member(self, key)?;
-            match self.peek()? {
-                b',' => self.c.i += 1,
-                b'}' => {
-                    self.c.i += 1;
-                    return Some(());
-                }
-                _ => return None,
+            each(self)?;
+            if !self.more(close)? {
+                return Some(());
             }
         }
     }
 
-    /// `[ value, ... ]`, each element read by `item`.
-    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.eat(b'[')?;
-        if self.eat(b']').is_some() {
-            return Some(());
-        }
-        loop {
-            item(self)?;
-            match self.peek()? {
-                b',' => self.c.i += 1,
-                b']' => {
-                    self.c.i += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+    /// After a member or element: `,` (true: another follows) or `close` (false), consumed.
+    fn more(&mut self, close: u8) -> Option<bool> {
+        let c = self.peek()?;
+        (c == b',' || c == close).then_some(())?;
+        self.c.i += 1;
+        Some(c == b',')
     }
 
     /// Any JSON value, checked by the cursor, and skipped. Depth is counted here, from the
@@ -271,13 +272,8 @@ impl<'a> Scan<'a, '_> {
                 return Some(out);
             }
             out.push(self.shard()?);
-            match self.peek()? {
-                b',' => self.c.i += 1,
-                b']' => {
-                    self.c.i += 1;
-                    return Some(out);
-                }
-                _ => return None,
+            if !self.more(b']')? {
+                return Some(out);
             }
         }
     }
