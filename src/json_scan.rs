@@ -96,6 +96,137 @@ fn hex4(b: &[u8]) -> Option<u32> {
     Some(v)
 }
 
+/// The string token at `b[i]` (its opening quote), by the rules of `Cursor::string`, and whether
+/// it may hold bytes above ASCII: a conservative flag (it also sees a few bytes past the closing
+/// quote), for callers that check UTF-8 per string instead of per line. UTF-8 is not checked
+/// here; a quote, backslash or control byte is never part of a multi-byte character, so the
+/// token ends where it would in checked text.
+#[inline(always)]
+pub(crate) fn string_at(b: &[u8], mut i: usize) -> Option<(Str, bool)> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    (*b.get(i)? == b'"').then_some(())?;
+    i += 1;
+    let start = i;
+    let mut escaped = false;
+    let mut high = 0u64;
+    loop {
+        // Eight bytes at a time up to the next quote, backslash or control byte.
+        while let Some(chunk) = b.get(i..i + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().ok()?);
+            high |= w;
+            let m = specials(w);
+            if m != 0 {
+                i += (m.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        match *b.get(i)? {
+            b'"' => {
+                let s = Str {
+                    start,
+                    end: i,
+                    escaped,
+                };
+                return Some((s, high & HIGH != 0));
+            }
+            b'\\' => {
+                escaped = true;
+                i = escape_at(b, i)?;
+            }
+            0..0x20 => return None,
+            c => {
+                high |= u64::from(c);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// One escape at `b[i]` (`\`), the index after it: the ones RFC 8259 lists; a `\u` surrogate
+/// only as a high one directly followed by a low one (serde_json rejects lone surrogates when
+/// it decodes).
+fn escape_at(b: &[u8], mut i: usize) -> Option<usize> {
+    match *b.get(i + 1)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+        b'u' => {
+            let v = hex4(b.get(i + 2..)?)?;
+            i += 6;
+            if (0xDC00..0xE000).contains(&v) {
+                return None;
+            }
+            if (0xD800..0xDC00).contains(&v) {
+                if b.get(i..i + 2)? != b"\\u" {
+                    return None;
+                }
+                let lo = hex4(b.get(i + 2..)?)?;
+                if !(0xDC00..0xE000).contains(&lo) {
+                    return None;
+                }
+                i += 6;
+            }
+        }
+        _ => return None,
+    }
+    Some(i)
+}
+
+/// The number token at `b[i]`, by RFC 8259's grammar. Integers of up to 300 digits and
+/// decimals without an exponent are within f64 range; with an exponent the value is parsed and
+/// must stay well inside it (serde_json rejects infinite values; the edge is left to it).
+#[inline]
+pub(crate) fn number_at(b: &[u8], start: usize) -> Option<Num> {
+    let mut i = start;
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    let int_start = i;
+    match *b.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i += digits(b, i),
+        _ => return None,
+    }
+    let int_digits = i - int_start;
+    let mut integer = true;
+    if b.get(i) == Some(&b'.') {
+        integer = false;
+        i += 1;
+        let n = digits(b, i);
+        (n > 0).then_some(())?;
+        i += n;
+    }
+    let mut exponent = false;
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        integer = false;
+        exponent = true;
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let from = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        (i > from).then_some(())?;
+    }
+    if exponent || int_digits > 300 {
+        let v: f64 = std::str::from_utf8(b.get(start..i)?).ok()?.parse().ok()?;
+        (v.abs() < 1e300).then_some(())?;
+    }
+    Some(Num {
+        start,
+        end: i,
+        integer,
+    })
+}
+
+/// A scalar token `Cursor::skip_with` passed over.
+#[derive(Clone, Copy)]
+pub(crate) enum Scalar {
+    Str(Str),
+    Num(Num),
+}
+
 impl<'a> Cursor<'a> {
     pub fn new(line: &'a str) -> Cursor<'a> {
         Cursor {
@@ -155,123 +286,19 @@ impl<'a> Cursor<'a> {
     // wider load than it was written with (a store-forwarding stall, 40% of `members`).
     #[inline(always)]
     pub fn string(&mut self) -> Option<Str> {
-        self.eat(b'"')?;
-        let b = self.b;
-        let start = self.i;
-        // The index in a local, stored back once: kept in `self` the loop wrote it to memory
-        // on every step.
-        let mut i = start;
-        let mut escaped = false;
-        loop {
-            // Eight bytes at a time up to the next quote, backslash or control byte.
-            while let Some(chunk) = b.get(i..i + 8) {
-                let m = specials(u64::from_le_bytes(chunk.try_into().ok()?));
-                if m != 0 {
-                    i += (m.trailing_zeros() / 8) as usize;
-                    break;
-                }
-                i += 8;
-            }
-            match *b.get(i)? {
-                b'"' => {
-                    self.i = i + 1;
-                    return Some(Str {
-                        start,
-                        end: i,
-                        escaped,
-                    });
-                }
-                b'\\' => {
-                    escaped = true;
-                    self.i = i;
-                    self.escape()?;
-                    i = self.i;
-                }
-                0..0x20 => return None,
-                _ => i += 1,
-            }
-        }
+        self.peek_byte()?;
+        let (s, _) = string_at(self.b, self.i)?;
+        self.i = s.end + 1;
+        Some(s)
     }
 
-    /// One escape at `\`: the ones RFC 8259 lists; a `\u` surrogate only as a high one directly
-    /// followed by a low one (serde_json rejects lone surrogates when it decodes).
-    fn escape(&mut self) -> Option<()> {
-        let b = self.b;
-        match *b.get(self.i + 1)? {
-            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
-            b'u' => {
-                let v = hex4(b.get(self.i + 2..)?)?;
-                self.i += 6;
-                if (0xDC00..0xE000).contains(&v) {
-                    return None;
-                }
-                if (0xD800..0xDC00).contains(&v) {
-                    if b.get(self.i..self.i + 2)? != b"\\u" {
-                        return None;
-                    }
-                    let lo = hex4(b.get(self.i + 2..)?)?;
-                    if !(0xDC00..0xE000).contains(&lo) {
-                        return None;
-                    }
-                    self.i += 6;
-                }
-            }
-            _ => return None,
-        }
-        Some(())
-    }
-
-    /// A number (after whitespace), by RFC 8259's grammar. Integers of up to 300 digits and
-    /// decimals without an exponent are within f64 range; with an exponent the value is parsed
-    /// and must stay well inside it (serde_json rejects infinite values; the edge is left to it).
+    /// A number (after whitespace), by RFC 8259's grammar (`number_at`).
     #[inline]
     pub fn number(&mut self) -> Option<Num> {
         self.peek_byte()?;
-        let b = self.b;
-        let start = self.i;
-        let mut i = start;
-        if b.get(i) == Some(&b'-') {
-            i += 1;
-        }
-        let int_start = i;
-        match *b.get(i)? {
-            b'0' => i += 1,
-            b'1'..=b'9' => i += digits(b, i),
-            _ => return None,
-        }
-        let int_digits = i - int_start;
-        let mut integer = true;
-        if b.get(i) == Some(&b'.') {
-            integer = false;
-            i += 1;
-            let n = digits(b, i);
-            (n > 0).then_some(())?;
-            i += n;
-        }
-        let mut exponent = false;
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            integer = false;
-            exponent = true;
-            i += 1;
-            if matches!(b.get(i), Some(b'+' | b'-')) {
-                i += 1;
-            }
-            let from = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            (i > from).then_some(())?;
-        }
-        if exponent || int_digits > 300 {
-            let v: f64 = self.line.get(start..i)?.parse().ok()?;
-            (v.abs() < 1e300).then_some(())?;
-        }
-        self.i = i;
-        Some(Num {
-            start,
-            end: i,
-            integer,
-        })
+        let n = number_at(self.b, self.i)?;
+        self.i = n.end;
+        Some(n)
     }
 
     /// `true`, `false` or `null` (after whitespace).
@@ -314,6 +341,12 @@ impl<'a> Cursor<'a> {
 
     /// Skips one value, checking it.
     pub fn skip(&mut self) -> Option<()> {
+        self.skip_with(&mut |_| ())
+    }
+
+    /// Skips one value, checking it, and hands each string and number in it (member names
+    /// aside) to `on`.
+    pub fn skip_with(&mut self, on: &mut impl FnMut(Scalar)) -> Option<()> {
         match self.peek()? {
             Peek::Object => {
                 self.open(b'{')?;
@@ -321,7 +354,7 @@ impl<'a> Cursor<'a> {
                 while self.next(b'}', first)? {
                     first = false;
                     self.key()?;
-                    self.skip()?;
+                    self.skip_with(on)?;
                 }
             }
             Peek::Array => {
@@ -329,11 +362,11 @@ impl<'a> Cursor<'a> {
                 let mut first = true;
                 while self.next(b']', first)? {
                     first = false;
-                    self.skip()?;
+                    self.skip_with(on)?;
                 }
             }
-            Peek::Str => drop(self.string()?),
-            Peek::Num => drop(self.number()?),
+            Peek::Str => on(Scalar::Str(self.string()?)),
+            Peek::Num => on(Scalar::Num(self.number()?)),
             Peek::True => self.literal(b"true")?,
             Peek::False => self.literal(b"false")?,
             Peek::Null => self.literal(b"null")?,

@@ -8,8 +8,9 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 
+use super::envelope::LineShape;
 use super::hashing::hash_batch;
-use super::keys::{Ctx, Extracted, KeySource, extract, key_problem};
+use super::keys::{Ctx, Extracted, KeySource, extract_with, key_problem};
 use super::peaks::{PeakBatch, Peaks};
 use super::sketch::{HyperLogLog, KeyCounter, Packed};
 use crate::keyspace::{ShardLookup, ShardMap, placement_hash};
@@ -402,6 +403,9 @@ impl State {
                     }
                     _ => None,
                 };
+                // Lines of a file mostly share one JSON shape: the envelope one pass reads
+                // each by the last one's.
+                let mut shape = LineShape::default();
                 if let Some((lo, t)) = text {
                     // A key list's line is its key: no record to decode, no template.
                     for (j, it) in items.iter().enumerate() {
@@ -430,7 +434,7 @@ impl State {
                     }
                     let seq = base + j as u64;
                     let raw = chunk.bytes(it);
-                    let got = extract(
+                    let got = extract_with(
                         src,
                         chunk.format,
                         raw,
@@ -440,6 +444,7 @@ impl State {
                             topic_filter,
                             rule_name,
                         },
+                        &mut shape,
                     );
                     match got {
                         Extracted::Skip => {}

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::path_key::{Got, PathKey};
-use crate::json_scan::{Cursor, Peek};
+use crate::json_scan::{Cursor, Num, Peek, Scalar, Str, number_at, string_at};
 use crate::records::decode::CowStr;
 use crate::records::timestamp;
 
@@ -32,74 +32,376 @@ pub(super) struct Fields<'de> {
 /// Reads one envelope line in one pass and hands its fields and the payload leaves `pk` walked
 /// to `then` (which forms the key: `keys::extract`); `None` for "ask the full path".
 ///
-/// Read with the strict cursor of `json_scan`, not serde: it answers only lines serde_json
-/// accepts too, with the values the derived `Envelope` and `PathKey`'s walk read.
+/// A line of the `shape` of an earlier line is read by that shape; any other is read with the
+/// strict cursor of `json_scan`, not serde (it answers only lines serde_json accepts too, with
+/// the values the derived `Envelope` and `PathKey`'s walk read), and becomes the shape.
 pub(super) fn scan<'de, T>(
     pk: &PathKey,
     raw: &'de [u8],
+    shape: &mut LineShape,
     then: impl FnOnce(Fields<'de>, &mut [Got<'de>]) -> Option<T>,
 ) -> Option<T> {
+    pk.with_leaves(|got| {
+        if !shape.ops.is_empty() {
+            if let Some(fields) = shape.read(raw, got) {
+                return then(fields, got);
+            }
+            got.fill(Got::Missing);
+        }
+        shape.rec.clear();
+        let fields = full(pk, raw, got, &mut shape.rec)?;
+        shape.build(raw, got);
+        then(fields, got)
+    })
+}
+
+/// The cursor's pass over a whole line, recording its strings and numbers in `rec`.
+fn full<'de>(
+    pk: &PathKey,
+    raw: &'de [u8],
+    got: &mut [Got<'de>],
+    rec: &mut Record,
+) -> Option<Fields<'de>> {
     // One UTF-8 check for the line; the cursor then checks no string again.
     let line = std::str::from_utf8(raw).ok()?;
-    pk.with_leaves(|got| {
-        let mut c = Cursor::new(line);
+    let mut c = Cursor::new(line);
+    let mut fields = Fields {
+        topic: None,
+        clientid: None,
+        ts_ms: None,
+        data_bytes: 0,
+    };
+    let mut seen = 0u8;
+    c.open(b'{')?;
+    let mut first = true;
+    while c.next(b'}', first)? {
+        first = false;
+        let k = c.key()?;
+        let k = c.text(k)?;
+        // Members as the derived `Envelope` matches them: unknown ones skipped, a repeated
+        // one an error there (`duplicate field`).
+        let bit = match &*k {
+            "topic" => 1,
+            "clientid" => 2,
+            "principal" => 4,
+            "timestamp" => 8,
+            "payload" => 16,
+            _ => 0,
+        };
+        if seen & bit != 0 {
+            return None;
+        }
+        seen |= bit;
+        match bit {
+            1 => fields.topic = opt_str(&mut c, rec, Role::Topic)?,
+            2 => fields.clientid = opt_str(&mut c, rec, Role::ClientId)?,
+            // Only the general evaluation reads the principal; checked as the full path
+            // types it.
+            4 => drop(opt_str(&mut c, rec, Role::None)?),
+            8 => fields.ts_ms = timestamp(&mut c, rec)?,
+            16 => {
+                // The payload's size as written (the record's data size), as its raw value.
+                c.peek_byte()?;
+                let start = c.i;
+                rec.in_payload = true;
+                walk_payload(&mut c, pk, got, rec)?;
+                rec.in_payload = false;
+                rec.payload = c.i - start;
+                fields.data_bytes = rec.payload as u64;
+            }
+            _ => c.skip_with(&mut |s| rec.push(s, Role::None))?,
+        }
+    }
+    // No payload: the full path words it; trailing bytes: serde_json rejects them.
+    (seen & 16 != 0 && c.at_end()).then_some(())?;
+    Some(fields)
+}
+
+/// Who reads a string or number of an envelope line.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Role {
+    /// Checked only.
+    None,
+    Topic,
+    ClientId,
+    Timestamp,
+    /// The value of template leaf `l`.
+    Leaf(usize),
+}
+
+/// A string or number of a line read whole: its token `start..end` (quotes included).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    start: usize,
+    end: usize,
+    string: bool,
+    role: Role,
+    in_payload: bool,
+}
+
+/// What the cursor's pass records for a shape: the line's strings and numbers in order, and
+/// the payload's size.
+#[derive(Clone, Default, Debug)]
+struct Record {
+    slots: Vec<Slot>,
+    payload: usize,
+    in_payload: bool,
+}
+
+impl Record {
+    fn clear(&mut self) {
+        self.slots.clear();
+        self.payload = 0;
+        self.in_payload = false;
+    }
+
+    fn push(&mut self, s: Scalar, role: Role) {
+        let (start, end, string) = match s {
+            Scalar::Str(s) => (s.start - 1, s.end + 1, true),
+            Scalar::Num(n) => (n.start, n.end, false),
+        };
+        self.slots.push(Slot {
+            start,
+            end,
+            string,
+            role,
+            in_payload: self.in_payload,
+        });
+    }
+}
+
+/// One step of reading a line by its shape.
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    /// Bytes equal to the shape line's `start..end`: whitespace, punctuation, member names,
+    /// `true`, `false` and `null`.
+    Lit(u32, u32),
+    /// A string token, read by its role; whether it is in the payload.
+    Str(Role, bool),
+    /// A number token, likewise.
+    Num(Role, bool),
+}
+
+/// What a leaf that is no string or number of the line holds.
+#[derive(Clone, Copy, Debug)]
+enum Fixed {
+    Missing,
+    Other,
+    Bool(bool),
+}
+
+/// The shape of the last envelope line the cursor read whole: its bytes around its strings and
+/// numbers (member names, punctuation, whitespace, literals) and who reads each of those.
+///
+/// A line whose bytes outside its strings and numbers are the shape's, and whose strings and
+/// numbers are each one valid token, is the same JSON document with other scalar values: valid
+/// as the shape's line was, with the same members in the same places, so the cursor's pass
+/// would read the same fields and leaves from the same tokens. Reading it by the shape compares
+/// those bytes a word at a time and lexes only the values (on seed-shaped envelopes, a third of
+/// the cursor's time), and checks UTF-8 only in strings with bytes above ASCII (the shape's own
+/// bytes were checked with its line).
+#[derive(Clone, Default, Debug)]
+pub(super) struct LineShape {
+    line: Vec<u8>,
+    /// Empty: no shape yet.
+    ops: Vec<Op>,
+    /// Leaves whose value is not a token of the line.
+    fixed: Vec<(usize, Fixed)>,
+    /// The payload's size less its strings and numbers.
+    payload_rest: u64,
+    rec: Record,
+}
+
+/// Shapes are taken from lines of up to this many bytes (a longer line is read by the cursor
+/// and not copied).
+const SHAPE_MAX_LINE: usize = 64 * 1024;
+
+impl LineShape {
+    /// Takes the shape of `raw`, which the cursor read whole into `self.rec` and `got`.
+    fn build(&mut self, raw: &[u8], got: &[Got<'_>]) {
+        self.ops.clear();
+        self.fixed.clear();
+        if raw.len() > SHAPE_MAX_LINE {
+            return;
+        }
+        let slots = &mut self.rec.slots;
+        // A leaf holds the last token walked for it (a later duplicate member replaces an
+        // earlier one), unless something else came later.
+        for (l, g) in got.iter().enumerate() {
+            let last = slots.iter().rposition(|s| s.role == Role::Leaf(l));
+            let fixed = match g {
+                Got::Str(_) | Got::Int(_) | Got::Float(_) if last.is_some() => None,
+                Got::Str(_) | Got::Int(_) | Got::Float(_) => return,
+                Got::Missing => Some(Fixed::Missing),
+                Got::Other => Some(Fixed::Other),
+                Got::Bool(b) => Some(Fixed::Bool(*b)),
+            };
+            for (i, s) in slots.iter_mut().enumerate() {
+                if s.role == Role::Leaf(l) && (fixed.is_some() || Some(i) != last) {
+                    s.role = Role::None;
+                }
+            }
+            if let Some(f) = fixed {
+                self.fixed.push((l, f));
+            }
+        }
+        let mut at = 0;
+        let mut scalars = 0;
+        for s in slots.iter() {
+            if s.start > at {
+                self.ops.push(Op::Lit(at as u32, s.start as u32));
+            }
+            self.ops.push(if s.string {
+                Op::Str(s.role, s.in_payload)
+            } else {
+                Op::Num(s.role, s.in_payload)
+            });
+            if s.in_payload {
+                scalars += s.end - s.start;
+            }
+            at = s.end;
+        }
+        if at < raw.len() {
+            self.ops.push(Op::Lit(at as u32, raw.len() as u32));
+        }
+        self.payload_rest = (self.rec.payload - scalars) as u64;
+        self.line.clear();
+        self.line.extend_from_slice(raw);
+    }
+
+    /// Reads `raw` by the shape; `None` when it does not have it (or a value is one the
+    /// cursor's pass would refuse too).
+    #[inline]
+    fn read<'de>(&self, raw: &'de [u8], got: &mut [Got<'de>]) -> Option<Fields<'de>> {
         let mut fields = Fields {
             topic: None,
             clientid: None,
             ts_ms: None,
-            data_bytes: 0,
+            data_bytes: self.payload_rest,
         };
-        let mut seen = 0u8;
-        c.open(b'{')?;
-        let mut first = true;
-        while c.next(b'}', first)? {
-            first = false;
-            let k = c.key()?;
-            let k = c.text(k)?;
-            // Members as the derived `Envelope` matches them: unknown ones skipped, a repeated
-            // one an error there (`duplicate field`).
-            let bit = match &*k {
-                "topic" => 1,
-                "clientid" => 2,
-                "principal" => 4,
-                "timestamp" => 8,
-                "payload" => 16,
-                _ => 0,
-            };
-            if seen & bit != 0 {
-                return None;
-            }
-            seen |= bit;
-            match bit {
-                1 => fields.topic = opt_str(&mut c)?,
-                2 => fields.clientid = opt_str(&mut c)?,
-                // Only the general evaluation reads the principal; checked as the full path
-                // types it.
-                4 => drop(opt_str(&mut c)?),
-                8 => fields.ts_ms = timestamp(&mut c)?,
-                16 => {
-                    // The payload's size as written (the record's data size), as its raw value.
-                    c.peek_byte()?;
-                    let start = c.i;
-                    walk_payload(&mut c, pk, got)?;
-                    fields.data_bytes = (c.i - start) as u64;
+        let mut pos = 0;
+        for op in &self.ops {
+            match *op {
+                Op::Lit(a, b) => {
+                    let lit = &self.line[a as usize..b as usize];
+                    let end = pos + lit.len();
+                    if !same(raw.get(pos..end)?, lit) {
+                        return None;
+                    }
+                    pos = end;
                 }
-                _ => c.skip()?,
+                Op::Str(role, in_payload) => {
+                    let (s, high) = string_at(raw, pos)?;
+                    let next = s.end + 1;
+                    if in_payload {
+                        fields.data_bytes += (next - pos) as u64;
+                    }
+                    pos = next;
+                    match role {
+                        Role::None => {
+                            if high {
+                                std::str::from_utf8(&raw[s.start..s.end]).ok()?;
+                            }
+                        }
+                        Role::Topic => fields.topic = Some(text_at(raw, s)?),
+                        Role::ClientId => fields.clientid = Some(text_at(raw, s)?),
+                        Role::Timestamp => {
+                            if s.escaped {
+                                return None;
+                            }
+                            let text = std::str::from_utf8(&raw[s.start..s.end]).ok()?;
+                            fields.ts_ms = Some(timestamp::parse_text(text).ok()?);
+                        }
+                        Role::Leaf(l) => got[l] = Got::Str(text_at(raw, s)?),
+                    }
+                }
+                Op::Num(role, in_payload) => {
+                    let n = number_at(raw, pos)?;
+                    if in_payload {
+                        fields.data_bytes += (n.end - pos) as u64;
+                    }
+                    pos = n.end;
+                    match role {
+                        Role::None => {}
+                        Role::Timestamp => fields.ts_ms = Some(int_timestamp(raw, n)?),
+                        Role::Leaf(l) => got[l] = number(&raw[n.start..n.end])?,
+                        Role::Topic | Role::ClientId => return None,
+                    }
+                }
             }
         }
-        // No payload: the full path words it; trailing bytes: serde_json rejects them.
-        (seen & 16 != 0 && c.at_end()).then_some(())?;
-        then(fields, got)
-    })
+        (pos == raw.len()).then_some(())?;
+        for &(l, f) in &self.fixed {
+            got[l] = match f {
+                Fixed::Missing => Got::Missing,
+                Fixed::Other => Got::Other,
+                Fixed::Bool(b) => Got::Bool(b),
+            };
+        }
+        Some(fields)
+    }
+}
+
+#[cfg(test)]
+impl LineShape {
+    /// Whether `raw` is read by this shape.
+    pub(super) fn reads(&self, pk: &PathKey, raw: &[u8]) -> bool {
+        !self.ops.is_empty() && pk.with_leaves(|got| self.read(raw, got).is_some())
+    }
+}
+
+/// Equal byte strings, compared a word at a time (a `memcmp` call per short member name cost
+/// more than the compare).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let w = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or_default());
+    let h = |s: &[u8], i: usize| u32::from_le_bytes(s[i..i + 4].try_into().unwrap_or_default());
+    match n {
+        0..4 => a == b,
+        4..8 => h(a, 0) == h(b, 0) && h(a, n - 4) == h(b, n - 4),
+        _ => {
+            let mut i = 0;
+            while i + 8 < n {
+                if w(a, i) != w(b, i) {
+                    return false;
+                }
+                i += 8;
+            }
+            w(a, n - 8) == w(b, n - 8)
+        }
+    }
+}
+
+/// The text of string token `s` of `raw` (UTF-8 checked here): borrowed without escapes, else
+/// decoded as `Cursor::text` does.
+#[inline]
+fn text_at(raw: &[u8], s: Str) -> Option<Cow<'_, str>> {
+    if !s.escaped {
+        return std::str::from_utf8(&raw[s.start..s.end])
+            .ok()
+            .map(Cow::Borrowed);
+    }
+    serde_json::from_slice::<String>(&raw[s.start - 1..s.end + 1])
+        .ok()
+        .map(Cow::Owned)
 }
 
 /// A string or `null` member, as `OptCowStr` reads it; anything else to the full path.
 // Always inlined, as `Cursor::string`: its result came back through memory.
 #[inline(always)]
-fn opt_str<'de>(c: &mut Cursor<'de>) -> Option<Option<Cow<'de, str>>> {
+fn opt_str<'de>(
+    c: &mut Cursor<'de>,
+    rec: &mut Record,
+    role: Role,
+) -> Option<Option<Cow<'de, str>>> {
     match c.peek()? {
         Peek::Str => {
             let s = c.string()?;
+            rec.push(Scalar::Str(s), role);
             Some(Some(c.text(s)?))
         }
         Peek::Null => c.literal(b"null").map(|()| None),
@@ -109,19 +411,16 @@ fn opt_str<'de>(c: &mut Cursor<'de>) -> Option<Option<Cow<'de, str>>> {
 
 /// The envelope's `timestamp`, as the `Timestamp` seed reads it: integers, strings without
 /// escapes, `null`; anything else to the full path.
-fn timestamp(c: &mut Cursor<'_>) -> Option<Option<i64>> {
+fn timestamp(c: &mut Cursor<'_>, rec: &mut Record) -> Option<Option<i64>> {
     match c.peek()? {
         Peek::Num => {
             let n = c.number()?;
-            let text = &c.line[n.start..n.end];
-            // serde_json reads `-0` as a float, which the seed leaves to the full path.
-            if !n.integer || text == "-0" {
-                return None;
-            }
-            epoch_ms(integer(text)?).map(Some)
+            rec.push(Scalar::Num(n), Role::Timestamp);
+            int_timestamp(c.line.as_bytes(), n).map(Some)
         }
         Peek::Str => {
             let s = c.string()?;
+            rec.push(Scalar::Str(s), Role::Timestamp);
             if s.escaped {
                 return None;
             }
@@ -134,11 +433,22 @@ fn timestamp(c: &mut Cursor<'_>) -> Option<Option<i64>> {
     }
 }
 
+/// An integer timestamp token, as the `Timestamp` seed reads it.
+#[inline]
+fn int_timestamp(raw: &[u8], n: Num) -> Option<i64> {
+    let text = &raw[n.start..n.end];
+    // serde_json reads `-0` as a float, which the seed leaves to the full path.
+    if !n.integer || text == b"-0" {
+        return None;
+    }
+    epoch_ms(integer(text)?)
+}
+
 /// An integer's text (`-`? digits, as the cursor checked it) as `str::parse` reads it; `None`
 /// past 18 digits, which `epoch_ms` refuses anyway (JSON has no leading zeros). Folded in a
 /// register: `parse` kept its sum in memory, a store and reload per digit.
-fn integer(text: &str) -> Option<i64> {
-    let (neg, digits) = match text.as_bytes() {
+fn integer(text: &[u8]) -> Option<i64> {
+    let (neg, digits) = match text {
         [b'-', rest @ ..] => (true, rest),
         d => (false, d),
     };
@@ -153,11 +463,16 @@ fn integer(text: &str) -> Option<i64> {
 }
 
 /// The payload, as `PathKey::payload_seed` walks it: only an object has fields.
-fn walk_payload<'de>(c: &mut Cursor<'de>, pk: &PathKey, got: &mut [Got<'de>]) -> Option<()> {
+fn walk_payload<'de>(
+    c: &mut Cursor<'de>,
+    pk: &PathKey,
+    got: &mut [Got<'de>],
+    rec: &mut Record,
+) -> Option<()> {
     let Peek::Object = c.peek()? else {
         return None;
     };
-    members(c, pk, 0, got)
+    members(c, pk, 0, got, rec)
 }
 
 /// The members of an object at template node `node`: those the template reads are walked,
@@ -167,6 +482,7 @@ fn members<'de>(
     pk: &PathKey,
     node: usize,
     got: &mut [Got<'de>],
+    rec: &mut Record,
 ) -> Option<()> {
     c.open(b'{')?;
     let mut first = true;
@@ -179,8 +495,8 @@ fn members<'de>(
             pk.key_child(node, &c.line[k.start..k.end])
         };
         match child {
-            Some(child) => walk(c, pk, child, got)?,
-            None => c.skip()?,
+            Some(child) => walk(c, pk, child, got, rec)?,
+            None => c.skip_with(&mut |s| rec.push(s, Role::None))?,
         }
     }
     Some(())
@@ -188,17 +504,24 @@ fn members<'de>(
 
 /// A value on a template path, as `path_key::Walk` reads it: a later duplicate member replaces
 /// everything an earlier one gave; objects, arrays and `null` are no key (`Other`).
-fn walk<'de>(c: &mut Cursor<'de>, pk: &PathKey, node: usize, got: &mut [Got<'de>]) -> Option<()> {
+fn walk<'de>(
+    c: &mut Cursor<'de>,
+    pk: &PathKey,
+    node: usize,
+    got: &mut [Got<'de>],
+    rec: &mut Record,
+) -> Option<()> {
     for &l in pk.leaves_under(node) {
         got[l] = Got::Missing;
     }
     let leaf = pk.leaf_of(node);
+    let role = leaf.map_or(Role::None, Role::Leaf);
     let value = match c.peek()? {
         Peek::Object => {
             if pk.has_keys(node) {
-                members(c, pk, node, got)?;
+                members(c, pk, node, got, rec)?;
             } else {
-                c.skip()?;
+                c.skip_with(&mut |s| rec.push(s, Role::None))?;
             }
             Got::Other
         }
@@ -207,8 +530,8 @@ fn walk<'de>(c: &mut Cursor<'de>, pk: &PathKey, node: usize, got: &mut [Got<'de>
             let mut index = 0;
             while c.next(b']', index == 0)? {
                 match pk.index_child(node, index) {
-                    Some(child) => walk(c, pk, child, got)?,
-                    None => c.skip()?,
+                    Some(child) => walk(c, pk, child, got, rec)?,
+                    None => c.skip_with(&mut |s| rec.push(s, Role::None))?,
                 }
                 index += 1;
             }
@@ -216,11 +539,13 @@ fn walk<'de>(c: &mut Cursor<'de>, pk: &PathKey, node: usize, got: &mut [Got<'de>
         }
         Peek::Str => {
             let s = c.string()?;
+            rec.push(Scalar::Str(s), role);
             Got::Str(c.text(s)?)
         }
         Peek::Num => {
             let n = c.number()?;
-            number(&c.line[n.start..n.end])?
+            rec.push(Scalar::Num(n), role);
+            number(&c.line.as_bytes()[n.start..n.end])?
         }
         Peek::True => c.literal(b"true").map(|()| Got::Bool(true))?,
         Peek::False => c.literal(b"false").map(|()| Got::Bool(false))?,
@@ -234,8 +559,8 @@ fn walk<'de>(c: &mut Cursor<'de>, pk: &PathKey, node: usize, got: &mut [Got<'de>
 
 /// A number leaf as `Walk` types serde_json's reading of it: an `i64` when it is one, a `u64`
 /// beyond that as its f64, anything else (decimals, `-0`, huge integers) serde_json's f64.
-fn number<'de>(text: &str) -> Option<Got<'de>> {
-    let n: serde_json::Number = serde_json::from_str(text).ok()?;
+fn number<'de>(text: &[u8]) -> Option<Got<'de>> {
+    let n: serde_json::Number = serde_json::from_slice(text).ok()?;
     Some(match (n.as_i64(), n.as_u64()) {
         (Some(i), _) => Got::Int(i),
         (None, Some(u)) => Got::Float(u as f64),
@@ -370,6 +695,94 @@ mod tests {
     use super::*;
     use crate::random::SplitMix;
 
+    use crate::distribution::keys::KeySource;
+
+    fn vin_key() -> KeySource {
+        KeySource::template("${get(get(list, 0), 'vin')}").unwrap()
+    }
+
+    /// The fields and leaves of `raw` by the cursor's pass and by `shape` (when it reads it).
+    fn both(pk: &PathKey, shape: &LineShape, raw: &[u8]) -> (Option<String>, Option<String>) {
+        let show = |f: Fields<'_>, got: &[Got<'_>]| {
+            format!(
+                "{:?} {:?} {:?} {} {:?}",
+                f.topic, f.clientid, f.ts_ms, f.data_bytes, got
+            )
+        };
+        let full =
+            pk.with_leaves(|got| full(pk, raw, got, &mut Record::default()).map(|f| show(f, got)));
+        let shaped = pk.with_leaves(|got| shape.read(raw, got).map(|f| show(f, got)));
+        (full, shaped)
+    }
+
+    #[test]
+    fn a_line_of_the_shape_is_read_by_it_and_others_are_not() {
+        let KeySource::Template { fast: Some(pk), .. } = vin_key() else {
+            panic!("fast path expected");
+        };
+        let seed = br#"{"topic":"vehicles/TEST-1/location","clientid":"TEST-1","timestamp":1667264400000,"payload":{"list":[{"vin":"TEST-1","timestamp":"2022-11-01T10:00:00+09:00","lat":35.0,"lon":139.0}]}}"#;
+        let mut shape = LineShape::default();
+        assert!(scan(&pk, seed, &mut shape, |_, _| Some(())).is_some());
+        assert!(!shape.ops.is_empty());
+        // Other values, escapes, non-ASCII text and numbers of other lengths: the fields and
+        // leaf the cursor's pass reads.
+        let same_shape: [&[u8]; 5] = [
+            br#"{"topic":"vehicles/TEST-123456789/location","clientid":"c","timestamp":1,"payload":{"list":[{"vin":"V-9","timestamp":"x","lat":-1.5e3,"lon":0}]}}"#,
+            br#"{"topic":"vehicles\/A\u00e9/location","clientid":"\u00e9\ud83d\ude97","timestamp":1667264400999,"payload":{"list":[{"vin":"\u0041\n","timestamp":"","lat":1,"lon":2}]}}"#,
+            r#"{"topic":"vehicles/é🚗/location","clientid":"ü","timestamp":0,"payload":{"list":[{"vin":"車両-1","timestamp":"é","lat":35.0,"lon":139.0}]}}"#.as_bytes(),
+            br#"{"topic":"vehicles/T/location","clientid":"T","timestamp":99999999999,"payload":{"list":[{"vin":"T","timestamp":"2022","lat":3,"lon":4}]}}"#,
+            br#"{"topic":"","clientid":"","timestamp":-5,"payload":{"list":[{"vin":"","timestamp":"","lat":0.25,"lon":-0}]}}"#,
+        ];
+        for raw in same_shape {
+            let (full, shaped) = both(&pk, &shape, raw);
+            let shown = String::from_utf8_lossy(raw);
+            assert!(full.is_some(), "{shown}");
+            assert_eq!(shaped, full, "{shown}");
+        }
+        // Another shape, or a value both passes refuse: not read by the shape.
+        let ok = br#"{"topic":"vehicles/T/location","clientid":"T","timestamp":1,"payload":{"list":[{"vin":"T","timestamp":"x","lat":3,"lon":4}]}}"#;
+        assert!(both(&pk, &shape, ok).1.is_some());
+        let edits: [(&str, &[u8]); 9] = [
+            (r#""clientid":"T""#, br#""clientid":null"#),
+            (r#""clientid""#, br#" "clientid""#),
+            (r#""timestamp":1"#, br#""timestamp":"1""#),
+            (r#""timestamp":1"#, br#""timestamp":1.5"#),
+            ("}]}}", b"}]}} "),
+            ("}]}}", b"}]}}x"),
+            (r#""vin""#, br#""VIN""#),
+            (r#""vin":"T""#, b"\"vin\":\"T\xff\""),
+            (r#""timestamp":"x""#, b"\"timestamp\":\"\xc3\""),
+        ];
+        for (from, to) in edits {
+            let at = ok
+                .windows(from.len())
+                .position(|w| w == from.as_bytes())
+                .unwrap();
+            let mut raw = ok[..at].to_vec();
+            raw.extend_from_slice(to);
+            raw.extend_from_slice(&ok[at + from.len()..]);
+            let shown = String::from_utf8_lossy(&raw);
+            assert_eq!(both(&pk, &shape, &raw).1, None, "{shown}");
+        }
+    }
+
+    #[test]
+    fn words_compare_as_slices_do() {
+        let mut rng = SplitMix::new(5, 1);
+        for n in 0..40 {
+            let a: Vec<u8> = (0..n).map(|_| (rng.next_u64() % 3) as u8).collect();
+            for _ in 0..200 {
+                let mut b = a.clone();
+                if n > 0 && rng.next_u64().is_multiple_of(2) {
+                    let at = (rng.next_u64() % n as u64) as usize;
+                    b[at] ^= 1 + (rng.next_u64() % 2) as u8;
+                }
+                assert_eq!(same(&a, &b), a == b, "{a:?} {b:?}");
+            }
+        }
+        assert!(!same(b"ab", b"abc"));
+    }
+
     #[test]
     fn integer_reads_as_parse_does() {
         // Random integer texts of 1 to 25 digits (no leading zeros, as the cursor allows them):
@@ -390,15 +803,15 @@ mod tests {
             }
             let parsed: Option<i64> = t.parse().ok();
             if len <= 18 {
-                assert_eq!(integer(&t), parsed, "{t}");
+                assert_eq!(integer(t.as_bytes()), parsed, "{t}");
             }
             assert_eq!(
-                integer(&t).and_then(epoch_ms),
+                integer(t.as_bytes()).and_then(epoch_ms),
                 parsed.and_then(epoch_ms),
                 "{t}"
             );
         }
-        assert_eq!(integer("1667264400000"), Some(1_667_264_400_000));
-        assert_eq!(integer("-"), None);
+        assert_eq!(integer(b"1667264400000"), Some(1_667_264_400_000));
+        assert_eq!(integer(b"-"), None);
     }
 }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::envelope;
+use super::envelope::{self, LineShape};
 use super::path_key::{self, PathKey};
 use crate::random::SplitMix;
 use crate::records::{self, Decoded, InputFormat, Record};
@@ -188,11 +188,23 @@ pub fn extract<'a>(
     raw: &'a [u8],
     ctx: &Ctx,
 ) -> Extracted<'a> {
+    extract_with(src, format, raw, ctx, &mut LineShape::default())
+}
+
+/// `extract`, for one of a run of lines that likely share their JSON shape: `shape` carries
+/// the last envelope line's shape to the next (`envelope::LineShape`).
+pub(super) fn extract_with<'a>(
+    src: &KeySource,
+    format: InputFormat,
+    raw: &'a [u8],
+    ctx: &Ctx,
+    shape: &mut LineShape,
+) -> Extracted<'a> {
     // Envelopes under a path template: one pass over the line (`envelope`), which answers the
     // usual record and leaves anything else to the full decode below.
     if format == InputFormat::Envelopes
         && let KeySource::Template { fast: Some(pk), .. } = src
-        && let Some(got) = one_pass_envelope(pk, raw, ctx)
+        && let Some(got) = one_pass_envelope(pk, raw, ctx, shape)
     {
         return got;
     }
@@ -212,8 +224,13 @@ pub fn extract<'a>(
 /// The key of one envelope line read in one pass, or `None` for "ask the full path": what
 /// `from_record` and `from_payload` do with the decoded record, on the fields `envelope::scan`
 /// read.
-fn one_pass_envelope<'a>(pk: &PathKey, raw: &'a [u8], ctx: &Ctx) -> Option<Extracted<'a>> {
-    envelope::scan(pk, raw, |env, got| {
+fn one_pass_envelope<'a>(
+    pk: &PathKey,
+    raw: &'a [u8],
+    ctx: &Ctx,
+    shape: &mut LineShape,
+) -> Option<Extracted<'a>> {
+    envelope::scan(pk, raw, shape, |env, got| {
         let Routed::Topic(topic) = route(env.topic.as_deref(), ctx) else {
             return Some(Extracted::Skip);
         };
@@ -1030,8 +1047,9 @@ mod tests {
             };
             let slow = general(t);
             for ctx in envelope_ctxs() {
+                let mut shape = LineShape::default();
                 for raw in &lines {
-                    let one = one_pass_envelope(pk, raw, &ctx);
+                    let one = one_pass_envelope(pk, raw, &ctx, &mut LineShape::default());
                     answered += usize::from(one.is_some());
                     skipped += usize::from(matches!(one, Some(Extracted::Skip)));
                     borrowed += usize::from(matches!(
@@ -1045,6 +1063,9 @@ mod tests {
                     let b = extract(&slow, InputFormat::Envelopes, raw, &ctx);
                     let shown = String::from_utf8_lossy(raw);
                     assert_eq!(a, b, "`{t}` ({:?}) on {shown}", ctx.topic_filter);
+                    // Read after every other line, by the shape the last one left.
+                    let shaped = extract_with(&fast, InputFormat::Envelopes, raw, &ctx, &mut shape);
+                    assert_eq!(shaped, b, "`{t}` by shape on {shown}");
                     if let Some(one) = one {
                         assert_eq!(one, b, "`{t}` one pass on {shown}");
                     }
@@ -1092,7 +1113,8 @@ mod tests {
             let KeySource::Template { fast: Some(pk), .. } = fast else {
                 unreachable!()
             };
-            answered += usize::from(one_pass_envelope(pk, &line, ctx).is_some());
+            answered +=
+                usize::from(one_pass_envelope(pk, &line, ctx, &mut LineShape::default()).is_some());
             assert_eq!(
                 extract(fast, InputFormat::Envelopes, &line, ctx),
                 extract(slow, InputFormat::Envelopes, &line, ctx),
@@ -1152,7 +1174,7 @@ mod tests {
             .collect();
         let ctxs = envelope_ctxs();
         let mut rng = SplitMix::new(17, 5);
-        let (mut answered, mut keyed, mut left) = (0, 0, 0);
+        let (mut answered, mut keyed, mut left, mut by_shape) = (0, 0, 0, 0);
         for round in 0..8000 {
             let mut line = seeds[round % seeds.len()].to_vec();
             for _ in 0..1 + rng.next_u64() % 2 {
@@ -1165,7 +1187,16 @@ mod tests {
             let ctx = &ctxs[round % ctxs.len()];
             let shown = String::from_utf8_lossy(&line);
             let full = extract(slow, InputFormat::Envelopes, &line, ctx);
-            if let Some(one) = one_pass_envelope(pk, &line, ctx) {
+            // By the shape of the unedited line: the same answer, and read by the shape when
+            // the edit kept it.
+            let mut shape = LineShape::default();
+            let seed = seeds[round % seeds.len()];
+            // (Its key may be one only the full path forms: the shape is taken all the same.)
+            one_pass_envelope(pk, seed, ctx, &mut shape);
+            by_shape += usize::from(shape.reads(pk, &line));
+            let shaped = extract_with(fast, InputFormat::Envelopes, &line, ctx, &mut shape);
+            assert_eq!(shaped, full, "by shape: {shown}");
+            if let Some(one) = one_pass_envelope(pk, &line, ctx, &mut LineShape::default()) {
                 assert!(!matches!(full, Extracted::Bad { .. }), "answered {shown}");
                 assert_eq!(one, full, "{shown}");
                 answered += 1;
@@ -1179,7 +1210,7 @@ mod tests {
                 "{shown}"
             );
             // The envelope fields themselves, whatever the template reads.
-            let fields = envelope::scan(pk, &line, |f, _| {
+            let fields = envelope::scan(pk, &line, &mut LineShape::default(), |f, _| {
                 Some((f.topic, f.clientid, f.ts_ms, f.data_bytes))
             });
             if let Some((topic, clientid, ts_ms, data_bytes)) = fields {
@@ -1195,10 +1226,10 @@ mod tests {
         }
         // Both sides are exercised: lines answered by the one pass and lines left to the full
         // path.
-        eprintln!("answered {answered} keyed {keyed} left {left}");
+        eprintln!("answered {answered} keyed {keyed} left {left} by shape {by_shape}");
         assert!(
-            answered > 1000 && keyed > 450 && left > 3000,
-            "{answered} {keyed} {left}"
+            answered > 1000 && keyed > 450 && left > 3000 && by_shape > 1000,
+            "{answered} {keyed} {left} {by_shape}"
         );
     }
 
