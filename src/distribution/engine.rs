@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 
-use super::envelope::LineShape;
+use super::envelope::LineShapes;
 use super::hashing::hash_batch;
 use super::keys::{Ctx, Extracted, KeySource, extract_with, key_problem};
 use super::peaks::{PeakBatch, Peaks};
@@ -405,7 +405,7 @@ impl State {
                 };
                 // Lines of a file mostly share one JSON shape: the envelope one pass reads
                 // each by the last one's.
-                let mut shape = LineShape::default();
+                let mut shapes = LineShapes::default();
                 if let Some((lo, t)) = text {
                     // A key list's line is its key: no record to decode, no template.
                     for (j, it) in items.iter().enumerate() {
@@ -444,7 +444,7 @@ impl State {
                             topic_filter,
                             rule_name,
                         },
-                        &mut shape,
+                        &mut shapes,
                     );
                     match got {
                         Extracted::Skip => {}

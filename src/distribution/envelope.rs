@@ -32,25 +32,37 @@ pub(super) struct Fields<'de> {
 /// Reads one envelope line in one pass and hands its fields and the payload leaves `pk` walked
 /// to `then` (which forms the key: `keys::extract`); `None` for "ask the full path".
 ///
-/// A line of the `shape` of an earlier line is read by that shape; any other is read with the
-/// strict cursor of `json_scan`, not serde (it answers only lines serde_json accepts too, with
-/// the values the derived `Envelope` and `PathKey`'s walk read), and becomes the shape.
+/// A line of the shape of an earlier line (`shapes`) is read by that shape; any other is read
+/// with the strict cursor of `json_scan`, not serde (it answers only lines serde_json accepts
+/// too, with the values the derived `Envelope` and `PathKey`'s walk read), and its shape is
+/// kept.
 pub(super) fn scan<'de, T>(
     pk: &PathKey,
     raw: &'de [u8],
-    shape: &mut LineShape,
+    shapes: &mut LineShapes,
     then: impl FnOnce(Fields<'de>, &mut [Got<'de>]) -> Option<T>,
 ) -> Option<T> {
     pk.with_leaves(|got| {
-        if !shape.ops.is_empty() {
-            if let Some(fields) = shape.read(raw, got) {
+        if shapes.pause > 0 {
+            shapes.pause -= 1;
+            shapes.rec.clear();
+            let fields = full(pk, raw, got, &mut shapes.rec)?;
+            return then(fields, got);
+        }
+        shapes.seen += 1;
+        for i in 0..shapes.shapes.len() {
+            if let Some(fields) = shapes.shapes[i].read(raw, got) {
+                shapes.hits += 1;
+                shapes.shapes[..=i].rotate_right(1);
+                shapes.tally();
                 return then(fields, got);
             }
             got.fill(Got::Missing);
         }
-        shape.rec.clear();
-        let fields = full(pk, raw, got, &mut shape.rec)?;
-        shape.build(raw, got);
+        shapes.tally();
+        shapes.rec.clear();
+        let fields = full(pk, raw, got, &mut shapes.rec)?;
+        shapes.learn(raw, got);
         then(fields, got)
     })
 }
@@ -190,7 +202,7 @@ enum Fixed {
     Bool(bool),
 }
 
-/// The shape of the last envelope line the cursor read whole: its bytes around its strings and
+/// The shape of an envelope line the cursor read whole: its bytes around its strings and
 /// numbers (member names, punctuation, whitespace, literals) and who reads each of those.
 ///
 /// A line whose bytes outside its strings and numbers are the shape's, and whose strings and
@@ -201,37 +213,82 @@ enum Fixed {
 /// the cursor's time), and checks UTF-8 only in strings with bytes above ASCII (the shape's own
 /// bytes were checked with its line).
 #[derive(Clone, Default, Debug)]
-pub(super) struct LineShape {
+struct Shape {
     line: Vec<u8>,
-    /// Empty: no shape yet.
     ops: Vec<Op>,
     /// Leaves whose value is not a token of the line.
     fixed: Vec<(usize, Fixed)>,
     /// The payload's size less its strings and numbers.
     payload_rest: u64,
-    rec: Record,
 }
 
 /// Shapes are taken from lines of up to this many bytes (a longer line is read by the cursor
 /// and not copied).
 const SHAPE_MAX_LINE: usize = 64 * 1024;
+/// Shapes kept: the lines of a file often come in a few shapes (producers that differ, an
+/// optional member), and a line of another shape fails a shape within its first members.
+const SHAPES: usize = 4;
+/// Lines per look at how many of them the shapes read.
+const SHAPE_WINDOW: u32 = 64;
+/// Lines read by the cursor alone after a window where the shapes read fewer than half: on
+/// lines of ever new shapes, trying and taking shapes is work for nothing.
+const SHAPE_PAUSE: u32 = 4096;
 
-impl LineShape {
-    /// Takes the shape of `raw`, which the cursor read whole into `self.rec` and `got`.
-    fn build(&mut self, raw: &[u8], got: &[Got<'_>]) {
+/// The shapes of the lines read lately (most recently used first), for the lines after them.
+#[derive(Clone, Default, Debug)]
+pub(super) struct LineShapes {
+    shapes: Vec<Shape>,
+    /// The cursor's record of the last line it read.
+    rec: Record,
+    /// Lines tried on the shapes in this window, and read by one.
+    seen: u32,
+    hits: u32,
+    /// Lines left to read with the cursor alone.
+    pause: u32,
+}
+
+impl LineShapes {
+    fn tally(&mut self) {
+        if self.seen >= SHAPE_WINDOW {
+            if self.hits * 2 < self.seen {
+                self.pause = SHAPE_PAUSE;
+            }
+            self.seen = 0;
+            self.hits = 0;
+        }
+    }
+
+    /// Keeps the shape of `raw`, which the cursor read whole into `self.rec` and `got`, first,
+    /// in place of the least recently used one when all are taken.
+    fn learn(&mut self, raw: &[u8], got: &[Got<'_>]) {
+        let mut shape = if self.shapes.len() >= SHAPES {
+            self.shapes.pop().unwrap_or_default()
+        } else {
+            Shape::default()
+        };
+        if shape.build(raw, got, &mut self.rec) {
+            self.shapes.insert(0, shape);
+        }
+    }
+}
+
+impl Shape {
+    /// Takes the shape of `raw`, which the cursor read whole into `rec` and `got`; false when
+    /// the line gives none.
+    fn build(&mut self, raw: &[u8], got: &[Got<'_>], rec: &mut Record) -> bool {
         self.ops.clear();
         self.fixed.clear();
         if raw.len() > SHAPE_MAX_LINE {
-            return;
+            return false;
         }
-        let slots = &mut self.rec.slots;
+        let slots = &mut rec.slots;
         // A leaf holds the last token walked for it (a later duplicate member replaces an
         // earlier one), unless something else came later.
         for (l, g) in got.iter().enumerate() {
             let last = slots.iter().rposition(|s| s.role == Role::Leaf(l));
             let fixed = match g {
                 Got::Str(_) | Got::Int(_) | Got::Float(_) if last.is_some() => None,
-                Got::Str(_) | Got::Int(_) | Got::Float(_) => return,
+                Got::Str(_) | Got::Int(_) | Got::Float(_) => return false,
                 Got::Missing => Some(Fixed::Missing),
                 Got::Other => Some(Fixed::Other),
                 Got::Bool(b) => Some(Fixed::Bool(*b)),
@@ -264,9 +321,10 @@ impl LineShape {
         if at < raw.len() {
             self.ops.push(Op::Lit(at as u32, raw.len() as u32));
         }
-        self.payload_rest = (self.rec.payload - scalars) as u64;
+        self.payload_rest = (rec.payload - scalars) as u64;
         self.line.clear();
         self.line.extend_from_slice(raw);
+        true
     }
 
     /// Reads `raw` by the shape; `None` when it does not have it (or a value is one the
@@ -343,10 +401,15 @@ impl LineShape {
 }
 
 #[cfg(test)]
-impl LineShape {
-    /// Whether `raw` is read by this shape.
+impl LineShapes {
+    /// `raw` by the first shape that reads it, without reordering them.
+    fn read<'de>(&self, raw: &'de [u8], got: &mut [Got<'de>]) -> Option<Fields<'de>> {
+        self.shapes.iter().find_map(|s| s.read(raw, got))
+    }
+
+    /// Whether `raw` is read by one of the shapes.
     pub(super) fn reads(&self, pk: &PathKey, raw: &[u8]) -> bool {
-        !self.ops.is_empty() && pk.with_leaves(|got| self.read(raw, got).is_some())
+        pk.with_leaves(|got| self.read(raw, got).is_some())
     }
 }
 
@@ -702,7 +765,7 @@ mod tests {
     }
 
     /// The fields and leaves of `raw` by the cursor's pass and by `shape` (when it reads it).
-    fn both(pk: &PathKey, shape: &LineShape, raw: &[u8]) -> (Option<String>, Option<String>) {
+    fn both(pk: &PathKey, shape: &LineShapes, raw: &[u8]) -> (Option<String>, Option<String>) {
         let show = |f: Fields<'_>, got: &[Got<'_>]| {
             format!(
                 "{:?} {:?} {:?} {} {:?}",
@@ -721,9 +784,9 @@ mod tests {
             panic!("fast path expected");
         };
         let seed = br#"{"topic":"vehicles/TEST-1/location","clientid":"TEST-1","timestamp":1667264400000,"payload":{"list":[{"vin":"TEST-1","timestamp":"2022-11-01T10:00:00+09:00","lat":35.0,"lon":139.0}]}}"#;
-        let mut shape = LineShape::default();
+        let mut shape = LineShapes::default();
         assert!(scan(&pk, seed, &mut shape, |_, _| Some(())).is_some());
-        assert!(!shape.ops.is_empty());
+        assert_eq!(shape.shapes.len(), 1);
         // Other values, escapes, non-ASCII text and numbers of other lengths: the fields and
         // leaf the cursor's pass reads.
         let same_shape: [&[u8]; 5] = [
@@ -764,6 +827,46 @@ mod tests {
             let shown = String::from_utf8_lossy(&raw);
             assert_eq!(both(&pk, &shape, &raw).1, None, "{shown}");
         }
+    }
+
+    #[test]
+    fn a_few_shapes_are_kept_and_ever_new_ones_pause_them() {
+        let KeySource::Template { fast: Some(pk), .. } = vin_key() else {
+            panic!("fast path expected");
+        };
+        let line = |extra: &str, n: usize| {
+            format!(
+                r#"{{"topic":"vehicles/V{n}/location",{extra}"clientid":"V{n}","timestamp":{n},"payload":{{"list":[{{"vin":"V{n}"}}]}}}}"#
+            )
+        };
+        let key = |shapes: &mut LineShapes, raw: &str| {
+            scan(&pk, raw.as_bytes(), shapes, |f, got| {
+                Some(format!("{:?} {:?}", f.ts_ms, got))
+            })
+        };
+        // Two shapes in turn: both kept, every line after the first two read by one.
+        let mut shapes = LineShapes::default();
+        for n in 0..600 {
+            let raw = line(if n % 2 == 0 { "" } else { r#""qos":1,"# }, n);
+            let full = pk.with_leaves(|got| {
+                full(&pk, raw.as_bytes(), got, &mut Record::default())
+                    .map(|f| format!("{:?} {:?}", f.ts_ms, got))
+            });
+            if n >= 2 {
+                assert!(shapes.reads(&pk, raw.as_bytes()), "{raw}");
+            }
+            assert_eq!(key(&mut shapes, &raw), full, "{raw}");
+        }
+        assert_eq!((shapes.shapes.len(), shapes.pause), (2, 0));
+        // A new member name on every line: at most `SHAPES` kept, and after a window of
+        // misses the shapes are paused; the lines are read all the same.
+        let mut shapes = LineShapes::default();
+        for n in 0..SHAPE_WINDOW as usize + 10 {
+            let raw = line(&format!(r#""m{n}":1,"#), n);
+            assert!(key(&mut shapes, &raw).is_some(), "{raw}");
+            assert!(shapes.shapes.len() <= SHAPES);
+        }
+        assert!(shapes.pause > 0);
     }
 
     #[test]

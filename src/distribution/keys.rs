@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::envelope::{self, LineShape};
+use super::envelope::{self, LineShapes};
 use super::path_key::{self, PathKey};
 use crate::random::SplitMix;
 use crate::records::{self, Decoded, InputFormat, Record};
@@ -188,23 +188,23 @@ pub fn extract<'a>(
     raw: &'a [u8],
     ctx: &Ctx,
 ) -> Extracted<'a> {
-    extract_with(src, format, raw, ctx, &mut LineShape::default())
+    extract_with(src, format, raw, ctx, &mut LineShapes::default())
 }
 
-/// `extract`, for one of a run of lines that likely share their JSON shape: `shape` carries
-/// the last envelope line's shape to the next (`envelope::LineShape`).
+/// `extract`, for one of a run of lines that likely share a few JSON shapes: `shapes` holds
+/// those of the envelope lines before it (`envelope::LineShapes`).
 pub(super) fn extract_with<'a>(
     src: &KeySource,
     format: InputFormat,
     raw: &'a [u8],
     ctx: &Ctx,
-    shape: &mut LineShape,
+    shapes: &mut LineShapes,
 ) -> Extracted<'a> {
     // Envelopes under a path template: one pass over the line (`envelope`), which answers the
     // usual record and leaves anything else to the full decode below.
     if format == InputFormat::Envelopes
         && let KeySource::Template { fast: Some(pk), .. } = src
-        && let Some(got) = one_pass_envelope(pk, raw, ctx, shape)
+        && let Some(got) = one_pass_envelope(pk, raw, ctx, shapes)
     {
         return got;
     }
@@ -228,9 +228,9 @@ fn one_pass_envelope<'a>(
     pk: &PathKey,
     raw: &'a [u8],
     ctx: &Ctx,
-    shape: &mut LineShape,
+    shapes: &mut LineShapes,
 ) -> Option<Extracted<'a>> {
-    envelope::scan(pk, raw, shape, |env, got| {
+    envelope::scan(pk, raw, shapes, |env, got| {
         let Routed::Topic(topic) = route(env.topic.as_deref(), ctx) else {
             return Some(Extracted::Skip);
         };
@@ -1047,9 +1047,9 @@ mod tests {
             };
             let slow = general(t);
             for ctx in envelope_ctxs() {
-                let mut shape = LineShape::default();
+                let mut shape = LineShapes::default();
                 for raw in &lines {
-                    let one = one_pass_envelope(pk, raw, &ctx, &mut LineShape::default());
+                    let one = one_pass_envelope(pk, raw, &ctx, &mut LineShapes::default());
                     answered += usize::from(one.is_some());
                     skipped += usize::from(matches!(one, Some(Extracted::Skip)));
                     borrowed += usize::from(matches!(
@@ -1063,7 +1063,7 @@ mod tests {
                     let b = extract(&slow, InputFormat::Envelopes, raw, &ctx);
                     let shown = String::from_utf8_lossy(raw);
                     assert_eq!(a, b, "`{t}` ({:?}) on {shown}", ctx.topic_filter);
-                    // Read after every other line, by the shape the last one left.
+                    // Read after every other line, by the shapes those left.
                     let shaped = extract_with(&fast, InputFormat::Envelopes, raw, &ctx, &mut shape);
                     assert_eq!(shaped, b, "`{t}` by shape on {shown}");
                     if let Some(one) = one {
@@ -1113,8 +1113,9 @@ mod tests {
             let KeySource::Template { fast: Some(pk), .. } = fast else {
                 unreachable!()
             };
-            answered +=
-                usize::from(one_pass_envelope(pk, &line, ctx, &mut LineShape::default()).is_some());
+            answered += usize::from(
+                one_pass_envelope(pk, &line, ctx, &mut LineShapes::default()).is_some(),
+            );
             assert_eq!(
                 extract(fast, InputFormat::Envelopes, &line, ctx),
                 extract(slow, InputFormat::Envelopes, &line, ctx),
@@ -1189,14 +1190,14 @@ mod tests {
             let full = extract(slow, InputFormat::Envelopes, &line, ctx);
             // By the shape of the unedited line: the same answer, and read by the shape when
             // the edit kept it.
-            let mut shape = LineShape::default();
+            let mut shape = LineShapes::default();
             let seed = seeds[round % seeds.len()];
             // (Its key may be one only the full path forms: the shape is taken all the same.)
             one_pass_envelope(pk, seed, ctx, &mut shape);
             by_shape += usize::from(shape.reads(pk, &line));
             let shaped = extract_with(fast, InputFormat::Envelopes, &line, ctx, &mut shape);
             assert_eq!(shaped, full, "by shape: {shown}");
-            if let Some(one) = one_pass_envelope(pk, &line, ctx, &mut LineShape::default()) {
+            if let Some(one) = one_pass_envelope(pk, &line, ctx, &mut LineShapes::default()) {
                 assert!(!matches!(full, Extracted::Bad { .. }), "answered {shown}");
                 assert_eq!(one, full, "{shown}");
                 answered += 1;
@@ -1210,7 +1211,7 @@ mod tests {
                 "{shown}"
             );
             // The envelope fields themselves, whatever the template reads.
-            let fields = envelope::scan(pk, &line, &mut LineShape::default(), |f, _| {
+            let fields = envelope::scan(pk, &line, &mut LineShapes::default(), |f, _| {
                 Some((f.topic, f.clientid, f.ts_ms, f.data_bytes))
             });
             if let Some((topic, clientid, ts_ms, data_bytes)) = fields {
