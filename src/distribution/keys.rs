@@ -230,7 +230,14 @@ fn one_pass_envelope<'a>(
     ctx: &Ctx,
     shapes: &mut LineShapes,
 ) -> Option<Extracted<'a>> {
-    envelope::scan(pk, raw, shapes, |env, got| {
+    // The topic routes the record only under a topic filter or a rule name; else only a
+    // template that reads it needs its text (`route` passes any topic on).
+    let (topic, clientid) = pk.reads_meta();
+    let want = envelope::Want {
+        topic: topic || ctx.topic_filter.is_some() || ctx.rule_name.is_some(),
+        clientid,
+    };
+    envelope::scan(pk, raw, shapes, want, |env, got| {
         let Routed::Topic(topic) = route(env.topic.as_deref(), ctx) else {
             return Some(Extracted::Skip);
         };
@@ -1211,9 +1218,13 @@ mod tests {
                 "{shown}"
             );
             // The envelope fields themselves, whatever the template reads.
-            let fields = envelope::scan(pk, &line, &mut LineShapes::default(), |f, _| {
-                Some((f.topic, f.clientid, f.ts_ms, f.data_bytes))
-            });
+            let fields = envelope::scan(
+                pk,
+                &line,
+                &mut LineShapes::default(),
+                envelope::Want::ALL,
+                |f, _| Some((f.topic, f.clientid, f.ts_ms, f.data_bytes)),
+            );
             if let Some((topic, clientid, ts_ms, data_bytes)) = fields {
                 let Decoded::Record(rec) = records::decode(InputFormat::Envelopes, &line) else {
                     panic!("scanned a line decode rejects: {shown}");

@@ -27,6 +27,9 @@ pub struct PathKey {
     leaves: usize,
     /// SQL V2: whole-valued payload numbers are Int (`template::SqlVersion`).
     whole_int: bool,
+    /// The template reads `topic()` / `clientid()`.
+    reads_topic: bool,
+    reads_clientid: bool,
 }
 
 #[derive(Debug)]
@@ -105,6 +108,8 @@ impl PathKey {
             nodes: vec![Node::default()],
             leaves: 0,
             whole_int: t.sql_version.whole_numbers_are_int(),
+            reads_topic: false,
+            reads_clientid: false,
         };
         for p in &t.parts {
             let piece = match p {
@@ -138,13 +143,18 @@ impl PathKey {
                 Term::Add(Box::new(self.term(lhs)?), Box::new(self.term(rhs)?))
             }
             Expr::Call { name, args, .. } if name == "topic" => match args.as_slice() {
-                [] => Term::Topic(None),
+                [] => {
+                    self.reads_topic = true;
+                    Term::Topic(None)
+                }
                 [Expr::Num { value, .. }] if whole(*value)? >= 1 => {
+                    self.reads_topic = true;
                     Term::Topic(Some(whole(*value)?))
                 }
                 _ => return None,
             },
             Expr::Call { name, args, .. } if name == "clientid" && args.is_empty() => {
+                self.reads_clientid = true;
                 Term::ClientId
             }
             Expr::Op { .. } | Expr::Var { .. } => return None,
@@ -213,6 +223,11 @@ impl PathKey {
     /// and fills `got`; it fails when the general path must answer.
     pub(super) fn payload_seed<'p, 'de>(&'p self, got: &'p mut [Got<'de>]) -> Root<'p, 'p, 'de> {
         Root { pk: self, got }
+    }
+
+    /// Whether the template reads `topic()` (or `topic(n)`), and `clientid()`.
+    pub(super) fn reads_meta(&self) -> (bool, bool) {
+        (self.reads_topic, self.reads_clientid)
     }
 
     /// The template node of a top-level payload member, when the template reads it.
