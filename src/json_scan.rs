@@ -174,7 +174,9 @@ fn escape_at(b: &[u8], mut i: usize) -> Option<usize> {
 /// The number token at `b[i]`, by RFC 8259's grammar. Integers of up to 300 digits and
 /// decimals without an exponent are within f64 range; with an exponent the value is parsed and
 /// must stay well inside it (serde_json rejects infinite values; the edge is left to it).
-#[inline]
+// Always inlined, as `string_at`: returned through memory, the `Option<Num>` was read back with
+// a wider load than it was written with, a stall after every number of a shape read.
+#[inline(always)]
 pub(crate) fn number_at(b: &[u8], start: usize) -> Option<Num> {
     let mut i = start;
     if b.get(i) == Some(&b'-') {
