@@ -462,7 +462,8 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 
 /// The text of string token `s` of `raw` (UTF-8 checked here): borrowed without escapes, else
 /// decoded as `Cursor::text` does.
-#[inline]
+// Always inlined, as `number_at`: its `Option<Cow>` came back through memory.
+#[inline(always)]
 fn text_at(raw: &[u8], s: Str) -> Option<Cow<'_, str>> {
     if !s.escaped {
         return std::str::from_utf8(&raw[s.start..s.end])
@@ -518,7 +519,7 @@ fn timestamp(c: &mut Cursor<'_>, rec: &mut Record) -> Option<Option<i64>> {
 }
 
 /// An integer timestamp token, as the `Timestamp` seed reads it.
-#[inline]
+#[inline(always)]
 fn int_timestamp(raw: &[u8], n: Num) -> Option<i64> {
     let text = &raw[n.start..n.end];
     // serde_json reads `-0` as a float, which the seed leaves to the full path.
