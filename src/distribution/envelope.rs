@@ -3,8 +3,11 @@
 //! `path_key` compiles: one pass of the strict `json_scan` cursor reads the envelope's fields,
 //! walks the payload along the template's paths (checking and skipping everything else) and
 //! borrows strings from the line, so the usual record allocates nothing and the payload is not
-//! scanned twice. EventBridge events (the event is the payload; its `time` is the record's
-//! time) likewise, in one serde_json pass.
+//! scanned twice. Lines mostly repeat a few shapes (the same members in the same order, other
+//! values): the cursor records each line it reads as a shape ([`LineShapes`]), and a later line
+//! of that shape is read by comparing the bytes around its values and lexing only the values.
+//! EventBridge events (the event is the payload; its `time` is the record's time) likewise, in
+//! one serde_json pass.
 //!
 //! Like `path_key`, it answers only on the happy path. For anything else (invalid JSON, a
 //! duplicate or mistyped envelope field, a timestamp that is not an integer or plain text, a key
