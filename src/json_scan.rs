@@ -1,8 +1,9 @@
 //! A strict, allocation-free JSON cursor, the one lexer of the two fast paths that do not parse
-//! with serde (the envelope one pass, `distribution::envelope`, and the `--shard-map` export
-//! reader, `load::aws_cli::shard_scan`): it checks RFC 8259 grammar byte by byte and hands out
-//! byte ranges, so a line is read once without serde's per-value dispatch. serde_json spent ≈430 ns on a 210-byte envelope line, and 2×
-//! DuckDB leaves ≈400 ns per record for everything; the crates measured instead (sonic-rs's
+//! with serde (the envelope one pass, `distribution::envelope`, whose shape reads lex values with
+//! `string_at` and `number_at`, and the `--shard-map` export reader, `load::aws_cli::shard_scan`):
+//! it checks RFC 8259 grammar byte by byte and hands out byte ranges, so a line is read once
+//! without serde's per-value dispatch. serde_json spent ≈430 ns on a 210-byte envelope line, and
+//! 2× DuckDB leaves ≈400 ns per record for everything; the crates measured instead (sonic-rs's
 //! validating `Value` ≈300 ns, simd-json's tape ≈360 ns, both mostly per-document overhead on
 //! lines this short) were no better, and their lazy or tape readers accept what serde_json
 //! rejects (sonic-rs skips `1e400` and lone surrogates, simd-json accepts `"\ud800"`).

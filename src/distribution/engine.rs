@@ -403,8 +403,8 @@ impl State {
                     }
                     _ => None,
                 };
-                // Lines of a file mostly share one JSON shape: the envelope one pass reads
-                // each by the last one's.
+                // Lines of a file mostly repeat a few JSON shapes: the envelope one pass reads
+                // each by those of the lines before it in this slice.
                 let mut shapes = LineShapes::default();
                 if let Some((lo, t)) = text {
                     // A key list's line is its key: no record to decode, no template.

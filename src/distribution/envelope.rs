@@ -805,7 +805,7 @@ mod tests {
     }
 
     /// The fields and leaves of `raw` by the cursor's pass and by `shape` (when it reads it).
-    fn both(pk: &PathKey, shape: &LineShapes, raw: &[u8]) -> (Option<String>, Option<String>) {
+    fn both(pk: &PathKey, shapes: &LineShapes, raw: &[u8]) -> (Option<String>, Option<String>) {
         let show = |f: Fields<'_>, got: &[Got<'_>]| {
             format!(
                 "{:?} {:?} {:?} {} {:?}",
@@ -814,7 +814,7 @@ mod tests {
         };
         let full =
             pk.with_leaves(|got| full(pk, raw, got, &mut Record::default()).map(|f| show(f, got)));
-        let shaped = pk.with_leaves(|got| shape.read(raw, got).map(|f| show(f, got)));
+        let shaped = pk.with_leaves(|got| shapes.read(raw, got).map(|f| show(f, got)));
         (full, shaped)
     }
 
@@ -824,9 +824,9 @@ mod tests {
             panic!("fast path expected");
         };
         let seed = br#"{"topic":"vehicles/TEST-1/location","clientid":"TEST-1","timestamp":1667264400000,"payload":{"list":[{"vin":"TEST-1","timestamp":"2022-11-01T10:00:00+09:00","lat":35.0,"lon":139.0}]}}"#;
-        let mut shape = LineShapes::default();
-        assert!(scan(&pk, seed, &mut shape, Want::ALL, |_, _| Some(())).is_some());
-        assert_eq!(shape.shapes.len(), 1);
+        let mut shapes = LineShapes::default();
+        assert!(scan(&pk, seed, &mut shapes, Want::ALL, |_, _| Some(())).is_some());
+        assert_eq!(shapes.shapes.len(), 1);
         // Other values, escapes, non-ASCII text and numbers of other lengths: the fields and
         // leaf the cursor's pass reads.
         let same_shape: [&[u8]; 5] = [
@@ -837,14 +837,14 @@ mod tests {
             br#"{"topic":"","clientid":"","timestamp":-5,"payload":{"list":[{"vin":"","timestamp":"","lat":0.25,"lon":-0}]}}"#,
         ];
         for raw in same_shape {
-            let (full, shaped) = both(&pk, &shape, raw);
+            let (full, shaped) = both(&pk, &shapes, raw);
             let shown = String::from_utf8_lossy(raw);
             assert!(full.is_some(), "{shown}");
             assert_eq!(shaped, full, "{shown}");
         }
         // Another shape, or a value both passes refuse: not read by the shape.
         let ok = br#"{"topic":"vehicles/T/location","clientid":"T","timestamp":1,"payload":{"list":[{"vin":"T","timestamp":"x","lat":3,"lon":4}]}}"#;
-        assert!(both(&pk, &shape, ok).1.is_some());
+        assert!(both(&pk, &shapes, ok).1.is_some());
         let edits: [(&str, &[u8]); 9] = [
             (r#""clientid":"T""#, br#""clientid":null"#),
             (r#""clientid""#, br#" "clientid""#),
@@ -865,7 +865,7 @@ mod tests {
             raw.extend_from_slice(to);
             raw.extend_from_slice(&ok[at + from.len()..]);
             let shown = String::from_utf8_lossy(&raw);
-            assert_eq!(both(&pk, &shape, &raw).1, None, "{shown}");
+            assert_eq!(both(&pk, &shapes, &raw).1, None, "{shown}");
         }
     }
 

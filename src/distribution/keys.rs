@@ -1054,7 +1054,7 @@ mod tests {
             };
             let slow = general(t);
             for ctx in envelope_ctxs() {
-                let mut shape = LineShapes::default();
+                let mut shapes = LineShapes::default();
                 for raw in &lines {
                     let one = one_pass_envelope(pk, raw, &ctx, &mut LineShapes::default());
                     answered += usize::from(one.is_some());
@@ -1071,7 +1071,8 @@ mod tests {
                     let shown = String::from_utf8_lossy(raw);
                     assert_eq!(a, b, "`{t}` ({:?}) on {shown}", ctx.topic_filter);
                     // Read after every other line, by the shapes those left.
-                    let shaped = extract_with(&fast, InputFormat::Envelopes, raw, &ctx, &mut shape);
+                    let shaped =
+                        extract_with(&fast, InputFormat::Envelopes, raw, &ctx, &mut shapes);
                     assert_eq!(shaped, b, "`{t}` by shape on {shown}");
                     if let Some(one) = one {
                         assert_eq!(one, b, "`{t}` one pass on {shown}");
@@ -1197,12 +1198,12 @@ mod tests {
             let full = extract(slow, InputFormat::Envelopes, &line, ctx);
             // By the shape of the unedited line: the same answer, and read by the shape when
             // the edit kept it.
-            let mut shape = LineShapes::default();
+            let mut shapes = LineShapes::default();
             let seed = seeds[round % seeds.len()];
             // (Its key may be one only the full path forms: the shape is taken all the same.)
-            one_pass_envelope(pk, seed, ctx, &mut shape);
-            by_shape += usize::from(shape.reads(pk, &line));
-            let shaped = extract_with(fast, InputFormat::Envelopes, &line, ctx, &mut shape);
+            one_pass_envelope(pk, seed, ctx, &mut shapes);
+            by_shape += usize::from(shapes.reads(pk, &line));
+            let shaped = extract_with(fast, InputFormat::Envelopes, &line, ctx, &mut shapes);
             assert_eq!(shaped, full, "by shape: {shown}");
             if let Some(one) = one_pass_envelope(pk, &line, ctx, &mut LineShapes::default()) {
                 assert!(!matches!(full, Extracted::Bad { .. }), "answered {shown}");
