@@ -265,6 +265,14 @@ impl<'a> Cursor<'a> {
     }
 
     /// Only whitespace is left.
+    /// Reads on in `line` from `i`, at the same depth: for a reader that was given the
+    /// document in parts.
+    pub fn continue_in(&mut self, line: &'a str, i: usize) {
+        self.line = line;
+        self.b = line.as_bytes();
+        self.i = i;
+    }
+
     pub fn at_end(&mut self) -> bool {
         self.peek_byte().is_none()
     }

@@ -1137,6 +1137,10 @@ mod tests {
                 for v in &variants {
                     let Ok(text) = std::str::from_utf8(v) else {
                         assert!(shard_scan::shard_ranges(v, false).is_none());
+                        // Each thread checks its own part.
+                        for from in [0, i.saturating_sub(3), i, i + 1] {
+                            assert!(shard_scan::split_ranges(v, from).is_none(), "from {from}");
+                        }
                         continue;
                     };
                     let one = scanned(text);
