@@ -172,8 +172,11 @@ enum Plain {
     Stream,
 }
 
-/// Byte ranges per round of [`read_plain_lines`], each read by its own rayon task.
-const RANGES_PER_ROUND: u64 = 2;
+/// Byte ranges per round of [`read_plain_lines`], each read by its own rayon task. Two per
+/// worker of a 2-core machine: a worker whose range ends early takes another instead of waiting
+/// for the round's slowest (3 M envelopes: about 5% less wall time over runs on two days, peak
+/// RSS 38 to 43 MB; 10 M keys: 32 to 47 MB).
+const RANGES_PER_ROUND: u64 = 4;
 
 /// A regular, uncompressed file of lines, read in parallel from its first byte: each round cuts
 /// the next `RANGES_PER_ROUND` × `chunk_bytes` bytes into ranges that rayon tasks read at their
