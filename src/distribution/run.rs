@@ -151,7 +151,7 @@ pub fn distribute_jobs_grouped(
         })
         .collect();
     // The next event is read while one is counted, and handed over when that one is done: a
-    // round of a plain file is a few chunks, and a round queued on top held as much again.
+    // round of a plain file is 2 chunks, and a round queued on top held 2 MB more.
     let (tx, rx) = sync_channel::<ReadEvent>(0);
     let forced = first.opts.format;
     let chunk_bytes = first.opts.chunk_bytes;

@@ -172,17 +172,11 @@ enum Plain {
     Stream,
 }
 
-/// Byte ranges per round of [`read_plain_lines`], each read by its own rayon task: two per
-/// worker, so a worker whose range ends early takes another instead of waiting for the round's
-/// slowest (on 2 cores, four instead of two gave about 5% less wall time on 3 M envelopes over
-/// runs on two days, peak RSS 38 to 43 MB; one worker kept at two ran a tenth faster than with
-/// four, 0.55 s against 0.65 s on 10 M keys). At most 16, which bounds the memory of a round.
-fn ranges_per_round() -> u64 {
-    (2 * rayon::current_num_threads() as u64).clamp(2, 16)
-}
+/// Byte ranges per round of [`read_plain_lines`], each read by its own rayon task.
+const RANGES_PER_ROUND: u64 = 2;
 
 /// A regular, uncompressed file of lines, read in parallel from its first byte: each round cuts
-/// the next `ranges_per_round()` × `chunk_bytes` bytes into ranges that rayon tasks read at their
+/// the next `RANGES_PER_ROUND` × `chunk_bytes` bytes into ranges that rayon tasks read at their
 /// offsets (no reader thread copying into a shared buffer). A task takes the lines that start in
 /// its range, reading past its end for the last one; line numbers are then fixed by a prefix
 /// sum over the round, so every item is numbered as the streaming reader numbers it. A line
@@ -225,7 +219,7 @@ fn read_plain_lines(
     // Just past the last line taken: where the next line starts.
     let mut resume = 0u64;
     while pos < len {
-        let starts: Vec<u64> = (0..ranges_per_round())
+        let starts: Vec<u64> = (0..RANGES_PER_ROUND)
             .map(|i| pos + i * range)
             .take_while(|&a| a < len)
             .collect();
@@ -287,9 +281,7 @@ fn read_plain_lines(
 /// went back to the kernel and was faulted in (and zeroed) again for every range.
 static SPARE: std::sync::Mutex<Vec<(Vec<u8>, Vec<Item>)>> = std::sync::Mutex::new(Vec::new());
 /// Spare buffers kept, at most (rounds in flight × ranges per round).
-fn max_spare() -> usize {
-    2 * ranges_per_round() as usize
-}
+const MAX_SPARE: usize = 2 * RANGES_PER_ROUND as usize;
 
 fn spare() -> (Vec<u8>, Vec<Item>) {
     SPARE
@@ -305,7 +297,7 @@ pub fn recycle(ev: ReadEvent) {
         && let Ok(mut g) = SPARE.lock()
     {
         for c in cs {
-            if g.len() < max_spare() {
+            if g.len() < MAX_SPARE {
                 g.push((c.buf, c.items));
             }
         }
