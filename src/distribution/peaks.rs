@@ -179,9 +179,9 @@ impl PeakBatch {
 /// Batches merged into an open bucket as sorted runs before it becomes a hash table. A bucket of
 /// input in time order gets its cells from one or two batches; a run holds 24 bytes a cell and
 /// costs the merge one sequential pass, where a table held its slack and cost a random probe per
-/// cell (3 M envelopes: peak RSS 46 to 38 MB, the merge thread's CPU 0.23 to 0.18 s, about what
-/// the seal's sort adds on the workers). At most this many copies of a bucket are made, however
-/// many batches add to it.
+/// cell (3 M envelopes: peak RSS 46 to 38 MB; the merge thread's CPU 0.23 to 0.18 s, and the
+/// run's total CPU unchanged, the seal's sort taking about that on the workers). At most this
+/// many copies of a bucket are made, however many batches add to it.
 const RUN_MERGES: u32 = 4;
 
 /// One open bucket's cells, distinct ids.
