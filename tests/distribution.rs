@@ -454,6 +454,84 @@ fn bad_lines_are_counted_with_line_numbers_and_the_run_goes_on() {
 }
 
 #[test]
+fn an_input_with_no_readable_item_is_an_input_error_and_one_good_item_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, b"\xff\xfe\nx\xffy\n\n").unwrap();
+    let r = run_keys(&bad, &ShardMap::even(2), &Options::default());
+    assert_eq!(r.bad_lines.count, 3);
+    assert_eq!(r.input.keyed_records, 0);
+    let reasons: Vec<&str> = r
+        .bad_lines
+        .examples
+        .iter()
+        .map(|e| e.reason.as_str())
+        .collect();
+    assert_eq!(
+        reasons[..2],
+        [
+            "invalid UTF-8 at column 1 (byte 0xFF)",
+            "invalid UTF-8 at column 2 (byte 0xFF)"
+        ]
+    );
+    assert_eq!(
+        r.input_errors,
+        [format!(
+            "no record of `{}` could be read: all 3 of its lines are bad (see `bad lines`)",
+            bad.display()
+        )]
+    );
+    // Non-ASCII before the break: the column counts characters, not bytes.
+    let accented = dir.path().join("accented.txt");
+    std::fs::write(
+        &accented,
+        "é\u{1F697}"
+            .bytes()
+            .chain([0xC3, b'\n'])
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    let r = run_keys(&accented, &ShardMap::even(2), &Options::default());
+    assert_eq!(
+        r.bad_lines.examples[0].reason,
+        "invalid UTF-8 at column 3 (byte 0xC3)"
+    );
+    assert_eq!(r.input_errors.len(), 1, "{:?}", r.input_errors);
+    assert!(
+        r.input_errors[0].contains("its one line is bad"),
+        "{:?}",
+        r.input_errors
+    );
+
+    // Near miss: one readable line among the bad ones is a report, not an input error; so is
+    // a payload line whose key is undefined (the record was read).
+    let mixed = dir.path().join("mixed.txt");
+    std::fs::write(&mixed, b"\xff\nok\n\xfe\n").unwrap();
+    let r = run_keys(&mixed, &ShardMap::even(2), &Options::default());
+    assert_eq!((r.input.keyed_records, r.bad_lines.count), (1, 2));
+    assert!(r.input_errors.is_empty(), "{:?}", r.input_errors);
+    let payloads = write(dir.path(), "p.jsonl", "{\"a\":1}\nnot json\n");
+    let src = KeySource::key_path("$.device.id").unwrap();
+    let r = distribute(&[payloads], &src, &ShardMap::even(2), &Options::default()).unwrap();
+    assert_eq!((r.undefined_keys.count, r.bad_lines.count), (1, 1));
+    assert!(r.input_errors.is_empty(), "{:?}", r.input_errors);
+
+    // Through the binary: exit 2 and the error on stderr, with the report still written.
+    shardlint_distribute()
+        .args(["--keys", bad.to_str().unwrap(), "--shards", "2"])
+        .assert()
+        .code(2)
+        .stdout(predicates::str::contains("bad lines: 3 (skipped)"))
+        .stderr(predicates::str::contains(
+            "could be read: all 3 of its lines are bad",
+        ));
+    shardlint_distribute()
+        .args(["--keys", mixed.to_str().unwrap(), "--shards", "2"])
+        .assert()
+        .code(0);
+}
+
+#[test]
 fn get_records_output_with_explicit_hash_key_and_bad_base64() {
     let dir = tempfile::tempdir().unwrap();
     let doc = serde_json::json!({

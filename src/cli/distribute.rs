@@ -2,7 +2,8 @@
 //! and the stream's write rate when the flags do not give them) into [`DistributeSettings`];
 //! then one engine run and the report written as text or JSON. Exit codes: 0 when the report is
 //! written (bad lines and limit breaches are in the report, not the exit code); 2 for a usage
-//! error or an input that could not be read at all.
+//! error or an input that could not be read at all, or none of whose lines could (the report is
+//! still written then).
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;

@@ -205,11 +205,22 @@ pub(crate) struct State {
     pub shared_batches: Option<Vec<PeakBatch>>,
     pub files: Vec<(String, InputFormat)>,
     pub input_errors: Vec<String>,
+    /// Items read and bad per input, by input index: an input none of whose items could be
+    /// read is an input error, not a report of zero records.
+    items: Vec<InputItems>,
     /// Global index of the next item.
     seq: u64,
     /// Per-worker-thread shard counters and HyperLogLog, merged once by `finish`: a chunk's
     /// slices never allocate or merge a counter per shard (100,000 shards made that the cost).
     workers: Vec<std::sync::Mutex<Counts>>,
+}
+
+/// How many items of one input were read, and how many of them were bad.
+#[derive(Clone, Copy, Default)]
+struct InputItems {
+    unit: Option<Unit>,
+    items: u64,
+    bad: u64,
 }
 
 /// The fixed-size counters one worker thread adds into.
@@ -311,6 +322,7 @@ impl State {
             shared_batches: None,
             files: Vec::new(),
             input_errors: Vec::new(),
+            items: Vec::new(),
             seq: 0,
             workers: (0..rayon::current_num_threads().max(1))
                 .map(|_| {
@@ -360,8 +372,44 @@ impl State {
         }
     }
 
-    pub(super) fn bad_line(&mut self, ex: Example) {
+    /// A bad item the reader found (one it could not cut out) in input `input`.
+    pub(super) fn bad_line(&mut self, input: usize, unit: Unit, ex: Example) {
         self.tally.bad_line(ex);
+        let c = self.input_items(input, unit);
+        c.items += 1;
+        c.bad += 1;
+    }
+
+    fn input_items(&mut self, input: usize, unit: Unit) -> &mut InputItems {
+        if self.items.len() <= input {
+            self.items.resize(input + 1, InputItems::default());
+        }
+        let c = &mut self.items[input];
+        c.unit = Some(unit);
+        c
+    }
+
+    /// An input error for each input that had items and could not read one of them: its
+    /// report would otherwise be zero records and exit 0, as if the input were empty.
+    pub(super) fn unreadable_inputs(&mut self) {
+        for (i, c) in self.items.iter().enumerate() {
+            let (Some(unit), true) = (c.unit, c.items > 0 && c.bad == c.items) else {
+                continue;
+            };
+            let path = self.files.get(i).map_or("", |f| f.0.as_str());
+            let what = if c.items == 1 {
+                format!("its one {} is bad", unit.name())
+            } else {
+                format!(
+                    "all {} of its {}s are bad",
+                    crate::numbers::thousands(c.items),
+                    unit.name()
+                )
+            };
+            self.input_errors.push(format!(
+                "no record of `{path}` could be read: {what} (see `bad lines`)"
+            ));
+        }
     }
 
     /// Counts consecutive chunks (in input order): extraction and hashing in parallel slices
@@ -578,6 +626,12 @@ impl State {
             })
             .collect();
 
+        for (s, &(ci, lo, hi, _)) in subs.iter().zip(&slices) {
+            let chunk = &chunks[ci];
+            let c = self.input_items(chunk.input, chunk.unit);
+            c.items += (hi - lo) as u64;
+            c.bad += s.tally.bad;
+        }
         let mut batches = Vec::with_capacity(subs.len());
         for s in &mut subs {
             self.tally.merge(&s.tally);

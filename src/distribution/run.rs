@@ -214,7 +214,7 @@ pub fn distribute_jobs_grouped(
                             reason: reason.clone(),
                             record: String::new(),
                         };
-                        st.bad_line(ex);
+                        st.bad_line(*input, *unit, ex);
                     }
                     ReadEvent::Failed { message, .. } => st.input_errors.push(message.clone()),
                 }
@@ -237,6 +237,7 @@ pub fn distribute_jobs_grouped(
         .map(|(run, job)| match run {
             Some(mut run) => {
                 run.st.finish();
+                run.st.unreadable_inputs();
                 Ok(super::report::build(run.st, job.src, job.map, job.opts))
             }
             None => Err("the shard map has no open shard".into()),

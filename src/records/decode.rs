@@ -43,6 +43,16 @@ pub enum Decoded<'a> {
     Bad(String),
 }
 
+/// Where a key's UTF-8 breaks, as a column (characters before it, plus one) and the byte.
+fn invalid_utf8(raw: &[u8], e: std::str::Utf8Error) -> String {
+    let at = e.valid_up_to();
+    let column = std::str::from_utf8(&raw[..at]).map_or(at, |t| t.chars().count()) + 1;
+    match raw.get(at) {
+        Some(b) => format!("invalid UTF-8 at column {column} (byte 0x{b:02X})"),
+        None => format!("invalid UTF-8 at column {column}"),
+    }
+}
+
 /// Decodes one item of an input of `format` (`Auto` is read as a key list).
 pub fn decode(format: InputFormat, raw: &[u8]) -> Decoded<'_> {
     match format {
@@ -51,7 +61,7 @@ pub fn decode(format: InputFormat, raw: &[u8]) -> Decoded<'_> {
                 key: Some(Cow::Borrowed(k)),
                 ..Record::default()
             }),
-            Err(e) => Decoded::Bad(format!("invalid UTF-8 at byte `{}`", e.valid_up_to())),
+            Err(e) => Decoded::Bad(invalid_utf8(raw, e)),
         },
         _ if raw.iter().all(u8::is_ascii_whitespace) => Decoded::Skip,
         InputFormat::Payloads => Decoded::Record(Record {
