@@ -284,6 +284,16 @@ pub fn key_example(kind: SourceKind, template: &str) -> String {
     (kind.dialect().key_example)(template)
 }
 
+/// What a sample-driven message calls the records it counted: sampled ones, or under
+/// `--aggregates` the archive a `shardlint sql` result counted (all of its records, no sample).
+pub fn records_word(r: &crate::distribution::DistributionReport) -> &'static str {
+    if r.aggregates.is_some() {
+        "archived records"
+    } else {
+        "sampled records"
+    }
+}
+
 /// Where a sample-driven finding points: the producer's key (or the producer when the service
 /// picks the key), else the IoT action's key, else the action.
 pub fn sample_key_span(model: &Model, s: &crate::samples::ActionSamples) -> (Span, String) {
