@@ -744,6 +744,38 @@ fn cli_usage_and_input_errors() {
         .clone();
     let text = String::from_utf8(text).unwrap();
     assert!(text.contains("effective shards 1.00 of 2"), "{text}");
+    // A key list's line is its own key: a key source given with one would be ignored.
+    cmd()
+        .args(["--keys", keys.to_str().unwrap(), "--shards", "2"])
+        .args(["--partition-key", "${vin}"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "cannot be used with '--partition-key",
+        ));
+    // Records whose first line is not JSON are read as a key list: said, not keyed by lines.
+    let odd = write(dir.path(), "odd.jsonl", "header\n{\"a\":\"x\"}\n");
+    cmd()
+        .args(["--samples", odd.to_str().unwrap(), "--shards", "2"])
+        .args(["--key-path", "$.a"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "is read as a key list (one key per line), where `--key-path $.a` has no record to read",
+        ));
+    // Near miss: the same lines read as payloads, as `--input-format` says: one record, and the
+    // first line a bad one.
+    let text = cmd()
+        .args(["--samples", odd.to_str().unwrap(), "--shards", "2"])
+        .args(["--key-path", "$.a", "--input-format", "payloads"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.starts_with("1 record (1 keyed)"), "{text}");
+    assert!(text.contains("bad lines: 1 (skipped)"), "{text}");
     let _ = InputFormat::Auto;
 }
 

@@ -57,7 +57,7 @@ impl From<InputFormatArg> for InputFormat {
 #[derive(clap::Args, Clone, Debug)]
 pub struct DistributeArgs {
     /// Key list: one UTF-8 partition key per line (`.gz` ok, `-` = stdin)
-    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "samples")]
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["samples", "partition_key", "key_path"])]
     pub keys: Vec<PathBuf>,
     /// Sample records: JSON payloads, MQTT envelopes, EventBridge events or `aws kinesis get-records` output
     #[arg(long, value_name = "FILE", num_args = 1..)]

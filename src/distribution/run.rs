@@ -56,6 +56,21 @@ fn source<'a>(job: &Job<'a>, format: InputFormat) -> &'a KeySource {
     }
 }
 
+/// The flag whose key source a key list would ignore (a key-list line is its own key): an
+/// explicit `--partition-key` or `--key-path` meets an input read as a key list, which is a
+/// file of records whose first line is not JSON more often than a key list given on purpose.
+/// Keys read back from the stream or observed for a rule are their own answer, so `None`.
+fn keys_ignore_source(job: &Job, format: InputFormat) -> Option<String> {
+    if format != InputFormat::Keys || job.opts.observed_keys {
+        return None;
+    }
+    match job.src {
+        KeySource::Template { text, .. } => Some(format!("`--partition-key {text}`")),
+        KeySource::KeyPath { text, .. } => Some(format!("`--key-path {text}`")),
+        _ => None,
+    }
+}
+
 /// Runs every job over one pass of `inputs`: the records layer reads each file once and each
 /// chunk is counted by every job (one report per job, in order). The jobs' input format and
 /// chunk size are the first job's.
@@ -167,7 +182,13 @@ pub fn distribute_jobs_grouped(
                     ReadEvent::Started { input, format } => {
                         let (input, format) = (*input, *format);
                         st.files[input].1 = format;
-                        if !source(run.job, format).fits(format) {
+                        if let Some(flag) = keys_ignore_source(run.job, format) {
+                            run.skipped[input] = true;
+                            st.input_errors.push(format!(
+                                "`{}` is read as a key list (one key per line), where {flag} has no record to read: give JSON records, one per line, or say what the lines are with `--input-format`",
+                                st.files[input].0
+                            ));
+                        } else if !source(run.job, format).fits(format) {
                             run.skipped[input] = true;
                             st.input_errors.push(format!(
                                 "`{}` holds {} records: give `--partition-key TEMPLATE` or `--key-path JSONPATH` to form keys",
