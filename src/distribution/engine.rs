@@ -255,13 +255,18 @@ struct Sub<'a> {
     /// Outcomes and examples only: the per-shard counters are the worker's.
     tally: Tally,
     keys: Vec<Cow<'a, str>>,
-    upd: [Vec<Packed>; PARTITIONS],
+    /// Updates grouped by partition (in input order within each): partition `p`'s are
+    /// `upd[ends[p-1]..ends[p]]`. One buffer filled by a counting pass, not a vector per
+    /// partition: a task allocated sixteen, reserved at twice their share.
+    upd: Vec<Packed>,
+    ends: [u32; PARTITIONS],
     peaks: PeakBatch,
 }
 
 impl Sub<'_> {
     fn partition(&self, p: usize) -> (&[Packed], &[Cow<'_, str>]) {
-        (&self.upd[p], &self.keys)
+        let start = if p == 0 { 0 } else { self.ends[p - 1] as usize };
+        (&self.upd[start..self.ends[p] as usize], &self.keys)
     }
 }
 
@@ -615,12 +620,22 @@ impl State {
                     s.peaks.add(t, shards[i], hashes[i] as u64, bytes[i]);
                 }
                 s.peaks.seal();
-                for p in &mut s.upd {
-                    p.reserve(n / PARTITIONS * 2);
+                let mut at = [0u32; PARTITIONS];
+                for &h in &hashes {
+                    at[partition_of(h)] += 1;
                 }
+                let mut sum = 0;
+                for (a, e) in at.iter_mut().zip(&mut s.ends) {
+                    sum += *a;
+                    *e = sum;
+                    *a = sum - *a;
+                }
+                let fill = Packed::new(0, 0, 0, 0, 0);
+                s.upd = vec![fill; n];
                 for (i, &h) in hashes.iter().enumerate() {
-                    s.upd[partition_of(h)]
-                        .push(Packed::new(h, bytes[i], seqs[i], shards[i], i as u32));
+                    let p = &mut at[partition_of(h)];
+                    s.upd[*p as usize] = Packed::new(h, bytes[i], seqs[i], shards[i], i as u32);
+                    *p += 1;
                 }
                 s
             })
