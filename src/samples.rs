@@ -257,6 +257,25 @@ pub fn analyse(
         }
         return (out, errors);
     }
+    // Records read back from a stream carry no stream name: with samples going to several
+    // streams, counting them on each would make every stream look like the one they came from.
+    let mut streams: Vec<usize> = routed.iter().map(|r| r.stream).collect();
+    streams.sort_unstable();
+    streams.dedup();
+    if wanted_rule.is_none() && streams.len() > 1 {
+        let names: Vec<String> = streams
+            .iter()
+            .map(|&s| format!("`{}`", model.streams[s].display_name()))
+            .collect();
+        let why = format!(
+            "the samples go to {} streams ({})",
+            streams.len(),
+            names.join(", ")
+        );
+        for r in &mut routed {
+            r.options.unrouted_get_records = Some(why.clone());
+        }
+    }
     let jobs: Vec<Job> = routed
         .iter()
         .map(|r| Job {

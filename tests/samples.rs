@@ -410,3 +410,94 @@ fn distribute_takes_key_and_shard_map_from_a_rule() {
         .code(2)
         .stderr(predicates::str::contains("no IoT rule `nope`"));
 }
+
+/// Two IoT rules on two streams, for samples that do not say which stream they came from.
+const TWO_STREAMS: &str = r#"
+resource "aws_kinesis_stream" "a" {
+  name        = "stream-a"
+  shard_count = 4
+}
+resource "aws_kinesis_stream" "b" {
+  name        = "stream-b"
+  shard_count = 2
+}
+resource "aws_iot_topic_rule" "ra" {
+  name        = "rule_a"
+  enabled     = true
+  sql         = "SELECT * FROM 'vehicles/+/a'"
+  sql_version = "2016-03-23"
+  kinesis {
+    role_arn      = "arn:aws:iam::123456789012:role/iot"
+    stream_name   = aws_kinesis_stream.a.name
+    partition_key = "$${vin}"
+  }
+}
+resource "aws_iot_topic_rule" "rb" {
+  name        = "rule_b"
+  enabled     = true
+  sql         = "SELECT * FROM 'vehicles/+/b'"
+  sql_version = "2016-03-23"
+  kinesis {
+    role_arn      = "arn:aws:iam::123456789012:role/iot"
+    stream_name   = aws_kinesis_stream.b.name
+    partition_key = "$${vin}"
+  }
+}
+"#;
+
+#[test]
+fn get_records_output_is_counted_on_one_stream_only_when_the_samples_say_which() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), TWO_STREAMS).unwrap();
+    // 2,000 records read back from one stream, all with one key.
+    let records: Vec<serde_json::Value> = (0..2000)
+        .map(|i| {
+            serde_json::json!({
+                "SequenceNumber": i.to_string(),
+                "ApproximateArrivalTimestamp": 1_667_264_400.0 + i as f64 / 1000.0,
+                "Data": "eyJ2aW4iOiJWMSJ9",
+                "PartitionKey": "V1",
+            })
+        })
+        .collect();
+    let gr = dir.path().join("gr.json");
+    std::fs::write(
+        &gr,
+        serde_json::json!({"Records": records, "NextShardIterator": "x"}).to_string(),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = shardlint()
+            .args(["check", dir.path().to_str().unwrap(), "--format", "json"])
+            .args(["--no-progress", "--samples", gr.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap();
+        (out.status.code(), json(&out.stdout))
+    };
+    let hot_streams = |v: &serde_json::Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "SL401")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Without `--rule`: an input error naming both streams, and no stream counts the records.
+    let (code, v) = run(&[]);
+    assert_eq!(code, Some(2), "{v:#}");
+    let errors = v["errors"].to_string();
+    assert!(
+        errors.contains("which does not name its stream, and the samples go to 2 streams (`stream-a`, `stream-b`)"),
+        "{errors}"
+    );
+    assert!(hot_streams(&v).is_empty(), "{v:#}");
+    // Near miss: `--rule rule_b` says which: counted there, on stream-b alone.
+    let (code, v) = run(&["--rule", "rule_b"]);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert!(v["errors"].as_array().unwrap().is_empty(), "{v:#}");
+    let hot = hot_streams(&v);
+    assert_eq!(hot.len(), 1, "{hot:?}");
+    assert!(hot[0].contains("of `stream-b`"), "{hot:?}");
+}

@@ -45,6 +45,10 @@ pub struct Options {
     /// carry (`check --samples`, `distribute --rule`). An explicit `--partition-key` on such
     /// records asks "what if the key were this" and evaluates it on `Data`.
     pub observed_keys: bool,
+    /// Set when `aws kinesis get-records` output cannot be counted by this job: such output
+    /// names no stream, and the samples go to several (`check --samples` without `--rule`). The
+    /// text says why, after "which does not name its stream, and".
+    pub unrouted_get_records: Option<String>,
 }
 
 impl Default for Options {
@@ -63,6 +67,7 @@ impl Default for Options {
             topic_filter: None,
             rule_name: None,
             observed_keys: false,
+            unrouted_get_records: None,
         }
     }
 }

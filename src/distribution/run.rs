@@ -182,7 +182,14 @@ pub fn distribute_jobs_grouped(
                     ReadEvent::Started { input, format } => {
                         let (input, format) = (*input, *format);
                         st.files[input].1 = format;
-                        if let Some(flag) = keys_ignore_source(run.job, format) {
+                        let unrouted = run.job.opts.unrouted_get_records.as_ref();
+                        if let (InputFormat::GetRecords, Some(why)) = (format, unrouted) {
+                            run.skipped[input] = true;
+                            st.input_errors.push(format!(
+                                "`{}` is `aws kinesis get-records` output, which does not name its stream, and {why}: give `--rule NAME` to count it on that rule's stream",
+                                st.files[input].0
+                            ));
+                        } else if let Some(flag) = keys_ignore_source(run.job, format) {
                             run.skipped[input] = true;
                             st.input_errors.push(format!(
                                 "`{}` is read as a key list (one key per line), where {flag} has no record to read: give JSON records, one per line, or say what the lines are with `--input-format`",
