@@ -161,6 +161,9 @@ pub struct KeyCounter {
 /// records a key.
 const FILTER_BLOCKS: usize = 1 << 11;
 
+/// Records ahead whose sketch block is prefetched.
+const PREFETCH_AHEAD: usize = 8;
+
 /// The threshold follows twice the summary's floor `D`: rare keys then need a higher estimate
 /// to enter, so the floor (and with it every key's error) stays lower. On 625,000 records of one
 /// partition and 4,096 sketch blocks, twice rather than once the floor admitted 2.6% instead of
@@ -217,6 +220,22 @@ impl Filter {
     #[inline(always)]
     fn block_of(hi: u64) -> usize {
         (hi >> 16) as usize & (FILTER_BLOCKS - 1)
+    }
+
+    /// Starts loading the block of a key a few records ahead: a partition's sketch is out of L1
+    /// (128 KB), and the record's own load would otherwise wait for it.
+    #[inline(always)]
+    fn prefetch(&self, hi: u64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let p = self.blocks[Self::block_of(hi)].0.as_ptr().cast::<i8>();
+            // SAFETY: a prefetch is a hint; `p` points into `self.blocks`.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p);
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = hi;
     }
 
     /// Counts a record whose key (high half of its MD5: `hi`) is not in the table; true when the
@@ -290,7 +309,10 @@ impl KeyCounter {
         batches: impl IntoIterator<Item = (&'a [Packed], &'a [K])>,
     ) {
         for (updates, keys) in batches {
-            for u in updates {
+            for (j, u) in updates.iter().enumerate() {
+                if let (Some(f), Some(next)) = (&self.filter, updates.get(j + PREFETCH_AHEAD)) {
+                    f.prefetch(next.hash[1]);
+                }
                 self.n += 1;
                 let slots = &self.slots;
                 if let Some(&i) = self
