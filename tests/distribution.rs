@@ -700,80 +700,64 @@ fn json_contract_and_determinism() {
 fn cli_usage_and_input_errors() {
     let dir = tempfile::tempdir().unwrap();
     let keys = write(dir.path(), "k.txt", "a\n");
-    let cmd = || shardlint_distribute();
-    cmd()
-        .args(["--keys", "/nonexistent/keys.txt", "--shards", "2"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "cannot read `/nonexistent/keys.txt`",
-        ));
-    cmd()
-        .args(["--keys", keys.to_str().unwrap()])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("no shard map"));
-    cmd()
-        .args([
-            "--samples",
-            keys.to_str().unwrap(),
-            "--shards",
-            "2",
-            "--rule",
-            "r",
-        ])
-        .args(["--config-path", dir.path().to_str().unwrap()])
-        .assert()
-        .code(2)
-        // The directory holds no configuration at all, which is said before any rule lookup.
-        .stderr(predicates::str::contains(
-            "no Terraform, CloudFormation/SAM, plan or export file found",
-        ));
+    let keys = keys.to_str().unwrap();
+    // Exit 2, with `needle` on stderr.
+    let fails = |args: &[&str], needle: &str| {
+        shardlint_distribute()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(needle));
+    };
+    // Exit 0: the report.
+    let report = |args: &[&str]| {
+        let out = shardlint_distribute().args(args).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    fails(
+        &["--keys", "/nonexistent/keys.txt", "--shards", "2"],
+        "cannot read `/nonexistent/keys.txt`",
+    );
+    fails(&["--keys", keys], "no shard map");
+    // The directory holds no configuration at all, which is said before any rule lookup.
+    fails(
+        &["--samples", keys, "--shards", "2", "--rule", "r"]
+            .into_iter()
+            .chain(["--config-path", dir.path().to_str().unwrap()])
+            .collect::<Vec<_>>(),
+        "no Terraform, CloudFormation/SAM, plan or export file found",
+    );
     let payloads = write(dir.path(), "p.jsonl", "{\"a\":1}\n");
-    cmd()
-        .args(["--samples", payloads.to_str().unwrap(), "--shards", "2"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("--partition-key TEMPLATE"));
-    let text = cmd()
-        .args(["--keys", keys.to_str().unwrap(), "--shards", "2"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(text).unwrap();
+    fails(
+        &["--samples", payloads.to_str().unwrap(), "--shards", "2"],
+        "--partition-key TEMPLATE",
+    );
+    let text = report(&["--keys", keys, "--shards", "2"]);
     assert!(text.contains("effective shards 1.00 of 2"), "{text}");
     // A key list's line is its own key: a key source given with one would be ignored.
-    cmd()
-        .args(["--keys", keys.to_str().unwrap(), "--shards", "2"])
-        .args(["--partition-key", "${vin}"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "cannot be used with '--partition-key",
-        ));
+    fails(
+        &["--keys", keys, "--shards", "2", "--partition-key", "${vin}"],
+        "cannot be used with '--partition-key",
+    );
     // Records whose first line is not JSON are read as a key list: said, not keyed by lines.
     let odd = write(dir.path(), "odd.jsonl", "header\n{\"a\":\"x\"}\n");
-    cmd()
-        .args(["--samples", odd.to_str().unwrap(), "--shards", "2"])
-        .args(["--key-path", "$.a"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "is read as a key list (one key per line), where `--key-path $.a` has no record to read",
-        ));
+    let odd = odd.to_str().unwrap();
+    fails(
+        &["--samples", odd, "--shards", "2", "--key-path", "$.a"],
+        "is read as a key list (one key per line), where `--key-path $.a` has no record to read",
+    );
     // Near miss: the same lines read as payloads, as `--input-format` says: one record, and the
     // first line a bad one.
-    let text = cmd()
-        .args(["--samples", odd.to_str().unwrap(), "--shards", "2"])
-        .args(["--key-path", "$.a", "--input-format", "payloads"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(text).unwrap();
+    let text = report(&[
+        "--samples",
+        odd,
+        "--shards",
+        "2",
+        "--key-path",
+        "$.a",
+        "--input-format",
+        "payloads",
+    ]);
     assert!(text.starts_with("1 record (1 keyed)"), "{text}");
     assert!(text.contains("bad lines: 1 (skipped)"), "{text}");
     let _ = InputFormat::Auto;
