@@ -56,19 +56,36 @@ fn source<'a>(job: &Job<'a>, format: InputFormat) -> &'a KeySource {
     }
 }
 
-/// The flag whose key source a key list would ignore (a key-list line is its own key): an
-/// explicit `--partition-key` or `--key-path` meets an input read as a key list, which is a
-/// file of records whose first line is not JSON more often than a key list given on purpose.
-/// Keys read back from the stream or observed for a rule are their own answer, so `None`.
-fn keys_ignore_source(job: &Job, format: InputFormat) -> Option<String> {
-    if format != InputFormat::Keys || job.opts.observed_keys {
-        return None;
+/// Why `job` cannot count input `path` of `format` (an input error; the input is skipped), or
+/// `None` when it can.
+fn refusal(job: &Job, format: InputFormat, path: &str) -> Option<String> {
+    if let (InputFormat::GetRecords, Some(why)) = (format, &job.opts.unrouted_get_records) {
+        return Some(format!(
+            "`{path}` is `aws kinesis get-records` output, which does not name its stream, and {why}: give `--rule NAME` to count it on that rule's stream"
+        ));
     }
-    match job.src {
-        KeySource::Template { text, .. } => Some(format!("`--partition-key {text}`")),
-        KeySource::KeyPath { text, .. } => Some(format!("`--key-path {text}`")),
-        _ => None,
+    // A key-list line is its own key: an explicit `--partition-key` or `--key-path` meeting a
+    // key list is more often a file of records whose first line is not JSON than a key list
+    // given on purpose. Keys read back from the stream or observed for a rule are their own
+    // answer.
+    if format == InputFormat::Keys && !job.opts.observed_keys {
+        let flag = match job.src {
+            KeySource::Template { text, .. } => Some(format!("`--partition-key {text}`")),
+            KeySource::KeyPath { text, .. } => Some(format!("`--key-path {text}`")),
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            return Some(format!(
+                "`{path}` is read as a key list (one key per line), where {flag} has no record to read: give JSON records, one per line, or say what the lines are with `--input-format`"
+            ));
+        }
     }
+    (!source(job, format).fits(format)).then(|| {
+        format!(
+            "`{path}` holds {} records: give `--partition-key TEMPLATE` or `--key-path JSONPATH` to form keys",
+            format.name()
+        )
+    })
 }
 
 /// Runs every job over one pass of `inputs`: the records layer reads each file once and each
@@ -182,26 +199,9 @@ pub fn distribute_jobs_grouped(
                     ReadEvent::Started { input, format } => {
                         let (input, format) = (*input, *format);
                         st.files[input].1 = format;
-                        let unrouted = run.job.opts.unrouted_get_records.as_ref();
-                        if let (InputFormat::GetRecords, Some(why)) = (format, unrouted) {
+                        if let Some(message) = refusal(run.job, format, &st.files[input].0) {
                             run.skipped[input] = true;
-                            st.input_errors.push(format!(
-                                "`{}` is `aws kinesis get-records` output, which does not name its stream, and {why}: give `--rule NAME` to count it on that rule's stream",
-                                st.files[input].0
-                            ));
-                        } else if let Some(flag) = keys_ignore_source(run.job, format) {
-                            run.skipped[input] = true;
-                            st.input_errors.push(format!(
-                                "`{}` is read as a key list (one key per line), where {flag} has no record to read: give JSON records, one per line, or say what the lines are with `--input-format`",
-                                st.files[input].0
-                            ));
-                        } else if !source(run.job, format).fits(format) {
-                            run.skipped[input] = true;
-                            st.input_errors.push(format!(
-                                "`{}` holds {} records: give `--partition-key TEMPLATE` or `--key-path JSONPATH` to form keys",
-                                st.files[input].0,
-                                format.name()
-                            ));
+                            st.input_errors.push(message);
                         }
                     }
                     ReadEvent::Chunk(_) | ReadEvent::Chunks(_) => {

@@ -37,12 +37,12 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             span,
             path,
             format!(
-                "key `{}` carries `{}` of `{}`'s `{}` {}{estimate}; one key is one shard and one ordering group",
+                "key `{}` carries `{}` of `{}`'s `{}` {} records{estimate}; one key is one shard and one ordering group",
                 k.key,
                 pct(k.share_of_shard),
                 k.shard_id,
                 thousands(k.shard_records),
-                super::records_word(&s.report)
+                super::sampled(&s.report)
             ),
             format!("key `{}` dominates `{}`", k.key, k.shard_id),
             "key by something finer than this key (e.g. add a sub-device or channel id) if its records need not be ordered together; neither more shards nor ParallelizationFactor split one key".into(),

@@ -42,10 +42,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let mut parts = Vec::new();
         if let Some(hot) = &hot {
             parts.push(format!(
-                "`{}` of `{}` {} go to `{}` of `{}` ({}, fair share `{}`); effective shards `{:.1}`",
+                "`{}` of `{}` {} records go to `{}` of `{}` ({}, fair share `{}`); effective shards `{:.1}`",
                 pct(hot.share),
                 thousands(keyed),
-                super::records_word(r),
+                super::sampled(r),
                 hot.shard_id,
                 stream.display_name(),
                 crate::numbers::plural(n as u64, "shard", "shards"),

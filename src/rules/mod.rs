@@ -285,12 +285,12 @@ pub fn key_example(kind: SourceKind, template: &str) -> String {
 }
 
 /// What a sample-driven message calls the records it counted: sampled ones, or under
-/// `--aggregates` the archive a `shardlint sql` result counted (all of its records, no sample).
-pub fn records_word(r: &crate::distribution::DistributionReport) -> &'static str {
+/// `--aggregates` the archive's a `shardlint sql` result counted (all of them, no sample).
+pub fn sampled(r: &crate::distribution::DistributionReport) -> &'static str {
     if r.aggregates.is_some() {
-        "archived records"
+        "archived"
     } else {
-        "sampled records"
+        "sampled"
     }
 }
 

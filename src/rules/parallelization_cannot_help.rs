@@ -67,9 +67,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             span,
             m.parallelization_factor.path.clone(),
             format!(
-                "`{}` is `{}`, but the sampled keys of `{}` fill its ordering groups so unevenly that effective parallelism is `{:.1}` (largest group `{:.1}%` of the shard, model `{}`); {models}",
+                "`{}` is `{}`, but the {} keys of `{}` fill its ordering groups so unevenly that effective parallelism is `{:.1}` (largest group `{:.1}%` of the shard, model `{}`); {models}",
                 param_name(m.origin.kind, "ParallelizationFactor"),
                 s.factor,
+                super::sampled(&s.report),
                 busiest.shard_id,
                 busiest.effective_parallelism,
                 busiest.largest_group_share * 100.0,

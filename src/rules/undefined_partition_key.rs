@@ -49,10 +49,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             span,
             action.partition_key.path.clone(),
             format!(
-                "partition key `{key}` is Undefined on `{}` of `{}` {}{why}; IoT cannot put them on the stream",
+                "partition key `{key}` is Undefined on `{}` of `{}` {} records{why}; IoT cannot put them on the stream",
                 pct(u.share),
                 thousands(s.report.input.records),
-                super::records_word(&s.report)
+                super::sampled(&s.report)
             ),
             "Undefined on the samples",
             help,
