@@ -77,18 +77,38 @@ const MAX_LANES: usize = 32;
 /// Below this many keys of one block count, a partly filled batch costs more than md-5 per key.
 const MIN_PARTIAL: usize = 4;
 
+/// A key as the bytes MD5 reads: callers hand their keys as they hold them, without building a
+/// vector of slices for the call (the engine's keys are `Cow<str>`).
+pub trait KeyBytes {
+    fn key_bytes(&self) -> &[u8];
+}
+
+impl KeyBytes for &[u8] {
+    #[inline(always)]
+    fn key_bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+impl KeyBytes for std::borrow::Cow<'_, str> {
+    #[inline(always)]
+    fn key_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
 /// Writes `u128::from_be_bytes(md5(key))` for each key into `out` (same length as `keys`).
-pub fn hash_batch(keys: &[&[u8]], out: &mut [u128]) {
+pub fn hash_batch<K: KeyBytes>(keys: &[K], out: &mut [u128]) {
     hash_batch_with(backend(), keys, out);
 }
 
 /// As [`hash_batch`] with a given backend (it must be `available`; tests run each one).
-pub fn hash_batch_with(backend: Backend, keys: &[&[u8]], out: &mut [u128]) {
+pub fn hash_batch_with<K: KeyBytes>(backend: Backend, keys: &[K], out: &mut [u128]) {
     assert_eq!(keys.len(), out.len());
     let lanes = backend.lanes();
     if lanes == 1 || !backend.available() {
         for (o, k) in out.iter_mut().zip(keys) {
-            *o = keyspace::hash_bytes(k);
+            *o = keyspace::hash_bytes(k.key_bytes());
         }
         return;
     }
@@ -99,6 +119,7 @@ pub fn hash_batch_with(backend: Backend, keys: &[&[u8]], out: &mut [u128]) {
     let mut pending = [[0u32; MAX_LANES]; MAX_BLOCKS];
     let mut fill = [0usize; MAX_BLOCKS];
     for (i, k) in keys.iter().enumerate() {
+        let k = k.key_bytes();
         let nb = k.len() / 64 + if k.len() % 64 < 56 { 1 } else { 2 };
         if nb > MAX_BLOCKS {
             out[i] = keyspace::hash_bytes(k);
@@ -118,18 +139,18 @@ pub fn hash_batch_with(backend: Backend, keys: &[&[u8]], out: &mut [u128]) {
             run(backend, nb, idx, keys, out, &mut blocks);
         } else {
             for &i in idx {
-                out[i as usize] = keyspace::hash_bytes(keys[i as usize]);
+                out[i as usize] = keyspace::hash_bytes(keys[i as usize].key_bytes());
             }
         }
     }
 }
 
 /// Hashes the keys at `idx` (at most the backend's lanes, each `nb` blocks once padded).
-fn run(
+fn run<K: KeyBytes>(
     backend: Backend,
     nb: usize,
     idx: &[u32],
-    keys: &[&[u8]],
+    keys: &[K],
     out: &mut [u128],
     blocks: &mut [[u8; 64]; MAX_LANES],
 ) {
@@ -143,7 +164,7 @@ fn run(
     // The SIMD code gathers word w of every lane from `blocks`.
     for b in 0..nb {
         for (lane, &i) in idx.iter().enumerate() {
-            padded_block(&mut blocks[lane], keys[i as usize], b, nb);
+            padded_block(&mut blocks[lane], keys[i as usize].key_bytes(), b, nb);
         }
         compress(backend, &mut state, blocks);
     }

@@ -12,7 +12,7 @@ use super::envelope::LineShapes;
 use super::hashing::hash_batch;
 use super::keys::{Ctx, Extracted, KeySource, extract_with, key_problem};
 use super::peaks::{PeakBatch, Peaks};
-use super::sketch::{HyperLogLog, KeyCounter, Packed};
+use super::sketch::{HyperLogLog, KeyCounter, Packed, PackedBatch};
 use crate::keyspace::{ShardLookup, ShardMap, placement_hash};
 use crate::ordering::GroupModel;
 use crate::records::reader::{self, Chunk, InputFormat, Unit};
@@ -260,6 +260,9 @@ struct Sub<'a> {
     /// Outcomes and examples only: the per-shard counters are the worker's.
     tally: Tally,
     keys: Vec<Cow<'a, str>>,
+    /// Per key (same index): its record's global index and open shard.
+    seqs: Vec<u64>,
+    shards: Vec<u32>,
     /// Updates grouped by partition (in input order within each): partition `p`'s are
     /// `upd[ends[p-1]..ends[p]]`. One buffer filled by a counting pass, not a vector per
     /// partition: a task allocated sixteen, reserved at twice their share.
@@ -269,9 +272,14 @@ struct Sub<'a> {
 }
 
 impl Sub<'_> {
-    fn partition(&self, p: usize) -> (&[Packed], &[Cow<'_, str>]) {
+    fn partition(&self, p: usize) -> PackedBatch<'_, Cow<'_, str>> {
         let start = if p == 0 { 0 } else { self.ends[p - 1] as usize };
-        (&self.upd[start..self.ends[p] as usize], &self.keys)
+        PackedBatch {
+            updates: &self.upd[start..self.ends[p] as usize],
+            keys: &self.keys,
+            seqs: &self.seqs,
+            shards: &self.shards,
+        }
     }
 }
 
@@ -577,10 +585,8 @@ impl State {
                     }
                 }
                 let n = s.keys.len();
-                let refs: Vec<&[u8]> = s.keys.iter().map(|k| k.as_bytes()).collect();
                 let mut hashes = vec![0u128; n];
-                hash_batch(&refs, &mut hashes);
-                drop(refs);
+                hash_batch(&s.keys, &mut hashes);
                 s.tally.keyed = n as u64;
                 // The shard of each record in a loop of its own, then the worker's counters: on a
                 // large map a lookup reads the prefix table and the shard starts, and a short loop
@@ -635,13 +641,20 @@ impl State {
                     *e = sum;
                     *a = sum - *a;
                 }
-                let fill = Packed::new(0, 0, 0, 0, 0);
-                s.upd = vec![fill; n];
+                // The records' order by partition, then the updates written in it: a scatter of
+                // 4-byte indices, not of whole updates into a zeroed buffer.
+                let mut order = vec![0u32; n];
                 for (i, &h) in hashes.iter().enumerate() {
                     let p = &mut at[partition_of(h)];
-                    s.upd[*p as usize] = Packed::new(h, bytes[i], seqs[i], shards[i], i as u32);
+                    order[*p as usize] = i as u32;
                     *p += 1;
                 }
+                s.upd = order
+                    .iter()
+                    .map(|&i| Packed::new(hashes[i as usize], bytes[i as usize], i))
+                    .collect();
+                s.seqs = seqs;
+                s.shards = shards;
                 s
             })
             .collect();

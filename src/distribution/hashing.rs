@@ -3,7 +3,7 @@
 //! every build; `keyspace::hash_bytes` (md-5) stays the reference the tests compare against.
 
 /// Writes `u128::from_be_bytes(md5(key))` of each key into `out` (same length as `keys`).
-pub fn hash_batch(keys: &[&[u8]], out: &mut [u128]) {
+pub fn hash_batch<K: crate::md5_lanes::KeyBytes>(keys: &[K], out: &mut [u128]) {
     crate::md5_lanes::hash_batch(keys, out);
 }
 
