@@ -43,7 +43,10 @@ impl Backend {
     pub fn available(self) -> bool {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Backend::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+            Backend::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512bw")
+            }
             #[cfg(target_arch = "x86_64")]
             Backend::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
             #[cfg(not(target_arch = "x86_64"))]
@@ -163,8 +166,16 @@ fn run<K: KeyBytes>(
     ];
     // The SIMD code gathers word w of every lane from `blocks`.
     for b in 0..nb {
-        for (lane, &i) in idx.iter().enumerate() {
-            padded_block(&mut blocks[lane], keys[i as usize].key_bytes(), b, nb);
+        match backend {
+            // SAFETY: this backend is only used when `available()` said the CPU has AVX-512F
+            // and AVX-512BW.
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512 => unsafe { x86::padded_blocks64(blocks, idx, keys, b, nb) },
+            _ => {
+                for (lane, &i) in idx.iter().enumerate() {
+                    padded_block(&mut blocks[lane], keys[i as usize].key_bytes(), b, nb);
+                }
+            }
         }
         compress(backend, &mut state, blocks);
     }
@@ -342,6 +353,47 @@ macro_rules! unroll64 {
 mod x86 {
     use super::{G, K, MAX_LANES, S};
     use std::arch::x86_64::*;
+
+    /// [`super::padded_block`] built in one register and written with one 64-byte store: the
+    /// key by a masked load (bytes past its end are not read), then the `0x80` byte and the bit
+    /// length. Written as a zeroing store, two copies and two small stores, the block was read
+    /// back by `compress16`'s 64-byte load before those stores could be forwarded to it.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(super) fn padded_blocks64<K: super::KeyBytes>(
+        blocks: &mut [[u8; 64]; MAX_LANES],
+        idx: &[u32],
+        keys: &[K],
+        b: usize,
+        nb: usize,
+    ) {
+        // One loop inside the feature: a call per lane across it cannot be inlined.
+        for (lane, &i) in idx.iter().enumerate() {
+            padded_block64(&mut blocks[lane], keys[i as usize].key_bytes(), b, nb);
+        }
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw")]
+    #[inline]
+    fn padded_block64(block: &mut [u8; 64], key: &[u8], b: usize, nb: usize) {
+        let lo = b * 64;
+        let n = key.len().saturating_sub(lo).min(64);
+        let take = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+        // An in-bounds pointer even when no byte is taken (`lo` past the key's end).
+        let from = key[lo.min(key.len())..].as_ptr();
+        // SAFETY: the mask enables the `n` bytes `key[lo..lo + n]` only, and a masked load
+        // neither reads nor faults on disabled bytes; the store writes the 64 bytes of `block`.
+        unsafe {
+            let mut v = _mm512_maskz_loadu_epi8(take, from.cast());
+            if (lo..lo + 64).contains(&key.len()) {
+                v = _mm512_mask_mov_epi8(v, 1u64 << n, _mm512_set1_epi8(0x80u8 as i8));
+            }
+            if b + 1 == nb {
+                let bits = _mm512_set1_epi64((key.len() as u64 * 8) as i64);
+                v = _mm512_mask_mov_epi64(v, 0x80, bits);
+            }
+            _mm512_storeu_si512(block.as_mut_ptr().cast(), v);
+        }
+    }
 
     /// 32 lanes as two interleaved chains of 16: one MD5 step is a chain of five dependent
     /// operations, so a second independent chain fills the core's other ports. `vpternlogd`
