@@ -762,12 +762,8 @@ fn split_lines(buf: &[u8], first_no: u64) -> Vec<Item> {
 /// Appends the lines of `piece` (at `offset` in its chunk), numbered from `first_no`.
 fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>) {
     let mut start = 0usize;
-    // memchr's SIMD search yields every newline of the piece in one pass.
-    let ends = memchr::memchr_iter(b'\n', piece).chain(std::iter::once(piece.len()));
-    for (no, end) in (first_no..).zip(ends) {
-        if end == piece.len() && start == end {
-            break;
-        }
+    let mut no = first_no;
+    let mut push = |start: usize, end: usize, no: u64| {
         let mut line_end = end;
         if line_end > start && piece[line_end - 1] == b'\r' {
             line_end -= 1;
@@ -777,7 +773,60 @@ fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>
             len: (line_end - start) as u32,
             no,
         });
+    };
+    for_each_newline(piece, |end| {
+        push(start, end, no);
         start = end + 1;
+        no += 1;
+    });
+    // The last line, when no newline ends it.
+    if start < piece.len() {
+        push(start, piece.len(), no);
+    }
+}
+
+/// Calls `f` with the index of every `\n` of `b`, in order. With AVX2, two 32-byte compares
+/// give the newlines of 64 bytes as one mask: a step per 64 bytes instead of a `memchr` call per
+/// line, whose set-up cost more than its search on lines of keys (25 bytes; a tenth of the run).
+#[inline]
+fn for_each_newline(b: &[u8], mut f: impl FnMut(usize)) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2.
+        unsafe { newlines_avx2(b, &mut f) };
+        return;
+    }
+    memchr::memchr_iter(b'\n', b).for_each(f);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn newlines_avx2(b: &[u8], f: &mut impl FnMut(usize)) {
+    use std::arch::x86_64::*;
+    let nl = _mm256_set1_epi8(b'\n' as i8);
+    let mut blocks = b.chunks_exact(64);
+    let mut at = 0;
+    for c in &mut blocks {
+        // SAFETY: `c` is 64 bytes: two unaligned 32-byte loads inside it.
+        let (lo, hi) = unsafe {
+            (
+                _mm256_loadu_si256(c.as_ptr().cast()),
+                _mm256_loadu_si256(c.as_ptr().add(32).cast()),
+            )
+        };
+        let lo = _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, nl)) as u32 as u64;
+        let hi = _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, nl)) as u32 as u64;
+        let mut m = lo | hi << 32;
+        while m != 0 {
+            f(at + m.trailing_zeros() as usize);
+            m &= m - 1;
+        }
+        at += 64;
+    }
+    for (i, &x) in blocks.remainder().iter().enumerate() {
+        if x == b'\n' {
+            f(at + i);
+        }
     }
 }
 
@@ -1090,6 +1139,29 @@ d",
         assert_eq!(items(&ev), vec![(1, "\"a\"".into())]);
         let b = broken(&ev);
         assert!(b[0].1.contains("JSON element is longer"), "{}", b[0].1);
+    }
+
+    #[test]
+    fn newline_masks_find_what_memchr_finds() {
+        // Every length 0..=200 at every start 0..8 (unaligned loads, the tail after the last
+        // 64-byte step), with newlines dense, sparse, at the edges and absent.
+        let mut data: Vec<u8> = (0..420u32).map(|i| b'a' + (i % 26) as u8).collect();
+        for i in [
+            0, 1, 31, 32, 33, 63, 64, 65, 127, 128, 150, 151, 152, 199, 207,
+        ] {
+            data[i] = b'\n';
+        }
+        data[260..300].fill(b'\n');
+        for from in 0..8 {
+            for len in 0..=200 {
+                for b in [&data[from..from + len], &data[200 + from..200 + from + len]] {
+                    let mut got = Vec::new();
+                    for_each_newline(b, |i| got.push(i));
+                    let want: Vec<usize> = memchr::memchr_iter(b'\n', b).collect();
+                    assert_eq!(got, want, "from {from}, len {len}");
+                }
+            }
+        }
     }
 
     #[test]
