@@ -1,6 +1,7 @@
-//! Multi-buffer MD5: hashes a batch of short keys side by side in SIMD lanes (16 with AVX-512,
-//! 8 with AVX2), chosen at run time, with md-5 as the scalar fallback and the reference. The
-//! distribution engine hashes every sampled key through here; `keyspace` stays the one-key path.
+//! Multi-buffer MD5: hashes a batch of short keys side by side in SIMD lanes (16 with AVX-512F
+//! and BW, 8 with AVX2), chosen at run time, with md-5 as the scalar fallback and the reference.
+//! The distribution engine hashes every sampled key through here; `keyspace` stays the one-key
+//! path.
 //!
 //! MD5 of one key is a serial chain of 64 dependent steps, so one core hashes one short key in
 //! about 40 ns whatever the instruction set; running 8 or 16 independent keys in the lanes of a
