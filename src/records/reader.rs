@@ -796,7 +796,9 @@ fn for_each_newline(b: &[u8], mut f: impl FnMut(usize)) {
         unsafe { newlines_avx2(b, &mut f) };
         return;
     }
-    memchr::memchr_iter(b'\n', b).for_each(f);
+    for i in memchr::memchr_iter(b'\n', b) {
+        f(i);
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
