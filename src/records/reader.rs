@@ -867,7 +867,8 @@ fn skip_line(r: &mut dyn Read, rest: &mut Vec<u8>, budget: u64) -> (u64, Skip) {
     }
 }
 
-/// The first `\n` in `b` (memchr's SIMD search: lines are short, so this runs once per record).
+/// The first `\n` in `b`: where a range's first line starts or a skipped line ends (memchr's
+/// SIMD search, once per boundary; the lines of a chunk are split by `for_each_newline`).
 pub(crate) fn find_newline(b: &[u8]) -> Option<usize> {
     memchr::memchr(b'\n', b)
 }
