@@ -214,7 +214,14 @@ fn read_plain_lines(
     if !sink(ReadEvent::Started { input, format }) {
         return Plain::Stopped;
     }
-    let range = chunk_bytes.max(1024) as u64;
+    // A line of JSON is some ten times a key's length: a round of the same bytes held a tenth
+    // of the records, and paid its fork-joins and hand-overs for each. Twice the bytes for JSON
+    // lines (3 M envelopes: wall -7%, peak RSS +6 MB).
+    let range = match format {
+        InputFormat::Keys => chunk_bytes,
+        _ => 2 * chunk_bytes,
+    }
+    .max(1024) as u64;
     let (mut pos, mut next_no) = (0u64, 1u64);
     // Just past the last line taken: where the next line starts.
     let mut resume = 0u64;
