@@ -49,6 +49,18 @@ pub(super) struct Fields<'de> {
     pub data_bytes: u64,
 }
 
+impl Fields<'_> {
+    /// No field read yet, and a payload of `data_bytes`.
+    fn with_size(data_bytes: u64) -> Self {
+        Fields {
+            topic: None,
+            clientid: None,
+            ts_ms: None,
+            data_bytes,
+        }
+    }
+}
+
 /// Reads one envelope line in one pass and hands its fields and the payload leaves `pk` walked
 /// to `then` (which forms the key: `keys::extract`); `None` for "ask the full path".
 ///
@@ -426,12 +438,7 @@ impl Shape {
         if raw.len() != self.line.len() || self.same_lit.is_empty() || !self.same_bytes(raw) {
             return None;
         }
-        let mut fields = Fields {
-            topic: None,
-            clientid: None,
-            ts_ms: None,
-            data_bytes: self.payload_len,
-        };
+        let mut fields = Fields::with_size(self.payload_len);
         // In line order, as the op-by-op read meets them: the first value it would refuse
         // decides the answer the same way here.
         for &(a, b, string, role) in &self.same_toks {
@@ -493,12 +500,7 @@ impl Shape {
         if let Some(answer) = self.read_same(raw, got, want) {
             return answer;
         }
-        let mut fields = Fields {
-            topic: None,
-            clientid: None,
-            ts_ms: None,
-            data_bytes: self.payload_rest,
-        };
+        let mut fields = Fields::with_size(self.payload_rest);
         let mut pos = 0;
         for op in &self.ops {
             match *op {
@@ -998,14 +1000,32 @@ mod tests {
         (full, shaped)
     }
 
-    #[test]
-    fn a_line_of_the_shape_is_read_by_it_and_others_are_not() {
+    /// The vin template's path and the shape of `seed`, learned by a scan of it.
+    fn learned(seed: &[u8]) -> (PathKey, LineShapes) {
         let KeySource::Template { fast: Some(pk), .. } = vin_key() else {
             panic!("fast path expected");
         };
-        let seed = br#"{"topic":"vehicles/TEST-1/location","clientid":"TEST-1","timestamp":1667264400000,"payload":{"list":[{"vin":"TEST-1","timestamp":"2022-11-01T10:00:00+09:00","lat":35.0,"lon":139.0}]}}"#;
         let mut shapes = LineShapes::default();
         assert!(scan(&pk, seed, &mut shapes, Want::ALL, |_, _| Some(())).is_some());
+        (pk, shapes)
+    }
+
+    /// `line` with its first `from` replaced by `to`.
+    fn edited(line: &[u8], from: &str, to: &[u8]) -> Vec<u8> {
+        let at = line
+            .windows(from.len())
+            .position(|w| w == from.as_bytes())
+            .unwrap();
+        let mut raw = line[..at].to_vec();
+        raw.extend_from_slice(to);
+        raw.extend_from_slice(&line[at + from.len()..]);
+        raw
+    }
+
+    #[test]
+    fn a_line_of_the_shape_is_read_by_it_and_others_are_not() {
+        let seed = br#"{"topic":"vehicles/TEST-1/location","clientid":"TEST-1","timestamp":1667264400000,"payload":{"list":[{"vin":"TEST-1","timestamp":"2022-11-01T10:00:00+09:00","lat":35.0,"lon":139.0}]}}"#;
+        let (pk, shapes) = learned(seed);
         assert_eq!(shapes.shapes.len(), 1);
         // Other values, escapes, non-ASCII text and numbers of other lengths: the fields and
         // leaf the cursor's pass reads.
@@ -1037,13 +1057,7 @@ mod tests {
             (r#""timestamp":"x""#, b"\"timestamp\":\"\xc3\""),
         ];
         for (from, to) in edits {
-            let at = ok
-                .windows(from.len())
-                .position(|w| w == from.as_bytes())
-                .unwrap();
-            let mut raw = ok[..at].to_vec();
-            raw.extend_from_slice(to);
-            raw.extend_from_slice(&ok[at + from.len()..]);
+            let raw = edited(ok, from, to);
             let shown = String::from_utf8_lossy(&raw);
             assert_eq!(both(&pk, &shapes, &raw).1, None, "{shown}");
         }
@@ -1091,23 +1105,8 @@ mod tests {
 
     #[test]
     fn a_line_of_the_same_layout_is_read_by_its_bytes_and_others_step_by_step() {
-        let KeySource::Template { fast: Some(pk), .. } = vin_key() else {
-            panic!("fast path expected");
-        };
         let seed = br#"{"topic":"vehicles/TEST-100001/location","clientid":"TEST-100001","timestamp":1667264400000,"payload":{"list":[{"vin":"TEST-100001","timestamp":"2022-11-01T10:00:00+09:00","lat":35.000000,"lon":139.000000}]}}"#;
-        let mut shapes = LineShapes::default();
-        assert!(scan(&pk, seed, &mut shapes, Want::ALL, |_, _| Some(())).is_some());
-        // `from` replaced by `to` in the seed line.
-        let edit = |from: &str, to: &[u8]| {
-            let at = seed
-                .windows(from.len())
-                .position(|w| w == from.as_bytes())
-                .unwrap();
-            let mut raw = seed[..at].to_vec();
-            raw.extend_from_slice(to);
-            raw.extend_from_slice(&seed[at + from.len()..]);
-            raw
-        };
+        let (pk, shapes) = learned(seed);
         let by_bytes = |raw: &[u8]| {
             pk.with_leaves(|got| {
                 shapes.shapes[0]
@@ -1140,7 +1139,7 @@ mod tests {
         ];
         let mut read = 0;
         for (from, to, bytes) in cases {
-            let raw = edit(from, to);
+            let raw = edited(seed, from, to);
             assert_eq!(raw.len(), seed.len(), "{from}");
             let shown = String::from_utf8_lossy(&raw);
             // Without AVX2 every line goes step by step.
