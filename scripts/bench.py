@@ -5,7 +5,9 @@ Runs shardlint, a previous shardlint binary (PREV=path, optional), a plain Pytho
 and DuckDB (when the `duckdb` wheel is installed) on the same generated files, interleaved
 (round-robin, ROUNDS times, each round starting at the next tool), each in its own process, and
 prints the median wall time, keys/s, the ratio to shardlint measured in the same run, and the
-peak RSS of each process.
+peak RSS of each process. One case runs shardlint alone on the realistic worst cases (1 M and
+10 M distinct keys, 100,000 shards) interleaved with the 1 k-distinct, 64-shard input, so their
+ratios to it are measured side by side (at least 5 rounds).
 
 Usage: scripts/bench.py SHARDLINT DATA_DIR [--quick] [--only CASE,...]
 (`--only "1k distinct, 64 shards"`: a part of one case name, commas and all, selects that case.)
@@ -128,6 +130,16 @@ def main():
     if prev:
         tools.append(("previous", sl_cmd(prev, "--keys", keys, "--shard-map", f("map-100000.json")), None))
     cases.append(("10M keys, 1k distinct, 100,000 resharded shards", 10_000_000, tools))
+    # The realistic worst cases against the 1 k, 64-shard figure in the same rounds: measured in
+    # their own cases, minutes apart, their ratio followed the machine's speed (the previous
+    # binary, with the same code for these inputs, moved the same way).
+    side = "10M keys, worst cases side by side with 1k distinct, 64 shards"
+    cases.append((side, 10_000_000, [
+        ("1k distinct, 64 shards", sl_cmd(sl, "--keys", keys, "--shards", "64"), None),
+        ("1m distinct, 64 shards", sl_cmd(sl, "--keys", f("keys-1m.txt"), "--shards", "64"), None),
+        ("10m distinct, 64 shards", sl_cmd(sl, "--keys", f("keys-10m.txt"), "--shards", "64"), None),
+        ("1k distinct, 100,000 shards", sl_cmd(sl, "--keys", keys, "--shard-map", f("map-100000.json")), None),
+    ]))
     env = f("envelopes.jsonl")
     tools = [("shardlint", sl_cmd(sl, "--samples", env, "--partition-key", tmpl, "--shards", "64"), None),
              ("shardlint 1 thread", sl_cmd(sl, "--samples", env, "--partition-key", tmpl, "--shards", "64"), env_threads(1))]
@@ -154,7 +166,9 @@ def main():
             continue
         times = {t: [] for t, _, _ in tools}
         rss = {t: 0.0 for t, _, _ in tools}
-        for r in range(rounds):
+        # Shardlint alone takes a few seconds a round here: more rounds for a steadier median.
+        case_rounds = max(rounds, 5) if name == side else rounds
+        for r in range(case_rounds):
             # Each round starts at the next tool: the one run right after another case's
             # DuckDB (230 MB freed) or Python is not always the same.
             for t, cmd, e in tools[r % len(tools):] + tools[:r % len(tools)]:
