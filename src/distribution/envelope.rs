@@ -444,12 +444,8 @@ impl Shape {
         for &(a, b, string, role) in &self.same_toks {
             let (a, b) = (a as usize, b as usize);
             if string {
-                let s = Str {
-                    start: a + 1,
-                    end: b - 1,
-                    escaped: false,
-                };
-                let text = || std::str::from_utf8(&raw[s.start..s.end]).ok();
+                // The contents, without escapes (checked above).
+                let text = || std::str::from_utf8(&raw[a + 1..b - 1]).ok();
                 match role {
                     Role::Topic if want.topic => fields.topic = Some(Cow::Borrowed(text()?)),
                     Role::ClientId if want.clientid => {
