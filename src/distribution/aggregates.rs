@@ -324,14 +324,14 @@ pub fn report(
             records_per_s: per_record_rate.map(|r| r * shard_records[i] as f64),
             bytes_per_s: per_record_rate.map(|r| r * shard_bytes[i] as f64),
             per_second: match (peak_r[i], peak_b[i]) {
-                (Some((pr, pr_at)), Some((pb, pb_at))) => Some(WindowLoad {
+                (Some((pr, pr_at)), Some((pb, pb_at))) => Some(Box::new(WindowLoad {
                     peak_records: pr,
                     peak_records_at: ts(pr_at),
                     p99_records: super::peaks::quantise(p99_r[i]),
                     peak_bytes: pb,
                     peak_bytes_at: ts(pb_at),
                     p99_bytes: super::peaks::quantise(p99_b[i]),
-                }),
+                })),
                 _ => None,
             },
         })
