@@ -5,6 +5,7 @@
 //! `check --samples`); it is tested against independent vectors.
 
 use md5::{Digest, Md5};
+use rayon::prelude::*;
 
 use crate::model::ShardRecord;
 
@@ -538,8 +539,10 @@ fn open_shards(ranges: &[ShardRange<'_>]) -> (Vec<MapProblem>, Option<Vec<OpenSh
     if !problems.is_empty() {
         return (problems, None);
     }
+    // On the pool, as the hashes of `duplicate_ids`: whichever of the two finishes first
+    // helps the other (one thread each left one waiting).
     let shards = open
-        .iter()
+        .par_iter()
         .map(|r| OpenShard {
             shard_id: ShardId::new(r.shard_id),
             start: r.start,
@@ -557,8 +560,11 @@ fn duplicate_ids(ranges: &[ShardRange<'_>]) -> Vec<MapProblem> {
     // inserting 150,000 IDs into a hash set (random writes over a fresh 5 MB table); the set
     // runs only when two hashes meet, and gives the problems in input order.
     let state = hashbrown::DefaultHashBuilder::default();
-    let mut hashes: Vec<u64> = ranges.iter().map(|r| state.hash_one(r.shard_id)).collect();
-    hashes.sort_unstable();
+    let mut hashes: Vec<u64> = ranges
+        .par_iter()
+        .map(|r| state.hash_one(r.shard_id))
+        .collect();
+    hashes.par_sort_unstable();
     if hashes.windows(2).all(|w| w[0] != w[1]) {
         return Vec::new();
     }
