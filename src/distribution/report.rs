@@ -405,7 +405,7 @@ pub(crate) fn build(
     // Records of the sample per second of real traffic.
     let per_record_rate = total_rps.map(|r| r / keyed.max(1) as f64);
 
-    // On the pool: one thread writing 100,000 loads waited on as many page faults.
+    // On the pool: alone, one thread faulted in all of a 100,000-shard map's loads.
     let shards: Vec<ShardLoad> = map
         .shards()
         .par_iter()
