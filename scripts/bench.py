@@ -175,7 +175,9 @@ def main():
                 w, m = run(cmd, e)
                 times[t].append(w)
                 rss[t] = max(rss[t], m)
-        print("\n%s  (load %s)" % (name, open("/proc/loadavg").read().split()[0]))
+        # The header line says the run's round count; a case that ran more says its own.
+        more = "" if case_rounds == rounds else ", %d rounds" % case_rounds
+        print("\n%s  (load %s%s)" % (name, open("/proc/loadavg").read().split()[0], more))
         base = statistics.median(times[tools[0][0]])
         for t, _, _ in tools:
             med = statistics.median(times[t])
