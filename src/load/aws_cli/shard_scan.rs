@@ -1,6 +1,6 @@
 //! The fast reader of a `--shard-map` export: one pass over the bytes of a plain, complete
-//! `list-shards` or `describe-stream` document that borrows each shard's ID from the bytes and
-//! parses its hash keys in place (no `String` per field, no serde machinery), on two threads
+//! `list-shards` or `describe-stream` document that copies each shard's ID inline and parses
+//! its hash keys in place (no `String` per field, no serde machinery), on two threads
 //! for a large map.
 //!
 //! It reads a strict subset of what the serde pass in `aws_cli` reads, and gives the same
@@ -12,7 +12,7 @@
 //! literals) is `json_scan`'s strict cursor, the one the envelope fast path reads with.
 
 use crate::json_scan::Cursor;
-use crate::keyspace::{ShardRange, hash_key_value};
+use crate::keyspace::{ShardId, ShardRange, hash_key_value};
 
 /// Nesting deeper than this is left to the full readers (serde_json stops at 128).
 const MAX_DEPTH: u32 = 64;
@@ -22,7 +22,7 @@ const SPLIT_BYTES: usize = 1 << 20;
 
 /// The shards of the document `bytes`, or `None` when it is not one this reader takes. With
 /// `threads`, a large document is read in two halves at once: see [`Scan::elements`].
-pub(super) fn shard_ranges(bytes: &[u8], threads: bool) -> Option<Vec<ShardRange<'_>>> {
+pub(super) fn shard_ranges(bytes: &[u8], threads: bool) -> Option<Vec<ShardRange>> {
     if threads && bytes.len() >= SPLIT_BYTES {
         split_ranges(bytes, bytes.len() / 2)
     } else {
@@ -34,7 +34,7 @@ pub(super) fn shard_ranges(bytes: &[u8], threads: bool) -> Option<Vec<ShardRange
 /// `from` on (if any); always the answer of one thread. Each thread checks the UTF-8 of its own
 /// part: the split is before an ASCII `{`, so the whole is UTF-8 exactly when both parts are
 /// (the serial check of a 40 MB map was a fifth of its reading time).
-pub(super) fn split_ranges(bytes: &[u8], from: usize) -> Option<Vec<ShardRange<'_>>> {
+pub(super) fn split_ranges(bytes: &[u8], from: usize) -> Option<Vec<ShardRange>> {
     let Some(split_at) = next_object_in_array(bytes, from) else {
         return Scan::new(std::str::from_utf8(bytes).ok()?).whole();
     };
@@ -87,7 +87,7 @@ fn next_object_in_array(b: &[u8], from: usize) -> Option<usize> {
 
 /// What the second thread read: the shards from the split point to the end of their array,
 /// and the offset after its `]`.
-type Tail<'a, 's> = Box<dyn FnOnce() -> Option<(Vec<ShardRange<'a>>, &'a str, usize)> + 's>;
+type Tail<'a, 's> = Box<dyn FnOnce() -> Option<(Vec<ShardRange>, &'a str, usize)> + 's>;
 
 struct Scan<'a, 's> {
     c: Cursor<'a>,
@@ -107,7 +107,7 @@ impl<'a> Scan<'a, '_> {
     }
 
     /// The document, all of it.
-    fn whole(&mut self) -> Option<Vec<ShardRange<'a>>> {
+    fn whole(&mut self) -> Option<Vec<ShardRange>> {
         let shards = self.document()?;
         self.c.at_end().then_some(shards)
     }
@@ -206,7 +206,7 @@ impl<'a> Scan<'a, '_> {
 
     /// The top-level object: exactly one of a complete `Shards` listing (no `NextToken`) or a
     /// `StreamDescription` with `Shards` (`HasMoreShards` not `true`); no summary.
-    fn document(&mut self) -> Option<Vec<ShardRange<'a>>> {
+    fn document(&mut self) -> Option<Vec<ShardRange>> {
         let mut listed = None;
         let mut described = None;
         let mut next_token = false;
@@ -232,7 +232,7 @@ impl<'a> Scan<'a, '_> {
         }
     }
 
-    fn description(&mut self) -> Option<Vec<ShardRange<'a>>> {
+    fn description(&mut self) -> Option<Vec<ShardRange>> {
         let mut shards = None;
         let mut more = false;
         self.object(|s, key| match key {
@@ -255,7 +255,7 @@ impl<'a> Scan<'a, '_> {
         shards
     }
 
-    fn shards(&mut self) -> Option<Vec<ShardRange<'a>>> {
+    fn shards(&mut self) -> Option<Vec<ShardRange>> {
         self.eat(b'[')?;
         if self.eat(b']').is_some() {
             return Some(Vec::new());
@@ -269,7 +269,7 @@ impl<'a> Scan<'a, '_> {
     /// on: from there on its own run would be the second's run, the same code on the same bytes
     /// (so the same shards, or the same refusal). If the guess was not an element start of a
     /// shard array, the first thread never arrives there and reads everything itself.
-    fn elements(&mut self, mut out: Vec<ShardRange<'a>>) -> Option<Vec<ShardRange<'a>>> {
+    fn elements(&mut self, mut out: Vec<ShardRange>) -> Option<Vec<ShardRange>> {
         loop {
             self.peek();
             if self.c.i == self.split_at
@@ -288,7 +288,7 @@ impl<'a> Scan<'a, '_> {
         }
     }
 
-    fn shard(&mut self) -> Option<ShardRange<'a>> {
+    fn shard(&mut self) -> Option<ShardRange> {
         let mut id = None;
         let (mut parent, mut adjacent) = (false, false);
         let mut range = None;
@@ -319,7 +319,7 @@ impl<'a> Scan<'a, '_> {
         })?;
         let (start, end) = range?;
         Some(ShardRange {
-            shard_id: id?,
+            shard_id: ShardId::new(id?),
             start,
             end,
             closed: closed.unwrap_or(false),
