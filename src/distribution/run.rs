@@ -3,7 +3,6 @@
 //! Above the engine and the report, so neither needs the other's entry point.
 
 use std::path::PathBuf;
-use std::sync::mpsc::sync_channel;
 
 use super::engine::{Example, Location, Options, State};
 use super::keys::KeySource;
@@ -184,90 +183,86 @@ pub fn distribute_jobs_grouped(
             })
         })
         .collect();
-    // The next event is read while one is counted, and handed over when that one is done: a
-    // round of a plain file is 2 chunks, and a round queued on top held 2 MB more.
-    let (tx, rx) = sync_channel::<ReadEvent>(0);
     let forced = first.opts.format;
     let chunk_bytes = first.opts.chunk_bytes;
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            reader::read_inputs(inputs, forced, chunk_bytes, &mut |ev| tx.send(ev).is_ok());
-        });
-        for ev in rx {
-            for (j, run) in runs.iter_mut().enumerate() {
-                let Some(run) = run else { continue };
-                let st = &mut run.st;
-                match &ev {
-                    ReadEvent::Started { input, format } => {
-                        let (input, format) = (*input, *format);
-                        st.files[input].1 = format;
-                        if let Some(message) = refusal(run.job, format, &st.files[input].0) {
-                            run.skipped[input] = true;
-                            st.input_errors.push(message);
-                        }
+    // Called one event at a time, in input order: on a pool worker for a plain file of lines,
+    // on this thread for a streamed input (see `reader::read_inputs`).
+    let mut count = |ev: ReadEvent| {
+        for (j, run) in runs.iter_mut().enumerate() {
+            let Some(run) = run else { continue };
+            let st = &mut run.st;
+            match &ev {
+                ReadEvent::Started { input, format } => {
+                    let (input, format) = (*input, *format);
+                    st.files[input].1 = format;
+                    if let Some(message) = refusal(run.job, format, &st.files[input].0) {
+                        run.skipped[input] = true;
+                        st.input_errors.push(message);
                     }
-                    ReadEvent::Chunk(_) | ReadEvent::Chunks(_) => {
-                        let chunks = ev.chunks();
-                        // A round's chunks are all of one input, in one format.
-                        let Some(c) = chunks.first() else { continue };
-                        if !run.skipped[c.input] {
-                            let o = run.job.opts;
-                            let (src, lookup) = (source(run.job, c.format), &run.lookup);
-                            // Counted on a pool worker, not on this thread: the round's
-                            // fork-joins start on a worker that is awake, and the other,
-                            // spinning between them, takes its share without a wake-up each
-                            // (3 M envelopes: 7,700 context switches to 4,600).
-                            rayon::scope(|_| {
-                                st.process(
-                                    chunks,
-                                    src,
-                                    lookup,
-                                    o.seed,
-                                    o.topic_filter.as_deref(),
-                                    o.rule_name.as_deref(),
-                                )
-                            });
-                            if let (Some(g), Some(batches)) =
-                                (shared_of[j], st.shared_batches.as_mut())
-                            {
-                                for b in batches.drain(..) {
-                                    shared[g].2.merge(b);
-                                }
+                }
+                ReadEvent::Chunk(_) | ReadEvent::Chunks(_) => {
+                    let chunks = ev.chunks();
+                    // A round's chunks are all of one input, in one format.
+                    let Some(c) = chunks.first() else { continue };
+                    if !run.skipped[c.input] {
+                        let o = run.job.opts;
+                        let (src, lookup) = (source(run.job, c.format), &run.lookup);
+                        // A streamed input's chunk comes to this thread: counted on a pool
+                        // worker all the same, so the round's fork-joins start on a worker
+                        // that is awake and the other, spinning between them, takes its share
+                        // without a wake-up each (3 M envelopes: 7,700 context switches to
+                        // 4,600). On a worker already, this runs in line.
+                        rayon::scope(|_| {
+                            st.process(
+                                chunks,
+                                src,
+                                lookup,
+                                o.seed,
+                                o.topic_filter.as_deref(),
+                                o.rule_name.as_deref(),
+                            )
+                        });
+                        if let (Some(g), Some(batches)) = (shared_of[j], st.shared_batches.as_mut())
+                        {
+                            for b in batches.drain(..) {
+                                shared[g].2.merge(b);
                             }
                         }
                     }
-                    ReadEvent::Broken {
-                        input,
-                        unit,
-                        no,
-                        reason,
-                    } => {
-                        let ex = Example {
-                            at: Location {
-                                input: st.files[*input].0.clone(),
-                                unit: unit.name(),
-                                number: *no,
-                            },
-                            reason: reason.clone(),
-                            record: String::new(),
-                        };
-                        st.bad_line(*input, *unit, ex);
-                    }
-                    ReadEvent::Failed { message, .. } => st.input_errors.push(message.clone()),
                 }
+                ReadEvent::Broken {
+                    input,
+                    unit,
+                    no,
+                    reason,
+                } => {
+                    let ex = Example {
+                        at: Location {
+                            input: st.files[*input].0.clone(),
+                            unit: unit.name(),
+                            number: *no,
+                        },
+                        reason: reason.clone(),
+                        record: String::new(),
+                    };
+                    st.bad_line(*input, *unit, ex);
+                }
+                ReadEvent::Failed { message, .. } => st.input_errors.push(message.clone()),
             }
-            if matches!(ev, ReadEvent::Chunk(_) | ReadEvent::Chunks(_)) {
-                let seen = runs
-                    .iter()
-                    .flatten()
-                    .map(|r| r.st.tally.keyed + r.st.tally.undefined + r.st.tally.unknown)
-                    .max()
-                    .unwrap_or(0);
-                progress(seen);
-            }
-            reader::recycle(ev);
         }
-    });
+        if matches!(ev, ReadEvent::Chunk(_) | ReadEvent::Chunks(_)) {
+            let seen = runs
+                .iter()
+                .flatten()
+                .map(|r| r.st.tally.keyed + r.st.tally.undefined + r.st.tally.unknown)
+                .max()
+                .unwrap_or(0);
+            progress(seen);
+        }
+        reader::recycle(ev);
+        true
+    };
+    reader::read_inputs(inputs, forced, chunk_bytes, &mut count);
     let reports = runs
         .into_iter()
         .zip(jobs)
