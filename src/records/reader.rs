@@ -215,9 +215,10 @@ const RANGES_PER_ROUND: u64 = 2;
 
 /// A regular, uncompressed file of lines, read in parallel from its first byte: each round cuts
 /// the next `RANGES_PER_ROUND` × `chunk_bytes` bytes into ranges that rayon tasks read at their
-/// offsets (no reader thread copying into a shared buffer). A task takes the lines that start in
-/// its range, reading past its end for the last one; line numbers are then fixed by a prefix
-/// sum over the round, so every item is numbered as the streaming reader numbers it. A line
+/// offsets (no reader thread copying into a shared buffer), while `sink` takes the round before.
+/// A task takes the lines that start in its range, reading past its end for the last one; line
+/// numbers are then fixed by a prefix sum over the round, so every item is numbered as the
+/// streaming reader numbers it. A line
 /// past the bound or a read error hands the rest of the file, from the first line not yet
 /// taken, to the streaming reader, which reports it as it always has.
 #[cfg(unix)]
