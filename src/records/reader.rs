@@ -1340,26 +1340,27 @@ d",
         assert_eq!(its[its.len() - 2], (lines + 2, "after".into()));
     }
 
-    /// Keys `k-0`.. one per line: `n` of them, as plain text and gzipped.
-    fn numbered_keys(n: usize) -> (Vec<u8>, Vec<u8>) {
+    /// Keys `k-0`.. one per line, `n` of them, in a plain file and a gzipped one (the
+    /// directory goes when dropped).
+    fn numbered_keys(n: usize) -> (tempfile::TempDir, PathBuf, PathBuf) {
         use std::io::Write;
         let plain: Vec<u8> = (0..n)
             .flat_map(|i| format!("k-{i}\n").into_bytes())
             .collect();
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(&plain).unwrap();
-        (plain, gz.finish().unwrap())
+        let dir = tempfile::tempdir().unwrap();
+        let (p, g) = (dir.path().join("plain"), dir.path().join("gz"));
+        std::fs::write(&p, &plain).unwrap();
+        std::fs::write(&g, gz.finish().unwrap()).unwrap();
+        (dir, p, g)
     }
 
     #[test]
     fn a_sink_that_stops_gets_no_event_after() {
         // The plain reader reads the next round while the sink takes one; the streamed one reads
         // on a thread of its own. Neither may hand over anything once the sink said stop.
-        let dir = tempfile::tempdir().unwrap();
-        let (plain, gz) = numbered_keys(30_000);
-        let (p, g) = (dir.path().join("plain"), dir.path().join("gz"));
-        std::fs::write(&p, &plain).unwrap();
-        std::fs::write(&g, &gz).unwrap();
+        let (_dir, p, g) = numbered_keys(30_000);
         for path in [&p, &g] {
             for stop_at in [1, 2, 3, 5] {
                 let mut seen = 0;
@@ -1381,12 +1382,8 @@ d",
     fn inputs_of_both_readers_come_in_order() {
         // Plain, gzip, plain: every line once, in input order. (From the one worker of the
         // global pool: `tests/reader_one_worker.rs`.)
-        let dir = tempfile::tempdir().unwrap();
         // 690 KB: chunks of 512 KiB are split on the pool (at least 2 × `SPLIT_PIECE`).
-        let (plain, gz) = numbered_keys(100_000);
-        let (p, g) = (dir.path().join("plain"), dir.path().join("gz"));
-        std::fs::write(&p, &plain).unwrap();
-        std::fs::write(&g, &gz).unwrap();
+        let (_dir, p, g) = numbered_keys(100_000);
         let mut got: Vec<(usize, u64, String)> = Vec::new();
         let mut started = Vec::new();
         read_inputs(
