@@ -36,6 +36,7 @@ pub mod model;
 pub mod numbers;
 pub mod observed;
 pub mod ordering;
+pub mod progress;
 pub mod project;
 pub mod random;
 pub mod records;

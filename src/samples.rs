@@ -403,10 +403,7 @@ fn collect_errors(report: &DistributionReport, errors: &mut Vec<InputError>) {
 fn progress_bar(label: &str) -> indicatif::ProgressBar {
     let bar =
         indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {msg}: {human_pos} records ({per_sec})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
+    bar.set_style(crate::progress::records_style(true));
     bar.set_message(label.to_string());
     bar
 }

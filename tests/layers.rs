@@ -14,8 +14,8 @@ const LAYERS: &[&[&str]] = &[
     &["source", "numbers", "random", "version", "json_scan"],
     // The IoT substitution-template language (parser, evaluator), which knows nothing of AWS
     // resources; the format-free model of streams, producers and consumers; findings and input
-    // errors.
-    &["template", "model", "diagnostic"],
+    // errors; the records spinner (its numbers are `numbers`').
+    &["template", "model", "diagnostic", "progress"],
     // Key → shard placement; cross-file linking; baselines; fix edits.
     &["keyspace", "link", "baseline", "fix"],
     // Ordering groups; the records layer; static analyses; MD5 in SIMD lanes (to placement

@@ -282,10 +282,7 @@ pub fn run(args: &DistributeArgs) -> Result<i32, String> {
     let s = resolve(args)?;
     let bar = if s.progress {
         let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {human_pos} records ({per_sec})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
+        b.set_style(crate::progress::records_style(false));
         b
     } else {
         indicatif::ProgressBar::hidden()
