@@ -454,6 +454,40 @@ fn bad_lines_are_counted_with_line_numbers_and_the_run_goes_on() {
 }
 
 #[test]
+fn progress_counts_every_item_read_bad_ones_too() {
+    // A spinner that counted only keyed records stood at 0 while a rule's topic filter skipped
+    // a million lines; it follows the items read, in order, once per chunk.
+    let dir = tempfile::tempdir().unwrap();
+    let long = "x".repeat(257);
+    let mut text = String::new();
+    for i in 0..10_000 {
+        writeln!(text, "k-{i}").unwrap();
+        if i % 2_000 == 0 {
+            writeln!(text, "{long}").unwrap();
+        }
+    }
+    let keys = write(dir.path(), "k.txt", &text);
+    let seen = std::sync::Mutex::new(Vec::new());
+    let opts = Options {
+        chunk_bytes: 4096,
+        ..Options::default()
+    };
+    let r = shardlint::distribution::distribute_with_progress(
+        &[keys],
+        &KeySource::Given,
+        &ShardMap::even(4),
+        &opts,
+        &|n| seen.lock().unwrap().push(n),
+    )
+    .unwrap();
+    assert_eq!((r.input.keyed_records, r.bad_lines.count), (10_000, 5));
+    let seen = seen.into_inner().unwrap();
+    assert!(seen.len() > 5, "{} calls", seen.len());
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    assert_eq!(seen.last(), Some(&10_005));
+}
+
+#[test]
 fn an_input_with_no_readable_item_is_an_input_error_and_one_good_item_is_not() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.txt");

@@ -21,7 +21,7 @@ pub fn distribute(
     distribute_with_progress(inputs, src, map, opts, &|_| {})
 }
 
-/// As [`distribute`], calling `progress(records so far)` after each chunk.
+/// As [`distribute`], calling `progress(records read so far)` after each chunk.
 pub fn distribute_with_progress(
     inputs: &[PathBuf],
     src: &KeySource,
@@ -187,6 +187,7 @@ pub fn distribute_jobs_grouped(
     let chunk_bytes = first.opts.chunk_bytes;
     // Called one event at a time, in input order: on a pool worker for a plain file of lines,
     // on this thread for a streamed input (see `reader::read_inputs`).
+    let mut read = 0u64;
     let mut count = |ev: ReadEvent| {
         for (j, run) in runs.iter_mut().enumerate() {
             let Some(run) = run else { continue };
@@ -251,13 +252,14 @@ pub fn distribute_jobs_grouped(
             }
         }
         if matches!(ev, ReadEvent::Chunk(_) | ReadEvent::Chunks(_)) {
-            let seen = runs
+            // Items read, not records counted: a rule whose topic filter takes none of them
+            // showed `0 records` while a million lines went by.
+            read += ev
+                .chunks()
                 .iter()
-                .flatten()
-                .map(|r| r.st.tally.keyed + r.st.tally.undefined + r.st.tally.unknown)
-                .max()
-                .unwrap_or(0);
-            progress(seen);
+                .map(|c| c.items.len() as u64)
+                .sum::<u64>();
+            progress(read);
         }
         reader::recycle(ev);
         true
