@@ -6,11 +6,12 @@ use std::fmt::Write;
 
 use indicatif::{ProgressState, ProgressStyle};
 
-/// The spinner's style; with `label`, the bar's message (what is read) comes first.
-/// indicatif's own `{per_sec}` printed the rate with four decimals (`5,850,672.0991/s`).
+/// The spinner's style; with `label`, the bar's message (what is read) comes last, cut to the
+/// terminal's width (a long rule address wrapped the line). indicatif's own `{per_sec}`
+/// printed the rate with four decimals (`5,850,672.0991/s`).
 pub fn records_style(label: bool) -> ProgressStyle {
     let template = if label {
-        "{spinner} {msg}: {human_pos} records ({rate})"
+        "{spinner} {human_pos} records ({rate}) {wide_msg}"
     } else {
         "{spinner} {human_pos} records ({rate})"
     };
