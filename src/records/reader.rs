@@ -195,7 +195,10 @@ fn read_one_ahead(
                 return false;
             }
         }
-        reading.join().unwrap_or(false)
+        // A panic in the reader is the reader's, not the end of the input.
+        reading
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
     })
 }
 
