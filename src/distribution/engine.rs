@@ -438,7 +438,7 @@ impl State {
     }
 
     /// Counts consecutive chunks (in input order): extraction and hashing in parallel slices
-    /// of all of them at once, then key-table partitions in parallel.
+    /// of all of them at once, each slice's key-table updates applied in order as it is done.
     pub(super) fn process(
         &mut self,
         chunks: &[Chunk],
