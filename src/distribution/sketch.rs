@@ -543,9 +543,14 @@ mod tests {
     use crate::keyspace::hash_key;
 
     fn upd(key: &str, seq: u64) -> KeyUpdate<'_> {
+        upd_hashed(key, hash_key(key), seq)
+    }
+
+    /// An update whose MD5 is given, to place keys in buckets on purpose.
+    fn upd_hashed(key: &str, hash: u128, seq: u64) -> KeyUpdate<'_> {
         KeyUpdate {
             key: key.into(),
-            hash: hash_key(key),
+            hash,
             bytes: key.len() as u64,
             seq,
             shard: 0,
@@ -581,14 +586,7 @@ mod tests {
             let mut c = KeyCounter::new(cap);
             for i in 0..3_000u64 {
                 let k = i % 60;
-                let key = format!("k{k}");
-                c.add(&KeyUpdate {
-                    key: key.as_str().into(),
-                    hash: hash(k),
-                    bytes: 1,
-                    seq: i,
-                    shard: 0,
-                });
+                c.add(&upd_hashed(&format!("k{k}"), hash(k), i));
             }
             assert!(c.is_exact(), "cap {cap}");
             let mut got: Vec<(String, u64, u64)> = c
@@ -608,14 +606,7 @@ mod tests {
         for i in 0..20_000u64 {
             let k = if i % 2 == 0 { 0 } else { 1 + i % 400 };
             *truth.entry(k).or_insert(0u64) += 1;
-            let key = format!("k{k}");
-            c.add(&KeyUpdate {
-                key: key.as_str().into(),
-                hash: same_lo(k),
-                bytes: 1,
-                seq: i,
-                shard: 0,
-            });
+            c.add(&upd_hashed(&format!("k{k}"), same_lo(k), i));
         }
         assert!(!c.is_exact());
         assert!(c.entries().any(|e| e.key == "k0"), "the heavy key is kept");
