@@ -359,6 +359,8 @@ impl KeyCounter {
         }
     }
 
+    /// Adds a key not in the table and not absorbed by the filter (pruning first when full).
+    #[inline(never)]
     fn insert(&mut self, hash: [u64; 2], key: &[u8], bytes: u64, seq: u64, shard: u32) {
         if self.slots.len() >= self.cap {
             self.prune();
