@@ -1,12 +1,15 @@
-//! The records reader called on the one worker of a one-thread global pool (what
-//! `RAYON_NUM_THREADS=1` gives): a streamed input splits its large chunks on that pool, so it
-//! must not be read on another thread while the worker waits for it. A binary of its own:
-//! the global pool is set once per process.
+//! The records reader and the distribution engine called on the one worker of a one-thread
+//! global pool (what `RAYON_NUM_THREADS=1` gives): a streamed input splits its large chunks on
+//! that pool, so it must not be read on another thread while the worker waits for it, and the
+//! engine's in-order applying must run its slices itself. A binary of its own: the global pool
+//! is set once per process.
 
 use std::io::Write;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use shardlint::distribution::{KeySource, Options, distribute};
+use shardlint::keyspace::ShardMap;
 use shardlint::records::{InputFormat, ReadEvent, read_inputs};
 
 #[test]
@@ -41,10 +44,17 @@ fn both_readers_finish_on_the_only_worker() {
                 true
             },
         );
-        let _ = tx.send(lines);
+        let opts = Options {
+            chunk_bytes: 512 << 10,
+            ..Options::default()
+        };
+        let r = distribute(&paths, &KeySource::Given, &ShardMap::even(4), &opts)
+            .map(|r| r.input.keyed_records);
+        let _ = tx.send((lines, r));
     });
-    let lines = rx
+    let (lines, counted) = rx
         .recv_timeout(Duration::from_secs(120))
-        .expect("the reader finished on the only worker");
+        .expect("the reader and the engine finished on the only worker");
     assert_eq!(lines, [100_000, 100_000, 100_000]);
+    assert_eq!(counted, Ok(300_000));
 }

@@ -208,21 +208,16 @@ pub fn distribute_jobs_grouped(
                     if !run.skipped[c.input] {
                         let o = run.job.opts;
                         let (src, lookup) = (source(run.job, c.format), &run.lookup);
-                        // A streamed input's chunk comes to this thread: counted on a pool
-                        // worker all the same, so the round's fork-joins start on a worker
-                        // that is awake and the other, spinning between them, takes its share
-                        // without a wake-up each (3 M envelopes: 7,700 context switches to
-                        // 4,600). On a worker already, this runs in line.
-                        rayon::scope(|_| {
-                            st.process(
-                                chunks,
-                                src,
-                                lookup,
-                                o.seed,
-                                o.topic_filter.as_deref(),
-                                o.rule_name.as_deref(),
-                            )
-                        });
+                        // A streamed input's chunk comes to this thread; `process` counts it
+                        // on a pool worker all the same (its slices run in a rayon scope).
+                        st.process(
+                            chunks,
+                            src,
+                            lookup,
+                            o.seed,
+                            o.topic_filter.as_deref(),
+                            o.rule_name.as_deref(),
+                        );
                         if let (Some(g), Some(batches)) = (shared_of[j], st.shared_batches.as_mut())
                         {
                             for b in batches.drain(..) {
