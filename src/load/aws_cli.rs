@@ -638,13 +638,17 @@ pub use crate::keyspace::parse_hash_key;
 pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMap, String> {
     use std::io::Read;
     let shown = crate::source::display_path(path);
-    let bytes = match read_in_halves(path) {
-        Some(bytes) => bytes,
+    // The document is `bytes[pad..]`: see `copy_pad`.
+    let (mut bytes, pad) = match read_in_halves(path) {
+        Some(read) => read,
         None => {
+            use crate::records::reader::{COPY_ALIGN, copy_pad};
             // Sized from the file up front: growing by doubling copied and faulted in a 40 MB
             // map twice.
             let size = std::fs::metadata(path).map_or(0, |m| m.len().min(MAX_SHARD_MAP_BYTES + 1));
-            let mut bytes = Vec::with_capacity(size as usize);
+            let mut bytes = Vec::with_capacity(size as usize + COPY_ALIGN);
+            bytes.resize(copy_pad(bytes.as_ptr(), 0), 0);
+            let pad = bytes.len();
             crate::records::reader::open(path)
                 .and_then(|r| {
                     // A shard map of 100,000 shards is about 30 MB: bound what one flag can make
@@ -652,10 +656,10 @@ pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMa
                     r.take(MAX_SHARD_MAP_BYTES + 1).read_to_end(&mut bytes)
                 })
                 .map_err(|e| format!("cannot read shard map `{shown}`: {e}"))?;
-            bytes
+            (bytes, pad)
         }
     };
-    if bytes.len() as u64 > MAX_SHARD_MAP_BYTES {
+    if (bytes.len() - pad) as u64 > MAX_SHARD_MAP_BYTES {
         return Err(format!(
             "shard map `{shown}` is larger than {} bytes: not a `list-shards` export",
             crate::numbers::thousands(MAX_SHARD_MAP_BYTES)
@@ -667,12 +671,15 @@ pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMa
     // threads; it checks UTF-8 as it goes), then a plain serde pass for what it leaves
     // (escapes, field types serde converts). Anything neither takes goes to the span loader,
     // which says where the problem is.
-    if let Some(ranges) = shard_scan::shard_ranges(&bytes, rayon::current_num_threads() > 1) {
+    if let Some(ranges) =
+        shard_scan::shard_ranges(&bytes[pad..], rayon::current_num_threads() > 1)
+    {
         // The ranges own their IDs: the text goes before the map is built (peak RSS of a
         // 100,000-shard map 64 -> 60 MB). Freed on a worker instead, it measured the same.
         drop(bytes);
         return map_of(&shown, crate::keyspace::ShardMap::from_ranges(&ranges));
     }
+    bytes.drain(..pad);
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
             "shard map `{shown}` is not UTF-8 (byte {})",
@@ -721,8 +728,10 @@ pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMa
 /// faulting in the fresh buffer was most of the time of reading a 40 MB map, and the two halves
 /// fault in at once. `None` (stdin, gzip, a small or oversized file, one thread, an error, a
 /// file that changed size): the caller reads it the ordinary way, which reports any error.
+/// The document is the bytes from the second value on (see `copy_pad`).
 #[cfg(unix)]
-fn read_in_halves(path: &std::path::Path) -> Option<Vec<u8>> {
+fn read_in_halves(path: &std::path::Path) -> Option<(Vec<u8>, usize)> {
+    use crate::records::reader::{COPY_ALIGN, copy_pad};
     use std::os::unix::fs::FileExt;
     if path.as_os_str() == "-" || rayon::current_num_threads() < 2 {
         return None;
@@ -733,8 +742,9 @@ fn read_in_halves(path: &std::path::Path) -> Option<Vec<u8>> {
     if !meta.is_file() || !(1 << 20..=MAX_SHARD_MAP_BYTES).contains(&len) {
         return None;
     }
-    let mut bytes = vec![0u8; len as usize];
-    let (a, b) = bytes.split_at_mut(len as usize / 2);
+    let mut bytes = vec![0u8; len as usize + COPY_ALIGN];
+    let pad = copy_pad(bytes.as_ptr(), 0);
+    let (a, b) = bytes[pad..pad + len as usize].split_at_mut(len as usize / 2);
     let mid = a.len() as u64;
     let file = &file;
     let (ra, rb) = std::thread::scope(|s| {
@@ -744,12 +754,13 @@ fn read_in_halves(path: &std::path::Path) -> Option<Vec<u8>> {
     ra.ok()?;
     rb.ok()?.ok()?;
     let grown = file.read_at(&mut [0u8], len).ok()? != 0;
-    let gzip = bytes.starts_with(&[0x1f, 0x8b]);
-    (!grown && !gzip).then_some(bytes)
+    let gzip = bytes[pad..].starts_with(&[0x1f, 0x8b]);
+    bytes.truncate(pad + len as usize);
+    (!grown && !gzip).then_some((bytes, pad))
 }
 
 #[cfg(not(unix))]
-fn read_in_halves(_: &std::path::Path) -> Option<Vec<u8>> {
+fn read_in_halves(_: &std::path::Path) -> Option<(Vec<u8>, usize)> {
     None
 }
 

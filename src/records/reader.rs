@@ -371,6 +371,18 @@ pub fn recycle(ev: ReadEvent) {
     }
 }
 
+/// Alignment [`copy_pad`] gives a read's destination against its file offset.
+pub const COPY_ALIGN: usize = 64;
+
+/// Bytes to skip at `dst` so that a read of the file from `offset` lands at the same offset
+/// modulo [`COPY_ALIGN`] as the page cache holds it. The kernel copies a read with `rep movsb`,
+/// which on this project's AMD EPYC machines ran four times slower when the destination sat 1
+/// to 31 bytes past the source's offset in a page (a page-aligned 627 MB file: 0.25 s of system
+/// time against 0.06 s) — and `malloc` puts a large buffer 16 bytes into a page.
+pub fn copy_pad(dst: *const u8, offset: u64) -> usize {
+    (offset as usize).wrapping_sub(dst as usize) % COPY_ALIGN
+}
+
 /// The lines that start in `a..b` of a file of `len` bytes, numbered from 0, and the offset
 /// just past the last one; `None` when no line starts there. An error (a read error, or a line
 /// longer than [`MAX_LINE`]) makes the caller stream the rest.
@@ -387,20 +399,23 @@ fn read_range(
     // Byte a-1 tells whether a line starts at `a`: lines start at 0 and after each newline.
     let from = a.saturating_sub(1);
     let (mut buf, mut items) = spare();
-    // A recycled buffer's old bytes are overwritten, not zeroed first.
     let n = (b - from) as usize;
-    if buf.len() >= n {
-        buf.truncate(n);
+    // The file's bytes start at `pad`, computed once the buffer has its final address.
+    buf.reserve((n + COPY_ALIGN).saturating_sub(buf.len()));
+    let pad = copy_pad(buf.as_ptr(), from);
+    // A recycled buffer's old bytes are overwritten, not zeroed first.
+    if buf.len() >= pad + n {
+        buf.truncate(pad + n);
     } else {
-        buf.resize(n, 0);
+        buf.resize(pad + n, 0);
     }
-    file.read_exact_at(&mut buf, from)?;
+    file.read_exact_at(&mut buf[pad..], from)?;
     let first = if a == 0 {
-        0
+        pad
     } else {
-        match find_newline(&buf) {
+        match find_newline(&buf[pad..]) {
             // A newline on the range's last byte starts the next range's first line.
-            Some(i) if i + 1 < buf.len() => i + 1,
+            Some(i) if pad + i + 1 < buf.len() => pad + i + 1,
             _ => return Ok(None),
         }
     };
@@ -436,7 +451,7 @@ fn read_range(
     if buf.len() > MAX_LINE && items.iter().any(|it| it.len as usize > MAX_LINE) {
         return Err(too_long());
     }
-    let end = from + buf.len() as u64;
+    let end = from + (buf.len() - pad) as u64;
     let chunk = Chunk {
         input,
         format,
@@ -1209,6 +1224,18 @@ d",
         assert_eq!(items(&ev), vec![(1, "\"a\"".into())]);
         let b = broken(&ev);
         assert!(b[0].1.contains("JSON element is longer"), "{}", b[0].1);
+    }
+
+    #[test]
+    fn a_read_lands_at_its_file_offset_modulo_the_copy_alignment() {
+        for dst in [0usize, 1, 16, 31, 32, 63, 64, 4095, 4096 + 16, usize::MAX - 7] {
+            for offset in [0u64, 1, 15, 16, 64, 4095, (2 << 20) - 1, u64::MAX] {
+                let pad = copy_pad(dst as *const u8, offset);
+                assert!(pad < COPY_ALIGN, "{dst} {offset}");
+                let landed = dst.wrapping_add(pad) % COPY_ALIGN;
+                assert_eq!(landed, offset as usize % COPY_ALIGN, "{dst} {offset}");
+            }
+        }
     }
 
     #[test]
