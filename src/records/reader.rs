@@ -1228,7 +1228,18 @@ d",
 
     #[test]
     fn a_read_lands_at_its_file_offset_modulo_the_copy_alignment() {
-        for dst in [0usize, 1, 16, 31, 32, 63, 64, 4095, 4096 + 16, usize::MAX - 7] {
+        for dst in [
+            0usize,
+            1,
+            16,
+            31,
+            32,
+            63,
+            64,
+            4095,
+            4096 + 16,
+            usize::MAX - 7,
+        ] {
             for offset in [0u64, 1, 15, 16, 64, 4095, (2 << 20) - 1, u64::MAX] {
                 let pad = copy_pad(dst as *const u8, offset);
                 assert!(pad < COPY_ALIGN, "{dst} {offset}");
