@@ -638,27 +638,23 @@ pub use crate::keyspace::parse_hash_key;
 pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMap, String> {
     use std::io::Read;
     let shown = crate::source::display_path(path);
-    // The document is `bytes[pad..]`: see `copy_pad`.
-    let (mut bytes, pad) = match read_in_halves(path) {
-        Some(read) => read,
-        None => {
-            use crate::records::reader::{COPY_ALIGN, copy_pad};
-            // Sized from the file up front: growing by doubling copied and faulted in a 40 MB
-            // map twice.
-            let size = std::fs::metadata(path).map_or(0, |m| m.len().min(MAX_SHARD_MAP_BYTES + 1));
-            let mut bytes = Vec::with_capacity(size as usize + COPY_ALIGN);
-            bytes.resize(copy_pad(bytes.as_ptr(), 0), 0);
-            let pad = bytes.len();
-            crate::records::reader::open(path)
-                .and_then(|r| {
-                    // A shard map of 100,000 shards is about 30 MB: bound what one flag can make
-                    // us hold.
-                    r.take(MAX_SHARD_MAP_BYTES + 1).read_to_end(&mut bytes)
-                })
-                .map_err(|e| format!("cannot read shard map `{shown}`: {e}"))?;
-            (bytes, pad)
-        }
-    };
+    if let Some(ranges) = stream_plain(path) {
+        return map_of(&shown, crate::keyspace::ShardMap::from_ranges(&ranges));
+    }
+    use crate::records::reader::{COPY_ALIGN, copy_pad};
+    // Sized from the file up front: growing by doubling copied and faulted in a 40 MB map
+    // twice. The document is `bytes[pad..]`: see `copy_pad`.
+    let size = std::fs::metadata(path).map_or(0, |m| m.len().min(MAX_SHARD_MAP_BYTES + 1));
+    let mut bytes = Vec::with_capacity(size as usize + COPY_ALIGN);
+    bytes.resize(copy_pad(bytes.as_ptr(), 0), 0);
+    let pad = bytes.len();
+    crate::records::reader::open(path)
+        .and_then(|r| {
+            // A shard map of 100,000 shards is about 30 MB: bound what one flag can make us
+            // hold.
+            r.take(MAX_SHARD_MAP_BYTES + 1).read_to_end(&mut bytes)
+        })
+        .map_err(|e| format!("cannot read shard map `{shown}`: {e}"))?;
     if (bytes.len() - pad) as u64 > MAX_SHARD_MAP_BYTES {
         return Err(format!(
             "shard map `{shown}` is larger than {} bytes: not a `list-shards` export",
@@ -671,11 +667,9 @@ pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMa
     // threads; it checks UTF-8 as it goes), then a plain serde pass for what it leaves
     // (escapes, field types serde converts). Anything neither takes goes to the span loader,
     // which says where the problem is.
-    if let Some(ranges) =
-        shard_scan::shard_ranges(&bytes[pad..], rayon::current_num_threads() > 1)
+    if let Some(ranges) = shard_scan::shard_ranges(&bytes[pad..], rayon::current_num_threads() > 1)
     {
-        // The ranges own their IDs: the text goes before the map is built (peak RSS of a
-        // 100,000-shard map 64 -> 60 MB). Freed on a worker instead, it measured the same.
+        // The ranges own their IDs: the text goes before the map is built.
         drop(bytes);
         return map_of(&shown, crate::keyspace::ShardMap::from_ranges(&ranges));
     }
@@ -724,43 +718,40 @@ pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMa
     map_of(&shown, crate::keyspace::ShardMap::from_records(records))
 }
 
-/// A large, plain (not gzipped) regular file read by two threads, each half at its offset:
-/// faulting in the fresh buffer was most of the time of reading a 40 MB map, and the two halves
-/// fault in at once. `None` (stdin, gzip, a small or oversized file, one thread, an error, a
-/// file that changed size): the caller reads it the ordinary way, which reports any error.
-/// The document is the bytes from the second value on (see `copy_pad`).
+/// The shards of a large, plain (not gzipped) regular file, streamed by the scanner (see
+/// `shard_scan::stream_ranges`): a buffer of about a megabyte per thread instead of the whole
+/// document (a 100,000-shard map: peak RSS 60 -> 21 MB, and no 40 MB of fresh pages for the
+/// kernel to zero). `None` (stdin, gzip, a small or oversized file, a document the scanner
+/// does not take, an error, a file that changed size): the caller reads it whole, the
+/// ordinary way, which reports any problem where it is.
 #[cfg(unix)]
-fn read_in_halves(path: &std::path::Path) -> Option<(Vec<u8>, usize)> {
-    use crate::records::reader::{COPY_ALIGN, copy_pad};
+fn stream_plain(path: &std::path::Path) -> Option<Vec<crate::keyspace::ShardRange>> {
     use std::os::unix::fs::FileExt;
-    if path.as_os_str() == "-" || rayon::current_num_threads() < 2 {
+    if path.as_os_str() == "-" {
         return None;
     }
     let file = std::fs::File::open(path).ok()?;
     let meta = file.metadata().ok()?;
     let len = meta.len();
-    if !meta.is_file() || !(1 << 20..=MAX_SHARD_MAP_BYTES).contains(&len) {
+    let piece = shard_scan::PIECE_BYTES;
+    if !meta.is_file() || !(2 * piece as u64..=MAX_SHARD_MAP_BYTES).contains(&len) {
         return None;
     }
-    let mut bytes = vec![0u8; len as usize + COPY_ALIGN];
-    let pad = copy_pad(bytes.as_ptr(), 0);
-    let (a, b) = bytes[pad..pad + len as usize].split_at_mut(len as usize / 2);
-    let mid = a.len() as u64;
-    let file = &file;
-    let (ra, rb) = std::thread::scope(|s| {
-        let second = s.spawn(move || file.read_exact_at(b, mid));
-        (file.read_exact_at(a, 0), second.join())
-    });
-    ra.ok()?;
-    rb.ok()?.ok()?;
+    let mut magic = [0u8; 2];
+    file.read_exact_at(&mut magic, 0).ok()?;
+    if magic == [0x1f, 0x8b] {
+        return None;
+    }
+    let read_at = |buf: &mut [u8], at: u64| file.read_at(buf, at).ok();
+    let threads = rayon::current_num_threads() > 1;
+    let ranges = shard_scan::stream_ranges(&read_at, len, piece, threads)?;
+    // A file that grew while it was read: read it again, whole.
     let grown = file.read_at(&mut [0u8], len).ok()? != 0;
-    let gzip = bytes[pad..].starts_with(&[0x1f, 0x8b]);
-    bytes.truncate(pad + len as usize);
-    (!grown && !gzip).then_some((bytes, pad))
+    (!grown).then_some(ranges)
 }
 
 #[cfg(not(unix))]
-fn read_in_halves(_: &std::path::Path) -> Option<(Vec<u8>, usize)> {
+fn stream_plain(_: &std::path::Path) -> Option<Vec<crate::keyspace::ShardRange>> {
     None
 }
 
@@ -1032,6 +1023,18 @@ mod tests {
         shard_scan::shard_ranges(text.as_bytes(), false).map(owned)
     }
 
+    /// What the scanner reads of `doc`, said to be `len` bytes, streamed in pieces of about
+    /// `piece` bytes through reads of at most `most` bytes each.
+    fn streamed(doc: &[u8], len: u64, piece: usize, threads: bool, most: usize) -> Option<Shards> {
+        let read_at = |buf: &mut [u8], at: u64| -> Option<usize> {
+            let src = doc.get(usize::try_from(at).ok()?..).unwrap_or(&[]);
+            let n = src.len().min(buf.len()).min(most);
+            buf[..n].copy_from_slice(&src[..n]);
+            Some(n)
+        };
+        shard_scan::stream_ranges(&read_at, len, piece, threads).map(owned)
+    }
+
     /// A shard list as JSON: `style` 0 is compact, 1 pretty-printed as the AWS CLI prints it
     /// (fields in another order, null parents), 2 with fields the map does not read (objects,
     /// arrays, numbers, literals, non-ASCII text).
@@ -1128,6 +1131,67 @@ mod tests {
     }
 
     #[test]
+    fn a_streamed_map_reads_as_the_whole_document_does() {
+        for shards in maps(40) {
+            for style in 0..3 {
+                let doc = export(&shards, style);
+                let described = format!(
+                    r#"{{"StreamDescription": {{"StreamName": "s", "StreamStatus": "ACTIVE", "Shards": {}, "HasMoreShards": false, "RetentionPeriodHours": 24}}}}"#,
+                    &doc[11..doc.len() - 20]
+                );
+                for doc in [doc, described] {
+                    let expected = plain(&doc).expect(&doc);
+                    let len = doc.len() as u64;
+                    for piece in [16, 97, 700, 4096, 1 << 20] {
+                        for (threads, most) in [(false, usize::MAX), (true, usize::MAX), (true, 7)]
+                        {
+                            let got = streamed(doc.as_bytes(), len, piece, threads, most);
+                            let why = format!("piece {piece}, threads {threads}, most {most}");
+                            if style == 2 {
+                                // `}, {` inside a string: a cut guessed there is never arrived
+                                // at, and the whole-document read answers instead.
+                                assert!(got.is_none() || got == Some(expected.clone()), "{why}");
+                            } else {
+                                assert_eq!(got.as_ref(), Some(&expected), "{why}");
+                            }
+                        }
+                    }
+                    // A document that ends before its length: refused, never read short.
+                    assert_eq!(
+                        streamed(doc.as_bytes(), len + 1, 97, true, usize::MAX),
+                        None
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_map_file_streamed_equals_the_same_map_read_whole() {
+        use std::io::Write;
+        let shards = &maps(6000)[1];
+        let doc = export(shards, 1);
+        assert!(doc.len() > 2 * shard_scan::PIECE_BYTES, "{}", doc.len());
+        let dir = tempfile::tempdir().unwrap();
+        let plain_path = dir.path().join("map.json");
+        std::fs::write(&plain_path, &doc).unwrap();
+        // Gzip is not streamed by the scanner: read whole, then scanned.
+        let gz_path = dir.path().join("map.json.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(doc.as_bytes()).unwrap();
+        std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
+        assert!(stream_plain(&gz_path).is_none());
+        let streamed = stream_plain(&plain_path).expect("a plain export is streamed");
+        assert_eq!(owned(streamed), plain(&doc).unwrap());
+        let (a, b) = (
+            read_shard_map(&plain_path).unwrap(),
+            read_shard_map(&gz_path).unwrap(),
+        );
+        assert_eq!(a.len(), 12_000);
+        assert_eq!(a.shards(), b.shards());
+    }
+
+    #[test]
     fn what_the_scanner_takes_the_serde_pass_takes_alike() {
         // Every single-byte deletion, duplication and replacement of a small export (and the
         // split guessed around it): the scanner may refuse more than the serde pass, never
@@ -1135,7 +1199,7 @@ mod tests {
         let shards = &maps(3)[1];
         let base = export(shards, 2) + &export(&shards[..1], 1)[..0];
         let docs = [base, export(shards, 1)];
-        let mut taken = 0;
+        let (mut taken, mut streamed_taken) = (0, 0);
         for doc in &docs {
             let b = doc.as_bytes();
             for i in 0..b.len() {
@@ -1149,7 +1213,10 @@ mod tests {
                     variants.push([&b[..i], &[c][..], &b[i + 1..]].concat());
                 }
                 for v in &variants {
+                    // Streamed in pieces of 24 bytes, on two threads: refused, or the same.
+                    let stream = streamed(v, v.len() as u64, 24, true, usize::MAX);
                     let Ok(text) = std::str::from_utf8(v) else {
+                        assert_eq!(stream, None);
                         assert!(shard_scan::shard_ranges(v, false).is_none());
                         // Each thread checks its own part.
                         for from in [0, i.saturating_sub(3), i, i + 1] {
@@ -1162,6 +1229,8 @@ mod tests {
                         taken += 1;
                         assert_eq!(plain(text).as_ref(), Some(one), "{text}");
                     }
+                    assert!(stream.is_none() || stream == one, "{text}");
+                    streamed_taken += usize::from(stream.is_some());
                     for from in [i.saturating_sub(3), i, i + 1] {
                         let two = shard_scan::split_ranges(v, from).map(owned);
                         assert_eq!(two, one, "from {from}: {text}");
@@ -1170,6 +1239,9 @@ mod tests {
             }
         }
         assert!(taken > 1000, "{taken}");
+        // Most of what one thread takes, the streamed read takes too (not all: a cut guessed
+        // inside a string is refused).
+        assert!(streamed_taken * 2 > taken, "{streamed_taken} of {taken}");
     }
 
     /// The message of `read_shard_map` on `doc` written to a file.

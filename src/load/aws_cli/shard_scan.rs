@@ -1,7 +1,7 @@
 //! The fast reader of a `--shard-map` export: one pass over the bytes of a plain, complete
 //! `list-shards` or `describe-stream` document that copies each shard's ID inline and parses
 //! its hash keys in place (no `String` per field, no serde machinery), on two threads
-//! for a large map.
+//! for a large map, and a large file streamed through a buffer of about a megabyte per thread.
 //!
 //! It reads a strict subset of what the serde pass in `aws_cli` reads, and gives the same
 //! shards for it: UTF-8 JSON without escapes, one of `Shards` or `StreamDescription.Shards`,
@@ -48,7 +48,11 @@ pub(super) fn split_ranges(bytes: &[u8], from: usize) -> Option<Vec<ShardRange>>
         });
         let mut s = Scan::new(std::str::from_utf8(head).ok()?);
         s.split_at = split_at;
-        s.tail = Some(Box::new(move || tail.join().ok().flatten()));
+        s.tail = Some(Box::new(move |mut out| {
+            let (rest, text, end) = tail.join().ok().flatten()?;
+            out.extend(rest);
+            Some((out, text, end))
+        }));
         s.whole()
     });
     match split {
@@ -57,6 +61,245 @@ pub(super) fn split_ranges(bytes: &[u8], from: usize) -> Option<Vec<ShardRange>>
         // of a shard (a guess inside a string, in another array) fails at its end: read the
         // whole from the start, as one thread does.
         None => Scan::new(std::str::from_utf8(bytes).ok()?).whole(),
+    }
+}
+
+/// Bytes a streamed piece holds, per thread.
+pub(super) const PIECE_BYTES: usize = 1 << 20;
+/// A piece grows to hold one shard element, up to this; past it the document is left to the
+/// whole-document readers.
+const MAX_PIECE: usize = 16 << 20;
+/// Bytes of the document after its shard array read, at most (the closing fields).
+const MAX_REST: u64 = 1 << 20;
+
+/// Reads bytes at an offset of the document, as `pread` does: how many (0 at its end), or
+/// `None` on an error.
+pub(super) type ReadAt<'r> = &'r (dyn Fn(&mut [u8], u64) -> Option<usize> + Sync);
+
+/// [`shard_ranges`] on a document of `len` bytes read through `read_at` in pieces of about
+/// `piece` bytes, one buffer per thread: a 40 MB map read whole was 40 MB of fresh pages, and
+/// the kernel's zeroing of them was a fifth of the time of reading it. The first piece is
+/// read as a document cut at a guessed element start of the shard array near its end; from
+/// there, the array's elements are read piece by piece (each piece cut at such a guess, the
+/// rest kept for the next), on two threads from a guessed element start halfway when
+/// `threads`, and then the document's closing fields. A guess that is not an element start
+/// of the shard array is never arrived at, so it gives `None` or, for the halfway one, the
+/// answer of one thread; `None` otherwise as [`shard_ranges`] (or for a shard element
+/// larger than [`MAX_PIECE`], closing fields past [`MAX_REST`], a read error, a document
+/// shorter than `len`): the caller then reads the whole document.
+pub(super) fn stream_ranges(
+    read_at: ReadAt,
+    len: u64,
+    piece: usize,
+    threads: bool,
+) -> Option<Vec<ShardRange>> {
+    let mut head = Piece::new(0);
+    head.advance(0, piece, read_at, len)?;
+    // Grown until an element start is guessed near its end (or it holds the document).
+    let cut = loop {
+        let data = head.data();
+        if head.at_end(len) {
+            break data.len();
+        }
+        if let Some(c) = next_object_in_array(data, data.len() - data.len() / 4) {
+            break c;
+        }
+        (data.len() < MAX_PIECE).then_some(())?;
+        let grown = 2 * data.len();
+        head.advance(0, grown, read_at, len)?;
+    };
+    let data = head.data();
+    let text = std::str::from_utf8(&data[..cut]).ok()?;
+    // The closing fields, read by the tail and parsed by the head.
+    let rest = std::cell::OnceCell::new();
+    let mut s = Scan::new(text);
+    if cut < data.len() {
+        s.split_at = cut;
+        let rest = &rest;
+        s.tail = Some(Box::new(move |out| {
+            let (shards, after) = stream_array(read_at, out, cut as u64, len, piece, threads)?;
+            // Bounded: the fields after the shard array are few and short.
+            let n = len - after;
+            (n <= MAX_REST).then_some(())?;
+            let mut closing = Piece::new(after);
+            closing.advance(0, n as usize, read_at, len)?;
+            let text = String::from_utf8(closing.data().to_vec()).ok()?;
+            Some((shards, rest.get_or_init(|| text).as_str(), 0))
+        }));
+    }
+    let shards = s.whole()?;
+    // A document cut where the shard array had ended is not read whole: refuse it.
+    (cut == data.len() || rest.get().is_some()).then_some(shards)
+}
+
+/// `out` and the elements of the shard array from the one starting at `from` to the array's
+/// end, and the offset just past its `]`: on two threads when `threads` and the rest is long
+/// enough, the second from a guessed element start halfway. A wrong guess gives `None` (the
+/// whole-document read then gives the answer), as a wrong cut does.
+fn stream_array(
+    read_at: ReadAt,
+    out: Vec<ShardRange>,
+    from: u64,
+    len: u64,
+    piece: usize,
+    threads: bool,
+) -> Option<(Vec<ShardRange>, u64)> {
+    let mut split = None;
+    if threads && len - from >= 2 * piece as u64 {
+        let mid = from + (len - from) / 2;
+        let mut window = Piece::new(mid);
+        window.advance(0, 64 << 10, read_at, len)?;
+        split = next_object_in_array(window.data(), 0).map(|at| mid + at as u64);
+    }
+    let Some(split) = split else {
+        return match stream_elements(read_at, out, from, None, len, piece)? {
+            (shards, Stop::End(after)) => Some((shards, after)),
+            (_, Stop::At) => None,
+        };
+    };
+    std::thread::scope(|scope| {
+        let second = scope.spawn(|| stream_elements(read_at, Vec::new(), split, None, len, piece));
+        let first = stream_elements(read_at, out, from, Some(split), len, piece);
+        let second = second.join().ok().flatten();
+        match (first, second) {
+            (Some((mut a, Stop::At)), Some((b, Stop::End(after)))) => {
+                a.extend(b);
+                Some((a, after))
+            }
+            _ => None,
+        }
+    })
+}
+
+/// Where [`stream_elements`] stopped.
+#[derive(Debug, PartialEq)]
+enum Stop {
+    /// At the given stop, the start of an element.
+    At,
+    /// Past the array's `]`, at this offset.
+    End(u64),
+}
+
+/// `out` and the shard elements from the one starting at `from`, up to `stop` (an element
+/// start, which must be arrived at) or else the array's end, read piece by piece. After the
+/// first piece, `out` is given room for the elements the rest of the document would hold at
+/// that piece's density (growing by doubling copied and faulted in a 150,000-shard list
+/// twice), so the second thread's elements are appended in place.
+fn stream_elements(
+    read_at: ReadAt,
+    mut out: Vec<ShardRange>,
+    from: u64,
+    stop: Option<u64>,
+    len: u64,
+    piece: usize,
+) -> Option<(Vec<ShardRange>, Stop)> {
+    let mut sized = false;
+    let mut p = Piece::new(from);
+    p.advance(0, piece, read_at, len)?;
+    loop {
+        let data = p.data();
+        let end = p.base + data.len() as u64;
+        let at_stop = stop
+            .filter(|&s| (p.base..=end).contains(&s))
+            .map(|s| (s - p.base) as usize);
+        let cut = match at_stop {
+            Some(c) => Some(c),
+            None if p.at_end(len) => None,
+            None => match next_object_in_array(data, data.len() - data.len() / 4) {
+                Some(c) if c > 0 => Some(c),
+                // No element starts near the end: one element fills the piece. Grow it.
+                _ => {
+                    (data.len() < MAX_PIECE).then_some(())?;
+                    let grown = 2 * data.len();
+                    p.advance(0, grown, read_at, len)?;
+                    continue;
+                }
+            },
+        };
+        let text = std::str::from_utf8(&data[..cut.unwrap_or(data.len())]).ok()?;
+        // Read up to the cut, where the tail (taken there) hands back this text.
+        let (at_cut, i) = {
+            let mut s = Scan::new(text);
+            if let Some(c) = cut {
+                s.split_at = c;
+                s.tail = Some(Box::new(move |out| Some((out, text, c))));
+            }
+            out = s.elements(out)?;
+            (s.tail.is_none() && cut.is_some(), s.c.i)
+        };
+        if !at_cut {
+            // The array ended before the cut: not where another thread began.
+            stop.is_none().then_some(())?;
+            return Some((out, Stop::End(p.base + i as u64)));
+        }
+        if at_stop.is_some() {
+            return Some((out, Stop::At));
+        }
+        let c = cut?;
+        if !sized {
+            sized = true;
+            let (read, left) = (p.base + c as u64 - from, len - (p.base + c as u64));
+            let per_byte = out.len() as f64 / read.max(1) as f64;
+            out.reserve((per_byte * left as f64 * 1.02) as usize + 16);
+        }
+        p.advance(c, piece, read_at, len)?;
+    }
+}
+
+/// A window of the document in a buffer that is reused as it moves on: `buf[pad..pad + n]`
+/// holds the bytes from offset `base`, the pad putting them where the kernel copies fastest
+/// (see `copy_pad`).
+struct Piece {
+    buf: Vec<u8>,
+    pad: usize,
+    base: u64,
+    n: usize,
+}
+
+impl Piece {
+    fn new(base: u64) -> Piece {
+        Piece {
+            buf: Vec::new(),
+            pad: 0,
+            base,
+            n: 0,
+        }
+    }
+
+    fn data(&self) -> &[u8] {
+        &self.buf[self.pad..self.pad + self.n]
+    }
+
+    fn at_end(&self, len: u64) -> bool {
+        self.base + self.n as u64 >= len
+    }
+
+    /// Moves the window to start at `keep` (an index into [`Piece::data`]), keeping the bytes
+    /// from there, and reads on until it holds `want` bytes or reaches `len`. `None` on a read
+    /// error or a document that ends before `len`.
+    fn advance(&mut self, keep: usize, want: usize, read_at: ReadAt, len: u64) -> Option<()> {
+        use crate::records::reader::{COPY_ALIGN, copy_pad};
+        let base = self.base + keep as u64;
+        let kept = self.n - keep;
+        let total = (want as u64).min(len.saturating_sub(base)).max(kept as u64) as usize;
+        let need = COPY_ALIGN + total;
+        if self.buf.capacity() < need {
+            self.buf.reserve_exact(need - self.buf.len());
+        }
+        let pad = copy_pad(self.buf.as_ptr(), base);
+        let old = self.pad + keep..self.pad + self.n;
+        self.buf.resize(self.buf.len().max(pad + total), 0);
+        self.buf.copy_within(old, pad);
+        let mut got = kept;
+        while got < total {
+            let n = read_at(&mut self.buf[pad + got..pad + total], base + got as u64)?;
+            // The file is shorter than its length said: leave it to the whole-document read.
+            (n > 0).then_some(())?;
+            got += n;
+        }
+        self.buf.truncate(pad + total);
+        (self.pad, self.base, self.n) = (pad, base, total);
+        Some(())
     }
 }
 
@@ -85,9 +328,10 @@ fn next_object_in_array(b: &[u8], from: usize) -> Option<usize> {
     }
 }
 
-/// What the second thread read: the shards from the split point to the end of their array,
-/// and the offset after its `]`.
-type Tail<'a, 's> = Box<dyn FnOnce() -> Option<(Vec<ShardRange>, &'a str, usize)> + 's>;
+/// What comes from the split point on: given the shards read before it, all the shards to the
+/// end of their array, the text going on after its `]`, and the offset there.
+type Tail<'a, 's> =
+    Box<dyn FnOnce(Vec<ShardRange>) -> Option<(Vec<ShardRange>, &'a str, usize)> + 's>;
 
 struct Scan<'a, 's> {
     c: Cursor<'a>,
@@ -275,11 +519,10 @@ impl<'a> Scan<'a, '_> {
             if self.c.i == self.split_at
                 && let Some(tail) = self.tail.take()
             {
-                let (rest, text, end) = tail()?;
-                out.extend(rest);
+                let (all, text, end) = tail(out)?;
                 // On from the tail's end, in the tail's text.
                 self.c.continue_in(text, end);
-                return Some(out);
+                return Some(all);
             }
             out.push(self.shard()?);
             if !self.more(b']')? {
