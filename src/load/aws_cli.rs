@@ -638,8 +638,8 @@ pub use crate::keyspace::parse_hash_key;
 pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMap, String> {
     use std::io::Read;
     let shown = crate::source::display_path(path);
-    if let Some(ranges) = stream_plain(path) {
-        return map_of(&shown, crate::keyspace::ShardMap::from_ranges(&ranges));
+    if let Some(parts) = stream_plain(path) {
+        return map_of(&shown, crate::keyspace::ShardMap::from_parts(parts));
     }
     use crate::records::reader::{COPY_ALIGN, copy_pad};
     // Sized from the file up front: growing by doubling copied and faulted in a 40 MB map
@@ -671,7 +671,7 @@ pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMa
     {
         // The ranges own their IDs: the text goes before the map is built.
         drop(bytes);
-        return map_of(&shown, crate::keyspace::ShardMap::from_ranges(&ranges));
+        return map_of(&shown, crate::keyspace::ShardMap::from_ranges(ranges));
     }
     bytes.drain(..pad);
     let text = String::from_utf8(bytes).map_err(|e| {
@@ -725,7 +725,7 @@ pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMa
 /// does not take, an error, a file that changed size): the caller reads it whole, the
 /// ordinary way, which reports any problem where it is.
 #[cfg(unix)]
-fn stream_plain(path: &std::path::Path) -> Option<Vec<crate::keyspace::ShardRange>> {
+fn stream_plain(path: &std::path::Path) -> Option<Vec<Vec<crate::keyspace::ShardRange>>> {
     use std::os::unix::fs::FileExt;
     if path.as_os_str() == "-" {
         return None;
@@ -751,7 +751,7 @@ fn stream_plain(path: &std::path::Path) -> Option<Vec<crate::keyspace::ShardRang
 }
 
 #[cfg(not(unix))]
-fn stream_plain(_: &std::path::Path) -> Option<Vec<crate::keyspace::ShardRange>> {
+fn stream_plain(_: &std::path::Path) -> Option<Vec<Vec<crate::keyspace::ShardRange>>> {
     None
 }
 
@@ -1032,7 +1032,7 @@ mod tests {
             buf[..n].copy_from_slice(&src[..n]);
             Some(n)
         };
-        shard_scan::stream_ranges(&read_at, len, piece, threads).map(owned)
+        shard_scan::stream_ranges(&read_at, len, piece, threads).map(|parts| owned(parts.concat()))
     }
 
     /// A shard list as JSON: `style` 0 is compact, 1 pretty-printed as the AWS CLI prints it
@@ -1182,7 +1182,7 @@ mod tests {
         std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
         assert!(stream_plain(&gz_path).is_none());
         let streamed = stream_plain(&plain_path).expect("a plain export is streamed");
-        assert_eq!(owned(streamed), plain(&doc).unwrap());
+        assert_eq!(owned(streamed.concat()), plain(&doc).unwrap());
         let (a, b) = (
             read_shard_map(&plain_path).unwrap(),
             read_shard_map(&gz_path).unwrap(),

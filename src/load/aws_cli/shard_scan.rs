@@ -92,7 +92,7 @@ pub(super) fn stream_ranges(
     len: u64,
     piece: usize,
     threads: bool,
-) -> Option<Vec<ShardRange>> {
+) -> Option<Vec<Vec<ShardRange>>> {
     let mut head = Piece::new(0);
     head.advance(0, piece, read_at, len)?;
     // Grown until an element start is guessed near its end (or it holds the document).
@@ -110,14 +110,17 @@ pub(super) fn stream_ranges(
     };
     let data = head.data();
     let text = std::str::from_utf8(&data[..cut]).ok()?;
-    // The closing fields, read by the tail and parsed by the head.
-    let rest = std::cell::OnceCell::new();
+    // The closing fields, read by the tail and parsed by the head, and the second thread's
+    // part of the list.
+    let (rest, second) = (std::cell::OnceCell::new(), std::cell::Cell::new(Vec::new()));
     let mut s = Scan::new(text);
     if cut < data.len() {
         s.split_at = cut;
-        let rest = &rest;
+        let (rest, second) = (&rest, &second);
         s.tail = Some(Box::new(move |out| {
-            let (shards, after) = stream_array(read_at, out, cut as u64, len, piece, threads)?;
+            let (shards, more, after) =
+                stream_array(read_at, out, cut as u64, len, piece, threads)?;
+            second.set(more);
             // Bounded: the fields after the shard array are few and short.
             let n = len - after;
             (n <= MAX_REST).then_some(())?;
@@ -129,13 +132,14 @@ pub(super) fn stream_ranges(
     }
     let shards = s.whole()?;
     // A document cut where the shard array had ended is not read whole: refuse it.
-    (cut == data.len() || rest.get().is_some()).then_some(shards)
+    (cut == data.len() || rest.get().is_some()).then_some(vec![shards, second.take()])
 }
 
 /// `out` and the elements of the shard array from the one starting at `from` to the array's
-/// end, and the offset just past its `]`: on two threads when `threads` and the rest is long
-/// enough, the second from a guessed element start halfway. A wrong guess gives `None` (the
-/// whole-document read then gives the answer), as a wrong cut does.
+/// end, in two parts, and the offset just past its `]`: on two threads when `threads` and the
+/// rest is long enough, the second part from a guessed element start halfway (else empty). A
+/// wrong guess gives `None` (the whole-document read then gives the answer), as a wrong cut
+/// does.
 fn stream_array(
     read_at: ReadAt,
     out: Vec<ShardRange>,
@@ -143,7 +147,7 @@ fn stream_array(
     len: u64,
     piece: usize,
     threads: bool,
-) -> Option<(Vec<ShardRange>, u64)> {
+) -> Option<(Vec<ShardRange>, Vec<ShardRange>, u64)> {
     let mut split = None;
     if threads && len - from >= 2 * piece as u64 {
         let mid = from + (len - from) / 2;
@@ -153,22 +157,19 @@ fn stream_array(
     }
     let Some(split) = split else {
         return match stream_elements(read_at, out, from, None, len, piece)? {
-            (shards, Stop::End(after)) => Some((shards, after)),
+            (shards, Stop::End(after)) => Some((shards, Vec::new(), after)),
             (_, Stop::At) => None,
         };
     };
-    std::thread::scope(|scope| {
-        let second = scope.spawn(|| stream_elements(read_at, Vec::new(), split, None, len, piece));
-        let first = stream_elements(read_at, out, from, Some(split), len, piece);
-        let second = second.join().ok().flatten();
-        match (first, second) {
-            (Some((mut a, Stop::At)), Some((b, Stop::End(after)))) => {
-                a.extend(b);
-                Some((a, after))
-            }
-            _ => None,
-        }
-    })
+    // On the pool's threads (a thread started and ended here cost a run more than its work).
+    let (first, second) = rayon::join(
+        || stream_elements(read_at, out, from, Some(split), len, piece),
+        || stream_elements(read_at, Vec::new(), split, None, len, piece),
+    );
+    match (first?, second?) {
+        ((a, Stop::At), (b, Stop::End(after))) => Some((a, b, after)),
+        _ => None,
+    }
 }
 
 /// Where [`stream_elements`] stopped.
@@ -184,7 +185,7 @@ enum Stop {
 /// start, which must be arrived at) or else the array's end, read piece by piece. After the
 /// first piece, `out` is given room for the elements the rest of the document would hold at
 /// that piece's density (growing by doubling copied and faulted in a 150,000-shard list
-/// twice), so the second thread's elements are appended in place.
+/// twice), so that the map is built in it: see `ShardMap::from_parts`.
 fn stream_elements(
     read_at: ReadAt,
     mut out: Vec<ShardRange>,
