@@ -720,7 +720,7 @@ pub fn read_shard_map(path: &std::path::Path) -> Result<crate::keyspace::ShardMa
 
 /// The shards of a large, plain (not gzipped) regular file, streamed by the scanner (see
 /// `shard_scan::stream_ranges`): a buffer of about a megabyte per thread instead of the whole
-/// document (a 100,000-shard map: peak RSS 60 -> 21 MB, and no 40 MB of fresh pages for the
+/// document (a 100,000-shard map: peak RSS 60 -> 31 MB, and no 40 MB of fresh pages for the
 /// kernel to zero). `None` (stdin, gzip, a small or oversized file, a document the scanner
 /// does not take, an error, a file that changed size): the caller reads it whole, the
 /// ordinary way, which reports any problem where it is.

@@ -97,16 +97,13 @@ pub(super) fn stream_ranges(
     head.advance(0, piece, read_at, len)?;
     // Grown until an element start is guessed near its end (or it holds the document).
     let cut = loop {
-        let data = head.data();
         if head.at_end(len) {
-            break data.len();
+            break head.n;
         }
-        if let Some(c) = next_object_in_array(data, data.len() - data.len() / 4) {
+        if let Some(c) = head.guessed_cut() {
             break c;
         }
-        (data.len() < MAX_PIECE).then_some(())?;
-        let grown = 2 * data.len();
-        head.advance(0, grown, read_at, len)?;
+        head.grow(read_at, len)?;
     };
     let data = head.data();
     let text = std::str::from_utf8(&data[..cut]).ok()?;
@@ -173,7 +170,6 @@ fn stream_array(
 }
 
 /// Where [`stream_elements`] stopped.
-#[derive(Debug, PartialEq)]
 enum Stop {
     /// At the given stop, the start of an element.
     At,
@@ -206,13 +202,12 @@ fn stream_elements(
         let cut = match at_stop {
             Some(c) => Some(c),
             None if p.at_end(len) => None,
-            None => match next_object_in_array(data, data.len() - data.len() / 4) {
-                Some(c) if c > 0 => Some(c),
-                // No element starts near the end: one element fills the piece. Grow it.
-                _ => {
-                    (data.len() < MAX_PIECE).then_some(())?;
-                    let grown = 2 * data.len();
-                    p.advance(0, grown, read_at, len)?;
+            None => match p.guessed_cut() {
+                Some(c) => Some(c),
+                // No element starts near the end: one element fills the piece. Grown, the
+                // piece may reach the stop: look again.
+                None => {
+                    p.grow(read_at, len)?;
                     continue;
                 }
             },
@@ -273,6 +268,17 @@ impl Piece {
 
     fn at_end(&self, len: u64) -> bool {
         self.base + self.n as u64 >= len
+    }
+
+    /// A guessed element start in the last quarter, past the first byte: where to cut.
+    fn guessed_cut(&self) -> Option<usize> {
+        next_object_in_array(self.data(), self.n - self.n / 4).filter(|&c| c > 0)
+    }
+
+    /// Twice the bytes, up to [`MAX_PIECE`] (`None` past it).
+    fn grow(&mut self, read_at: ReadAt, len: u64) -> Option<()> {
+        (self.n < MAX_PIECE).then_some(())?;
+        self.advance(0, 2 * self.n, read_at, len)
     }
 
     /// Moves the window to start at `keep` (an index into [`Piece::data`]), keeping the bytes
