@@ -483,9 +483,7 @@ impl State {
             let text = match (chunk.format, items.first(), items.last()) {
                 (InputFormat::Keys, Some(a), Some(b)) => {
                     let (lo, hi) = (a.start as usize, (b.start + b.len) as usize);
-                    std::str::from_utf8(&chunk.buf[lo..hi])
-                        .ok()
-                        .map(|t| (lo, t))
+                    chunk.text(lo, hi).map(|t| (lo, t))
                 }
                 _ => None,
             };

@@ -78,13 +78,33 @@ pub struct Chunk {
     pub input: usize,
     pub format: InputFormat,
     pub unit: Unit,
-    pub buf: Vec<u8>,
+    /// Private: `ascii_from` states a fact about these bytes.
+    buf: Vec<u8>,
     pub items: Vec<Item>,
+    /// Every byte of `buf` from this offset on is ASCII (`usize::MAX`: not known). The line
+    /// splitter learns it in the pass that finds the newlines, while the bytes are in cache.
+    ascii_from: usize,
 }
 
 impl Chunk {
     pub fn bytes(&self, it: &Item) -> &[u8] {
         &self.buf[it.start as usize..(it.start + it.len) as usize]
+    }
+
+    /// `buf[lo..hi]` as text, or `None` when it is not UTF-8. A span the splitter found ASCII
+    /// is not checked again: validating every key list's bytes took a twentieth of a 10 M-key
+    /// run, and more on two threads, where the check was often the first read of the bytes on
+    /// the other core.
+    pub fn text(&self, lo: usize, hi: usize) -> Option<&str> {
+        let b = self.buf.get(lo..hi)?;
+        if lo >= self.ascii_from {
+            debug_assert!(b.is_ascii());
+            // SAFETY: every byte of `buf` from `ascii_from` on is ASCII (set only where the
+            // splitter saw them so, and `buf` is not written after), and ASCII is UTF-8.
+            Some(unsafe { std::str::from_utf8_unchecked(b) })
+        } else {
+            std::str::from_utf8(b).ok()
+        }
     }
 }
 
@@ -446,7 +466,7 @@ fn read_range(
         }
     }
     items.clear();
-    split_piece(&buf[first..], first, 0, &mut items);
+    let ascii = split_piece(&buf[first..], first, 0, &mut items);
     // Only a range wider than the bound can hold a whole over-long line.
     if buf.len() > MAX_LINE && items.iter().any(|it| it.len as usize > MAX_LINE) {
         return Err(too_long());
@@ -458,6 +478,7 @@ fn read_range(
         unit: Unit::Line,
         buf,
         items,
+        ascii_from: if ascii { first } else { usize::MAX },
     };
     Ok((!chunk.items.is_empty()).then_some((chunk, end)))
 }
@@ -758,7 +779,7 @@ fn read_lines_max(
             }
         };
         let rest = buf.split_off(cut);
-        let items = split_lines(&buf, next_no);
+        let (items, ascii) = split_lines(&buf, next_no);
         next_no += items.len() as u64;
         let chunk = Chunk {
             input,
@@ -766,6 +787,7 @@ fn read_lines_max(
             unit: Unit::Line,
             buf,
             items,
+            ascii_from: if ascii { 0 } else { usize::MAX },
         };
         if !chunk.items.is_empty() && !sink(ReadEvent::Chunk(chunk)) {
             return false;
@@ -800,13 +822,14 @@ fn read_lines_max(
 const SPLIT_PIECE: usize = 128 << 10;
 
 /// The lines of `buf` (`\n`-ended, a trailing `\r` removed; the last may lack its `\n`), numbered
-/// from `first_no`. A large chunk is cut at newlines into pieces that rayon workers split at once,
-/// so finding line ends is not one thread's work while the others wait for chunks.
-fn split_lines(buf: &[u8], first_no: u64) -> Vec<Item> {
+/// from `first_no`, and whether all of `buf` is ASCII. A large chunk is cut at newlines into
+/// pieces that rayon workers split at once, so finding line ends is not one thread's work while
+/// the others wait for chunks.
+fn split_lines(buf: &[u8], first_no: u64) -> (Vec<Item>, bool) {
     if buf.len() < 2 * SPLIT_PIECE {
         let mut items = Vec::with_capacity(buf.len() / 16 + 1);
-        split_piece(buf, 0, first_no, &mut items);
-        return items;
+        let ascii = split_piece(buf, 0, first_no, &mut items);
+        return (items, ascii);
     }
     // Piece bounds: just after the first newline at or past each multiple of SPLIT_PIECE.
     let mut bounds = vec![0usize];
@@ -821,28 +844,30 @@ fn split_lines(buf: &[u8], first_no: u64) -> Vec<Item> {
         }
     }
     bounds.push(buf.len());
-    let pieces: Vec<Vec<Item>> = bounds
+    let pieces: Vec<(Vec<Item>, bool)> = bounds
         .par_windows(2)
         .map(|w| {
             let mut items = Vec::with_capacity((w[1] - w[0]) / 16 + 1);
-            split_piece(&buf[w[0]..w[1]], w[0], 0, &mut items);
-            items
+            let ascii = split_piece(&buf[w[0]..w[1]], w[0], 0, &mut items);
+            (items, ascii)
         })
         .collect();
-    let total = pieces.iter().map(Vec::len).sum();
+    let total = pieces.iter().map(|p| p.0.len()).sum();
+    let ascii = pieces.iter().all(|p| p.1);
     let mut items = Vec::with_capacity(total);
-    for p in pieces {
+    for (p, _) in pieces {
         let no = first_no + items.len() as u64;
         items.extend(p.into_iter().map(|it| Item {
             no: it.no + no,
             ..it
         }));
     }
-    items
+    (items, ascii)
 }
 
-/// Appends the lines of `piece` (at `offset` in its chunk), numbered from `first_no`.
-fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>) {
+/// Appends the lines of `piece` (at `offset` in its chunk), numbered from `first_no`; true when
+/// all of `piece` is ASCII.
+fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>) -> bool {
     let mut start = 0usize;
     let mut no = first_no;
     let mut push = |start: usize, end: usize, no: u64| {
@@ -856,7 +881,7 @@ fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>
             no,
         });
     };
-    for_each_newline(piece, |end| {
+    let ascii = for_each_newline(piece, |end| {
         push(start, end, no);
         start = end + 1;
         no += 1;
@@ -865,31 +890,35 @@ fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>
     if start < piece.len() {
         push(start, piece.len(), no);
     }
+    ascii
 }
 
 /// Calls `f` with the index of every `\n` of `b`, in order. With AVX2, two 32-byte compares
 /// give the newlines of 64 bytes as one mask: a step per 64 bytes instead of a `memchr` call per
 /// line, whose set-up cost more than its search on lines of keys (25 bytes; a tenth of the run).
+/// Returns whether all of `b` is ASCII, which the AVX2 pass learns for one OR per 32 bytes.
 #[inline]
-fn for_each_newline(b: &[u8], mut f: impl FnMut(usize)) {
+fn for_each_newline(b: &[u8], mut f: impl FnMut(usize)) -> bool {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2.
-        unsafe { newlines_avx2(b, &mut f) };
-        return;
+        return unsafe { newlines_avx2(b, &mut f) };
     }
     for i in memchr::memchr_iter(b'\n', b) {
         f(i);
     }
+    b.is_ascii()
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn newlines_avx2(b: &[u8], f: &mut impl FnMut(usize)) {
+fn newlines_avx2(b: &[u8], f: &mut impl FnMut(usize)) -> bool {
     use std::arch::x86_64::*;
     let nl = _mm256_set1_epi8(b'\n' as i8);
     let mut blocks = b.chunks_exact(64);
     let mut at = 0;
+    // Every byte seen, ORed: a high bit set anywhere is a non-ASCII byte.
+    let mut high = _mm256_setzero_si256();
     for c in &mut blocks {
         // SAFETY: `c` is 64 bytes: two unaligned 32-byte loads inside it.
         let (lo, hi) = unsafe {
@@ -898,6 +927,7 @@ fn newlines_avx2(b: &[u8], f: &mut impl FnMut(usize)) {
                 _mm256_loadu_si256(c.as_ptr().add(32).cast()),
             )
         };
+        high = _mm256_or_si256(high, _mm256_or_si256(lo, hi));
         let lo = _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, nl)) as u32 as u64;
         let hi = _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, nl)) as u32 as u64;
         let mut m = lo | hi << 32;
@@ -907,11 +937,13 @@ fn newlines_avx2(b: &[u8], f: &mut impl FnMut(usize)) {
         }
         at += 64;
     }
-    for (i, &x) in blocks.remainder().iter().enumerate() {
+    let rest = blocks.remainder();
+    for (i, &x) in rest.iter().enumerate() {
         if x == b'\n' {
             f(at + i);
         }
     }
+    _mm256_movemask_epi8(high) == 0 && rest.is_ascii()
 }
 
 enum Skip {
@@ -1004,6 +1036,7 @@ impl ElementSink<'_> {
             unit: Unit::Element,
             buf: Vec::with_capacity(1 << 20),
             items: Vec::with_capacity(CHUNK_ELEMENTS),
+            ascii_from: usize::MAX,
         });
         let text = raw.get().as_bytes();
         chunk.items.push(Item {
@@ -1260,13 +1293,21 @@ d",
             data[i] = b'\n';
         }
         data[260..300].fill(b'\n');
+        // Non-ASCII bytes in a 64-byte step and in the tail of some of the spans below: the
+        // pass also says whether a span is all ASCII.
+        let mut high = data.clone();
+        high[70] = 0xC3;
+        high[200 + 133] = 0x80;
         for from in 0..8 {
             for len in 0..=200 {
-                for b in [&data[from..from + len], &data[200 + from..200 + from + len]] {
-                    let mut got = Vec::new();
-                    for_each_newline(b, |i| got.push(i));
-                    let want: Vec<usize> = memchr::memchr_iter(b'\n', b).collect();
-                    assert_eq!(got, want, "from {from}, len {len}");
+                for d in [&data, &high] {
+                    for b in [&d[from..from + len], &d[200 + from..200 + from + len]] {
+                        let mut got = Vec::new();
+                        let ascii = for_each_newline(b, |i| got.push(i));
+                        let want: Vec<usize> = memchr::memchr_iter(b'\n', b).collect();
+                        assert_eq!(got, want, "from {from}, len {len}");
+                        assert_eq!(ascii, b.is_ascii(), "from {from}, len {len}");
+                    }
                 }
             }
         }
@@ -1287,11 +1328,25 @@ d",
             }
             i += 1;
         }
-        for cut in [data.len(), data.len() - 1, SPLIT_PIECE + 3] {
-            let buf = &data[..cut];
+        // The same with one non-ASCII byte in the last piece only.
+        let mut high = data.clone();
+        let at = high.len() - 10;
+        high[at] = 0xE9;
+        for (buf, cut) in [
+            (&data, data.len()),
+            (&data, data.len() - 1),
+            (&data, SPLIT_PIECE + 3),
+            (&high, high.len()),
+        ] {
+            let buf = &buf[..cut];
             let mut want = Vec::new();
-            split_piece(buf, 0, 41, &mut want);
-            let got = split_lines(buf, 41);
+            let want_ascii = split_piece(buf, 0, 41, &mut want);
+            let (got, ascii) = split_lines(buf, 41);
+            assert_eq!(
+                (ascii, want_ascii),
+                (buf.is_ascii(), buf.is_ascii()),
+                "cut at {cut}"
+            );
             assert!(buf.len() < 2 * SPLIT_PIECE || want.len() > 1000);
             let key = |v: &[Item]| v.iter().map(|x| (x.start, x.len, x.no)).collect::<Vec<_>>();
             assert_eq!(key(&got), key(&want), "cut at {cut}");
@@ -1379,6 +1434,51 @@ d",
         let lines = data.iter().filter(|&&b| b == b'\n').count() as u64;
         assert_eq!(bad[0].0, lines + 1);
         assert_eq!(its[its.len() - 2], (lines + 2, "after".into()));
+    }
+
+    #[test]
+    fn a_chunks_text_is_what_a_utf8_check_says_ascii_or_not() {
+        // ASCII lines, lines of two- and four-byte characters, and broken UTF-8, across many
+        // 1 KiB ranges: the ranges the splitter found ASCII skip the check, the others do not,
+        // and both give what `from_utf8` gives, for each line and for a range of lines.
+        let mut data = Vec::new();
+        for i in 0..8_000u64 {
+            match i % 400 {
+                5 => data.extend_from_slice("caf\u{e9}-\u{1F697}\n".as_bytes()),
+                205 => data.extend_from_slice(b"bad-\xff-\xc3\n"),
+                _ => data.extend_from_slice(format!("key-{i}\n").as_bytes()),
+            }
+        }
+        let mut streamed = Vec::new();
+        let mut r = &data[..];
+        read_lines(0, InputFormat::Keys, &mut r, 1024, &mut |e| {
+            streamed.push(e);
+            true
+        });
+        let ranged = collect(&data, InputFormat::Keys, 1024);
+        let (mut fast, mut checked) = (0, 0);
+        for ev in ranged.iter().chain(&streamed) {
+            for c in ev.chunks() {
+                let (Some(a), Some(b)) = (c.items.first(), c.items.last()) else {
+                    continue;
+                };
+                let (lo, hi) = (a.start as usize, (b.start + b.len) as usize);
+                if lo >= c.ascii_from {
+                    fast += 1;
+                } else {
+                    checked += 1;
+                }
+                assert_eq!(c.text(lo, hi), std::str::from_utf8(&c.buf[lo..hi]).ok());
+                for it in &c.items {
+                    let (lo, hi) = (it.start as usize, (it.start + it.len) as usize);
+                    assert_eq!(c.text(lo, hi), std::str::from_utf8(c.bytes(it)).ok());
+                }
+            }
+        }
+        assert!(
+            fast > 10 && checked > 10,
+            "{fast} ASCII chunks, {checked} checked"
+        );
     }
 
     /// Keys `k-0`.. one per line, `n` of them, in a plain file and a gzipped one (the
