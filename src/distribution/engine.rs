@@ -271,7 +271,23 @@ struct Sub<'a> {
     /// partition: a task allocated sixteen, reserved at twice their share.
     upd: Vec<Packed>,
     ends: [u32; PARTITIONS],
-    peaks: PeakBatch,
+    /// Taken by the lane of totals (the other lanes only read a slice).
+    peaks: std::sync::Mutex<PeakBatch>,
+}
+
+/// What one lane of [`map_in_lanes`] adds each slice into, in input order.
+enum Lane<'s> {
+    /// The outcome counts and examples, the items per input, and the per-second batches.
+    Totals {
+        tally: &'s mut Tally,
+        items: &'s mut Vec<InputItems>,
+        batches: &'s mut Vec<PeakBatch>,
+    },
+    /// Key-table partitions `first..first + parts.len()`.
+    Parts {
+        first: usize,
+        parts: &'s mut [KeyCounter],
+    },
 }
 
 impl Sub<'_> {
@@ -625,12 +641,13 @@ impl State {
             }
             // Per-second windows, outside the worker's lock (order does not matter in a batch),
             // sealed here so the serial merge gets aggregated cells.
-            s.peaks = PeakBatch::with_capacity(times.len());
+            let mut peaks = PeakBatch::with_capacity(times.len());
             for &(i, t) in &times {
                 let i = i as usize;
-                s.peaks.add(t, shards[i], hashes[i] as u64, bytes[i]);
+                peaks.add(t, shards[i], hashes[i] as u64, bytes[i]);
             }
-            s.peaks.seal();
+            peaks.seal();
+            s.peaks = std::sync::Mutex::new(peaks);
             let mut at = [0u32; PARTITIONS];
             for &h in &hashes {
                 at[partition_of(h)] += 1;
@@ -657,26 +674,59 @@ impl State {
             s.shards = shards;
             s
         };
-        // Each slice's updates go to the key table in input order, on this thread, as soon as
-        // the slice is done: no barrier between slicing and applying. The updates were applied
-        // by partition in parallel once all of the round's slices were done, and both workers
-        // waited at each of the two barriers (10 M keys, 2 threads: wall -4 to -12%).
+        // Each slice's results go to the totals, and its updates to the key table, in input
+        // order, as soon as the slice and those before it are done, with no barrier between
+        // slicing and applying (applied by partition in parallel once all of a round's slices
+        // were done, both workers waited at each of the two barriers: 10 M keys, 2 threads, wall
+        // -4 to -12%). The table's partitions are split into a lane per worker, so the workers
+        // share the applying (see `map_in_lanes`).
         let mut batches = Vec::new();
         let (parts, tally, items) = (&mut self.parts, &mut self.tally, &mut self.items);
-        map_in_order(&slices, make, |&(ci, lo, hi, _), mut s| {
-            let chunk = &chunks[ci];
-            let c = input_items(items, chunk.input, chunk.unit);
-            c.items += (hi - lo) as u64;
-            c.bad += s.tally.bad;
-            tally.merge(&s.tally);
-            let batch = std::mem::take(&mut s.peaks);
-            if !batch.is_empty() {
-                batches.push(batch);
-            }
-            for (p, part) in parts.iter_mut().enumerate() {
-                part.add_packed(s.partition(p));
-            }
-        });
+        let per_lane = PARTITIONS.div_ceil(rayon::current_num_threads().clamp(1, PARTITIONS));
+        let mut lanes: Vec<Lane> = std::iter::once(Lane::Totals {
+            tally,
+            items,
+            batches: &mut batches,
+        })
+        .chain(
+            parts
+                .chunks_mut(per_lane)
+                .enumerate()
+                .map(|(l, parts)| Lane::Parts {
+                    first: l * per_lane,
+                    parts,
+                }),
+        )
+        .collect();
+        map_in_lanes(
+            &slices,
+            make,
+            &mut lanes,
+            |lane, &(ci, lo, hi, _), s| match lane {
+                Lane::Totals {
+                    tally,
+                    items,
+                    batches,
+                } => {
+                    let chunk = &chunks[ci];
+                    let c = input_items(items, chunk.input, chunk.unit);
+                    c.items += (hi - lo) as u64;
+                    c.bad += s.tally.bad;
+                    tally.merge(&s.tally);
+                    let batch =
+                        std::mem::take(&mut *s.peaks.lock().unwrap_or_else(|e| e.into_inner()));
+                    if !batch.is_empty() {
+                        batches.push(batch);
+                    }
+                }
+                Lane::Parts { first, parts } => {
+                    for (p, part) in parts.iter_mut().enumerate() {
+                        part.add_packed(s.partition(*first + p));
+                    }
+                }
+            },
+        );
+        drop(lanes);
         if !batches.is_empty() {
             if let Some(shared) = self.shared_batches.as_mut() {
                 shared.extend(batches.iter().cloned());
@@ -689,45 +739,146 @@ impl State {
     }
 }
 
-/// Runs `make` on each of `items` as rayon FIFO tasks and hands the results to `take` on one
-/// thread, in order, each as soon as it and those before it are done. While the next result is
-/// not done, that thread runs pending tasks itself, so `take`'s serial work overlaps the tasks
-/// and the only wait is for the last one. Called off the pool (a streamed input's chunk), `take`
-/// runs on a worker too: the round's tasks start on a worker that is awake, and the other takes
-/// its share without a wake-up each (3 M envelopes from gzip: 7,700 context switches to 4,600).
-/// A panic in `make` is raised here (without the hand-over, `take` would wait for its result
-/// forever).
-fn map_in_order<I: Sync, T: Send>(
+/// Runs `make` on each of `items` as rayon FIFO tasks and hands every result to each of
+/// `lanes` in item order: `apply(lane, item, result)`. A lane takes a result as soon as it and
+/// those before it are done, on whichever worker finds it so first (the one that just made it,
+/// mostly, while its bytes are in that core's cache); lanes run at once on different workers,
+/// each in order. A result is dropped once every lane has taken it.
+///
+/// One thread applying every result in order was the run's critical path once the key table
+/// missed (1 M distinct keys: that worker busy throughout, the other idle 12% of the time); the
+/// key table's partitions split into lanes share that work. The calling thread runs pending
+/// tasks and lanes until every lane is through; called off the pool (a streamed input's chunk),
+/// it runs on a worker too, so the round's tasks start on a worker that is awake (3 M envelopes
+/// from gzip: 7,700 context switches to 4,600). A panic in `make` or `apply` is raised here
+/// once no lane can take more (without that, the caller would wait for a lane forever).
+fn map_in_lanes<I: Sync, T: Send + Sync, L: Send>(
     items: &[I],
     make: impl Fn(&I) -> T + Sync,
-    mut take: impl FnMut(&I, T) + Send,
+    lanes: &mut [L],
+    apply: impl Fn(&mut L, &I, &T) + Sync,
 ) {
-    type Slot<T> = std::sync::Mutex<Option<std::thread::Result<T>>>;
-    let done: Vec<Slot<T>> = items.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    let make = &make;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Mutex, RwLock};
+    enum Done<T> {
+        Pending,
+        Ready(T),
+        /// Its task panicked: no lane takes it or anything after it.
+        Failed,
+        /// Every lane has taken it.
+        Gone,
+    }
+    struct Lane<'l, L> {
+        next: usize,
+        lane: &'l mut L,
+    }
+    let n = items.len();
+    let results: Vec<RwLock<Done<T>>> = items.iter().map(|_| RwLock::new(Done::Pending)).collect();
+    // Lanes yet to take each result; the last one drops it.
+    let left: Vec<AtomicUsize> = items
+        .iter()
+        .map(|_| AtomicUsize::new(lanes.len()))
+        .collect();
+    let finished = AtomicUsize::new(0);
+    let panic: Mutex<Option<Box<dyn std::any::Any + Send>>> = Mutex::new(None);
+    let n_lanes = lanes.len();
+    let lanes: Vec<Mutex<Lane<L>>> = lanes
+        .iter_mut()
+        .map(|lane| Mutex::new(Lane { next: 0, lane }))
+        .collect();
+    let ready = |i: usize| {
+        i < n
+            && !matches!(
+                *results[i].read().unwrap_or_else(|e| e.into_inner()),
+                Done::Pending
+            )
+    };
+    let keep_panic = |p: Box<dyn std::any::Any + Send>| {
+        panic
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(p);
+    };
+    // Takes what lane `l` can take now, unless another worker is at it.
+    let advance = |l: usize| loop {
+        let Ok(mut g) = lanes[l].try_lock() else {
+            return;
+        };
+        let lane = &mut *g;
+        while lane.next < n {
+            let i = lane.next;
+            let mut stop = false;
+            {
+                let r = results[i].read().unwrap_or_else(|e| e.into_inner());
+                match &*r {
+                    Done::Pending => break,
+                    Done::Ready(t) => {
+                        let item = &items[i];
+                        let applied =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                apply(lane.lane, item, t)
+                            }));
+                        if let Err(p) = applied {
+                            keep_panic(p);
+                            stop = true;
+                        }
+                    }
+                    Done::Failed => stop = true,
+                    Done::Gone => {}
+                }
+            }
+            if stop {
+                // The panic is raised once every lane is through; nothing after it is applied.
+                lane.next = n;
+                finished.fetch_add(1, Ordering::AcqRel);
+                return;
+            }
+            if left[i].fetch_sub(1, Ordering::AcqRel) == 1 {
+                *results[i].write().unwrap_or_else(|e| e.into_inner()) = Done::Gone;
+            }
+            lane.next += 1;
+            if lane.next == n {
+                finished.fetch_add(1, Ordering::AcqRel);
+            }
+        }
+        let next = lane.next;
+        drop(g);
+        // A result that landed after the look and before the unlock has no one else to take
+        // it now: look once more.
+        if !ready(next) {
+            return;
+        }
+    };
+    let (make, advance) = (&make, &advance);
     rayon::scope_fifo(|sc| {
-        for (item, slot) in items.iter().zip(&done) {
+        for (item, slot) in items.iter().zip(&results) {
             sc.spawn_fifo(move |_| {
                 let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| make(item)));
-                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(got);
+                *slot.write().unwrap_or_else(|e| e.into_inner()) = match got {
+                    Ok(t) => Done::Ready(t),
+                    Err(p) => {
+                        keep_panic(p);
+                        Done::Failed
+                    }
+                };
+                for l in 0..n_lanes {
+                    advance(l);
+                }
             });
         }
-        for (item, slot) in items.iter().zip(&done) {
-            let got = loop {
-                if let Some(got) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                    break got;
-                }
-                // Another worker has it: run a pending task meanwhile, or wait briefly.
-                if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
-                    std::hint::spin_loop();
-                }
-            };
-            match got {
-                Ok(t) => take(item, t),
-                Err(panic) => std::panic::resume_unwind(panic),
+        while finished.load(Ordering::Acquire) < n_lanes {
+            for l in 0..n_lanes {
+                advance(l);
+            }
+            // Run a pending task meanwhile, or wait briefly.
+            if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
+                std::hint::spin_loop();
             }
         }
     });
+    if let Some(p) = panic.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        std::panic::resume_unwind(p);
+    }
 }
 
 /// The per-second windows of one run, merged in input order on a thread of their own while the
@@ -772,7 +923,7 @@ impl PeakMerger {
 
 #[cfg(test)]
 mod tests {
-    use super::map_in_order;
+    use super::map_in_lanes;
 
     /// Runs `f` on a pool of `threads` workers, failing the test past a deadline instead of
     /// hanging the run.
@@ -790,63 +941,124 @@ mod tests {
         match rx.recv_timeout(std::time::Duration::from_secs(60)) {
             Ok(Ok(r)) => r,
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Err(_) => panic!("no answer within 60 s: map_in_order hangs"),
+            Err(_) => panic!("no answer within 60 s: map_in_lanes hangs"),
         }
     }
 
+    /// What each lane saw, in the order it saw it, and how many results were dropped.
+    fn lanes_run(
+        threads: usize,
+        n: u64,
+        lanes: usize,
+        delay: impl Fn(u64) -> u64 + Send + Sync + 'static,
+    ) -> (Vec<Vec<(u64, u64)>>, usize) {
+        on_pool(threads, move || {
+            let drops = std::sync::atomic::AtomicUsize::new(0);
+            struct Counted<'d>(u64, &'d std::sync::atomic::AtomicUsize);
+            impl Drop for Counted<'_> {
+                fn drop(&mut self) {
+                    self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            let items: Vec<u64> = (0..n).collect();
+            let mut seen: Vec<Vec<(u64, u64)>> = vec![Vec::new(); lanes];
+            map_in_lanes(
+                &items,
+                |&i| {
+                    std::thread::sleep(std::time::Duration::from_micros(delay(i)));
+                    Counted(i * 3, &drops)
+                },
+                &mut seen,
+                |lane, &i, t| lane.push((i, t.0)),
+            );
+            (seen, drops.load(std::sync::atomic::Ordering::Relaxed))
+        })
+    }
+
     #[test]
-    fn results_come_in_order_whoever_finishes_first() {
+    fn every_lane_takes_every_result_in_order_whoever_finishes_first() {
         for threads in [1, 2, 4] {
-            let got = on_pool(threads, || {
-                let items: Vec<u64> = (0..200).collect();
-                let mut got = Vec::new();
-                map_in_order(
-                    &items,
-                    |&i| {
-                        // Early items take longest, so later ones finish first.
-                        std::thread::sleep(std::time::Duration::from_micros((200 - i) * 20));
-                        i * 3
-                    },
-                    |&i, t| got.push((i, t)),
+            for lanes in [1, 3] {
+                // Early items take longest, so later ones finish first.
+                let (seen, drops) = lanes_run(threads, 200, lanes, |i| (200 - i) * 20);
+                let want: Vec<(u64, u64)> = (0..200).map(|i| (i, i * 3)).collect();
+                for (l, got) in seen.iter().enumerate() {
+                    assert_eq!(got, &want, "{threads} threads, lane {l} of {lanes}");
+                }
+                assert_eq!(
+                    drops, 200,
+                    "{threads} threads, {lanes} lanes: each result dropped once"
                 );
-                got
-            });
-            let want: Vec<(u64, u64)> = (0..200).map(|i| (i, i * 3)).collect();
-            assert_eq!(got, want, "{threads} threads");
+            }
         }
     }
 
     #[test]
-    fn a_panic_in_a_task_is_raised_not_waited_for() {
-        for threads in [1, 2] {
-            let out = on_pool(threads, || {
-                let mut taken = Vec::new();
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    map_in_order(
-                        &[0u32, 1, 2, 3],
-                        |&i| {
-                            assert!(i != 2, "item 2 is poison");
-                            i
-                        },
-                        |_, t| taken.push(t),
-                    )
-                }));
-                let message = r.err().map(|p| match p.downcast::<&str>() {
-                    Ok(m) => m.to_string(),
-                    Err(p) => p.downcast::<String>().map(|m| *m).unwrap_or_default(),
-                });
-                (taken, message)
+    fn lanes_take_results_while_later_tasks_run() {
+        // One slow item in the middle: the lanes take everything before it without waiting for
+        // the round, and everything after it once it is done, in order.
+        for threads in [2, 4] {
+            let (seen, drops) = lanes_run(threads, 64, 2, |i| if i == 20 { 20_000 } else { 50 });
+            for got in &seen {
+                assert_eq!(
+                    got.iter().map(|x| x.0).collect::<Vec<_>>(),
+                    (0..64).collect::<Vec<_>>()
+                );
+            }
+            assert_eq!(drops, 64);
+        }
+    }
+
+    /// Runs `map_in_lanes` with a panic in `make` or in `apply` at item 2 of 0..4, and returns
+    /// what the first lane took and the panic's message.
+    fn panicking(threads: usize, in_apply: bool) -> (Vec<u32>, Option<String>) {
+        on_pool(threads, move || {
+            let mut lanes = vec![Vec::new(), Vec::new()];
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                map_in_lanes(
+                    &[0u32, 1, 2, 3],
+                    |&i| {
+                        assert!(in_apply || i != 2, "item 2 is poison");
+                        // Item 2 ends last, so items before it are taken before its panic.
+                        std::thread::sleep(std::time::Duration::from_millis(if i == 2 {
+                            50
+                        } else {
+                            0
+                        }));
+                        i
+                    },
+                    &mut lanes,
+                    |lane: &mut Vec<u32>, _, &t| {
+                        assert!(!in_apply || t != 2, "item 2 is poison");
+                        lane.push(t);
+                    },
+                )
+            }));
+            let message = r.err().map(|p| match p.downcast::<&str>() {
+                Ok(m) => m.to_string(),
+                Err(p) => p.downcast::<String>().map(|m| *m).unwrap_or_default(),
             });
-            assert_eq!(
-                out.0,
-                vec![0, 1],
-                "{threads} threads: taken before the panic"
-            );
-            assert_eq!(
-                out.1.as_deref(),
-                Some("item 2 is poison"),
-                "{threads} threads"
-            );
+            (lanes.swap_remove(0), message)
+        })
+    }
+
+    #[test]
+    fn a_panic_in_a_task_or_a_lane_is_raised_not_waited_for() {
+        for threads in [1, 2] {
+            for in_apply in [false, true] {
+                let (taken, message) = panicking(threads, in_apply);
+                let at = if in_apply { "apply" } else { "make" };
+                assert_eq!(
+                    taken,
+                    vec![0, 1],
+                    "{threads} threads, panic in {at}: taken before it"
+                );
+                assert_eq!(
+                    message.as_deref(),
+                    Some("item 2 is poison"),
+                    "{threads} threads, {at}"
+                );
+            }
         }
     }
 }
