@@ -466,7 +466,8 @@ fn read_range(
         }
     }
     items.clear();
-    let ascii = split_piece(&buf[first..], first, 0, &mut items);
+    let keys = format == InputFormat::Keys;
+    let ascii = split_piece(&buf[first..], first, 0, &mut items, keys);
     // Only a range wider than the bound can hold a whole over-long line.
     if buf.len() > MAX_LINE && items.iter().any(|it| it.len as usize > MAX_LINE) {
         return Err(too_long());
@@ -779,7 +780,7 @@ fn read_lines_max(
             }
         };
         let rest = buf.split_off(cut);
-        let (items, ascii) = split_lines(&buf, next_no);
+        let (items, ascii) = split_lines(&buf, next_no, format == InputFormat::Keys);
         next_no += items.len() as u64;
         let chunk = Chunk {
             input,
@@ -825,10 +826,10 @@ const SPLIT_PIECE: usize = 128 << 10;
 /// from `first_no`, and whether all of `buf` is ASCII. A large chunk is cut at newlines into
 /// pieces that rayon workers split at once, so finding line ends is not one thread's work while
 /// the others wait for chunks.
-fn split_lines(buf: &[u8], first_no: u64) -> (Vec<Item>, bool) {
+fn split_lines(buf: &[u8], first_no: u64, ascii: bool) -> (Vec<Item>, bool) {
     if buf.len() < 2 * SPLIT_PIECE {
         let mut items = Vec::with_capacity(buf.len() / 16 + 1);
-        let ascii = split_piece(buf, 0, first_no, &mut items);
+        let ascii = split_piece(buf, 0, first_no, &mut items, ascii);
         return (items, ascii);
     }
     // Piece bounds: just after the first newline at or past each multiple of SPLIT_PIECE.
@@ -848,7 +849,7 @@ fn split_lines(buf: &[u8], first_no: u64) -> (Vec<Item>, bool) {
         .par_windows(2)
         .map(|w| {
             let mut items = Vec::with_capacity((w[1] - w[0]) / 16 + 1);
-            let ascii = split_piece(&buf[w[0]..w[1]], w[0], 0, &mut items);
+            let ascii = split_piece(&buf[w[0]..w[1]], w[0], 0, &mut items, ascii);
             (items, ascii)
         })
         .collect();
@@ -866,8 +867,16 @@ fn split_lines(buf: &[u8], first_no: u64) -> (Vec<Item>, bool) {
 }
 
 /// Appends the lines of `piece` (at `offset` in its chunk), numbered from `first_no`; true when
-/// all of `piece` is ASCII.
-fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>) -> bool {
+/// `ascii` is asked for and all of `piece` is ASCII. Only key lists ask: the line of a JSON
+/// format is read by a JSON pass that checks its text anyway, and the extra OR made that
+/// split slower (3 M envelopes: CPU +2%).
+fn split_piece(
+    piece: &[u8],
+    offset: usize,
+    first_no: u64,
+    items: &mut Vec<Item>,
+    ascii: bool,
+) -> bool {
     let mut start = 0usize;
     let mut no = first_no;
     let mut push = |start: usize, end: usize, no: u64| {
@@ -881,11 +890,16 @@ fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>
             no,
         });
     };
-    let ascii = for_each_newline(piece, |end| {
+    let mut newline = |end| {
         push(start, end, no);
         start = end + 1;
         no += 1;
-    });
+    };
+    let ascii = if ascii {
+        for_each_newline::<true>(piece, &mut newline)
+    } else {
+        for_each_newline::<false>(piece, &mut newline)
+    };
     // The last line, when no newline ends it.
     if start < piece.len() {
         push(start, piece.len(), no);
@@ -896,23 +910,24 @@ fn split_piece(piece: &[u8], offset: usize, first_no: u64, items: &mut Vec<Item>
 /// Calls `f` with the index of every `\n` of `b`, in order. With AVX2, two 32-byte compares
 /// give the newlines of 64 bytes as one mask: a step per 64 bytes instead of a `memchr` call per
 /// line, whose set-up cost more than its search on lines of keys (25 bytes; a tenth of the run).
-/// Returns whether all of `b` is ASCII, which the AVX2 pass learns for one OR per 32 bytes.
+/// With `ASCII`, returns whether all of `b` is ASCII, which the AVX2 pass learns for one OR per
+/// 32 bytes; else false.
 #[inline]
-fn for_each_newline(b: &[u8], mut f: impl FnMut(usize)) -> bool {
+fn for_each_newline<const ASCII: bool>(b: &[u8], mut f: impl FnMut(usize)) -> bool {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2.
-        return unsafe { newlines_avx2(b, &mut f) };
+        return unsafe { newlines_avx2::<ASCII>(b, &mut f) };
     }
     for i in memchr::memchr_iter(b'\n', b) {
         f(i);
     }
-    b.is_ascii()
+    ASCII && b.is_ascii()
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn newlines_avx2(b: &[u8], f: &mut impl FnMut(usize)) -> bool {
+fn newlines_avx2<const ASCII: bool>(b: &[u8], f: &mut impl FnMut(usize)) -> bool {
     use std::arch::x86_64::*;
     let nl = _mm256_set1_epi8(b'\n' as i8);
     let mut blocks = b.chunks_exact(64);
@@ -927,7 +942,9 @@ fn newlines_avx2(b: &[u8], f: &mut impl FnMut(usize)) -> bool {
                 _mm256_loadu_si256(c.as_ptr().add(32).cast()),
             )
         };
-        high = _mm256_or_si256(high, _mm256_or_si256(lo, hi));
+        if ASCII {
+            high = _mm256_or_si256(high, _mm256_or_si256(lo, hi));
+        }
         let lo = _mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, nl)) as u32 as u64;
         let hi = _mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, nl)) as u32 as u64;
         let mut m = lo | hi << 32;
@@ -943,7 +960,7 @@ fn newlines_avx2(b: &[u8], f: &mut impl FnMut(usize)) -> bool {
             f(at + i);
         }
     }
-    _mm256_movemask_epi8(high) == 0 && rest.is_ascii()
+    ASCII && _mm256_movemask_epi8(high) == 0 && rest.is_ascii()
 }
 
 enum Skip {
@@ -1303,7 +1320,10 @@ d",
                 for d in [&data, &high] {
                     for b in [&d[from..from + len], &d[200 + from..200 + from + len]] {
                         let mut got = Vec::new();
-                        let ascii = for_each_newline(b, |i| got.push(i));
+                        let ascii = for_each_newline::<true>(b, |i| got.push(i));
+                        let mut plain = Vec::new();
+                        assert!(!for_each_newline::<false>(b, |i| plain.push(i)));
+                        assert_eq!(plain, got);
                         let want: Vec<usize> = memchr::memchr_iter(b'\n', b).collect();
                         assert_eq!(got, want, "from {from}, len {len}");
                         assert_eq!(ascii, b.is_ascii(), "from {from}, len {len}");
@@ -1340,8 +1360,9 @@ d",
         ] {
             let buf = &buf[..cut];
             let mut want = Vec::new();
-            let want_ascii = split_piece(buf, 0, 41, &mut want);
-            let (got, ascii) = split_lines(buf, 41);
+            let want_ascii = split_piece(buf, 0, 41, &mut want, true);
+            let (got, ascii) = split_lines(buf, 41, true);
+            assert!(!split_lines(buf, 41, false).1, "not asked");
             assert_eq!(
                 (ascii, want_ascii),
                 (buf.is_ascii(), buf.is_ascii()),
