@@ -780,6 +780,9 @@ fn map_in_lanes<I: Sync, T: Send + Sync, L: Send>(
         .map(|_| AtomicUsize::new(lanes.len()))
         .collect();
     let finished = AtomicUsize::new(0);
+    // Results stored so far: the calling thread looks at the lanes again only when it moved
+    // (spinning on the lanes' locks took CPU time from the worker that held them).
+    let stored = AtomicUsize::new(0);
     let panic: Mutex<Option<Box<dyn std::any::Any + Send>>> = Mutex::new(None);
     let n_lanes = lanes.len();
     let lanes: Vec<Mutex<Lane<L>>> = lanes
@@ -849,7 +852,14 @@ fn map_in_lanes<I: Sync, T: Send + Sync, L: Send>(
             return;
         }
     };
-    let (make, advance) = (&make, &advance);
+    // Each lane has a home worker that takes it after each of its own tasks, so a lane's state
+    // (a partition's table and sketch) stays in one core's cache: taken by whichever worker
+    // finished a task, the lanes moved between the cores, and 3 M envelopes took 3% more CPU
+    // time. The calling thread takes any lane once it has nothing else to run.
+    let me = rayon::current_thread_index().unwrap_or(0);
+    let threads = rayon::current_num_threads().max(1);
+    let home = move |l: usize| (me + l) % threads;
+    let (make, advance, stored) = (&make, &advance, &stored);
     rayon::scope_fifo(|sc| {
         for (item, slot) in items.iter().zip(&results) {
             sc.spawn_fifo(move |_| {
@@ -861,17 +871,34 @@ fn map_in_lanes<I: Sync, T: Send + Sync, L: Send>(
                         Done::Failed
                     }
                 };
-                for l in 0..n_lanes {
+                stored.fetch_add(1, Ordering::AcqRel);
+                let worker = rayon::current_thread_index().unwrap_or(me);
+                for l in (0..n_lanes).filter(|&l| home(l) == worker) {
                     advance(l);
                 }
             });
         }
+        // A result stored after a lane's last look is counted after it is stored, so a count
+        // that moved means something may be there to take (looking again without that took
+        // CPU time from the worker holding the lane).
+        let (mut seen_home, mut seen_all) = (usize::MAX, usize::MAX);
         while finished.load(Ordering::Acquire) < n_lanes {
-            for l in 0..n_lanes {
-                advance(l);
+            let now = stored.load(Ordering::Acquire);
+            if now != seen_home {
+                seen_home = now;
+                for l in (0..n_lanes).filter(|&l| home(l) == me) {
+                    advance(l);
+                }
             }
-            // Run a pending task meanwhile, or wait briefly.
+            // Run a pending task meanwhile; with none, take any lane, or wait briefly.
             if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
+                let now = stored.load(Ordering::Acquire);
+                if now != seen_all {
+                    seen_all = now;
+                    for l in 0..n_lanes {
+                        advance(l);
+                    }
+                }
                 std::hint::spin_loop();
             }
         }
