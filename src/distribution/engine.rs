@@ -740,9 +740,9 @@ impl State {
 }
 
 /// Runs `make` on each of `items` as rayon FIFO tasks and hands every result to each of
-/// `lanes` in item order: `apply(lane, item, result)`. A lane takes a result as soon as it and
-/// those before it are done, on whichever worker finds it so first (the one that just made it,
-/// mostly, while its bytes are in that core's cache); lanes run at once on different workers,
+/// `lanes` in item order: `apply(lane, item, result)`. A lane takes a result once it and
+/// those before it are done, on its home worker after that worker's next task (or on the
+/// calling thread when it has nothing else to run); lanes run at once on different workers,
 /// each in order. A result is dropped once every lane has taken it.
 ///
 /// One thread applying every result in order was the run's critical path once the key table
