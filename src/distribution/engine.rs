@@ -791,9 +791,6 @@ fn map_in_lanes<I: Sync, T: Send + Sync, L: Send>(
         .map(|_| AtomicUsize::new(lanes.len()))
         .collect();
     let finished = AtomicUsize::new(0);
-    // Results stored so far: the calling thread looks at the lanes again only when it moved
-    // (spinning on the lanes' locks took CPU time from the worker that held them).
-    let stored = AtomicUsize::new(0);
     let panic: Mutex<Option<Box<dyn std::any::Any + Send>>> = Mutex::new(None);
     let n_lanes = lanes.len();
     let lanes: Vec<Mutex<Lane<L>>> = lanes
@@ -876,8 +873,8 @@ fn map_in_lanes<I: Sync, T: Send + Sync, L: Send>(
     } else {
         1
     };
-    let home = move |l: usize| (me + l) % threads;
-    let (make, advance, stored) = (&make, &advance, &stored);
+    let home = move |l: usize, w: usize| at_home(me, threads, l, w);
+    let (make, advance) = (&make, &advance);
     rayon::scope_fifo(|sc| {
         for (item, slot) in items.iter().zip(&results) {
             sc.spawn_fifo(move |_| {
@@ -889,37 +886,20 @@ fn map_in_lanes<I: Sync, T: Send + Sync, L: Send>(
                         Done::Failed
                     }
                 };
-                stored.fetch_add(1, Ordering::AcqRel);
-                let worker = if pinned {
-                    rayon::current_thread_index().unwrap_or(me)
-                } else {
-                    me
-                };
-                for l in (0..n_lanes).filter(|&l| home(l) == worker) {
+                let worker = rayon::current_thread_index().unwrap_or(me);
+                for l in (0..n_lanes).filter(|&l| home(l, worker)) {
                     advance(l);
                 }
             });
         }
-        // A result stored after a lane's last look is counted after it is stored, so a count
-        // that moved means something may be there to take (looking again without that took
-        // CPU time from the worker holding the lane).
-        let (mut seen_home, mut seen_all) = (usize::MAX, usize::MAX);
         while finished.load(Ordering::Acquire) < n_lanes {
-            let now = stored.load(Ordering::Acquire);
-            if now != seen_home {
-                seen_home = now;
-                for l in (0..n_lanes).filter(|&l| home(l) == me) {
-                    advance(l);
-                }
+            for l in (0..n_lanes).filter(|&l| home(l, me)) {
+                advance(l);
             }
             // Run a pending task meanwhile; with none, take any lane, or wait briefly.
             if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
-                let now = stored.load(Ordering::Acquire);
-                if now != seen_all {
-                    seen_all = now;
-                    for l in 0..n_lanes {
-                        advance(l);
-                    }
+                for l in 0..n_lanes {
+                    advance(l);
                 }
                 std::hint::spin_loop();
             }
@@ -928,6 +908,12 @@ fn map_in_lanes<I: Sync, T: Send + Sync, L: Send>(
     if let Some(p) = panic.into_inner().unwrap_or_else(|e| e.into_inner()) {
         std::panic::resume_unwind(p);
     }
+}
+
+/// Whether lane `l` is at home on worker `w`, for lanes spread over `threads` workers from the
+/// caller `me` on (lane 0 is the caller's); with one, every lane is at home on every worker.
+fn at_home(me: usize, threads: usize, l: usize, w: usize) -> bool {
+    (me + l) % threads == w % threads
 }
 
 /// The per-second windows of one run, merged in input order on a thread of their own while the
@@ -972,7 +958,7 @@ impl PeakMerger {
 
 #[cfg(test)]
 mod tests {
-    use super::map_in_lanes;
+    use super::{at_home, map_in_lanes};
 
     /// Runs `f` on a pool of `threads` workers, failing the test past a deadline instead of
     /// hanging the run.
@@ -1056,6 +1042,65 @@ mod tests {
                 );
             }
             assert_eq!(drops, 64);
+        }
+    }
+
+    #[test]
+    fn each_lane_has_one_home_worker_and_unpinned_lanes_are_at_home_everywhere() {
+        for me in 0..4 {
+            for l in 0..6 {
+                // Unpinned: whichever worker calls and whichever finished a task.
+                assert!((0..4).all(|w| at_home(me, 1, l, w)), "me {me}, lane {l}");
+                // Pinned over 4 workers: exactly one home, the caller's for lane 0.
+                let homes: Vec<usize> = (0..4).filter(|&w| at_home(me, 4, l, w)).collect();
+                assert_eq!(homes, [(me + l) % 4], "me {me}, lane {l}");
+            }
+        }
+    }
+
+    #[test]
+    fn lanes_keep_up_whichever_worker_calls() {
+        // Results are taken as they are made, not piled up until the end, whether the calling
+        // thread is worker 0 or 1, pinned or not (unpinned lanes were once taken only when the
+        // caller was worker 0 or idle).
+        for caller in [0, 1] {
+            for pinned in [false, true] {
+                let most = on_pool(2, move || {
+                    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+                    let (alive, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+                    struct Live<'a>(&'a AtomicUsize);
+                    impl Drop for Live<'_> {
+                        fn drop(&mut self) {
+                            self.0.fetch_sub(1, SeqCst);
+                        }
+                    }
+                    rayon::broadcast(|ctx| {
+                        if ctx.index() != caller {
+                            return;
+                        }
+                        let items: Vec<u64> = (0..60).collect();
+                        let mut lanes = vec![0u64; 3];
+                        map_in_lanes(
+                            &items,
+                            |_| {
+                                std::thread::sleep(std::time::Duration::from_millis(1));
+                                let n = alive.fetch_add(1, SeqCst) + 1;
+                                most.fetch_max(n, SeqCst);
+                                Live(&alive)
+                            },
+                            &mut lanes,
+                            pinned,
+                            |lane, &i, _| *lane += i,
+                        );
+                        assert!(lanes.iter().all(|&l| l == 59 * 60 / 2));
+                    });
+                    most.load(SeqCst)
+                });
+                assert!(
+                    most <= 8,
+                    "caller {caller}, pinned {pinned}: {most} results alive at once"
+                );
+            }
         }
     }
 
