@@ -686,12 +686,27 @@ impl State {
         // share the applying (see `map_in_lanes`).
         let mut batches = Vec::new();
         let (parts, tally, items) = (&mut self.parts, &mut self.tally, &mut self.items);
-        let per_lane = PARTITIONS.div_ceil(rayon::current_num_threads().clamp(1, PARTITIONS));
-        let pinned = parts
+        // A JSON record's extraction costs ten times its key-table update, so the table is never
+        // the critical path there: it stays on the calling thread in one lane (split into
+        // lanes, 3 M envelopes took 4% more CPU time). A key list's update costs about what its
+        // hashing does, and past the exact table more: its partitions are split per worker.
+        let keys = chunks.iter().all(|c| c.format == InputFormat::Keys);
+        let workers = if keys {
+            rayon::current_num_threads().clamp(1, PARTITIONS)
+        } else {
+            1
+        };
+        let per_lane = PARTITIONS.div_ceil(workers);
+        let large = parts
             .iter()
             .map(|p| if p.is_exact() { p.len() } else { PINNED_KEYS })
             .sum::<usize>()
             >= PINNED_KEYS;
+        let homes = match (keys, large) {
+            (false, _) => Homes::Caller,
+            (true, true) => Homes::Spread,
+            (true, false) => Homes::Anywhere,
+        };
         let mut lanes: Vec<Lane> = std::iter::once(Lane::Totals {
             tally,
             items,
@@ -711,7 +726,7 @@ impl State {
             &slices,
             make,
             &mut lanes,
-            pinned,
+            homes,
             |lane, &(ci, lo, hi, _), s| match lane {
                 Lane::Totals {
                     tally,
@@ -766,7 +781,7 @@ fn map_in_lanes<I: Sync, T: Send + Sync, L: Send>(
     items: &[I],
     make: impl Fn(&I) -> T + Sync,
     lanes: &mut [L],
-    pinned: bool,
+    homes: Homes,
     apply: impl Fn(&mut L, &I, &T) + Sync,
 ) {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -860,20 +875,11 @@ fn map_in_lanes<I: Sync, T: Send + Sync, L: Send>(
             return;
         }
     };
-    // `pinned`: each lane has a home worker that takes it after each of its own tasks, so a
-    // large lane state (a partition's table and sketch) stays in one core's cache: taken by
-    // whichever worker finished a task, the lanes moved between the cores, and 3 M envelopes
-    // took 3% more CPU time. Small lanes are taken by the worker that just made a result, while
-    // its bytes are in that core's cache: pinned, 10 M keys of 1,000 distinct took as much CPU
-    // time as with one thread applying everything, and 3% more than unpinned. The calling
+    // A lane is taken after a task only by a worker it is at home on (`Homes`); the calling
     // thread takes any lane once it has nothing else to run.
     let me = rayon::current_thread_index().unwrap_or(0);
-    let threads = if pinned {
-        rayon::current_num_threads().max(1)
-    } else {
-        1
-    };
-    let home = move |l: usize, w: usize| at_home(me, threads, l, w);
+    let threads = rayon::current_num_threads().max(1);
+    let home = move |l: usize, w: usize| homes.at_home(me, threads, l, w);
     let (make, advance) = (&make, &advance);
     rayon::scope_fifo(|sc| {
         for (item, slot) in items.iter().zip(&results) {
@@ -910,10 +916,29 @@ fn map_in_lanes<I: Sync, T: Send + Sync, L: Send>(
     }
 }
 
-/// Whether lane `l` is at home on worker `w`, for lanes spread over `threads` workers from the
-/// caller `me` on (lane 0 is the caller's); with one, every lane is at home on every worker.
-fn at_home(me: usize, threads: usize, l: usize, w: usize) -> bool {
-    (me + l) % threads == w % threads
+/// Which workers take a lane of [`map_in_lanes`] after their own tasks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Homes {
+    /// Any worker, just after it made a result, while its bytes are in that core's cache: for
+    /// small lane states (homed, 10 M keys of 1,000 distinct took 3% more CPU time).
+    Anywhere,
+    /// Lane `l` on worker `(caller + l) % threads`, so a large lane state (a partition's table
+    /// and sketch) stays in one core's cache (taken anywhere, 3 M envelopes took 3% more CPU
+    /// time).
+    Spread,
+    /// The calling thread only.
+    Caller,
+}
+
+impl Homes {
+    /// Whether lane `l` is at home on worker `w` of `threads`, the caller being `me`.
+    fn at_home(self, me: usize, threads: usize, l: usize, w: usize) -> bool {
+        match self {
+            Homes::Anywhere => true,
+            Homes::Spread => (me + l) % threads == w % threads,
+            Homes::Caller => w == me,
+        }
+    }
 }
 
 /// The per-second windows of one run, merged in input order on a thread of their own while the
@@ -958,7 +983,7 @@ impl PeakMerger {
 
 #[cfg(test)]
 mod tests {
-    use super::{at_home, map_in_lanes};
+    use super::{Homes, map_in_lanes};
 
     /// Runs `f` on a pool of `threads` workers, failing the test past a deadline instead of
     /// hanging the run.
@@ -985,7 +1010,7 @@ mod tests {
         threads: usize,
         n: u64,
         lanes: usize,
-        pinned: bool,
+        homes: Homes,
         delay: impl Fn(u64) -> u64 + Send + Sync + 'static,
     ) -> (Vec<Vec<(u64, u64)>>, usize) {
         on_pool(threads, move || {
@@ -1005,7 +1030,7 @@ mod tests {
                     Counted(i * 3, &drops)
                 },
                 &mut seen,
-                pinned,
+                homes,
                 |lane, &i, t| lane.push((i, t.0)),
             );
             (seen, drops.load(std::sync::atomic::Ordering::Relaxed))
@@ -1015,11 +1040,17 @@ mod tests {
     #[test]
     fn every_lane_takes_every_result_in_order_whoever_finishes_first() {
         for threads in [1, 2, 4] {
-            for (lanes, pinned) in [(1, false), (3, false), (3, true), (5, true)] {
+            for (lanes, homes) in [
+                (1, Homes::Anywhere),
+                (3, Homes::Anywhere),
+                (3, Homes::Spread),
+                (5, Homes::Spread),
+                (3, Homes::Caller),
+            ] {
                 // Early items take longest, so later ones finish first.
-                let (seen, drops) = lanes_run(threads, 200, lanes, pinned, |i| (200 - i) * 20);
+                let (seen, drops) = lanes_run(threads, 200, lanes, homes, |i| (200 - i) * 20);
                 let want: Vec<(u64, u64)> = (0..200).map(|i| (i, i * 3)).collect();
-                let at = format!("{threads} threads, {lanes} lanes, pinned {pinned}");
+                let at = format!("{threads} threads, {lanes} lanes, {homes:?}");
                 for (l, got) in seen.iter().enumerate() {
                     assert_eq!(got, &want, "{at}: lane {l}");
                 }
@@ -1032,9 +1063,14 @@ mod tests {
     fn lanes_take_results_while_later_tasks_run() {
         // One slow item in the middle: the lanes take everything before it without waiting for
         // the round, and everything after it once it is done, in order.
-        for (threads, pinned) in [(2, false), (2, true), (4, true)] {
+        for (threads, homes) in [
+            (2, Homes::Anywhere),
+            (2, Homes::Spread),
+            (4, Homes::Spread),
+            (2, Homes::Caller),
+        ] {
             let slow = |i| if i == 20 { 20_000 } else { 50 };
-            let (seen, drops) = lanes_run(threads, 64, 2, pinned, slow);
+            let (seen, drops) = lanes_run(threads, 64, 2, homes, slow);
             for got in &seen {
                 assert_eq!(
                     got.iter().map(|x| x.0).collect::<Vec<_>>(),
@@ -1046,14 +1082,16 @@ mod tests {
     }
 
     #[test]
-    fn each_lane_has_one_home_worker_and_unpinned_lanes_are_at_home_everywhere() {
+    fn each_lane_is_at_home_where_its_homes_say() {
         for me in 0..4 {
             for l in 0..6 {
-                // Unpinned: whichever worker calls and whichever finished a task.
-                assert!((0..4).all(|w| at_home(me, 1, l, w)), "me {me}, lane {l}");
-                // Pinned over 4 workers: exactly one home, the caller's for lane 0.
-                let homes: Vec<usize> = (0..4).filter(|&w| at_home(me, 4, l, w)).collect();
-                assert_eq!(homes, [(me + l) % 4], "me {me}, lane {l}");
+                let at = |homes: Homes| -> Vec<usize> {
+                    (0..4).filter(|&w| homes.at_home(me, 4, l, w)).collect()
+                };
+                assert_eq!(at(Homes::Anywhere), [0, 1, 2, 3], "me {me}, lane {l}");
+                // Spread over 4 workers: exactly one home, the caller's for lane 0.
+                assert_eq!(at(Homes::Spread), [(me + l) % 4], "me {me}, lane {l}");
+                assert_eq!(at(Homes::Caller), [me], "me {me}, lane {l}");
             }
         }
     }
@@ -1061,10 +1099,10 @@ mod tests {
     #[test]
     fn lanes_keep_up_whichever_worker_calls() {
         // Results are taken as they are made, not piled up until the end, whether the calling
-        // thread is worker 0 or 1, pinned or not (unpinned lanes were once taken only when the
-        // caller was worker 0 or idle).
+        // thread is worker 0 or 1, however lanes are homed (lanes taken anywhere were once taken
+        // only when the caller was worker 0 or idle).
         for caller in [0, 1] {
-            for pinned in [false, true] {
+            for homes in [Homes::Anywhere, Homes::Spread, Homes::Caller] {
                 let most = on_pool(2, move || {
                     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
                     let (alive, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
@@ -1089,7 +1127,7 @@ mod tests {
                                 Live(&alive)
                             },
                             &mut lanes,
-                            pinned,
+                            homes,
                             |lane, &i, _| *lane += i,
                         );
                         assert!(lanes.iter().all(|&l| l == 59 * 60 / 2));
@@ -1098,7 +1136,7 @@ mod tests {
                 });
                 assert!(
                     most <= 8,
-                    "caller {caller}, pinned {pinned}: {most} results alive at once"
+                    "caller {caller}, {homes:?}: {most} results alive at once"
                 );
             }
         }
@@ -1106,7 +1144,7 @@ mod tests {
 
     /// Runs `map_in_lanes` with a panic in `make` or in `apply` at item 2 of 0..4, and returns
     /// what the first lane took and the panic's message.
-    fn panicking(threads: usize, in_apply: bool, pinned: bool) -> (Vec<u32>, Option<String>) {
+    fn panicking(threads: usize, in_apply: bool, homes: Homes) -> (Vec<u32>, Option<String>) {
         on_pool(threads, move || {
             let mut lanes = vec![Vec::new(), Vec::new()];
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -1123,7 +1161,7 @@ mod tests {
                         i
                     },
                     &mut lanes,
-                    pinned,
+                    homes,
                     |lane: &mut Vec<u32>, _, &t| {
                         assert!(!in_apply || t != 2, "item 2 is poison");
                         lane.push(t);
@@ -1140,9 +1178,14 @@ mod tests {
 
     #[test]
     fn a_panic_in_a_task_or_a_lane_is_raised_not_waited_for() {
-        for (threads, pinned) in [(1, false), (2, false), (2, true)] {
+        for (threads, homes) in [
+            (1, Homes::Anywhere),
+            (2, Homes::Anywhere),
+            (2, Homes::Spread),
+            (2, Homes::Caller),
+        ] {
             for in_apply in [false, true] {
-                let (taken, message) = panicking(threads, in_apply, pinned);
+                let (taken, message) = panicking(threads, in_apply, homes);
                 let at = if in_apply { "apply" } else { "make" };
                 assert_eq!(
                     taken,
