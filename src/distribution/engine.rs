@@ -682,8 +682,8 @@ impl State {
         // order, as soon as the slice and those before it are done, with no barrier between
         // slicing and applying (applied by partition in parallel once all of a round's slices
         // were done, both workers waited at each of the two barriers: 10 M keys, 2 threads, wall
-        // -4 to -12%). The table's partitions are split into a lane per worker, so the workers
-        // share the applying (see `map_in_lanes`).
+        // -4 to -12%). For key lists the table's partitions are split into a lane per worker, so
+        // the workers share the applying (see `map_in_lanes`).
         let mut batches = Vec::new();
         let (parts, tally, items) = (&mut self.parts, &mut self.tally, &mut self.items);
         // A JSON record's extraction costs ten times its key-table update, so the table is never
