@@ -1061,8 +1061,8 @@ mod tests {
 
     #[test]
     fn lanes_take_results_while_later_tasks_run() {
-        // One slow item in the middle: the lanes take everything before it without waiting for
-        // the round, and everything after it once it is done, in order.
+        // One slow item in the middle, so later items are done long before it: every lane
+        // still takes every result, in order, and each is dropped once.
         for (threads, homes) in [
             (2, Homes::Anywhere),
             (2, Homes::Spread),
