@@ -794,7 +794,8 @@ fn map_in_lanes<I: Sync, T: Send + Sync, L: Send>(
         /// Every lane has taken it.
         Gone,
     }
-    struct Lane<'l, L> {
+    /// A lane and the index of the next result it takes.
+    struct Cursor<'l, L> {
         next: usize,
         lane: &'l mut L,
     }
@@ -808,9 +809,9 @@ fn map_in_lanes<I: Sync, T: Send + Sync, L: Send>(
     let finished = AtomicUsize::new(0);
     let panic: Mutex<Option<Box<dyn std::any::Any + Send>>> = Mutex::new(None);
     let n_lanes = lanes.len();
-    let lanes: Vec<Mutex<Lane<L>>> = lanes
+    let lanes: Vec<Mutex<Cursor<L>>> = lanes
         .iter_mut()
-        .map(|lane| Mutex::new(Lane { next: 0, lane }))
+        .map(|lane| Mutex::new(Cursor { next: 0, lane }))
         .collect();
     let ready = |i: usize| {
         i < n
