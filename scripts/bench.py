@@ -2,10 +2,10 @@
 """One-run comparison of the distribution engine (figures, not a pass/fail test).
 
 Runs shardlint, a previous shardlint binary (PREV=path, optional), a plain Python hashlib script
-and DuckDB (when the `duckdb` wheel is installed) on the same generated files, interleaved
-(round-robin, ROUNDS times, each round starting at the next tool), each in its own process, and
-prints the median wall time, keys/s, the ratio to shardlint measured in the same run, and the
-peak RSS of each process. One case runs shardlint alone on the realistic worst cases (1 M and
+and DuckDB (when the `duckdb` wheel is installed) on the same generated files, interleaved (one
+untimed warm-up run of each, then round-robin ROUNDS times, each round starting at the next
+tool), each in its own process, and prints the median wall time, keys/s, the ratio to shardlint
+measured in the same run, and the peak RSS of each process. One case runs shardlint alone on the realistic worst cases (1 M and
 10 M distinct keys, 100,000 shards) interleaved with the 1 k-distinct, 64-shard input, so their
 ratios to it are measured side by side (at least 5 rounds).
 
@@ -168,6 +168,12 @@ def main():
         rss = {t: 0.0 for t, _, _ in tools}
         # Shardlint alone takes a few seconds a round here: more rounds for a steadier median.
         case_rounds = max(rounds, 5) if name == side else rounds
+        # One untimed run of each tool first (as `hyperfine --warmup 1`): a file or binary left
+        # alone for a minute may be out of the page cache (a VM's host can page out idle
+        # memory: this project's bench machine dropped 565 MB of a 598 MB input within a
+        # minute), and the round that read it from disk measured the disk.
+        for _, cmd, e in tools:
+            run(cmd, e)
         for r in range(case_rounds):
             # Each round starts at the next tool: the one run right after another case's
             # DuckDB (230 MB freed) or Python is not always the same.
