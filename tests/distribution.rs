@@ -454,6 +454,37 @@ fn bad_lines_are_counted_with_line_numbers_and_the_run_goes_on() {
 }
 
 #[test]
+fn bad_lines_deep_in_a_large_file_keep_their_line_numbers() {
+    // A few megabytes: several ranges read in parallel, rounds, and slices that start past a
+    // chunk's first item, each numbered from where its chunk starts.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut keys, mut lines) = (String::new(), String::new());
+    let mut bad = Vec::new();
+    for no in 1..=300_000u64 {
+        if [70_001, 150_002, 290_003].contains(&no) {
+            keys.push('\n');
+            lines.push_str("{\"device\":\n");
+            bad.push(no);
+        } else {
+            writeln!(keys, "k-{no}").unwrap();
+            writeln!(lines, "{{\"device\":{{\"id\":\"d{no}\"}}}}").unwrap();
+        }
+    }
+    let numbers = |r: &DistributionReport| -> Vec<u64> {
+        r.bad_lines.examples.iter().map(|e| e.at.number).collect()
+    };
+    let k = write(dir.path(), "k.txt", &keys);
+    let r = run_keys(&k, &ShardMap::even(4), &Options::default());
+    assert_eq!(r.input.keyed_records, 300_000 - 3);
+    assert_eq!(numbers(&r), bad);
+    let p = write(dir.path(), "p.jsonl", &lines);
+    let src = KeySource::key_path("$.device.id").unwrap();
+    let r = distribute(&[p], &src, &ShardMap::even(4), &Options::default()).unwrap();
+    assert_eq!(r.input.keyed_records, 300_000 - 3);
+    assert_eq!(numbers(&r), bad);
+}
+
+#[test]
 fn progress_counts_every_item_read_bad_ones_too() {
     // A spinner that counted only keyed records stood at 0 while a rule's topic filter skipped
     // a million lines; it follows the items read, in order, once per chunk.

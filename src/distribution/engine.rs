@@ -502,18 +502,18 @@ impl State {
             // Key lists: one UTF-8 check over the slice's lines instead of one per line.
             let text = match (chunk.format, items.first(), items.last()) {
                 (InputFormat::Keys, Some(a), Some(b)) => {
-                    let (lo, hi) = (a.start as usize, (b.start + b.len) as usize);
-                    chunk.text(lo, hi).map(|t| (lo, t))
+                    let (from, to) = (a.start as usize, (b.start + b.len) as usize);
+                    chunk.text(from, to).map(|t| (from, t))
                 }
                 _ => None,
             };
             // Lines of a file mostly repeat a few JSON shapes: the envelope one pass reads
             // each by those of the lines before it in this slice.
             let mut shapes = LineShapes::default();
-            if let Some((lo, t)) = text {
+            if let Some((off, t)) = text {
                 // A key list's line is its key: no record to decode, no template.
                 for (j, it) in items.iter().enumerate() {
-                    let at = it.start as usize - lo;
+                    let at = it.start as usize - off;
                     // Lines start and end at ASCII bytes (`\n`, `\r`) of valid UTF-8 text.
                     let k = &t[at..at + it.len as usize];
                     match key_problem(k) {
@@ -522,10 +522,13 @@ impl State {
                             seqs.push(base + j as u64);
                             s.keys.push(Cow::Borrowed(k));
                         }
-                        Some(reason) => {
-                            s.tally
-                                .bad_line(example(path, chunk.unit, it.no, k.as_bytes(), reason))
-                        }
+                        Some(reason) => s.tally.bad_line(example(
+                            path,
+                            chunk.unit,
+                            chunk.no(lo + j),
+                            k.as_bytes(),
+                            reason,
+                        )),
                     }
                 }
             }
@@ -562,7 +565,7 @@ impl State {
                                 s.tally.multi_example = Some(example(
                                     path,
                                     chunk.unit,
-                                    it.no,
+                                    chunk.no(lo + j),
                                     raw,
                                     "the key path matches several values; the first is used".into(),
                                 ));
@@ -586,7 +589,7 @@ impl State {
                         s.tally.ts_max = max_opt(s.tally.ts_max, ts_ms);
                         if s.tally.undefined_example.is_none() {
                             s.tally.undefined_example =
-                                Some(example(path, chunk.unit, it.no, raw, reason));
+                                Some(example(path, chunk.unit, chunk.no(lo + j), raw, reason));
                         }
                     }
                     Extracted::Unknown { reason, ts_ms } => {
@@ -595,12 +598,12 @@ impl State {
                         s.tally.ts_max = max_opt(s.tally.ts_max, ts_ms);
                         if s.tally.unknown_example.is_none() {
                             s.tally.unknown_example =
-                                Some(example(path, chunk.unit, it.no, raw, reason));
+                                Some(example(path, chunk.unit, chunk.no(lo + j), raw, reason));
                         }
                     }
                     Extracted::Bad { reason } => {
                         s.tally
-                            .bad_line(example(path, chunk.unit, it.no, raw, reason));
+                            .bad_line(example(path, chunk.unit, chunk.no(lo + j), raw, reason));
                     }
                 }
             }

@@ -104,15 +104,16 @@ pub fn read_ordered(
         match ev {
             ReadEvent::Started { input, format } => formats[input] = format,
             ReadEvent::Chunk(_) | ReadEvent::Chunks(_) => {
-                for (c, it) in ev
-                    .chunks()
-                    .iter()
-                    .flat_map(|c| c.items.iter().map(move |it| (c, it)))
-                {
+                for (c, no, it) in ev.chunks().iter().flat_map(|c| {
+                    c.items
+                        .iter()
+                        .enumerate()
+                        .map(move |(i, it)| (c, c.no(i), it))
+                }) {
                     let fail = |reason: String| ReadProblem {
                         input: name(c.input),
                         unit: c.unit,
-                        no: it.no,
+                        no,
                         reason,
                     };
                     match decode(c.format, c.bytes(it)) {
@@ -132,7 +133,7 @@ pub fn read_ordered(
                             out.push(OwnedRecord {
                                 input: c.input,
                                 unit: c.unit,
-                                no: it.no,
+                                no,
                                 key: r.key.map(Cow::into_owned),
                                 data_bytes: r.data_bytes,
                                 ts_ms: r.ts_ms,

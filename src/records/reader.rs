@@ -64,12 +64,13 @@ impl Unit {
     }
 }
 
-/// One raw item: `buf[start..start+len]`, numbered `no` (1-based) in its input.
+/// One raw item: `buf[start..start+len]`. Its number in its input is its chunk's to tell
+/// ([`Chunk::no`]): a chunk's items are consecutive lines or elements, so eight bytes an item,
+/// not sixteen, are written by the splitter and read again by the engine.
 #[derive(Copy, Clone, Debug)]
 pub struct Item {
     pub start: u32,
     pub len: u32,
-    pub no: u64,
 }
 
 /// A batch of raw items from one input.
@@ -81,6 +82,8 @@ pub struct Chunk {
     /// Private: `ascii_from` states a fact about these bytes.
     buf: Vec<u8>,
     pub items: Vec<Item>,
+    /// The number (1-based) of `items[0]` in its input.
+    first_no: u64,
     /// Every byte of `buf` from this offset on is ASCII (`usize::MAX`: not known). The line
     /// splitter learns it in the pass that finds the newlines, while the bytes are in cache.
     ascii_from: usize,
@@ -89,6 +92,11 @@ pub struct Chunk {
 impl Chunk {
     pub fn bytes(&self, it: &Item) -> &[u8] {
         &self.buf[it.start as usize..(it.start + it.len) as usize]
+    }
+
+    /// The number (1-based) in its input of `items[i]`.
+    pub fn no(&self, i: usize) -> u64 {
+        self.first_no + i as u64
     }
 
     /// `buf[lo..hi]` as text, or `None` when it is not UTF-8. A span the splitter found ASCII
@@ -303,14 +311,10 @@ fn read_plain_lines(
                     .par_iter()
                     .map(|&a| read_range(&file, input, format, a, (a + range).min(len), len))
                     .collect::<io::Result<_>>()?;
-                // Numbered here, beside the sink's work: between rounds the other worker
-                // waited for it (10 M keys: 10 M additions).
                 let (mut no, mut end) = (first_no, taken_to);
                 let mut chunks = Vec::with_capacity(read.len());
                 for (mut c, e) in read.into_iter().flatten() {
-                    for it in &mut c.items {
-                        it.no += no;
-                    }
+                    c.first_no = no;
                     no += c.items.len() as u64;
                     end = end.max(e);
                     chunks.push(c);
@@ -467,7 +471,7 @@ fn read_range(
     }
     items.clear();
     let keys = format == InputFormat::Keys;
-    let ascii = split_piece(&buf[first..], first, 0, &mut items, keys);
+    let ascii = split_piece(&buf[first..], first, &mut items, keys);
     // Only a range wider than the bound can hold a whole over-long line.
     if buf.len() > MAX_LINE && items.iter().any(|it| it.len as usize > MAX_LINE) {
         return Err(too_long());
@@ -479,6 +483,8 @@ fn read_range(
         unit: Unit::Line,
         buf,
         items,
+        // Numbered by the round, once the lines of the ranges before are counted.
+        first_no: 0,
         ascii_from: if ascii { first } else { usize::MAX },
     };
     Ok((!chunk.items.is_empty()).then_some((chunk, end)))
@@ -780,16 +786,17 @@ fn read_lines_max(
             }
         };
         let rest = buf.split_off(cut);
-        let (items, ascii) = split_lines(&buf, next_no, format == InputFormat::Keys);
-        next_no += items.len() as u64;
+        let (items, ascii) = split_lines(&buf, format == InputFormat::Keys);
         let chunk = Chunk {
             input,
             format,
             unit: Unit::Line,
             buf,
             items,
+            first_no: next_no,
             ascii_from: if ascii { 0 } else { usize::MAX },
         };
+        next_no += chunk.items.len() as u64;
         if !chunk.items.is_empty() && !sink(ReadEvent::Chunk(chunk)) {
             return false;
         }
@@ -822,14 +829,14 @@ fn read_lines_max(
 /// Pieces a chunk's lines are split in, in parallel, once it is this large.
 const SPLIT_PIECE: usize = 128 << 10;
 
-/// The lines of `buf` (`\n`-ended, a trailing `\r` removed; the last may lack its `\n`), numbered
-/// from `first_no`, and whether all of `buf` is ASCII. A large chunk is cut at newlines into
+/// The lines of `buf` (`\n`-ended, a trailing `\r` removed; the last may lack its `\n`), and
+/// whether all of `buf` is ASCII. A large chunk is cut at newlines into
 /// pieces that rayon workers split at once, so finding line ends is not one thread's work while
 /// the others wait for chunks.
-fn split_lines(buf: &[u8], first_no: u64, ascii: bool) -> (Vec<Item>, bool) {
+fn split_lines(buf: &[u8], ascii: bool) -> (Vec<Item>, bool) {
     if buf.len() < 2 * SPLIT_PIECE {
         let mut items = Vec::with_capacity(buf.len() / 16 + 1);
-        let ascii = split_piece(buf, 0, first_no, &mut items, ascii);
+        let ascii = split_piece(buf, 0, &mut items, ascii);
         return (items, ascii);
     }
     // Piece bounds: just after the first newline at or past each multiple of SPLIT_PIECE.
@@ -849,7 +856,7 @@ fn split_lines(buf: &[u8], first_no: u64, ascii: bool) -> (Vec<Item>, bool) {
         .par_windows(2)
         .map(|w| {
             let mut items = Vec::with_capacity((w[1] - w[0]) / 16 + 1);
-            let ascii = split_piece(&buf[w[0]..w[1]], w[0], 0, &mut items, ascii);
+            let ascii = split_piece(&buf[w[0]..w[1]], w[0], &mut items, ascii);
             (items, ascii)
         })
         .collect();
@@ -857,29 +864,18 @@ fn split_lines(buf: &[u8], first_no: u64, ascii: bool) -> (Vec<Item>, bool) {
     let ascii = pieces.iter().all(|p| p.1);
     let mut items = Vec::with_capacity(total);
     for (p, _) in pieces {
-        let no = first_no + items.len() as u64;
-        items.extend(p.into_iter().map(|it| Item {
-            no: it.no + no,
-            ..it
-        }));
+        items.extend(p);
     }
     (items, ascii)
 }
 
-/// Appends the lines of `piece` (at `offset` in its chunk), numbered from `first_no`; true when
+/// Appends the lines of `piece` (at `offset` in its chunk); true when
 /// `ascii` is asked for and all of `piece` is ASCII. Only key lists ask: the line of a JSON
 /// format is read by a JSON pass that checks its text anyway, and the extra OR made that
 /// split slower (3 M envelopes: CPU +2%).
-fn split_piece(
-    piece: &[u8],
-    offset: usize,
-    first_no: u64,
-    items: &mut Vec<Item>,
-    ascii: bool,
-) -> bool {
+fn split_piece(piece: &[u8], offset: usize, items: &mut Vec<Item>, ascii: bool) -> bool {
     let mut start = 0usize;
-    let mut no = first_no;
-    let mut push = |start: usize, end: usize, no: u64| {
+    let mut push = |start: usize, end: usize| {
         let mut line_end = end;
         if line_end > start && piece[line_end - 1] == b'\r' {
             line_end -= 1;
@@ -887,13 +883,11 @@ fn split_piece(
         items.push(Item {
             start: (offset + start) as u32,
             len: (line_end - start) as u32,
-            no,
         });
     };
     let mut newline = |end| {
-        push(start, end, no);
+        push(start, end);
         start = end + 1;
-        no += 1;
     };
     let ascii = if ascii {
         for_each_newline::<true>(piece, &mut newline)
@@ -902,7 +896,7 @@ fn split_piece(
     };
     // The last line, when no newline ends it.
     if start < piece.len() {
-        push(start, piece.len(), no);
+        push(start, piece.len());
     }
     ascii
 }
@@ -1053,13 +1047,13 @@ impl ElementSink<'_> {
             unit: Unit::Element,
             buf: Vec::with_capacity(1 << 20),
             items: Vec::with_capacity(CHUNK_ELEMENTS),
+            first_no: self.next_no,
             ascii_from: usize::MAX,
         });
         let text = raw.get().as_bytes();
         chunk.items.push(Item {
             start: chunk.buf.len() as u32,
             len: text.len() as u32,
-            no: self.next_no,
         });
         chunk.buf.extend_from_slice(text);
         self.next_no += 1;
@@ -1151,8 +1145,8 @@ mod tests {
         let mut out = Vec::new();
         for e in ev {
             for c in e.chunks() {
-                for it in &c.items {
-                    out.push((it.no, String::from_utf8_lossy(c.bytes(it)).into_owned()));
+                for (i, it) in c.items.iter().enumerate() {
+                    out.push((c.no(i), String::from_utf8_lossy(c.bytes(it)).into_owned()));
                 }
             }
         }
@@ -1360,16 +1354,16 @@ d",
         ] {
             let buf = &buf[..cut];
             let mut want = Vec::new();
-            let want_ascii = split_piece(buf, 0, 41, &mut want, true);
-            let (got, ascii) = split_lines(buf, 41, true);
-            assert!(!split_lines(buf, 41, false).1, "not asked");
+            let want_ascii = split_piece(buf, 0, &mut want, true);
+            let (got, ascii) = split_lines(buf, true);
+            assert!(!split_lines(buf, false).1, "not asked");
             assert_eq!(
                 (ascii, want_ascii),
                 (buf.is_ascii(), buf.is_ascii()),
                 "cut at {cut}"
             );
             assert!(buf.len() < 2 * SPLIT_PIECE || want.len() > 1000);
-            let key = |v: &[Item]| v.iter().map(|x| (x.start, x.len, x.no)).collect::<Vec<_>>();
+            let key = |v: &[Item]| v.iter().map(|x| (x.start, x.len)).collect::<Vec<_>>();
             assert_eq!(key(&got), key(&want), "cut at {cut}");
             // And a plain byte split agrees on the line texts.
             let lines: Vec<&[u8]> = buf
@@ -1557,9 +1551,9 @@ d",
                     started.push(input);
                 }
                 for c in ev.chunks() {
-                    for it in &c.items {
+                    for (i, it) in c.items.iter().enumerate() {
                         let line = String::from_utf8_lossy(c.bytes(it)).into_owned();
-                        got.push((c.input, it.no, line));
+                        got.push((c.input, c.no(i), line));
                     }
                 }
                 true
