@@ -499,8 +499,9 @@ fn progress_counts_every_item_read_bad_ones_too() {
     }
     let keys = write(dir.path(), "k.txt", &text);
     let seen = std::sync::Mutex::new(Vec::new());
+    // Ranges of twice this, so the 71 KB file is read in about nine rounds.
     let opts = Options {
-        chunk_bytes: 4096,
+        chunk_bytes: 2048,
         ..Options::default()
     };
     let r = shardlint::distribution::distribute_with_progress(
