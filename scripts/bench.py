@@ -5,9 +5,10 @@ Runs shardlint, a previous shardlint binary (PREV=path, optional), a plain Pytho
 and DuckDB (when the `duckdb` wheel is installed) on the same generated files, interleaved (one
 untimed warm-up run of each, then round-robin ROUNDS times, each round starting at the next
 tool), each in its own process, and prints the median wall time, keys/s, the ratio to shardlint
-measured in the same run, and the peak RSS of each process. One case runs shardlint alone on the realistic worst cases (1 M and
-10 M distinct keys, 100,000 shards) interleaved with the 1 k-distinct, 64-shard input, so their
-ratios to it are measured side by side (at least 5 rounds).
+measured in the same run, and the peak RSS of each process. One case runs shardlint alone on the
+realistic worst cases (1 M and 10 M distinct keys, 100,000 shards) interleaved with the
+1 k-distinct, 64-shard input, so their ratios to it are measured side by side (at least 5
+rounds).
 
 Usage: scripts/bench.py SHARDLINT DATA_DIR [--quick] [--only CASE,...]
 (`--only "1k distinct, 64 shards"`: a part of one case name, commas and all, selects that case.)

@@ -32,6 +32,7 @@ pub struct Options {
     pub top: usize,
     /// Distinct keys counted exactly before the hot-key counter becomes a sketch.
     pub exact_keys: usize,
+    /// The reader's chunk size ([`reader::CHUNK_BYTES`] unless a test asks for small ones).
     pub chunk_bytes: usize,
     /// How the shard map was obtained, for the report (`even 8`, a file path).
     pub shard_map_label: String,

@@ -154,7 +154,8 @@ impl ReadEvent {
     }
 }
 
-/// Target size of a chunk of lines; lines longer than this grow the chunk.
+/// Target size of a chunk of streamed lines (stdin, gzip); lines longer than this grow the
+/// chunk. A plain file is read in ranges of twice this (`read_plain_lines`).
 pub const CHUNK_BYTES: usize = 1 << 20;
 /// Elements per chunk when a JSON array is streamed.
 const CHUNK_ELEMENTS: usize = 16_384;
@@ -828,9 +829,9 @@ fn read_lines_max(
 const SPLIT_PIECE: usize = 128 << 10;
 
 /// The lines of `buf` (`\n`-ended, a trailing `\r` removed; the last may lack its `\n`), and
-/// whether all of `buf` is ASCII. A large chunk is cut at newlines into
-/// pieces that rayon workers split at once, so finding line ends is not one thread's work while
-/// the others wait for chunks.
+/// whether all of `buf` is ASCII. A large chunk is cut at newlines into pieces that rayon
+/// workers split at once, so finding line ends is not one thread's work while the others wait
+/// for chunks.
 fn split_lines(buf: &[u8], ascii: bool) -> (Vec<Item>, bool) {
     if buf.len() < 2 * SPLIT_PIECE {
         let mut items = Vec::with_capacity(buf.len() / 16 + 1);
@@ -867,10 +868,10 @@ fn split_lines(buf: &[u8], ascii: bool) -> (Vec<Item>, bool) {
     (items, ascii)
 }
 
-/// Appends the lines of `piece` (at `offset` in its chunk); true when
-/// `ascii` is asked for and all of `piece` is ASCII. Only key lists ask: the line of a JSON
-/// format is read by a JSON pass that checks its text anyway, and the extra OR made that
-/// split slower (3 M envelopes: CPU +2%).
+/// Appends the lines of `piece` (at `offset` in its chunk); true when `ascii` is asked for and
+/// all of `piece` is ASCII. Only key lists ask: the line of a JSON format is read by a JSON pass
+/// that checks its text anyway, and the extra OR made that split slower (3 M envelopes: CPU
+/// +2%).
 fn split_piece(piece: &[u8], offset: usize, items: &mut Vec<Item>, ascii: bool) -> bool {
     let mut start = 0usize;
     let mut push = |start: usize, end: usize| {
