@@ -116,7 +116,8 @@ def main():
             tools.append(("python hashlib", [sys.executable, "-c", PY_KEYS, keys, "64"], None))
         cases.append(("10M keys, %s distinct, 64 shards" % distinct, 10_000_000, tools))
     keys = f("keys-1k.txt")
-    cases.append(("10M keys, 1k distinct, 64 shards, threads", 10_000_000, [
+    threads_case = "10M keys, 1k distinct, 64 shards, threads"
+    cases.append((threads_case, 10_000_000, [
         ("shardlint 1 thread", sl_cmd(sl, "--keys", keys, "--shards", "64"), env_threads(1)),
         ("shardlint 2 threads", sl_cmd(sl, "--keys", keys, "--shards", "64"), env_threads(2)),
     ] + ([("duckdb 1 thread", [sys.executable, "-c", DUCK, "keys", keys, "64", "1"], None)] if duck else [])))
@@ -168,7 +169,9 @@ def main():
         times = {t: [] for t, _, _ in tools}
         rss = {t: 0.0 for t, _, _ in tools}
         # Shardlint alone takes a few seconds a round here: more rounds for a steadier median.
-        case_rounds = max(rounds, 5) if name == side else rounds
+        # So does the threads case: a neighbour on the host slows a 2-thread run more than a
+        # 1-thread one (either core's stall delays the whole), and its ratio moved with it.
+        case_rounds = max(rounds, 5) if name in (side, threads_case) else rounds
         # One untimed run of each tool first (as `hyperfine --warmup 1`): a file or binary left
         # alone for a minute may be out of the page cache (a VM's host can page out idle
         # memory: this project's bench machine dropped 565 MB of a 598 MB input within a
