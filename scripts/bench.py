@@ -169,8 +169,8 @@ def main():
         times = {t: [] for t, _, _ in tools}
         rss = {t: 0.0 for t, _, _ in tools}
         # Shardlint alone takes a few seconds a round here: more rounds for a steadier median.
-        # So does the threads case: a neighbour on the host slows a 2-thread run more than a
-        # 1-thread one (either core's stall delays the whole), and its ratio moved with it.
+        # The threads case gets as many: a neighbour on the host slows a 2-thread run more than
+        # a 1-thread one (either core's stall delays the whole), and its ratio moved with it.
         case_rounds = max(rounds, 5) if name in (side, threads_case) else rounds
         # One untimed run of each tool first (as `hyperfine --warmup 1`): a file or binary left
         # alone for a minute may be out of the page cache (a VM's host can page out idle
